@@ -1,0 +1,57 @@
+# eyni - top-level entry points. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+TEST_BUILD ?= build-test
+FUZZ_BUILD ?= build-fuzz
+DATA ?= var/eyni
+LISTEN ?= 127.0.0.1:8080
+EYNI_TESTDATA ?= $(abspath ../shared/data)
+export EYNI_TESTDATA
+
+.PHONY: all setup build run test test-unit test-fuzz bench clean format
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEYNI_TESTS=OFF
+
+build: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Starts eynid on $(LISTEN) with the embedded SQLite store in $(DATA).
+run: build
+	@if [ ! -f $(DATA)/eyni.conf ]; then $(BUILD)/eyni init --data $(DATA) --listen $(LISTEN); fi
+	exec $(BUILD)/eynid --data $(DATA)
+
+# gcc with ASan+UBSan runs the unit, integration and end-to-end tests; clang builds the
+# libFuzzer targets (so both compilers see every file with -Werror) and runs each for a
+# bounded time over its corpus.
+test: setup test-unit test-fuzz
+
+test-unit:
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
+	  -DCMAKE_C_FLAGS_DEBUG="-O2 -g" -DEYNI_SANITIZE=ON -DEYNI_TESTDATA=$(EYNI_TESTDATA)
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE fuzz
+
+test-fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DEYNI_FUZZ=ON -DEYNI_TESTS=ON -DEYNI_TESTDATA=$(EYNI_TESTDATA)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
+
+bench: build
+	mkdir -p $(BUILD)/bench-results
+	$(BUILD)/eyni bench finger $(EYNI_TESTDATA)/fvc2002-b-real --json | tee $(BUILD)/bench-results/finger.json || true
+	$(BUILD)/eyni bench face $(EYNI_TESTDATA)/lfw-a-gray-dev --json | tee $(BUILD)/bench-results/face.json || true
+	$(BUILD)/eyni bench voice $(EYNI_TESTDATA)/fsdd-spoken-digits/speakers --json | tee $(BUILD)/bench-results/voice.json || true
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

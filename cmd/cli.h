@@ -1,0 +1,25 @@
+/*
+ * Shared pieces of the `eyni` command line. Every command is a function
+ * `int cli_<name>(int argc, char **argv)` where argv[0] is the command's own name; it
+ * returns the process exit code: 0 success, 1 negative result, 2 bad input, 3 failure.
+ */
+#ifndef EYNI_CLI_H
+#define EYNI_CLI_H
+
+#include "eyni/base.h"
+
+enum { CLI_OK = 0, CLI_NEGATIVE = 1, CLI_BADINPUT = 2, CLI_FAILURE = 3 };
+
+/* Maps an error to an exit code and prints its one-line message on stderr. */
+int cli_fail(const eyni_error *err);
+/* Prints usage text on stderr and returns CLI_BADINPUT. */
+int cli_usage(const char *usage);
+/* Prints obj: one JSON object when json, else "key: value" lines. Takes ownership. */
+int cli_emit(json_t *obj, int json);
+/* The data directory: --data, else $EYNI_HOME, else ./var/eyni. */
+const char *cli_data_dir(const char *flag);
+
+/* Subcommands (each in cmd/cli_<name>.c). */
+int cli_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,24 @@
+/* `eyni bench KIND DIR`: dispatch to each engine's benchmark (declared in cli.h). */
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct bench {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} bench;
+
+static const bench benches[] = {
+    {NULL, NULL},
+};
+
+int cli_bench(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage("eyni bench (finger|face|voice) DIR [--json]");
+    for (size_t i = 0; benches[i].name; i++)
+        if (strcmp(argv[1], benches[i].name) == 0)
+            return benches[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "eyni bench: no benchmark named '%s' in this build\n", argv[1]);
+    return CLI_BADINPUT;
+}
