@@ -1,0 +1,157 @@
+/*
+ * eyni/register.h - the population register: persons keyed by FIN, their version history,
+ * API keys, roles, and the tamper-evident audit log.
+ *
+ * Every operation on personal data takes the acting principal (eyni_actor), checks the
+ * actor's role, and writes an audit entry in the same transaction as any change, so no
+ * change exists without its audit line. Reads are audited before data is returned.
+ * Persons travel as JSON objects (jansson); the register validates them, so every front
+ * end shares one set of rules.
+ */
+#ifndef EYNI_REGISTER_H
+#define EYNI_REGISTER_H
+
+#include "eyni/base.h"
+#include "eyni/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_FIN_MAX 16
+#define EYNI_NAME_MAX 100    /* bytes of UTF-8 in one name field */
+#define EYNI_TEXT_MAX 300    /* bytes in places, addresses, reasons, purposes */
+#define EYNI_KEY_TOKEN_MAX 96
+#define EYNI_SEARCH_MAX 100  /* persons returned by one search */
+
+typedef enum eyni_role {
+    EYNI_ROLE_NONE = 0,
+    EYNI_ROLE_ADMIN,       /* manages keys; reads the audit log; no personal data */
+    EYNI_ROLE_REGISTRAR,   /* registration offices: create, update, read, search */
+    EYNI_ROLE_BORDER,      /* border officers: read and search identity fields only */
+    EYNI_ROLE_POLICE,      /* police: read, search and history of all fields */
+    EYNI_ROLE_AUDITOR,     /* reads and verifies the audit log; no personal data */
+    EYNI_ROLE_ADJUDICATOR, /* decides de-duplication cases; reads persons */
+    EYNI_ROLE_OPERATOR     /* local operator with the data directory (the `eyni` CLI) */
+} eyni_role;
+
+typedef enum eyni_op {
+    EYNI_OP_PERSON_CREATE,
+    EYNI_OP_PERSON_READ,
+    EYNI_OP_PERSON_UPDATE,
+    EYNI_OP_PERSON_SEARCH,
+    EYNI_OP_PERSON_HISTORY,
+    EYNI_OP_KEY_MANAGE,
+    EYNI_OP_AUDIT_READ,
+    EYNI_OP_COUNT
+} eyni_op;
+
+typedef struct eyni_actor {
+    char id[48];        /* API key id, or "local:<user>" for the CLI */
+    char agency[33];    /* agency code the key is bound to */
+    eyni_role role;
+    char purpose[EYNI_TEXT_MAX + 1]; /* stated purpose of this access */
+    char origin[64];    /* client address, or "cli" */
+} eyni_actor;
+
+typedef struct eyni_register eyni_register;
+
+typedef struct eyni_register_opts {
+    const char *store_uri; /* "sqlite:PATH" or PATH */
+    int pool_size;         /* store connections; 0 = 8 */
+    int fin_length;        /* 0 = 7 */
+    const char *fin_alphabet; /* NULL = digits and A-Z */
+    eyni_log *log;         /* may be NULL */
+} eyni_register_opts;
+
+int eyni_register_open(const eyni_register_opts *opts, eyni_register **out, eyni_error *err);
+void eyni_register_close(eyni_register *reg);
+/* Reads store.uri, store.pool, fin.length, fin.alphabet from cfg. */
+int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_register **out,
+                              eyni_error *err);
+/* The store underneath (for engines that keep their own tables, e.g. galleries). */
+eyni_store *eyni_register_store(eyni_register *reg);
+
+const char *eyni_role_name(eyni_role role);
+eyni_role eyni_role_parse(const char *name); /* EYNI_ROLE_NONE when unknown */
+/* 1 when role may perform op. */
+int eyni_role_allows(eyni_role role, eyni_op op);
+/* Fills a local CLI actor ("local:<user>", operator role). */
+void eyni_actor_local(eyni_actor *a, const char *agency, const char *purpose);
+
+/* ---- persons ---------------------------------------------------------------------- */
+
+/*
+ * in: {"surname", "given_name", "patronymic", "birth_date" (YYYY-MM-DD), "birth_place",
+ *      "sex" (M|F|X), "citizenship" (ISO 3166-1 alpha-3), "marital_status"
+ *      (single|married|divorced|widowed), "blood_group" (O+ ... AB-), "eye_colour",
+ *      "height_cm", "residence": {"address", "since"}, "reason"}.
+ * Unknown fields, bad codes and invalid dates are EFORMAT naming the field; nothing is
+ * stored then. *out is the new person as the actor may see it (caller decrefs).
+ */
+int eyni_register_person_create(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                json_t **out, eyni_error *err);
+int eyni_register_person_get(eyni_register *reg, const eyni_actor *a, const char *fin,
+                             json_t **out, eyni_error *err);
+/* in holds the fields to change (null clears an optional one), "reason" (required) and
+ * optionally "version": when given and not current, ECONFLICT (someone changed it). */
+int eyni_register_person_update(eyni_register *reg, const eyni_actor *a, const char *fin,
+                                const json_t *in, json_t **out, eyni_error *err);
+/* Every version with who, when, why and the record as it was. */
+int eyni_register_person_history(eyni_register *reg, const eyni_actor *a, const char *fin,
+                                 json_t **out, eyni_error *err);
+
+typedef struct eyni_person_query {
+    const char *fin;        /* exact; or */
+    const char *surname;    /* compared without case and diacritics */
+    const char *given_name; /* optional, same comparison */
+    const char *birth_date; /* optional, YYYY-MM-DD */
+    int limit;              /* 1..EYNI_SEARCH_MAX, 0 = 20 */
+    int offset;
+} eyni_person_query;
+
+/* *out = {"results": [...], "count": n, "limit", "offset"} */
+int eyni_register_person_search(eyni_register *reg, const eyni_actor *a,
+                                const eyni_person_query *q, json_t **out, eyni_error *err);
+
+/* ---- API keys --------------------------------------------------------------------- */
+
+/* Creates a key bound to agency and role; token (shown once, never stored) receives
+ * "eyni_<id>_<secret>". *info describes the key (caller decrefs). */
+int eyni_register_key_create(eyni_register *reg, const eyni_actor *a, const char *agency,
+                             const char *role, const char *label,
+                             char token[EYNI_KEY_TOKEN_MAX], json_t **info, eyni_error *err);
+int eyni_register_key_revoke(eyni_register *reg, const eyni_actor *a, const char *key_id,
+                             eyni_error *err);
+int eyni_register_key_list(eyni_register *reg, const eyni_actor *a, json_t **out,
+                           eyni_error *err);
+/* Checks a token; on success fills a->id, agency, role and origin (purpose is left for the
+ * caller). EAUTH for unknown, malformed or revoked keys; the failure is audited. */
+int eyni_register_authenticate(eyni_register *reg, const char *token, const char *origin,
+                               eyni_actor *a, eyni_error *err);
+
+/* ---- audit ------------------------------------------------------------------------ */
+
+typedef struct eyni_audit_query {
+    const char *actor;  /* optional filters */
+    const char *object;
+    const char *action;
+    long long after_id; /* entries with id > after_id */
+    int limit;          /* 1..1000, 0 = 100 */
+} eyni_audit_query;
+
+int eyni_register_audit_list(eyni_register *reg, const eyni_actor *a,
+                             const eyni_audit_query *q, json_t **out, eyni_error *err);
+/* Recomputes the hash chain; *out = {"ok": bool, "entries": n, "first_bad_id": id|null}. */
+int eyni_register_audit_verify(eyni_register *reg, const eyni_actor *a, json_t **out,
+                               eyni_error *err);
+/* Writes one audit entry in its own transaction (for front ends recording events the
+ * register does not see, e.g. a rejected request). */
+int eyni_register_audit_event(eyni_register *reg, const eyni_actor *a, const char *action,
+                              const char *object, const char *outcome, const char *detail,
+                              eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
