@@ -21,5 +21,10 @@ const char *cli_data_dir(const char *flag);
 
 /* Subcommands (each in cmd/cli_<name>.c). */
 int cli_bench(int argc, char **argv);
+int cli_init(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+int cli_person(int argc, char **argv);
+int cli_key(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 #endif

@@ -14,6 +14,11 @@ static int cli_version(int argc, char **argv);
 
 static const command commands[] = {
     {"version", cli_version, "print the version"},
+    {"init", cli_init, "create a data directory, database and administrator key"},
+    {"serve", cli_serve, "run the HTTP/JSON server (same as eynid)"},
+    {"person", cli_person, "add, show, find, update persons in the register"},
+    {"key", cli_key, "create, revoke, list API keys"},
+    {"audit", cli_audit, "list and verify the audit log"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
 };
 

@@ -1,0 +1,88 @@
+/* Shared set-up of the command-line programs. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+extern char **environ;
+
+void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap)
+{
+    if (name[0] == '/')
+        snprintf(out, cap, "%s", name);
+    else
+        snprintf(out, cap, "%s/%s", e->data, name);
+}
+
+static int apply_overrides(eyni_config *cfg, const char *const *ov, eyni_error *err)
+{
+    for (size_t i = 0; ov && ov[i]; i++) {
+        const char *eq = strchr(ov[i], '=');
+        char key[65];
+        if (!eq || (size_t)(eq - ov[i]) >= sizeof key)
+            return eyni_error_set(err, EYNI_EINVAL, "bad override '%.64s'", ov[i]);
+        memcpy(key, ov[i], (size_t)(eq - ov[i]));
+        key[eq - ov[i]] = '\0';
+        int rc = eyni_config_set(cfg, key, eq + 1, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int open_log(cmd_env *e, eyni_error *err)
+{
+    int level = eyni_log_level_parse(eyni_config_get(e->cfg, "log.level", "info"));
+    if (level < 0)
+        return eyni_error_set(err, EYNI_EINVAL, "log.level must be debug, info, warn or error");
+    const char *fmt = eyni_config_get(e->cfg, "log.format", "text");
+    e->log = eyni_log_new((eyni_log_level)level, strcmp(fmt, "json") == 0, stderr);
+    return e->log ? 0 : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+}
+
+int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
+                 int open_register, eyni_error *err)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->data, sizeof e->data, "%s", data_dir);
+    e->cfg = eyni_config_new();
+    if (!e->cfg)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    char path[4200];
+    cmd_env_path(e, "eyni.conf", path, sizeof path);
+    int rc = eyni_config_load_file(e->cfg, path, err);
+    if (rc == EYNI_ENOTFOUND)
+        eyni_error_set(err, EYNI_ENOTFOUND, "%s is not an eyni data directory (run `eyni init --data %s`)",
+                       data_dir, data_dir);
+    if (rc == 0)
+        rc = eyni_config_load_env(e->cfg, environ, err);
+    if (rc == 0)
+        rc = apply_overrides(e->cfg, overrides, err);
+    if (rc == 0)
+        rc = open_log(e, err);
+    if (rc == 0 && open_register) {
+        char uri[4300];
+        const char *set = eyni_config_get(e->cfg, "store.uri", NULL);
+        if (!set) {
+            cmd_env_path(e, "eyni.db", path, sizeof path);
+            snprintf(uri, sizeof uri, "sqlite:%s", path);
+            rc = eyni_config_set(e->cfg, "store.uri", uri, err);
+        }
+        if (rc == 0)
+            rc = eyni_register_open_config(e->cfg, e->log, &e->reg, err);
+    }
+    if (rc)
+        cmd_env_close(e);
+    return rc;
+}
+
+void cmd_env_close(cmd_env *e)
+{
+    eyni_register_close(e->reg);
+    eyni_log_free(e->log);
+    eyni_config_free(e->cfg);
+    e->reg = NULL;
+    e->log = NULL;
+    e->cfg = NULL;
+}

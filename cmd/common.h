@@ -1,0 +1,29 @@
+/* What the `eyni` commands and `eynid` share: loading the configuration of a data
+ * directory and opening the register and logger it describes. */
+#ifndef EYNI_CMD_COMMON_H
+#define EYNI_CMD_COMMON_H
+
+#include "eyni/base.h"
+#include "eyni/register.h"
+
+typedef struct cmd_env {
+    char data[4096];
+    eyni_config *cfg;
+    eyni_log *log;
+    eyni_register *reg;
+} cmd_env;
+
+/* Configuration in increasing precedence: defaults, DATA/eyni.conf, EYNI_* environment,
+ * then the "key=value" overrides given by flags (NULL-terminated, may be NULL). With
+ * open_register the register is opened too; a data directory without eyni.conf is
+ * ENOTFOUND with a hint to run `eyni init`. */
+int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
+                 int open_register, eyni_error *err);
+void cmd_env_close(cmd_env *e);
+/* Path of a file inside the data directory (relative names resolve against it). */
+void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap);
+
+/* Runs the HTTP server until SIGINT/SIGTERM (shared by `eyni serve` and `eynid`). */
+int cmd_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,77 @@
+/* Running the HTTP server in the foreground until SIGINT or SIGTERM. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "eyni/server.h"
+
+static int write_port_file(const char *path, int port, eyni_error *err)
+{
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%d\n", port);
+    return eyni_file_write_atomic(path, buf, (size_t)n, 0644, err);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"port-file", required_argument, NULL, 'p'},
+                                         {NULL, 0, NULL, 0}};
+    const char *data = NULL, *listen = NULL, *port_file = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            data = optarg;
+        else if (c == 'l')
+            listen = optarg;
+        else if (c == 'p')
+            port_file = optarg;
+        else
+            return cli_usage("eynid [--data DIR] [--listen HOST:PORT] [--port-file FILE]");
+    }
+    /* Signals are taken by sigwait below; block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char lo[128];
+    snprintf(lo, sizeof lo, "server.listen=%s", listen ? listen : "");
+    const char *ov[] = {listen ? lo : NULL, NULL};
+    cmd_env e;
+    eyni_error err;
+    if (cmd_env_open(&e, cli_data_dir(data), ov, 1, &err))
+        return cli_fail(&err);
+    eyni_server_opts so;
+    memset(&so, 0, sizeof so);
+    so.log = e.log;
+    eyni_server *srv = NULL;
+    int rc = eyni_server_opts_from_config(e.cfg, &so, &err);
+    if (rc == 0)
+        rc = eyni_server_start(e.reg, &so, &srv, &err);
+    if (rc == 0 && port_file)
+        rc = write_port_file(port_file, eyni_server_port(srv), &err);
+    if (rc) {
+        eyni_server_stop(srv);
+        cmd_env_close(&e);
+        return cli_fail(&err);
+    }
+    char key[4200];
+    cmd_env_path(&e, "operator.key", key, sizeof key);
+    eyni_log_write(e.log, EYNI_LOG_INFO, "start",
+                   "eynid listening on port %d (%s); store %s; operator key in %s",
+                   eyni_server_port(srv), so.listen, eyni_config_get(e.cfg, "store.uri", ""), key);
+    int sig = 0;
+    sigwait(&set, &sig);
+    eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
+    eyni_server_stop(srv);
+    cmd_env_close(&e);
+    return CLI_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * eyni/server.h - the HTTP/JSON API (libmicrohttpd) in front of the register.
+ *
+ * Requests authenticate with "Authorization: Bearer <API key>", state their purpose in
+ * "X-Purpose" when they touch personal data, and send JSON bodies no larger than
+ * max_body. Errors come back as {"error": {"code", "message"}} with a 4xx/5xx status.
+ */
+#ifndef EYNI_SERVER_H
+#define EYNI_SERVER_H
+
+#include "eyni/base.h"
+#include "eyni/register.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_SERVER_MAX_BODY_DEFAULT (1024 * 1024)
+
+typedef struct eyni_server eyni_server;
+
+typedef struct eyni_server_opts {
+    const char *listen; /* "127.0.0.1:8080" or "[::1]:8080"; port 0 picks a free one */
+    int threads;        /* worker threads; 0 = 4 */
+    size_t max_body;    /* bytes; 0 = EYNI_SERVER_MAX_BODY_DEFAULT */
+    int timeout_s;      /* idle connection timeout; 0 = 30 */
+    eyni_log *log;      /* request log; may be NULL */
+} eyni_server_opts;
+
+/* Starts serving reg in background threads; reg must outlive the server. */
+int eyni_server_start(eyni_register *reg, const eyni_server_opts *opts, eyni_server **out,
+                      eyni_error *err);
+/* The bound port (useful with port 0). */
+int eyni_server_port(const eyni_server *srv);
+/* Stops accepting, finishes requests in flight, and frees the server. */
+void eyni_server_stop(eyni_server *srv);
+
+/* Reads server.listen, server.threads, server.max_body, server.timeout from cfg. */
+int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *opts,
+                                 eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

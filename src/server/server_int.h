@@ -1,0 +1,50 @@
+/* Module-private pieces of the HTTP server: requests, routes and handlers. */
+#ifndef EYNI_SERVER_INT_H
+#define EYNI_SERVER_INT_H
+
+#include <microhttpd.h>
+
+#include "eyni/server.h"
+
+#define SRV_MAX_PARAMS 4
+#define SRV_PARAM_MAX 64
+
+typedef struct srv_request {
+    struct MHD_Connection *conn;
+    eyni_register *reg;
+    const char *method;
+    const char *path;
+    char *body;
+    size_t body_len;
+    char params[SRV_MAX_PARAMS][SRV_PARAM_MAX]; /* captured {segments} of the path */
+    eyni_actor actor;                           /* filled when the route needs a key */
+} srv_request;
+
+/* A handler returns 0 with *out (and *status, default 200) or an error code in err. */
+typedef int (*srv_handler)(srv_request *rq, json_t **out, int *status, eyni_error *err);
+
+typedef struct srv_route {
+    const char *method;
+    const char *pattern; /* "/v1/persons/{}" : {} captures one segment */
+    srv_handler fn;
+    int auth;            /* 1: needs an API key */
+} srv_route;
+
+/* Route tables of each area (routes_*.c), terminated by a NULL method. */
+extern const srv_route srv_routes_person[];
+extern const srv_route srv_routes_admin[];
+
+/* Dispatch of one complete request; fills the status and the JSON reply. */
+void srv_dispatch(srv_request *rq, int *status, json_t **reply);
+/* The HTTP status for an error code. */
+int srv_status_of(int code);
+json_t *srv_error_body(const eyni_error *err);
+
+/* Request helpers for handlers. */
+const char *srv_query(srv_request *rq, const char *name);
+int srv_body_json(srv_request *rq, json_t **out, eyni_error *err);
+/* Integer query parameter in [min, max], def when absent. */
+int srv_query_int(srv_request *rq, const char *name, long long def, long long min,
+                  long long max, long long *out, eyni_error *err);
+
+#endif
