@@ -160,6 +160,34 @@ void eyni_sha256(const void *buf, size_t len, unsigned char out[32]);
 /* SHA-256 of a file compared with a hex digest; ECRYPTO naming both on mismatch. */
 int eyni_sha256_file_check(const char *path, const char *hex, eyni_error *err);
 
+/* ---- encryption at rest ----------------------------------------------------------- */
+
+/*
+ * A keyring of 256-bit data keys, one file per key ("data-<id>.key", 32 raw bytes) in one
+ * folder. Blobs are sealed with AES-256-GCM under the active key and carry that key's id,
+ * so keys can rotate: old blobs still open with their own key. Associated data (e.g. the
+ * FIN and the kind of record) is authenticated but not stored, so a blob moved to another
+ * record no longer opens.
+ * Blob layout: "EYK1" | key id (4 bytes, big-endian) | nonce (12) | ciphertext | tag (16).
+ */
+#define EYNI_SEAL_OVERHEAD 36
+#define EYNI_KEYRING_MAX 64
+
+typedef struct eyni_keyring eyni_keyring;
+
+/* Loads every data-<id>.key in dir; active_id must be among them. */
+int eyni_keyring_load(const char *dir, unsigned active_id, eyni_keyring **out, eyni_error *err);
+void eyni_keyring_free(eyni_keyring *kr);
+unsigned eyni_keyring_active(const eyni_keyring *kr);
+/* *out is malloc'd (n + EYNI_SEAL_OVERHEAD bytes). */
+int eyni_keyring_seal(const eyni_keyring *kr, const void *aad, size_t aad_len, const void *in,
+                      size_t n, unsigned char **out, size_t *out_len, eyni_error *err);
+/* ECRYPTO when the blob was altered, sealed for other associated data, or its key is
+ * unknown; *out is malloc'd. */
+int eyni_keyring_open(const eyni_keyring *kr, const void *aad, size_t aad_len,
+                      const unsigned char *blob, size_t n, unsigned char **out, size_t *out_len,
+                      eyni_error *err);
+
 #ifdef __cplusplus
 }
 #endif
