@@ -26,5 +26,7 @@ int cli_serve(int argc, char **argv);
 int cli_person(int argc, char **argv);
 int cli_key(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_office(int argc, char **argv);
+int cli_blank(int argc, char **argv);
 
 #endif

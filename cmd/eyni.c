@@ -19,6 +19,8 @@ static const command commands[] = {
     {"person", cli_person, "add, show, find, update persons in the register"},
     {"key", cli_key, "create, revoke, list API keys"},
     {"audit", cli_audit, "list and verify the audit log"},
+    {"office", cli_office, "add and list offices"},
+    {"blank", cli_blank, "document blank stock: receive, send, accept, take, reconcile"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
 };
 

@@ -32,6 +32,7 @@ typedef enum eyni_role {
     EYNI_ROLE_POLICE,      /* police: read, search and history of all fields */
     EYNI_ROLE_AUDITOR,     /* reads and verifies the audit log; no personal data */
     EYNI_ROLE_ADJUDICATOR, /* decides de-duplication cases; reads persons */
+    EYNI_ROLE_DOCUMENTS,   /* passport and ID offices: documents and blank stock */
     EYNI_ROLE_OPERATOR     /* local operator with the data directory (the `eyni` CLI) */
 } eyni_role;
 
@@ -43,6 +44,9 @@ typedef enum eyni_op {
     EYNI_OP_PERSON_HISTORY,
     EYNI_OP_KEY_MANAGE,
     EYNI_OP_AUDIT_READ,
+    EYNI_OP_OFFICE_MANAGE,
+    EYNI_OP_BLANK_MANAGE,
+    EYNI_OP_BLANK_READ,
     EYNI_OP_COUNT
 } eyni_op;
 
@@ -150,6 +154,51 @@ int eyni_register_audit_verify(eyni_register *reg, const eyni_actor *a, json_t *
 int eyni_register_audit_event(eyni_register *reg, const eyni_actor *a, const char *action,
                               const char *object, const char *outcome, const char *detail,
                               eyni_error *err);
+
+/* ---- offices and blank stock -------------------------------------------------------- */
+
+#define EYNI_BLANK_BATCH_MAX 100000 /* serials registered by one delivery */
+
+/* {"code" (A-Z0-9-_ up to 32), "name", "kind"}; kinds: central, passport, id, consulate,
+ * border, printer. */
+int eyni_register_office_create(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                json_t **out, eyni_error *err);
+int eyni_register_office_list(eyni_register *reg, const eyni_actor *a, json_t **out,
+                              eyni_error *err);
+
+/*
+ * A delivery from the printer: {"doc_type", "prefix", "first", "last", "digits", "office",
+ * "printer", "reference"}. Serials are prefix + the number zero-padded to digits. Every
+ * serial enters "in_stock" at the office; a serial that already exists anywhere refuses the
+ * whole delivery (EEXIST).
+ */
+int eyni_register_blank_receive(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                json_t **out, eyni_error *err);
+/* {"from", "to", "serials": [...] or "first"/"last" serials of a range, "reference"}: all
+ * must be in stock at from, else nothing moves (ECONFLICT naming the first). */
+int eyni_register_blank_send(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                             json_t **out, eyni_error *err);
+/* The receiving office confirms transfer id; {"missing": [serials]} become "lost" and
+ * raise an alert; everything else enters its stock. */
+int eyni_register_blank_accept(eyni_register *reg, const eyni_actor *a, long long transfer,
+                               const json_t *in, json_t **out, eyni_error *err);
+/* Takes the lowest-numbered blank of doc_type in stock at office for personalisation as
+ * document_number. ENOTFOUND when the office has none. *serial receives it. */
+int eyni_register_blank_take(eyni_register *reg, const eyni_actor *a, const char *office,
+                             const char *doc_type, const char *document_number,
+                             char serial[64], eyni_error *err);
+/* State changes by hand: issued, spoiled, destroyed, lost, stolen (reason required). The
+ * allowed moves are enforced by the database itself. */
+int eyni_register_blank_set_state(eyni_register *reg, const eyni_actor *a, const char *serial,
+                                  const char *state, const char *reason, json_t **out,
+                                  eyni_error *err);
+int eyni_register_blank_get(eyni_register *reg, const eyni_actor *a, const char *serial,
+                            json_t **out, eyni_error *err);
+/* Stock by state now, movements between from and to (YYYY-MM-DD, inclusive), transfers
+ * overdue beyond overdue_days, and open alerts, for one office (or all when NULL). */
+int eyni_register_blank_reconcile(eyni_register *reg, const eyni_actor *a, const char *office,
+                                  const char *from, const char *to, int overdue_days,
+                                  json_t **out, eyni_error *err);
 
 #ifdef __cplusplus
 }

@@ -71,8 +71,9 @@ eyni_store *eyni_register_store(eyni_register *r)
     return r->store;
 }
 
-static const char *const role_names[] = {"none",   "admin",   "registrar",  "border",
-                                         "police", "auditor", "adjudicator", "operator"};
+static const char *const role_names[] = {"none",    "admin",       "registrar",
+                                         "border",  "police",      "auditor",
+                                         "adjudicator", "documents", "operator"};
 
 const char *eyni_role_name(eyni_role role)
 {
@@ -98,12 +99,16 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_PERSON_HISTORY] = R(REGISTRAR) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_KEY_MANAGE] = R(ADMIN) | R(OPERATOR),
     [EYNI_OP_AUDIT_READ] = R(ADMIN) | R(AUDITOR) | R(OPERATOR),
+    [EYNI_OP_OFFICE_MANAGE] = R(ADMIN) | R(OPERATOR),
+    [EYNI_OP_BLANK_MANAGE] = R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_BLANK_READ] = R(DOCUMENTS) | R(AUDITOR) | R(OPERATOR),
 };
 #undef R
 
 static const char *const op_names[EYNI_OP_COUNT] = {
     "person.create", "person.read", "person.update", "person.search",
-    "person.history", "key.manage", "audit.read"};
+    "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
+    "blank.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {

@@ -41,6 +41,14 @@ int reg_person_validate(const json_t *in, int creating, eyni_error *err);
 /* The view of a stored person record that a role may see (new reference). */
 json_t *reg_person_view(const json_t *record, eyni_role role);
 
+/* office.c */
+int reg_code_valid(const char *s, int lower);
+int reg_office_exists(eyni_db *db, const char *code, eyni_error *err);
+
+/* blanks.c: inside the caller's write transaction (issuance uses it). */
+int reg_blank_take(eyni_db *db, const eyni_actor *a, const char *office, const char *doc_type,
+                   const char *document_number, char serial[64], eyni_error *err);
+
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);
 int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);

@@ -40,8 +40,61 @@ static const char v1_sqlite[] =
     "CREATE TRIGGER audit_keep_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
 
+/* Blank stock: which moves a blank may make is enforced here, by the database, so no
+ * code path (or hand-written SQL) can personalise a blank twice or revive a lost one. */
+static const char v2_sqlite[] =
+    "CREATE TABLE offices (code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " created_at TEXT NOT NULL);"
+    "CREATE TABLE blank_batches (id INTEGER PRIMARY KEY, doc_type TEXT NOT NULL,"
+    " first_serial TEXT NOT NULL, last_serial TEXT NOT NULL, count INTEGER NOT NULL,"
+    " office TEXT NOT NULL REFERENCES offices(code), printer TEXT, reference TEXT,"
+    " received_at TEXT NOT NULL, received_by TEXT NOT NULL);"
+    "CREATE TABLE blank_transfers (id INTEGER PRIMARY KEY,"
+    " from_office TEXT NOT NULL REFERENCES offices(code),"
+    " to_office TEXT NOT NULL REFERENCES offices(code), count INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('in_transit', 'received')),"
+    " sent_at TEXT NOT NULL, sent_by TEXT NOT NULL, received_at TEXT, received_by TEXT,"
+    " reference TEXT);"
+    "CREATE TABLE blanks (serial TEXT PRIMARY KEY,"
+    " batch_id INTEGER NOT NULL REFERENCES blank_batches(id), doc_type TEXT NOT NULL,"
+    " office TEXT NOT NULL REFERENCES offices(code),"
+    " state TEXT NOT NULL CHECK (state IN ('in_stock', 'in_transit', 'personalised', 'issued',"
+    "  'spoiled', 'destroyed', 'lost', 'stolen')),"
+    " transfer_id INTEGER REFERENCES blank_transfers(id), document_number TEXT UNIQUE,"
+    " updated_at TEXT NOT NULL);"
+    "CREATE INDEX blanks_by_office ON blanks (office, doc_type, state, serial);"
+    "CREATE INDEX blanks_by_transfer ON blanks (transfer_id);"
+    "CREATE TRIGGER blanks_moves BEFORE UPDATE OF state ON blanks"
+    " WHEN NEW.state <> OLD.state AND (OLD.state || '>' || NEW.state) NOT IN ("
+    "  'in_stock>in_transit', 'in_transit>in_stock', 'in_stock>personalised',"
+    "  'personalised>issued', 'personalised>spoiled', 'in_stock>spoiled', 'spoiled>destroyed',"
+    "  'in_stock>lost', 'in_stock>stolen', 'in_transit>lost', 'in_transit>stolen',"
+    "  'personalised>lost', 'personalised>stolen')"
+    " BEGIN SELECT RAISE(ABORT, 'blank state change not allowed'); END;"
+    "CREATE TRIGGER blanks_personalised_once BEFORE UPDATE OF document_number ON blanks"
+    " WHEN OLD.document_number IS NOT NULL"
+    "  AND (NEW.document_number IS NULL OR NEW.document_number <> OLD.document_number)"
+    " BEGIN SELECT RAISE(ABORT, 'a blank is personalised once'); END;"
+    "CREATE TRIGGER blanks_personalised_has_number BEFORE UPDATE OF state ON blanks"
+    " WHEN NEW.state = 'personalised' AND NEW.document_number IS NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a personalised blank needs its document number'); END;"
+    "CREATE TRIGGER blanks_keep BEFORE DELETE ON blanks"
+    " BEGIN SELECT RAISE(ABORT, 'blanks are never deleted'); END;"
+    "CREATE TABLE blank_events (id INTEGER PRIMARY KEY,"
+    " serial TEXT NOT NULL REFERENCES blanks(serial), at TEXT NOT NULL, from_state TEXT,"
+    " to_state TEXT NOT NULL, office TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT);"
+    "CREATE INDEX blank_events_by_office ON blank_events (office, at);"
+    "CREATE INDEX blank_events_by_serial ON blank_events (serial);"
+    "CREATE TRIGGER blank_events_keep_update BEFORE UPDATE ON blank_events"
+    " BEGIN SELECT RAISE(ABORT, 'blank history is append-only'); END;"
+    "CREATE TRIGGER blank_events_keep_delete BEFORE DELETE ON blank_events"
+    " BEGIN SELECT RAISE(ABORT, 'blank history is append-only'); END;"
+    "CREATE TABLE blank_alerts (id INTEGER PRIMARY KEY, at TEXT NOT NULL, serial TEXT,"
+    " office TEXT, kind TEXT NOT NULL, detail TEXT);";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
+    {2, "offices and blank stock", v2_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

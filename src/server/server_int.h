@@ -33,6 +33,7 @@ typedef struct srv_route {
 /* Route tables of each area (routes_*.c), terminated by a NULL method. */
 extern const srv_route srv_routes_person[];
 extern const srv_route srv_routes_admin[];
+extern const srv_route srv_routes_blank[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);

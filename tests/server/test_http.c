@@ -242,6 +242,59 @@ static void revoked_keys_stop_working(void **state)
     free(tok);
 }
 
+static void blank_stock_over_http(void **state)
+{
+    ctx *c = *state;
+    char *docs = test_make_key(&c->srv, "DMX", "documents");
+    http_reply r = http_call(&c->srv, "POST", "/v1/offices", c->srv.admin_token, NULL,
+                             "{\"code\":\"HQ\",\"name\":\"Headquarters\",\"kind\":\"central\"}");
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/offices", c->srv.admin_token, NULL,
+                  "{\"code\":\"SUMQAYIT\",\"name\":\"Sumqayıt office\",\"kind\":\"id\"}");
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/blanks/batches", docs, NULL,
+                  "{\"doc_type\":\"id_card\",\"first\":\"ID000001\",\"last\":\"ID000050\","
+                  "\"office\":\"HQ\"}");
+    assert_int_equal(r.status, 201);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 50);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/blanks/batches", c->registrar, NULL,
+                  "{\"doc_type\":\"id_card\",\"first\":\"ID000051\",\"last\":\"ID000060\","
+                  "\"office\":\"HQ\"}");
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/blanks/transfers", docs, NULL,
+                  "{\"from\":\"HQ\",\"to\":\"SUMQAYIT\",\"first\":\"ID000001\","
+                  "\"last\":\"ID000010\"}");
+    assert_int_equal(r.status, 201);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/blanks/transfers/%lld/accept",
+             (long long)json_integer_value(json_object_get(r.json, "transfer")));
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", path, docs, NULL, "{\"missing\":[\"ID000004\"]}");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "received")), 9);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "GET", "/v1/blanks/ID000004", docs, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "lost");
+    http_reply_free(&r);
+    r = http_call(&c->srv, "GET", "/v1/blanks/reconciliation?office=SUMQAYIT", c->auditor, NULL,
+                  NULL);
+    assert_int_equal(r.status, 200);
+    json_t *stock = json_object_get(r.json, "stock");
+    assert_int_equal(json_integer_value(json_object_get(stock, "in_stock")), 9);
+    assert_true(json_is_true(json_object_get(json_object_get(r.json, "balance"), "balanced")));
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/blanks/ID000004/state", docs, NULL,
+                  "{\"state\":\"destroyed\",\"reason\":\"found and destroyed\"}");
+    assert_int_equal(r.status, 409);
+    http_reply_free(&r);
+    free(docs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +304,7 @@ int main(void)
         cmocka_unit_test(bad_requests_are_refused_and_store_nothing),
         cmocka_unit_test(updates_and_history_over_http),
         cmocka_unit_test(revoked_keys_stop_working),
+        cmocka_unit_test(blank_stock_over_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
