@@ -143,13 +143,15 @@ int eyni_register_blank_reconcile(eyni_register *reg, const eyni_actor *a, const
     rc = eyni_store_acquire(reg->store, &db, err);
     if (rc)
         return rc;
+    if (overdue_days <= 0)
+        overdue_days = 7;
     json_t *o = json_pack("{s:s?, s:s, s:s, s:i}", "office", office, "from",
                           from ? from : "0000-01-01", "to", to ? to : "9999-12-31",
                           "overdue_days", overdue_days);
     rc = eyni_db_begin(db, 0, err);
     if (rc == 0)
         rc = report(db, office, from ? from : "0000-01-01", to ? to : "9999-12-31",
-                    overdue_days > 0 ? overdue_days : 7, o, err);
+                    overdue_days, o, err);
     eyni_db_rollback(db);
     eyni_store_release(reg->store, db);
     if (rc) {
