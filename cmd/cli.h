@@ -28,5 +28,7 @@ int cli_key(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_office(int argc, char **argv);
 int cli_blank(int argc, char **argv);
+int cli_watchlist(int argc, char **argv);
+int cli_ban(int argc, char **argv);
 
 #endif

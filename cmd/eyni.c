@@ -21,6 +21,8 @@ static const command commands[] = {
     {"audit", cli_audit, "list and verify the audit log"},
     {"office", cli_office, "add and list offices"},
     {"blank", cli_blank, "document blank stock: receive, send, accept, take, reconcile"},
+    {"watchlist", cli_watchlist, "watchlists of persons, vehicles and invalid documents"},
+    {"ban", cli_ban, "entry and exit bans"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
 };
 

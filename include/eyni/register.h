@@ -47,6 +47,10 @@ typedef enum eyni_op {
     EYNI_OP_OFFICE_MANAGE,
     EYNI_OP_BLANK_MANAGE,
     EYNI_OP_BLANK_READ,
+    EYNI_OP_WATCH_MANAGE,
+    EYNI_OP_WATCH_READ,
+    EYNI_OP_BAN_MANAGE,
+    EYNI_OP_BAN_READ,
     EYNI_OP_COUNT
 } eyni_op;
 
@@ -199,6 +203,54 @@ int eyni_register_blank_get(eyni_register *reg, const eyni_actor *a, const char 
 int eyni_register_blank_reconcile(eyni_register *reg, const eyni_actor *a, const char *office,
                                   const char *from, const char *to, int overdue_days,
                                   json_t **out, eyni_error *err);
+
+/* ---- watchlists and entry/exit bans ------------------------------------------------- */
+
+#define EYNI_WATCH_IMPORT_MAX 1000000 /* lines in one imported document list */
+
+/*
+ * A list: {"code", "name", "kind" (person|vehicle|document), "legal_basis", "handling",
+ * "valid_from", "valid_to", "visible_to": ["AGENCY", ...] or ["*"]}. The owner is the
+ * creating actor's agency; a list is seen by its owner and the agencies it names.
+ */
+int eyni_register_watchlist_create(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                   json_t **out, eyni_error *err);
+int eyni_register_watchlist_list(eyni_register *reg, const eyni_actor *a, json_t **out,
+                                 eyni_error *err);
+/* Entry by the list's kind. person: {"surname", "given_name", "variants": [names],
+ * "birth_date", "nationality", "fin", "reason"}; vehicle: {"plate", "vin", "reason"};
+ * document: {"number", "issuing_state", "doc_type", "status", "reason"}. */
+int eyni_register_watch_add(eyni_register *reg, const eyni_actor *a, const char *list,
+                            const json_t *in, json_t **out, eyni_error *err);
+int eyni_register_watch_remove(eyni_register *reg, const eyni_actor *a, const char *list,
+                               long long entry, const char *reason, eyni_error *err);
+int eyni_register_watch_entries(eyni_register *reg, const eyni_actor *a, const char *list,
+                                json_t **out, eyni_error *err);
+/* A foreign or national invalid-document list as CSV with the header
+ * "number,issuing_state,doc_type,status"; bad lines are reported, good ones added. */
+int eyni_register_watch_import(eyni_register *reg, const eyni_actor *a, const char *list,
+                               const char *csv, size_t len, json_t **out, eyni_error *err);
+/*
+ * Checks a traveller against every active entry of every list the actor may see that is
+ * valid today: {"person": {"surname", "given_name", "birth_date", "fin"}, "vehicle":
+ * {"plate", "vin"}, "document": {"number", "issuing_state"}} (any part may be absent).
+ * *out = {"hits": [{"list", "kind", "entry", "score", "handling", "legal_basis", ...}]}.
+ * Names match by a transliteration-tolerant phonetic key; score is 0..1.
+ */
+int eyni_register_watch_check(eyni_register *reg, const eyni_actor *a, const json_t *query,
+                              json_t **out, eyni_error *err);
+
+/* {"fin", "surname", "given_name", "birth_date", "nationality", "direction"
+ * (entry|exit|both), "starts", "ends", "legal_basis", "authority"}. */
+int eyni_register_ban_create(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                             json_t **out, eyni_error *err);
+int eyni_register_ban_lift(eyni_register *reg, const eyni_actor *a, long long id,
+                           const char *reason, eyni_error *err);
+/* Bans in force on date (YYYY-MM-DD) for direction matching the person (by FIN, or by
+ * name and birth date): *out = {"bans": [...]}. */
+int eyni_register_ban_check(eyni_register *reg, const eyni_actor *a, const json_t *person,
+                            const char *date, const char *direction, json_t **out,
+                            eyni_error *err);
 
 #ifdef __cplusplus
 }

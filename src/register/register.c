@@ -102,13 +102,17 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_OFFICE_MANAGE] = R(ADMIN) | R(OPERATOR),
     [EYNI_OP_BLANK_MANAGE] = R(DOCUMENTS) | R(OPERATOR),
     [EYNI_OP_BLANK_READ] = R(DOCUMENTS) | R(AUDITOR) | R(OPERATOR),
+    [EYNI_OP_WATCH_MANAGE] = R(POLICE) | R(OPERATOR),
+    [EYNI_OP_WATCH_READ] = R(POLICE) | R(BORDER) | R(OPERATOR),
+    [EYNI_OP_BAN_MANAGE] = R(POLICE) | R(OPERATOR),
+    [EYNI_OP_BAN_READ] = R(POLICE) | R(BORDER) | R(OPERATOR),
 };
 #undef R
 
 static const char *const op_names[EYNI_OP_COUNT] = {
     "person.create", "person.read", "person.update", "person.search",
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
-    "blank.read"};
+    "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {
@@ -150,9 +154,11 @@ int reg_write_tx(eyni_register *reg, reg_tx_fn fn, void *arg, eyni_error *err)
     return rc;
 }
 
+/* Operations that reveal or record facts about persons need a stated purpose. */
 static int personal(eyni_op op)
 {
-    return op <= EYNI_OP_PERSON_HISTORY;
+    return op <= EYNI_OP_PERSON_HISTORY || op == EYNI_OP_WATCH_MANAGE ||
+           op == EYNI_OP_WATCH_READ || op == EYNI_OP_BAN_MANAGE || op == EYNI_OP_BAN_READ;
 }
 
 int reg_require(eyni_register *reg, const eyni_actor *a, eyni_op op, const char *object,

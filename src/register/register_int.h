@@ -49,6 +49,14 @@ int reg_office_exists(eyni_db *db, const char *code, eyni_error *err);
 int reg_blank_take(eyni_db *db, const eyni_actor *a, const char *office, const char *doc_type,
                    const char *document_number, char serial[64], eyni_error *err);
 
+/* watchlist.c: adds one entry inside the caller's write transaction. */
+int reg_watch_add_in_tx(eyni_db *db, const eyni_actor *a, const char *list, const json_t *in,
+                        eyni_error *err);
+
+/* namematch.c: phonetic key of a name, and similarity of two keys in 0..1. */
+int reg_name_key(const char *name, char *out, size_t cap, eyni_error *err);
+double reg_name_similarity(const char *key_a, const char *key_b);
+
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);
 int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);

@@ -92,9 +92,39 @@ static const char v2_sqlite[] =
     "CREATE TABLE blank_alerts (id INTEGER PRIMARY KEY, at TEXT NOT NULL, serial TEXT,"
     " office TEXT, kind TEXT NOT NULL, detail TEXT);";
 
+/* Watchlists (persons, vehicles, invalid documents) and entry/exit bans. Entries are never
+ * deleted: removal sets removed_at, so what a checkpoint saw on a given day can be shown. */
+static const char v3_sqlite[] =
+    "CREATE TABLE watchlists (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('person', 'vehicle', 'document')),"
+    " owner_agency TEXT NOT NULL, visible_to TEXT NOT NULL, legal_basis TEXT NOT NULL,"
+    " handling TEXT, valid_from TEXT NOT NULL, valid_to TEXT,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL);"
+    "CREATE TABLE watch_entries (id INTEGER PRIMARY KEY,"
+    " list_id INTEGER NOT NULL REFERENCES watchlists(id), kind TEXT NOT NULL,"
+    " key1 TEXT NOT NULL, key2 TEXT, birth_date TEXT, fin TEXT, nationality TEXT,"
+    " record TEXT NOT NULL, reason TEXT NOT NULL,"
+    " added_at TEXT NOT NULL, added_by TEXT NOT NULL,"
+    " removed_at TEXT, removed_by TEXT, removed_reason TEXT);"
+    "CREATE INDEX watch_entries_by_key ON watch_entries (kind, key1);"
+    "CREATE INDEX watch_entries_by_fin ON watch_entries (fin);"
+    "CREATE TRIGGER watch_entries_keep BEFORE DELETE ON watch_entries"
+    " BEGIN SELECT RAISE(ABORT, 'watchlist entries are removed, never deleted'); END;"
+    "CREATE TABLE bans (id INTEGER PRIMARY KEY, fin TEXT, surname TEXT NOT NULL,"
+    " given_name TEXT NOT NULL, surname_key TEXT NOT NULL, given_key TEXT NOT NULL,"
+    " birth_date TEXT, nationality TEXT,"
+    " direction TEXT NOT NULL CHECK (direction IN ('entry', 'exit', 'both')),"
+    " starts TEXT NOT NULL, ends TEXT, legal_basis TEXT NOT NULL, authority TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
+    " lifted_at TEXT, lifted_by TEXT, lift_reason TEXT);"
+    "CREATE INDEX bans_by_fin ON bans (fin);"
+    "CREATE TRIGGER bans_keep BEFORE DELETE ON bans"
+    " BEGIN SELECT RAISE(ABORT, 'bans are lifted, never deleted'); END;";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
+    {3, "watchlists and bans", v3_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -34,6 +34,7 @@ typedef struct srv_route {
 extern const srv_route srv_routes_person[];
 extern const srv_route srv_routes_admin[];
 extern const srv_route srv_routes_blank[];
+extern const srv_route srv_routes_watch[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);

@@ -295,6 +295,49 @@ static void blank_stock_over_http(void **state)
     free(docs);
 }
 
+static void watchlists_and_bans_over_http(void **state)
+{
+    ctx *c = *state;
+    http_reply r = http_call(&c->srv, "POST", "/v1/watchlists", c->police, "wanted list",
+                             "{\"code\":\"DIN-WANTED\",\"name\":\"Wanted persons\","
+                             "\"kind\":\"person\",\"legal_basis\":\"CPC art. 157\","
+                             "\"handling\":\"detain\",\"valid_from\":\"2020-01-01\","
+                             "\"visible_to\":[\"DSX\"]}");
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/watchlists/DIN-WANTED/entries", c->police, "wanted list",
+                  "{\"surname\":\"Xəlilov\",\"given_name\":\"Vüqar\",\"birth_date\":\"1980-02-02\","
+                  "\"reason\":\"warrant 9/2026\"}");
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    const char *q = "{\"person\":{\"surname\":\"KHALILOV\",\"given_name\":\"VUGAR\","
+                    "\"birth_date\":\"1980-02-02\"}}";
+    r = http_call(&c->srv, "POST", "/v1/watchlists/check", c->border, "border check", q);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
+    json_t *hit = json_array_get(json_object_get(r.json, "hits"), 0);
+    assert_string_equal(json_string_value(json_object_get(hit, "handling")), "detain");
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/watchlists/check", c->border, NULL, q);
+    assert_int_equal(r.status, 400); /* no purpose */
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/watchlists/check", c->registrar, "x", q);
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/bans", c->police, "court order",
+                  "{\"surname\":\"Xəlilov\",\"given_name\":\"Vüqar\",\"birth_date\":\"1980-02-02\","
+                  "\"direction\":\"both\",\"starts\":\"2025-01-01\",\"legal_basis\":\"order 1\","
+                  "\"authority\":\"court\"}");
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    r = http_call(&c->srv, "POST", "/v1/bans/check", c->border, "border check",
+                  "{\"person\":{\"surname\":\"Khalilov\",\"given_name\":\"Vugar\","
+                  "\"birth_date\":\"1980-02-02\"},\"date\":\"2026-01-01\",\"direction\":\"entry\"}");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "bans")), 1);
+    http_reply_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +348,7 @@ int main(void)
         cmocka_unit_test(updates_and_history_over_http),
         cmocka_unit_test(revoked_keys_stop_working),
         cmocka_unit_test(blank_stock_over_http),
+        cmocka_unit_test(watchlists_and_bans_over_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
