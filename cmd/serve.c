@@ -53,7 +53,17 @@ int cmd_serve(int argc, char **argv)
     memset(&so, 0, sizeof so);
     so.log = e.log;
     eyni_server *srv = NULL;
+    char cert[4200], key[4200];
     int rc = eyni_server_opts_from_config(e.cfg, &so, &err);
+    /* Certificate and key names are relative to the data directory. */
+    if (rc == 0 && so.tls_cert) {
+        cmd_env_path(&e, so.tls_cert, cert, sizeof cert);
+        so.tls_cert = cert;
+    }
+    if (rc == 0 && so.tls_key) {
+        cmd_env_path(&e, so.tls_key, key, sizeof key);
+        so.tls_key = key;
+    }
     if (rc == 0)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
     if (rc == 0 && port_file)
@@ -63,11 +73,12 @@ int cmd_serve(int argc, char **argv)
         cmd_env_close(&e);
         return cli_fail(&err);
     }
-    char key[4200];
-    cmd_env_path(&e, "operator.key", key, sizeof key);
+    char opkey[4200];
+    cmd_env_path(&e, "operator.key", opkey, sizeof opkey);
     eyni_log_write(e.log, EYNI_LOG_INFO, "start",
-                   "eynid listening on port %d (%s); store %s; operator key in %s",
-                   eyni_server_port(srv), so.listen, eyni_config_get(e.cfg, "store.uri", ""), key);
+                   "eynid listening on port %d (%s, %s); store %s; operator key in %s",
+                   eyni_server_port(srv), so.listen, so.tls_cert ? "https" : "http",
+                   eyni_config_get(e.cfg, "store.uri", ""), opkey);
     int sig = 0;
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);

@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 pkgs=(
-  build-essential cmake pkg-config clang llvm libclang-rt-14-dev git curl ca-certificates
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev git curl ca-certificates openssl
   libjansson-dev libmicrohttpd-dev libsqlite3-dev sqlite3 libssl-dev libcurl4-openssl-dev
   libpng-dev libjpeg62-turbo-dev libtiff-dev libopenjp2-7-dev
   libsndfile1-dev libfftw3-dev libopenblas-dev

@@ -25,6 +25,8 @@ typedef struct eyni_server_opts {
     size_t max_body;    /* bytes; 0 = EYNI_SERVER_MAX_BODY_DEFAULT */
     int timeout_s;      /* idle connection timeout; 0 = 30 */
     eyni_log *log;      /* request log; may be NULL */
+    const char *tls_cert; /* PEM certificate chain file: serve HTTPS when set */
+    const char *tls_key;  /* PEM private key file (unencrypted; keep it mode 0600) */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */
@@ -35,7 +37,8 @@ int eyni_server_port(const eyni_server *srv);
 /* Stops accepting, finishes requests in flight, and frees the server. */
 void eyni_server_stop(eyni_server *srv);
 
-/* Reads server.listen, server.threads, server.max_body, server.timeout from cfg. */
+/* Reads server.listen, server.threads, server.max_body, server.timeout, server.tls_cert and
+ * server.tls_key from cfg. */
 int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *opts,
                                  eyni_error *err);
 

@@ -10,6 +10,7 @@
 
 struct eyni_server {
     struct MHD_Daemon *daemon;
+    unsigned char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
     eyni_register *reg;
     eyni_log *log;
     size_t max_body;
@@ -168,6 +169,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
+static int load_tls(eyni_server *srv, const eyni_server_opts *o, eyni_error *err)
+{
+    if (!o->tls_cert && !o->tls_key)
+        return 0;
+    if (!o->tls_cert || !o->tls_key)
+        return eyni_error_set(err, EYNI_EINVAL, "server: HTTPS needs both tls_cert and tls_key");
+    size_t n;
+    int rc = eyni_file_read(o->tls_cert, 1 << 20, &srv->tls_cert, &n, err);
+    if (rc == 0)
+        rc = eyni_file_read(o->tls_key, 1 << 20, &srv->tls_key, &n, err);
+    return rc;
+}
+
+static void free_server(eyni_server *srv)
+{
+    if (srv->tls_key) /* the private key does not linger in freed memory */
+        memset(srv->tls_key, 0, strlen((char *)srv->tls_key));
+    free(srv->tls_key);
+    free(srv->tls_cert);
+    free(srv);
+}
+
 int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server **out,
                       eyni_error *err)
 {
@@ -182,17 +205,27 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
     srv->reg = reg;
     srv->log = o->log;
     srv->max_body = o->max_body ? o->max_body : EYNI_SERVER_MAX_BODY_DEFAULT;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0);
+    rc = load_tls(srv, o, err);
+    if (rc) {
+        free_server(srv);
+        return rc;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0) |
+                     (srv->tls_cert ? MHD_USE_TLS : 0);
+    /* Options after the TLS pair are ignored when it is absent: MHD_OPTION_END ends early. */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 4),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s > 0 ? o->timeout_s : 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        (unsigned)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)srv->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, (const char *)srv->tls_key, MHD_OPTION_END);
     if (!srv->daemon) {
-        free(srv);
-        return eyni_error_set(err, EYNI_EIO, "server: cannot listen on %s (in use or not allowed)",
-                              o->listen ? o->listen : "127.0.0.1:8080");
+        free_server(srv);
+        return eyni_error_set(err, EYNI_EIO,
+                              "server: cannot listen on %s (in use, not allowed, or bad TLS "
+                              "certificate/key)", o->listen ? o->listen : "127.0.0.1:8080");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
@@ -210,7 +243,7 @@ void eyni_server_stop(eyni_server *srv)
     if (!srv)
         return;
     MHD_stop_daemon(srv->daemon);
-    free(srv);
+    free_server(srv);
 }
 
 int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *o, eyni_error *err)
@@ -228,5 +261,7 @@ int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *o, ey
     o->threads = (int)threads;
     o->max_body = (size_t)body;
     o->timeout_s = (int)timeout;
+    o->tls_cert = eyni_config_get(cfg, "server.tls_cert", NULL);
+    o->tls_key = eyni_config_get(cfg, "server.tls_key", NULL);
     return 0;
 }
