@@ -86,7 +86,7 @@ int eyni_register_audit_event(eyni_register *reg, const eyni_actor *a, const cha
     return reg_write_tx(reg, event_tx, &e, err);
 }
 
-static json_t *row_json(eyni_stmt *st)
+static json_t *row_json(eyni_stmt *st, void *ctx)
 {
     json_t *o = json_object();
     static const char *const cols[] = {"at",     "actor",   "agency", "role",   "action",
@@ -127,13 +127,11 @@ int eyni_register_audit_list(eyni_register *reg, const eyni_actor *a, const eyni
             rc = eyni_stmt_bind_int64(st, 8, limit, err);
     }
     json_t *list = json_array();
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_array_append_new(list, row_json(st));
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_collect(st, row_json, NULL, list, err);
     eyni_stmt_free(st);
     eyni_store_release(reg->store, db);
-    if (rc < 0) {
+    if (rc) {
         json_decref(list);
         return rc;
     }

@@ -624,6 +624,14 @@ int eyni_register_blank_set_state(eyni_register *reg, const eyni_actor *a, const
 
 /* ---- reading ------------------------------------------------------------------------ */
 
+static json_t *event_row(eyni_stmt *st, void *ctx)
+{
+    return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?}", "at", eyni_stmt_text(st, 0), "from",
+                     eyni_stmt_text(st, 1), "to", eyni_stmt_text(st, 2), "office",
+                     eyni_stmt_text(st, 3), "actor", eyni_stmt_text(st, 4), "reason",
+                     eyni_stmt_text(st, 5));
+}
+
 static int blank_events(eyni_db *db, const char *serial, json_t *list, eyni_error *err)
 {
     eyni_stmt *st;
@@ -634,17 +642,10 @@ static int blank_events(eyni_db *db, const char *serial, json_t *list, eyni_erro
     if (rc)
         return rc;
     rc = eyni_stmt_bind_text(st, 1, serial, err);
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_array_append_new(list, json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?}", "at",
-                                              eyni_stmt_text(st, 0), "from", eyni_stmt_text(st, 1),
-                                              "to", eyni_stmt_text(st, 2), "office",
-                                              eyni_stmt_text(st, 3), "actor",
-                                              eyni_stmt_text(st, 4), "reason",
-                                              eyni_stmt_text(st, 5)));
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_collect(st, event_row, NULL, list, err);
     eyni_stmt_free(st);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 int eyni_register_blank_get(eyni_register *reg, const eyni_actor *a, const char *serial,

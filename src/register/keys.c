@@ -131,39 +131,27 @@ int eyni_register_key_revoke(eyni_register *reg, const eyni_actor *a, const char
     return rc;
 }
 
+static json_t *key_row(eyni_stmt *st, void *ctx)
+{
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s?}", "id", eyni_stmt_text(st, 0),
+                     "agency", eyni_stmt_text(st, 1), "role", eyni_stmt_text(st, 2), "label",
+                     eyni_stmt_text(st, 3), "created_at", eyni_stmt_text(st, 4), "created_by",
+                     eyni_stmt_text(st, 5), "revoked_at", eyni_stmt_text(st, 6));
+}
+
 int eyni_register_key_list(eyni_register *reg, const eyni_actor *a, json_t **out,
                            eyni_error *err)
 {
+    json_t *list = NULL;
     int rc = reg_require(reg, a, EYNI_OP_KEY_MANAGE, "key", err);
-    if (rc)
-        return rc;
-    eyni_db *db;
-    eyni_stmt *st = NULL;
-    rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    rc = eyni_db_prepare(db,
-                         "SELECT id, agency, role, label, created_at, created_by, revoked_at"
-                         " FROM api_keys ORDER BY created_at",
-                         &st, err);
-    json_t *list = json_array();
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s?}", "id", eyni_stmt_text(st, 0),
-                            "agency", eyni_stmt_text(st, 1), "role", eyni_stmt_text(st, 2),
-                            "label", eyni_stmt_text(st, 3), "created_at", eyni_stmt_text(st, 4),
-                            "created_by", eyni_stmt_text(st, 5), "revoked_at",
-                            eyni_stmt_text(st, 6)));
-        rc = 0;
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    if (rc < 0) {
-        json_decref(list);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "keys", list);
-    return 0;
+    if (rc == 0)
+        rc = reg_read_rows(reg,
+                           "SELECT id, agency, role, label, created_at, created_by, revoked_at"
+                           " FROM api_keys ORDER BY created_at",
+                           NULL, 0, key_row, NULL, &list, err);
+    if (rc == 0)
+        *out = json_pack("{s:o}", "keys", list);
+    return rc;
 }
 
 static int all_hex(const char *s, size_t n)

@@ -77,30 +77,21 @@ int eyni_register_office_create(eyni_register *reg, const eyni_actor *a, const j
     return rc;
 }
 
+static json_t *office_row(eyni_stmt *st, void *ctx)
+{
+    return json_pack("{s:s, s:s, s:s}", "code", eyni_stmt_text(st, 0), "name",
+                     eyni_stmt_text(st, 1), "kind", eyni_stmt_text(st, 2));
+}
+
 int eyni_register_office_list(eyni_register *reg, const eyni_actor *a, json_t **out,
                               eyni_error *err)
 {
-    eyni_db *db;
-    eyni_stmt *st = NULL;
-    int rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    rc = eyni_db_prepare(db, "SELECT code, name, kind FROM offices ORDER BY code", &st, err);
-    json_t *list = json_array();
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "code", eyni_stmt_text(st, 0),
-                                              "name", eyni_stmt_text(st, 1), "kind",
-                                              eyni_stmt_text(st, 2)));
-        rc = 0;
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    if (rc < 0) {
-        json_decref(list);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "offices", list);
-    return 0;
+    json_t *list = NULL;
+    int rc = reg_read_rows(reg, "SELECT code, name, kind FROM offices ORDER BY code", NULL, 0,
+                           office_row, NULL, &list, err);
+    if (rc == 0)
+        *out = json_pack("{s:o}", "offices", list);
+    return rc;
 }
 
 int reg_office_exists(eyni_db *db, const char *code, eyni_error *err)

@@ -11,6 +11,19 @@ typedef struct history_arg {
     int found;
 } history_arg;
 
+static json_t *version_row(eyni_stmt *st, void *ctx)
+{
+    const eyni_actor *a = ctx;
+    json_error_t je;
+    json_t *rec = json_loads(eyni_stmt_text(st, 1), 0, &je);
+    json_t *view = rec ? reg_person_view(rec, a->role) : json_null();
+    json_decref(rec);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}", "version",
+                     (json_int_t)eyni_stmt_int64(st, 0), "changed_at", eyni_stmt_text(st, 2),
+                     "changed_by", eyni_stmt_text(st, 3), "agency", eyni_stmt_text(st, 4),
+                     "reason", eyni_stmt_text(st, 5), "record", view);
+}
+
 static int history_rows(eyni_db *db, int64_t pid, history_arg *h, eyni_error *err)
 {
     eyni_stmt *st;
@@ -21,21 +34,10 @@ static int history_rows(eyni_db *db, int64_t pid, history_arg *h, eyni_error *er
     if (rc)
         return rc;
     rc = eyni_stmt_bind_int64(st, 1, pid, err);
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_error_t je;
-        json_t *rec = json_loads(eyni_stmt_text(st, 1), 0, &je);
-        json_t *view = rec ? reg_person_view(rec, h->a->role) : json_null();
-        json_decref(rec);
-        json_array_append_new(h->list,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}", "version",
-                                        (json_int_t)eyni_stmt_int64(st, 0), "changed_at",
-                                        eyni_stmt_text(st, 2), "changed_by", eyni_stmt_text(st, 3),
-                                        "agency", eyni_stmt_text(st, 4), "reason",
-                                        eyni_stmt_text(st, 5), "record", view));
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_collect(st, version_row, (void *)h->a, h->list, err);
     eyni_stmt_free(st);
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 static int history_tx(eyni_db *db, void *p, eyni_error *err)

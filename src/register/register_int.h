@@ -60,5 +60,12 @@ double reg_name_similarity(const char *key_a, const char *key_b);
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);
 int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);
+/* Builds one JSON value from the current row (NULL skips the row). */
+typedef json_t *(*reg_row_fn)(eyni_stmt *st, void *ctx);
+/* Steps st to its end, appending row(st) to list; 0 or an error code. */
+int reg_collect(eyni_stmt *st, reg_row_fn row, void *ctx, json_t *list, eyni_error *err);
+/* A whole read on a pooled connection: prepare sql, bind text parameters, collect rows. */
+int reg_read_rows(eyni_register *reg, const char *sql, const char *const *vals, int n,
+                  reg_row_fn row, void *ctx, json_t **out, eyni_error *err);
 
 #endif

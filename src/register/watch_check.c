@@ -183,47 +183,33 @@ int eyni_register_watch_check(eyni_register *reg, const eyni_actor *a, const jso
     return 0;
 }
 
+static json_t *entry_row(eyni_stmt *st, void *ctx)
+{
+    json_error_t je;
+    json_t *record = json_loads(eyni_stmt_text(st, 1), 0, &je);
+    json_object_del(record, "variant_keys");
+    return json_pack("{s:I, s:o, s:s, s:s, s:s}", "entry", (json_int_t)eyni_stmt_int64(st, 0),
+                     "record", record ? record : json_null(), "reason", eyni_stmt_text(st, 2),
+                     "added_at", eyni_stmt_text(st, 3), "added_by", eyni_stmt_text(st, 4));
+}
+
 int eyni_register_watch_entries(eyni_register *reg, const eyni_actor *a, const char *list,
                                 json_t **out, eyni_error *err)
 {
-    int rc = reg_require(reg, a, EYNI_OP_WATCH_READ, list, err);
-    eyni_db *db = NULL;
-    if (rc == 0)
-        rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    json_t *entries = json_array();
-    eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(db,
-                         "SELECT e.id, e.record, e.reason, e.added_at, e.added_by FROM watch_entries e"
-                         " JOIN watchlists w ON w.id = e.list_id WHERE w.code = ?"
-                         " AND e.removed_at IS NULL"
-                         " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
-                         " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator') ORDER BY e.id",
-                         &st, err);
     const char *vals[] = {list, a->agency, a->agency, eyni_role_name(a->role)};
+    json_t *entries = NULL;
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_READ, list, err);
     if (rc == 0)
-        rc = reg_bind_texts(st, 1, vals, 4, err);
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_error_t je;
-        json_t *record = json_loads(eyni_stmt_text(st, 1), 0, &je);
-        json_object_del(record, "variant_keys");
-        json_array_append_new(entries, json_pack("{s:I, s:o, s:s, s:s, s:s}", "entry",
-                                                 (json_int_t)eyni_stmt_int64(st, 0), "record",
-                                                 record ? record : json_null(), "reason",
-                                                 eyni_stmt_text(st, 2), "added_at",
-                                                 eyni_stmt_text(st, 3), "added_by",
-                                                 eyni_stmt_text(st, 4)));
-        rc = 0;
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    if (rc < 0) {
-        json_decref(entries);
-        return rc;
-    }
-    *out = json_pack("{s:s, s:o}", "list", list, "entries", entries);
-    return 0;
+        rc = reg_read_rows(reg,
+                           "SELECT e.id, e.record, e.reason, e.added_at, e.added_by"
+                           " FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"
+                           " WHERE w.code = ? AND e.removed_at IS NULL"
+                           " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
+                           " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator') ORDER BY e.id",
+                           vals, 4, entry_row, NULL, &entries, err);
+    if (rc == 0)
+        *out = json_pack("{s:s, s:o}", "list", list, "entries", entries);
+    return rc;
 }
 
 /* ---- import of invalid-document lists ------------------------------------------------- */

@@ -112,44 +112,32 @@ int eyni_register_watchlist_create(eyni_register *reg, const eyni_actor *a, cons
     "(owner_agency = ? OR instr(visible_to, ',' || ? || ',') > 0 OR instr(visible_to, ',*,') > 0" \
     " OR ? = 'operator')"
 
+static json_t *list_row(eyni_stmt *st, void *ctx)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:I}", "code",
+                     eyni_stmt_text(st, 0), "name", eyni_stmt_text(st, 1), "kind",
+                     eyni_stmt_text(st, 2), "owner", eyni_stmt_text(st, 3), "legal_basis",
+                     eyni_stmt_text(st, 4), "handling", eyni_stmt_text(st, 5), "valid_from",
+                     eyni_stmt_text(st, 6), "valid_to", eyni_stmt_text(st, 7), "entries",
+                     (json_int_t)eyni_stmt_int64(st, 8));
+}
+
 int eyni_register_watchlist_list(eyni_register *reg, const eyni_actor *a, json_t **out,
                                  eyni_error *err)
 {
-    int rc = reg_require(reg, a, EYNI_OP_WATCH_READ, "watchlist", err);
-    eyni_db *db = NULL;
-    eyni_stmt *st = NULL;
-    if (rc == 0)
-        rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    rc = eyni_db_prepare(db,
-                         "SELECT code, name, kind, owner_agency, legal_basis, handling, valid_from,"
-                         " valid_to, (SELECT COUNT(*) FROM watch_entries e WHERE e.list_id = w.id"
-                         " AND e.removed_at IS NULL) FROM watchlists w WHERE " VISIBLE_SQL
-                         " ORDER BY code",
-                         &st, err);
     const char *vals[] = {a->agency, a->agency, eyni_role_name(a->role)};
+    json_t *list = NULL;
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_READ, "watchlist", err);
     if (rc == 0)
-        rc = reg_bind_texts(st, 1, vals, 3, err);
-    json_t *list = json_array();
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:I}", "code",
-                            eyni_stmt_text(st, 0), "name", eyni_stmt_text(st, 1), "kind",
-                            eyni_stmt_text(st, 2), "owner", eyni_stmt_text(st, 3), "legal_basis",
-                            eyni_stmt_text(st, 4), "handling", eyni_stmt_text(st, 5),
-                            "valid_from", eyni_stmt_text(st, 6), "valid_to",
-                            eyni_stmt_text(st, 7), "entries", (json_int_t)eyni_stmt_int64(st, 8)));
-        rc = 0;
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    if (rc < 0) {
-        json_decref(list);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "watchlists", list);
-    return 0;
+        rc = reg_read_rows(reg,
+                           "SELECT code, name, kind, owner_agency, legal_basis, handling,"
+                           " valid_from, valid_to, (SELECT COUNT(*) FROM watch_entries e WHERE"
+                           " e.list_id = w.id AND e.removed_at IS NULL) FROM watchlists w WHERE "
+                           VISIBLE_SQL " ORDER BY code",
+                           vals, 3, list_row, NULL, &list, err);
+    if (rc == 0)
+        *out = json_pack("{s:o}", "watchlists", list);
+    return rc;
 }
 
 /* ---- entries ------------------------------------------------------------------------- */
