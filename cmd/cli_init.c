@@ -23,7 +23,7 @@ static int write_config(const char *data, const char *listen, eyni_error *err)
         rc = eyni_config_set(cfg, "fin.length", "7", err);
     /* Biometric data at rest is encrypted with this key; its id travels with each blob. */
     if (!rc)
-        rc = eyni_config_set(cfg, "crypto.keyfile", "keys/data-1.key", err);
+        rc = eyni_config_set(cfg, "crypto.keydir", "keys", err);
     if (!rc)
         rc = eyni_config_set(cfg, "crypto.key_id", "1", err);
     if (!rc)

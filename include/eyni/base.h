@@ -155,6 +155,11 @@ int eyni_dir_make(const char *path, eyni_error *err);
 int eyni_random_bytes(void *buf, size_t len, eyni_error *err);
 /* Lower-case hex of len bytes into out[2*len+1]. */
 void eyni_hex_encode(const void *buf, size_t len, char *out);
+/* Standard base64 (RFC 4648, with padding) through OpenSSL; *out is malloc'd and
+ * NUL-terminated. Decoding refuses characters outside the alphabet and bad padding. */
+int eyni_base64_encode(const void *buf, size_t len, char **out, eyni_error *err);
+int eyni_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len,
+                       eyni_error *err);
 /* SHA-256 of buf into out[32]. */
 void eyni_sha256(const void *buf, size_t len, unsigned char out[32]);
 /* SHA-256 of a file compared with a hex digest; ECRYPTO naming both on mismatch. */

@@ -51,6 +51,10 @@ typedef enum eyni_op {
     EYNI_OP_WATCH_READ,
     EYNI_OP_BAN_MANAGE,
     EYNI_OP_BAN_READ,
+    EYNI_OP_ENROL,
+    EYNI_OP_MATCH, /* verify and identify */
+    EYNI_OP_CASE_READ,
+    EYNI_OP_CASE_DECIDE,
     EYNI_OP_COUNT
 } eyni_op;
 
@@ -70,11 +74,13 @@ typedef struct eyni_register_opts {
     int fin_length;        /* 0 = 7 */
     const char *fin_alphabet; /* NULL = digits and A-Z */
     eyni_log *log;         /* may be NULL */
+    const char *key_dir;   /* data keys for biometric data at rest (data-<id>.key) */
+    unsigned key_id;       /* the active data key */
 } eyni_register_opts;
 
 int eyni_register_open(const eyni_register_opts *opts, eyni_register **out, eyni_error *err);
 void eyni_register_close(eyni_register *reg);
-/* Reads store.uri, store.pool, fin.length, fin.alphabet from cfg. */
+/* Reads store.uri, store.pool, fin.length, fin.alphabet, crypto.keydir, crypto.key_id. */
 int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_register **out,
                               eyni_error *err);
 /* The store underneath (for engines that keep their own tables, e.g. galleries). */
@@ -251,6 +257,27 @@ int eyni_register_ban_lift(eyni_register *reg, const eyni_actor *a, long long id
 int eyni_register_ban_check(eyni_register *reg, const eyni_actor *a, const json_t *person,
                             const char *date, const char *direction, json_t **out,
                             eyni_error *err);
+
+/* ---- enrolments and adjudication ----------------------------------------------------- */
+
+/* An enrolment transaction as recorded: status unique|duplicate|possible|same|different,
+ * the FIN issued (if any), the duplicate's FIN, the case, and the search result. */
+int eyni_register_enrolment_get(eyni_register *reg, const eyni_actor *a, long long id,
+                                json_t **out, eyni_error *err);
+/* Adjudication cases: status "open" or "decided" (NULL for all), newest first. */
+int eyni_register_case_list(eyni_register *reg, const eyni_actor *a, const char *status,
+                            int limit, json_t **out, eyni_error *err);
+int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
+                           eyni_error *err);
+/*
+ * Decides an open case: decision "same" (the applicant is candidate same_fin, or the top
+ * candidate when NULL: no FIN is issued) or "different" (a new person is registered with
+ * the applicant's data and samples, and gets a FIN). Audited with the note; a case is
+ * decided once. *out holds the enrolment as it now stands.
+ */
+int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long id,
+                              const char *decision, const char *same_fin, const char *note,
+                              json_t **out, eyni_error *err);
 
 #ifdef __cplusplus
 }

@@ -120,6 +120,38 @@ void eyni_hex_encode(const void *buf, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+int eyni_base64_encode(const void *buf, size_t len, char **out, eyni_error *err)
+{
+    if (len > (size_t)1 << 30)
+        return eyni_error_set(err, EYNI_ELIMIT, "base64: %zu bytes is too large", len);
+    char *o = malloc(4 * ((len + 2) / 3) + 1);
+    if (!o)
+        return eyni_error_set(err, EYNI_ENOMEM, "base64: out of memory");
+    EVP_EncodeBlock((unsigned char *)o, buf, (int)len);
+    *out = o;
+    return 0;
+}
+
+int eyni_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len,
+                       eyni_error *err)
+{
+    if (len % 4 != 0 || len > (size_t)1 << 31)
+        return eyni_error_set(err, EYNI_EFORMAT, "base64: length %zu is not a multiple of 4", len);
+    unsigned char *o = malloc(len / 4 * 3 + 1);
+    if (!o)
+        return eyni_error_set(err, EYNI_ENOMEM, "base64: out of memory");
+    int n = len ? EVP_DecodeBlock(o, (const unsigned char *)text, (int)len) : 0;
+    if (n < 0) {
+        free(o);
+        return eyni_error_set(err, EYNI_EFORMAT, "base64: characters outside the alphabet");
+    }
+    /* EVP_DecodeBlock counts padding as data: drop one byte per '='. */
+    size_t pad = len >= 1 && text[len - 1] == '=' ? (len >= 2 && text[len - 2] == '=' ? 2 : 1) : 0;
+    *out = o;
+    *out_len = (size_t)n - pad;
+    return 0;
+}
+
 void eyni_sha256(const void *buf, size_t len, unsigned char out[32])
 {
     unsigned int n = 32;

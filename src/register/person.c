@@ -110,11 +110,11 @@ static int insert_person(eyni_db *db, const json_t *rec, int64_t *pid, eyni_erro
     return rc;
 }
 
-static int create_tx(eyni_db *db, void *p, eyni_error *err)
+int reg_person_insert(eyni_register *reg, eyni_db *db, const eyni_actor *a, const json_t *in,
+                      const char *reason, json_t **rec_out, int64_t *pid, eyni_error *err)
 {
-    write_arg *w = p;
     char fin[EYNI_FIN_MAX + 1], now[32];
-    int rc = reg_fin_allocate(w->reg, db, fin, err);
+    int rc = reg_fin_allocate(reg, db, fin, err);
     if (rc)
         return rc;
     eyni_time_now_iso(now);
@@ -123,15 +123,21 @@ static int create_tx(eyni_db *db, void *p, eyni_error *err)
                             "residence_history", json_array(), "residence", "photo_ref");
     if (!rec)
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
-    apply_fields(rec, w->in, 1);
-    w->rec = rec;
-    int64_t pid = 0;
-    rc = insert_person(db, rec, &pid, err);
+    apply_fields(rec, in, 1);
+    *rec_out = rec;
+    rc = insert_person(db, rec, pid, err);
     if (rc == 0)
-        rc = store_version(db, pid, rec, w->a, w->reason, err);
+        rc = store_version(db, *pid, rec, a, reason, err);
     if (rc == 0)
-        rc = reg_audit_append(db, w->a, "person.create", fin, "ok", NULL, err);
+        rc = reg_audit_append(db, a, "person.create", fin, "ok", NULL, err);
     return rc;
+}
+
+static int create_tx(eyni_db *db, void *p, eyni_error *err)
+{
+    write_arg *w = p;
+    int64_t pid = 0;
+    return reg_person_insert(w->reg, db, w->a, w->in, w->reason, &w->rec, &pid, err);
 }
 
 static const char *reason_of(const json_t *in, const char *def)

@@ -30,6 +30,8 @@ int eyni_register_open(const eyni_register_opts *o, eyni_register **out, eyni_er
               (r->fin_alphabet[i] >= 'A' && r->fin_alphabet[i] <= 'Z')))
             rc = eyni_error_set(err, EYNI_EINVAL, "register: FIN alphabet may hold only 0-9 A-Z");
     eyni_store_opts so = {o->pool_size, 0};
+    if (rc == 0 && o->key_dir)
+        rc = eyni_keyring_load(o->key_dir, o->key_id ? o->key_id : 1, &r->keys, err);
     if (rc == 0)
         rc = eyni_store_open(o->store_uri, &so, &r->store, err);
     int n = 0;
@@ -47,14 +49,17 @@ int eyni_register_open(const eyni_register_opts *o, eyni_register **out, eyni_er
 int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_register **out,
                               eyni_error *err)
 {
-    long long pool, finlen;
+    long long pool, finlen, key_id;
     int rc = eyni_config_get_int(cfg, "store.pool", 8, 1, EYNI_STORE_MAX_POOL, &pool, err);
     if (rc == 0)
         rc = eyni_config_get_int(cfg, "fin.length", 7, 5, EYNI_FIN_MAX, &finlen, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "crypto.key_id", 1, 1, 1000000, &key_id, err);
     if (rc)
         return rc;
     eyni_register_opts o = {eyni_config_get(cfg, "store.uri", NULL), (int)pool, (int)finlen,
-                            eyni_config_get(cfg, "fin.alphabet", NULL), log};
+                            eyni_config_get(cfg, "fin.alphabet", NULL), log,
+                            eyni_config_get(cfg, "crypto.keydir", NULL), (unsigned)key_id};
     return eyni_register_open(&o, out, err);
 }
 
@@ -63,6 +68,7 @@ void eyni_register_close(eyni_register *r)
     if (!r)
         return;
     eyni_store_close(r->store);
+    eyni_keyring_free(r->keys);
     free(r);
 }
 
@@ -106,13 +112,18 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_WATCH_READ] = R(POLICE) | R(BORDER) | R(OPERATOR),
     [EYNI_OP_BAN_MANAGE] = R(POLICE) | R(OPERATOR),
     [EYNI_OP_BAN_READ] = R(POLICE) | R(BORDER) | R(OPERATOR),
+    [EYNI_OP_ENROL] = R(REGISTRAR) | R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_MATCH] = R(REGISTRAR) | R(BORDER) | R(POLICE) | R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_CASE_READ] = R(ADJUDICATOR) | R(REGISTRAR) | R(AUDITOR) | R(OPERATOR),
+    [EYNI_OP_CASE_DECIDE] = R(ADJUDICATOR) | R(OPERATOR),
 };
 #undef R
 
 static const char *const op_names[EYNI_OP_COUNT] = {
     "person.create", "person.read", "person.update", "person.search",
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
-    "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read"};
+    "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
+    "case.read", "case.decide"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {
@@ -157,8 +168,7 @@ int reg_write_tx(eyni_register *reg, reg_tx_fn fn, void *arg, eyni_error *err)
 /* Operations that reveal or record facts about persons need a stated purpose. */
 static int personal(eyni_op op)
 {
-    return op <= EYNI_OP_PERSON_HISTORY || op == EYNI_OP_WATCH_MANAGE ||
-           op == EYNI_OP_WATCH_READ || op == EYNI_OP_BAN_MANAGE || op == EYNI_OP_BAN_READ;
+    return op <= EYNI_OP_PERSON_HISTORY || (op >= EYNI_OP_WATCH_MANAGE && op < EYNI_OP_COUNT);
 }
 
 int reg_require(eyni_register *reg, const eyni_actor *a, eyni_op op, const char *object,

@@ -9,6 +9,7 @@ struct eyni_register {
     int fin_length;
     char fin_alphabet[64];
     eyni_log *log;
+    eyni_keyring *keys; /* NULL when no data key is configured */
 };
 
 /* schema.c */
@@ -35,6 +36,58 @@ int reg_require(eyni_register *reg, const eyni_actor *a, eyni_op op, const char 
 /* Runs fn inside one write transaction on a pooled connection; commits when fn returns 0. */
 typedef int (*reg_tx_fn)(eyni_db *db, void *arg, eyni_error *err);
 int reg_write_tx(eyni_register *reg, reg_tx_fn fn, void *arg, eyni_error *err);
+
+/* person.c: registers a person inside the caller's write transaction (FIN, record, first
+ * version, audit); *rec receives the stored record (caller decrefs, also on failure). */
+int reg_person_insert(eyni_register *reg, eyni_db *db, const eyni_actor *a, const json_t *in,
+                      const char *reason, json_t **rec, int64_t *pid, eyni_error *err);
+
+/* identity_store.c: samples sealed at rest, enrolment records, the gallery change log. */
+typedef struct reg_sample {
+    char modality[8];  /* face, finger, voice, dna */
+    int position;      /* ISO/ANSI finger position 1..10; 0 for other modalities */
+    unsigned char *tpl; /* engine template */
+    size_t tlen;
+    unsigned char *img; /* the captured image as received (may be NULL) */
+    size_t ilen;
+    int quality;       /* 0..100 from the engine's quality gate */
+    char engine[32];   /* which engine and template format made tpl */
+} reg_sample;
+
+typedef struct reg_enrolment {
+    const json_t *person;      /* validated biographic fields */
+    const reg_sample *samples;
+    int n;
+    const char *status;        /* unique | duplicate | possible */
+    const char *duplicate_of;  /* FIN, when duplicate */
+    const json_t *result;      /* candidates with scores, kept with the enrolment */
+} reg_enrolment;
+
+/* One transaction: unique -> person, FIN, samples; duplicate -> the refused attempt with its
+ * samples sealed for review; possible -> the sealed pending enrolment and an open case. */
+int reg_enrolment_record(eyni_register *reg, const eyni_actor *a, const reg_enrolment *e,
+                         long long *id, char fin[EYNI_FIN_MAX + 1], long long *case_id,
+                         eyni_error *err);
+/* Called for each sample: template bytes are decrypted and valid during the call only. */
+typedef int (*reg_sample_fn)(long long change, const char *op, long long biometric,
+                             const char *fin, const char *modality, int position,
+                             const unsigned char *tpl, size_t tlen, void *ctx);
+/* Replays the gallery change log after change id `after`, in order; *last gets the newest
+ * id seen. Galleries built this way match the store exactly, after a crash too. */
+int reg_changes_each(eyni_register *reg, long long after, reg_sample_fn fn, void *ctx,
+                     long long *last, eyni_error *err);
+/* The current samples of one person (for 1:1 verification). */
+int reg_samples_of(eyni_register *reg, const char *fin, const char *modality, reg_sample_fn fn,
+                   void *ctx, eyni_error *err);
+/* Stores samples of person pid inside the caller's transaction (used by decisions). */
+int reg_samples_store(eyni_register *reg, eyni_db *db, const eyni_actor *a, int64_t pid,
+                      const char *fin, const reg_sample *s, int n, eyni_error *err);
+/* Sealed JSON form of a pending enrolment and back. */
+int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char **blob,
+                     size_t *len, eyni_error *err);
+int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, json_t **person,
+                     reg_sample **samples, int *n, eyni_error *err);
+void reg_samples_free(reg_sample *s, int n);
 
 /* person_json.c */
 int reg_person_validate(const json_t *in, int creating, eyni_error *err);

@@ -121,10 +121,40 @@ static const char v3_sqlite[] =
     "CREATE TRIGGER bans_keep BEFORE DELETE ON bans"
     " BEGIN SELECT RAISE(ABORT, 'bans are lifted, never deleted'); END;";
 
+/* Identity service: biometric samples sealed at rest, enrolment transactions (a pending one
+ * keeps its sealed samples until an adjudicator decides), adjudication cases, and the
+ * ordered change log that in-memory galleries follow. */
+static const char v4_sqlite[] =
+    "CREATE TABLE biometrics (id INTEGER PRIMARY KEY,"
+    " person_id INTEGER NOT NULL REFERENCES persons(id),"
+    " modality TEXT NOT NULL CHECK (modality IN ('face', 'finger', 'voice', 'dna')),"
+    " position INTEGER NOT NULL, template BLOB NOT NULL, image BLOB, quality INTEGER,"
+    " engine TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
+    " replaced_at TEXT);"
+    "CREATE INDEX biometrics_by_person ON biometrics (person_id, modality, position);"
+    "CREATE TABLE enrolments (id INTEGER PRIMARY KEY,"
+    " status TEXT NOT NULL CHECK (status IN ('unique', 'duplicate', 'possible', 'same',"
+    "  'different')),"
+    " fin TEXT, duplicate_of TEXT, pending BLOB, result TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL, agency TEXT NOT NULL,"
+    " decided_at TEXT);"
+    "CREATE TABLE cases (id INTEGER PRIMARY KEY,"
+    " enrolment_id INTEGER NOT NULL UNIQUE REFERENCES enrolments(id),"
+    " status TEXT NOT NULL CHECK (status IN ('open', 'decided')), candidates TEXT NOT NULL,"
+    " opened_at TEXT NOT NULL, decision TEXT CHECK (decision IN ('same', 'different')),"
+    " decided_at TEXT, decided_by TEXT, note TEXT);"
+    "CREATE TRIGGER cases_decide_once BEFORE UPDATE OF status ON cases"
+    " WHEN OLD.status = 'decided'"
+    " BEGIN SELECT RAISE(ABORT, 'a case is decided once'); END;"
+    "CREATE TABLE gallery_changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+    " op TEXT NOT NULL CHECK (op IN ('add', 'remove')),"
+    " biometric_id INTEGER NOT NULL REFERENCES biometrics(id));";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
     {3, "watchlists and bans", v3_sqlite, NULL},
+    {4, "biometrics, enrolments, adjudication cases, gallery change log", v4_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "eyni/base.h"
@@ -59,12 +60,35 @@ static void control_characters_in_strings_are_refused(void **state)
     json_decref(o);
 }
 
+static void base64_round_trips_and_refuses_garbage(void **state)
+{
+    const unsigned char bytes[] = {0, 1, 2, 250, 251, 252, 253};
+    eyni_error err;
+    for (size_t n = 0; n <= sizeof bytes; n++) {
+        char *t;
+        unsigned char *back;
+        size_t m;
+        assert_int_equal(eyni_base64_encode(bytes, n, &t, &err), 0);
+        assert_int_equal(strlen(t), 4 * ((n + 2) / 3));
+        assert_int_equal(eyni_base64_decode(t, strlen(t), &back, &m, &err), 0);
+        assert_int_equal(m, n);
+        assert_memory_equal(back, bytes, n);
+        free(t);
+        free(back);
+    }
+    unsigned char *o;
+    size_t m;
+    assert_int_equal(eyni_base64_decode("abc", 3, &o, &m, &err), EYNI_EFORMAT);
+    assert_int_equal(eyni_base64_decode("ab!d", 4, &o, &m, &err), EYNI_EFORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(objects_parse_and_keys_are_checked),
         cmocka_unit_test(hostile_json_is_refused),
         cmocka_unit_test(control_characters_in_strings_are_refused),
+        cmocka_unit_test(base64_round_trips_and_refuses_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
