@@ -21,5 +21,8 @@ const char *cli_data_dir(const char *flag);
 
 /* Subcommands (each in cmd/cli_<name>.c). */
 int cli_bench(int argc, char **argv);
+int cli_mrz(int argc, char **argv);
+int cli_mrtd(int argc, char **argv);
+int cli_pki(int argc, char **argv);
 
 #endif

@@ -15,6 +15,9 @@ static int cli_version(int argc, char **argv);
 static const command commands[] = {
     {"version", cli_version, "print the version"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
+    {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},
+    {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
+    {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
 };
 
 static int cli_version(int argc, char **argv)
