@@ -246,7 +246,7 @@ int eyni_face_record39794_decode(const unsigned char *buf, size_t len, eyni_face
     /* [1] { FaceImageDataBlock [APPLICATION 5] { version [0], representations [1] {
      *   SEQUENCE { id [0], imageRepresentation [1] { base2D [0] { imageData [0] ... */
     static const unsigned to_reps[] = {0xA1, 0x65, 0xA1};
-    static const unsigned to_image[] = {0xA1, 0xA0, 0x80};
+    static const unsigned to_image[] = {0xA1, 0xA0, 0xA0, 0x80};
     eyni_face_record r;
     eyni_tlv reps, rep = {0}, img;
     memset(&r, 0, sizeof r);
@@ -264,11 +264,7 @@ int eyni_face_record39794_decode(const unsigned char *buf, size_t len, eyni_face
     }
     if (r.images == 0)
         return eyni_error_set(err, EYNI_EFORMAT, "39794-5: no representation");
-    eyni_tlv base;
-    if (eyni_tlv_find(rep.value, rep.len, 0xA1, &base, err) ||
-        eyni_tlv_find(base.value, base.len, 0xA0, &base, err))
-        return eyni_error_prefix(err, "39794-5: image representation: ");
-    if (der_path(base.value, base.len, to_image + 2, 1, &img, err))
+    if (der_path(rep.value, rep.len, to_image, 4, &img, err))
         return err->code;
     r.standard = 2011;
     r.image = img.value;

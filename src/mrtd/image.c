@@ -39,7 +39,7 @@ static int check_jpeg(const unsigned char *img, size_t len, unsigned *w, unsigne
 {
     struct jpeg_decompress_struct d;
     jpeg_guard g;
-    JSAMPLE *row = NULL;
+    JSAMPLE *volatile row = NULL; /* volatile: read after longjmp */
     memset(&d, 0, sizeof d);
     d.err = jpeg_std_error(&g.mgr);
     g.mgr.error_exit = jpeg_fail;

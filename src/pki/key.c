@@ -73,7 +73,11 @@ int eyni_pki_key_generate(const char *alg, eyni_pki_key **out, eyni_error *err)
     } else if (strcmp(alg, "rsa-3072") == 0 || strcmp(alg, "rsa-4096") == 0) {
         pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)atoi(alg + 4));
     } else if (strcmp(alg, "rsa-pss-3072") == 0 || strcmp(alg, "rsa-pss-4096") == 0) {
-        pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA-PSS", (size_t)atoi(alg + 8));
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+        if (c && EVP_PKEY_keygen_init(c) > 0 &&
+            EVP_PKEY_CTX_set_rsa_keygen_bits(c, atoi(alg + 8)) > 0)
+            EVP_PKEY_keygen(c, &pk);
+        EVP_PKEY_CTX_free(c);
     } else {
         return eyni_error_set(err, EYNI_EINVAL,
                               "key: unknown algorithm '%s' (ec-p256, ec-p384, ec-p521, "
