@@ -139,7 +139,7 @@ int eyni_tlv_validate(const unsigned char *buf, size_t len, eyni_error *err);
 #define EYNI_LDS_MAX_DG   16
 #define EYNI_LDS_MAX_BIO  8 /* biometric instances per data group */
 
-/* LDS tag of EF.COM (0x60), of DG n (1..16), of EF.SOD (0x77); 0 for anything else. */
+/* LDS tag of EF.COM (n = 0, 0x60) or of DG n (1..16); 0 for anything else. EF.SOD is 0x77. */
 unsigned eyni_lds_dg_tag(int dg);
 /* Data group number of an LDS tag, 0 for none. */
 int eyni_lds_tag_dg(unsigned tag);

@@ -10,9 +10,7 @@ static const unsigned dg_tags[17] = {0x60, 0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0
 
 unsigned eyni_lds_dg_tag(int dg)
 {
-    if (dg >= 0 && dg <= 16)
-        return dg_tags[dg];
-    return dg == 'S' ? 0x77 : 0;
+    return dg >= 0 && dg <= 16 ? dg_tags[dg] : 0;
 }
 
 int eyni_lds_tag_dg(unsigned tag)

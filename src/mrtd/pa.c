@@ -131,6 +131,36 @@ static void describe_dg(int dg, const unsigned char *b, size_t n, json_t *o, jso
     }
 }
 
+/* EF.COM is not signed; its list of data groups should still agree with the SOD's. */
+static void check_com(const chip_files *f, const eyni_sod *sod, json_t *report, json_t *warnings)
+{
+    unsigned char *b;
+    size_t n;
+    eyni_error e;
+    eyni_lds_com com;
+    if (!f->path[COM_INDEX])
+        return;
+    if (eyni_file_read(f->path[COM_INDEX], EYNI_LDS_MAX_FILE, &b, &n, &e) != 0)
+        return;
+    int rc = eyni_lds_com_decode(b, n, &com, &e);
+    free(b);
+    if (rc != 0) {
+        add_reason(warnings, "EF.COM: %s", e.msg);
+        json_object_set_new(report, "com_matches_sod", json_false());
+        return;
+    }
+    int dgs[EYNI_LDS_MAX_DG], nd = eyni_sod_dgs(sod, dgs), same = nd == com.ndgs;
+    for (int i = 0; same && i < nd; i++) {
+        int found = 0;
+        for (int k = 0; k < com.ndgs; k++)
+            found |= com.dgs[k] == dgs[i];
+        same = found;
+    }
+    json_object_set_new(report, "com_matches_sod", json_boolean(same));
+    if (!same)
+        add_reason(warnings, "EF.COM lists other data groups than EF.SOD");
+}
+
 /* Step 1: every data group read against the security object. */
 static int check_hashes(const chip_files *f, const eyni_sod *sod, json_t *report, json_t *reasons,
                         int *hashes_ok, eyni_error *err)
@@ -195,6 +225,7 @@ static int check_hashes(const chip_files *f, const eyni_sod *sod, json_t *report
         add_reason(reasons, "no data group listed in EF.SOD was read");
     }
     json_object_set_new(report, "digest", json_string(eyni_sod_digest_name(sod)));
+    check_com(f, sod, report, warnings);
     *hashes_ok = ok;
     return 0;
 }

@@ -59,10 +59,15 @@ int eyni_pki_verify(const X509 *cert, const eyni_pki_verify_opts *o, int *ok, ch
         goto done;
     }
     size_t n = eyni_pki_certs_count(o->anchors);
-    for (size_t i = 0; i < n; i++)
-        if (!X509_STORE_add_cert(store, eyni_pki_certs_get0(o->anchors, i))) {
+    for (size_t i = 0; i < n; i++) {
+        X509 *a = eyni_pki_certs_get0(o->anchors, i);
+        /* Only CA certificates anchor a path: with partial chains allowed, a document
+         * signer certificate slipped into the anchors would otherwise vouch for itself. */
+        if (X509_check_ca(a) == 0)
+            continue;
+        if (!X509_STORE_add_cert(store, a))
             ERR_clear_error(); /* duplicates in a master list are harmless */
-        }
+    }
     X509_STORE_set_verify_cb(store, verify_cb);
     if (!X509_STORE_CTX_init(ctx, store, (X509 *)cert, o->untrusted ? o->untrusted->sk : NULL)) {
         rc = pki_ssl_error(err, EYNI_ECRYPTO, "verify: context");

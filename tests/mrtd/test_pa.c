@@ -56,6 +56,11 @@ static void test_bsi_passport_hashes_and_signature(void **state)
     assert_true(json_is_null(json_object_get(r, "chain_ok")));
     assert_false(passed);
     assert_string_equal(json_string_value(json_object_get(r, "digest")), "SHA-1");
+    assert_true(jtrue(r, "com_matches_sod"));
+    /* DG4 and DG15 files exist but the SOD lists only DG1-3 and DG14 */
+    json_t *dg15 = json_object_get(json_object_get(r, "data_groups"), "DG15");
+    assert_false(jtrue(dg15, "authenticated"));
+    assert_int_equal(json_array_size(json_object_get(r, "warnings")), 2);
     json_t *mrz = json_object_get(r, "dg1_mrz");
     assert_true(jtrue(mrz, "valid"));
     json_decref(r);
@@ -395,6 +400,12 @@ static void test_dates_crls_and_wrong_anchor(void **state)
     eyni_pki_cert *other = issue(EYNI_PKI_CSCA, "Other CSCA", k, NULL, NULL, 100);
     assert_int_equal(eyni_pki_cert_save(other, f->path[P_OTHER], 1, &err), 0);
     csca[0] = f->path[P_OTHER];
+    r = verify(f->path[P_CHIP], &o, &passed);
+    assert_false(passed);
+    assert_true(json_is_false(json_object_get(r, "chain_ok")));
+    json_decref(r);
+    /* the DS certificate itself is no anchor */
+    csca[0] = f->path[P_DS];
     r = verify(f->path[P_CHIP], &o, &passed);
     assert_false(passed);
     assert_true(json_is_false(json_object_get(r, "chain_ok")));
