@@ -26,21 +26,21 @@ extern "C" {
 
 enum {
     EYNI_OK = 0,
-    EYNI_EINVAL = -1,     /* caller passed something invalid */
-    EYNI_EFORMAT = -2,    /* outside data is malformed */
-    EYNI_ENOMEM = -3,     /* allocation failed */
-    EYNI_EIO = -4,        /* file or socket failure */
-    EYNI_ENOTFOUND = -5,  /* no such record or file */
-    EYNI_EEXIST = -6,     /* record already exists */
-    EYNI_EPERM = -7,      /* authenticated but not allowed */
-    EYNI_EAUTH = -8,      /* not authenticated */
-    EYNI_ELIMIT = -9,     /* input exceeds a named limit */
+    EYNI_EINVAL = -1,    /* caller passed something invalid */
+    EYNI_EFORMAT = -2,   /* outside data is malformed */
+    EYNI_ENOMEM = -3,    /* allocation failed */
+    EYNI_EIO = -4,       /* file or socket failure */
+    EYNI_ENOTFOUND = -5, /* no such record or file */
+    EYNI_EEXIST = -6,    /* record already exists */
+    EYNI_EPERM = -7,     /* authenticated but not allowed */
+    EYNI_EAUTH = -8,     /* not authenticated */
+    EYNI_ELIMIT = -9,    /* input exceeds a named limit */
     EYNI_ECONFLICT = -10, /* state does not allow the operation */
-    EYNI_ESTORE = -11,    /* database failure */
-    EYNI_ECRYPTO = -12,   /* cryptographic failure */
-    EYNI_EMODEL = -13,    /* model file or inference failure */
-    EYNI_EQUALITY = -14,  /* sample rejected by a quality gate */
-    EYNI_EINTERNAL = -15  /* broken invariant: a bug */
+    EYNI_ESTORE = -11,   /* database failure */
+    EYNI_ECRYPTO = -12,  /* cryptographic failure */
+    EYNI_EMODEL = -13,   /* model file or inference failure */
+    EYNI_EQUALITY = -14, /* sample rejected by a quality gate */
+    EYNI_EINTERNAL = -15 /* broken invariant: a bug */
 };
 
 typedef struct eyni_error {
@@ -80,8 +80,8 @@ void eyni_log_write(eyni_log *log, eyni_log_level level, const char *event, cons
 /* ---- configuration ----------------------------------------------------------------- */
 
 #define EYNI_CONFIG_MAX_ENTRIES 256
-#define EYNI_CONFIG_MAX_VALUE   1024
-#define EYNI_CONFIG_MAX_FILE    (64 * 1024)
+#define EYNI_CONFIG_MAX_VALUE 1024
+#define EYNI_CONFIG_MAX_FILE (64 * 1024)
 
 typedef struct eyni_config eyni_config;
 
@@ -144,7 +144,8 @@ double eyni_time_ms(void);
 /* ---- bytes, files, randomness ------------------------------------------------------- */
 
 /* Reads a whole file of at most max bytes; *buf is NUL-terminated, caller frees. */
-int eyni_file_read(const char *path, size_t max, unsigned char **buf, size_t *len, eyni_error *err);
+int eyni_file_read(const char *path, size_t max, unsigned char **buf, size_t *len,
+                   eyni_error *err);
 /* Writes a file atomically (temp + fsync + rename) with the given mode. */
 int eyni_file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode,
                            eyni_error *err);

@@ -47,8 +47,8 @@ static int key_valid(const char *key)
 int eyni_config_set(eyni_config *cfg, const char *key, const char *value, eyni_error *err)
 {
     if (!key_valid(key))
-        return eyni_error_set(err, EYNI_EINVAL,
-                              "config key '%.64s' is not a dotted lower-case name", key);
+        return eyni_error_set(err, EYNI_EINVAL, "config key '%.64s' is not a dotted lower-case name",
+                              key);
     if (strlen(value) > EYNI_CONFIG_MAX_VALUE)
         return eyni_error_set(err, EYNI_ELIMIT, "config %s: value longer than %d bytes", key,
                               EYNI_CONFIG_MAX_VALUE);
@@ -98,9 +98,8 @@ int eyni_config_get_int(const eyni_config *cfg, const char *key, long long def, 
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *end != '\0' || v < min || v > max)
-        return eyni_error_set(err, EYNI_EINVAL,
-                              "config %s = '%.64s': need an integer in %lld..%lld", key, s, min,
-                              max);
+        return eyni_error_set(err, EYNI_EINVAL, "config %s = '%.64s': need an integer in %lld..%lld",
+                              key, s, min, max);
     *out = v;
     return 0;
 }

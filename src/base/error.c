@@ -42,8 +42,9 @@ void eyni_error_clear(eyni_error *err)
 const char *eyni_error_name(int code)
 {
     static const char *const names[] = {
-        "OK",    "EINVAL", "EFORMAT",   "ENOMEM", "EIO",     "ENOTFOUND", "EEXIST",   "EPERM",
-        "EAUTH", "ELIMIT", "ECONFLICT", "ESTORE", "ECRYPTO", "EMODEL",    "EQUALITY", "EINTERNAL",
+        "OK",      "EINVAL",    "EFORMAT", "ENOMEM",  "EIO",    "ENOTFOUND",
+        "EEXIST",  "EPERM",     "EAUTH",   "ELIMIT",  "ECONFLICT", "ESTORE",
+        "ECRYPTO", "EMODEL",    "EQUALITY", "EINTERNAL",
     };
     int i = -code;
     if (i < 0 || i >= (int)(sizeof names / sizeof names[0]))

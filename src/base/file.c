@@ -11,7 +11,8 @@
 
 #include "eyni/base.h"
 
-int eyni_file_read(const char *path, size_t max, unsigned char **buf, size_t *len, eyni_error *err)
+int eyni_file_read(const char *path, size_t max, unsigned char **buf, size_t *len,
+                   eyni_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

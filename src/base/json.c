@@ -26,8 +26,8 @@ int eyni_json_parse_object(const char *buf, size_t len, json_t **out, eyni_error
     /* Rejecting duplicate keys stops a body from saying two things at once. */
     json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
-        return eyni_error_set(err, EYNI_EFORMAT, "malformed JSON at line %d column %d: %s", je.line,
-                              je.column, je.text);
+        return eyni_error_set(err, EYNI_EFORMAT, "malformed JSON at line %d column %d: %s",
+                              je.line, je.column, je.text);
     if (!json_is_object(v)) {
         json_decref(v);
         return eyni_error_set(err, EYNI_EFORMAT, "JSON body must be an object");

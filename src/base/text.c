@@ -62,22 +62,12 @@ static const char latin_ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiii
 static const char *two_letters(long cp)
 {
     switch (cp) {
-    case 0xC6:
-    case 0xE6:
-        return "ae";
-    case 0xDE:
-    case 0xFE:
-        return "th";
-    case 0xDF:
-        return "ss";
-    case 0x132:
-    case 0x133:
-        return "ij";
-    case 0x152:
-    case 0x153:
-        return "oe";
-    default:
-        return "";
+    case 0xC6: case 0xE6: return "ae";
+    case 0xDE: case 0xFE: return "th";
+    case 0xDF: return "ss";
+    case 0x132: case 0x133: return "ij";
+    case 0x152: case 0x153: return "oe";
+    default: return "";
     }
 }
 

@@ -27,8 +27,8 @@ static void hostile_json_is_refused(void **state)
 {
     json_t *o;
     eyni_error err;
-    const char *cases[] = {"",      "[1,2]",    "{\"a\":1",        "{\"a\":1,\"a\":2}",
-                           "\"x\"", "{\"a\":}", "{\"a\":1}garbage"};
+    const char *cases[] = {"", "[1,2]", "{\"a\":1", "{\"a\":1,\"a\":2}", "\"x\"", "{\"a\":}",
+                           "{\"a\":1}garbage"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_not_equal(eyni_json_parse_object(cases[i], strlen(cases[i]), &o, &err), 0);
         assert_true(strlen(err.msg) > 0);
