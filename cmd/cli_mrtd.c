@@ -68,8 +68,9 @@ static int verify(int argc, char **argv)
 
 static json_t *face_json(const eyni_face_record *r)
 {
-    return json_pack("{s:i,s:i,s:s,s:i,s:i,s:i,s:I,s:b,s:b,s:i,s:i,s:s?}", "standard", r->standard,
-                     "images", r->images, "image_type", r->image_data_type ? "JPEG 2000" : "JPEG",
+    return json_pack("{s:i,s:i,s:s,s:s,s:i,s:i,s:i,s:I,s:b,s:b,s:i,s:i,s:s?}", "standard",
+                     r->standard, "images", r->images, "image_type_in_record",
+                     r->image_data_type ? "JPEG 2000" : "JPEG", "image_format", r->image_format,
                      "width", r->width, "height", r->height, "gender", r->gender, "image_bytes",
                      (json_int_t)r->image_len, "image_ok", r->image_ok, "size_matches_record",
                      r->size_matches, "decoded_width", r->decoded_width, "decoded_height",

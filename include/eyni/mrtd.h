@@ -193,7 +193,8 @@ typedef struct eyni_face_record {
     unsigned width, height;     /* from the record */
     const unsigned char *image; /* points into the buffer */
     size_t image_len;
-    int image_ok; /* the image decodes */
+    const char *image_format; /* "JPEG", "JPEG 2000" or "unknown", from the bytes */
+    int image_ok;             /* the image decodes */
     unsigned decoded_width, decoded_height;
     int size_matches;        /* decoded size equals the record's width/height */
     char image_problem[160]; /* why the image does not decode */

@@ -128,6 +128,16 @@ int eyni_lds_bio_encode(int dg, const eyni_lds_biogroup *group, unsigned char **
     return mbuf_finish(&b, out, outlen, "biometric DG", err);
 }
 
+/* What the image bytes are, whatever the record claims. */
+static const char *sniff(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xFF && p[1] == 0xD8)
+        return "JPEG";
+    if ((n >= 8 && memcmp(p + 4, "jP  ", 4) == 0) || (n >= 2 && p[0] == 0xFF && p[1] == 0x4F))
+        return "JPEG 2000";
+    return "unknown";
+}
+
 /* ---- ISO/IEC 19794-5:2005 ----------------------------------------------------------- */
 
 #define FAC_HEADER     14
@@ -174,6 +184,7 @@ int eyni_face_record_decode(const unsigned char *buf, size_t len, eyni_face_reco
     r.image_len = (size_t)block - fixed;
     if (r.image_len == 0)
         return eyni_error_set(err, EYNI_EFORMAT, "19794-5: image data is empty");
+    r.image_format = sniff(r.image, r.image_len);
     r.image_ok = mrtd_image_check(r.image, r.image_len, &r.decoded_width, &r.decoded_height,
                                   r.image_problem, sizeof r.image_problem);
     /* A size disagreement is a record defect worth reporting, not an unreadable image. */
@@ -271,6 +282,7 @@ int eyni_face_record39794_decode(const unsigned char *buf, size_t len, eyni_face
     r.image_len = img.len;
     r.image_data_type = r.image_len > 0 && r.image[0] == 0xFF ? 0 : 1;
     r.face_image_type = 1;
+    r.image_format = sniff(r.image, r.image_len);
     r.image_ok = mrtd_image_check(r.image, r.image_len, &r.decoded_width, &r.decoded_height,
                                   r.image_problem, sizeof r.image_problem);
     r.width = r.decoded_width;

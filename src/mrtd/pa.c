@@ -124,9 +124,9 @@ static void describe_dg(int dg, const unsigned char *b, size_t n, json_t *o, jso
         }
         json_object_set_new(o, "face",
                             json_pack("{s:i,s:s,s:i,s:i,s:b,s:b,s:s?}", "instances", g.count,
-                                      "image_type", r.image_data_type ? "JPEG 2000" : "JPEG",
-                                      "width", r.width, "height", r.height, "image_ok", r.image_ok,
-                                      "size_matches_record", r.size_matches, "image_problem",
+                                      "image_format", r.image_format, "width", r.width, "height",
+                                      r.height, "image_ok", r.image_ok, "size_matches_record",
+                                      r.size_matches, "image_problem",
                                       r.image_ok ? NULL : r.image_problem));
     }
 }

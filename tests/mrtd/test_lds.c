@@ -73,6 +73,7 @@ static void test_bsi_dg2_dg3_dg14_dg15(void **state)
     assert_true(r.image_ok);
     /* The BSI record claims 337x449; its JPEG 2000 code-stream is 413x531. */
     assert_int_equal(r.decoded_width, 413);
+    assert_string_equal(r.image_format, "JPEG 2000");
     assert_false(r.size_matches);
     assert_int_equal(eyni_lds_bio_decode(dg3.p, dg3.len, &g, &err), 0);
     assert_int_equal(g.count, 2);
@@ -108,6 +109,7 @@ static void test_iso19794_5_records(void **state)
     /* The record's image data type says JPEG 2000 (1) but the image is a JPEG: a defect of
      * this test record; the decoder goes by the image's own signature. */
     assert_int_equal(r.image_data_type, 1);
+    assert_string_equal(r.image_format, "JPEG");
     assert_int_equal(r.image_len, jpg.len);
     assert_memory_equal(r.image, jpg.p, jpg.len);
     assert_int_equal(eyni_face_record_decode(bad.p, bad.len, &r, &err), 0);
