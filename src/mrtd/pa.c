@@ -364,6 +364,50 @@ static int check_chain(X509 *ds, const anchors *a, time_t at, json_t *report, js
     return 0;
 }
 
+/*
+ * The DS certificate's document type list (2.23.136.1.1.6.2, Doc 9303 part 12) against the
+ * document code in DG1: a signer authorised for ID cards should not sign passports. Each
+ * listed type is a document code (trailing fillers dropped); a one-letter type also covers
+ * codes starting with that letter. Reported with a warning; null when either side is absent.
+ */
+static void check_doc_type(X509 *ds, json_t *report, json_t *warnings)
+{
+    const char *code = json_string_value(json_object_get(
+        json_object_get(json_object_get(report, "dg1_mrz"), "fields"), "document_code"));
+    ASN1_OBJECT *obj = OBJ_txt2obj("2.23.136.1.1.6.2", 1);
+    int idx = ds && obj ? X509_get_ext_by_OBJ(ds, obj, -1) : -1;
+    ASN1_OBJECT_free(obj);
+    if (!code || idx < 0) {
+        json_object_set_new(report, "document_type_allowed", json_null());
+        return;
+    }
+    ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(ds, idx));
+    const unsigned char *p = ASN1_STRING_get0_data(v);
+    size_t n = (size_t)ASN1_STRING_length(v), pos = 0, ip = 0;
+    eyni_tlv seq, ver, set;
+    eyni_error e;
+    int allowed = 0;
+    if (eyni_tlv_read(p, n, &pos, &seq, &e) || seq.tag != 0x30 ||
+        eyni_tlv_read(seq.value, seq.len, &ip, &ver, &e) ||
+        eyni_tlv_read(seq.value, seq.len, &ip, &set, &e) || set.tag != 0x31) {
+        add_reason(warnings, "DS certificate: document type list is malformed");
+        json_object_set_new(report, "document_type_allowed", json_false());
+        return;
+    }
+    pos = 0;
+    eyni_tlv t;
+    while (pos < set.len && eyni_tlv_read(set.value, set.len, &pos, &t, &e) == 0) {
+        size_t cl = strlen(code);
+        if ((t.len == cl && memcmp(t.value, code, cl) == 0) ||
+            (t.len == 1 && cl >= 1 && t.value[0] == (unsigned char)code[0]))
+            allowed = 1;
+    }
+    json_object_set_new(report, "document_type_allowed", json_boolean(allowed));
+    if (!allowed)
+        add_reason(warnings, "document code %s is not in the DS certificate's document types",
+                   code);
+}
+
 int eyni_mrtd_verify_dir(const char *dir, const eyni_mrtd_verify_opts *opts, json_t **report,
                          int *passed, eyni_error *err)
 {
@@ -403,6 +447,7 @@ int eyni_mrtd_verify_dir(const char *dir, const eyni_mrtd_verify_opts *opts, jso
     if ((rc = load_anchors(opts, &a, r, reasons, err)) != 0 ||
         (rc = check_chain(ds, &a, opts ? opts->at : 0, r, reasons, err)) != 0)
         goto done;
+    check_doc_type(ds, r, json_object_get(r, "warnings"));
     int chain_ok = json_is_true(json_object_get(r, "chain_ok"));
     *passed = hashes_ok && sig_ok && chain_ok;
     json_object_set_new(r, "passed", json_boolean(*passed));

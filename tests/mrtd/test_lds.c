@@ -263,6 +263,61 @@ static void test_truncated_and_corrupt_files_are_refused(void **state)
     free(dg14.p);
 }
 
+static void test_bsi_sod_parse_and_broken_sods(void **state)
+{
+    blob sod = load(BSI "EF_SOD.bin");
+    eyni_sod *s;
+    eyni_error err;
+    assert_int_equal(eyni_sod_parse(sod.p, sod.len, &s, &err), 0);
+    assert_string_equal(eyni_sod_digest_name(s), "SHA-1");
+    int dgs[EYNI_LDS_MAX_DG];
+    assert_int_equal(eyni_sod_dgs(s, dgs), 4);
+    assert_int_equal(dgs[3], 14);
+    assert_non_null(eyni_sod_signer_get0(s));
+    const unsigned char *h;
+    size_t hl;
+    assert_int_equal(eyni_sod_hash(s, 4, &h, &hl), EYNI_ENOTFOUND);
+    int ok;
+    char reason[256];
+    assert_int_equal(eyni_sod_verify_signature(s, &ok, reason, sizeof reason, &err), 0);
+    assert_true(ok);
+    eyni_sod_free(s);
+    /* every truncation, and a corrupted byte at many offsets: refused or parsed, never a
+     * crash, and a corrupted SOD never verifies */
+    for (size_t n = 0; n < sod.len; n++)
+        assert_int_not_equal(eyni_sod_parse(sod.p, n, &s, &err), 0);
+    /* the security object (eContent) starts with SEQUENCE, version 0, SHA-1 identifier */
+    static const unsigned char lso[] = {0x30, 0x7C, 0x02, 0x01, 0x00, 0x30, 0x09, 0x06};
+    size_t lso_at = 0;
+    while (lso_at + sizeof lso < sod.len && memcmp(sod.p + lso_at, lso, sizeof lso) != 0)
+        lso_at++;
+    assert_true(lso_at + 0x7E < sod.len);
+    for (size_t i = 0; i < sod.len; i += 3) {
+        sod.p[i] ^= 0x5A;
+        if (eyni_sod_parse(sod.p, sod.len, &s, &err) == 0) {
+            assert_int_equal(eyni_sod_verify_signature(s, &ok, reason, sizeof reason, &err), 0);
+            if (i >= lso_at && i < lso_at + 0x7E)
+                assert_false(ok); /* the signed security object itself */
+            eyni_sod_free(s);
+        }
+        sod.p[i] ^= 0x5A;
+    }
+    assert_int_equal(eyni_sod_parse(sod.p, 0, &s, &err), EYNI_EFORMAT);
+    free(sod.p);
+}
+
+static void test_truncated_39794_records(void **state)
+{
+    blob b = load("icao9303-test/iso39794-5-face-records/ICAO_39794_5_AP_MandFields.dat");
+    eyni_face_record r;
+    eyni_error err;
+    for (size_t n = 0; n < 64; n++)
+        assert_int_not_equal(eyni_face_record39794_decode(b.p, n, &r, &err), 0);
+    /* cut inside the image: the structure no longer parses */
+    assert_int_not_equal(eyni_face_record39794_decode(b.p, b.len - 100, &r, &err), 0);
+    free(b.p);
+}
+
 static void test_file_tags(void **state)
 {
     assert_int_equal(eyni_lds_dg_tag(1), 0x61);
@@ -282,6 +337,8 @@ int main(void)
         cmocka_unit_test(test_dg2_dg3_round_trip),
         cmocka_unit_test(test_dg11_dg12_round_trip),
         cmocka_unit_test(test_truncated_and_corrupt_files_are_refused),
+        cmocka_unit_test(test_bsi_sod_parse_and_broken_sods),
+        cmocka_unit_test(test_truncated_39794_records),
         cmocka_unit_test(test_file_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

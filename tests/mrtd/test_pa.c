@@ -208,6 +208,7 @@ static void test_built_chip_passes_with_csca_and_masterlist(void **state)
     assert_true(passed);
     assert_true(jtrue(r, "hashes_ok") && jtrue(r, "signature_ok") && jtrue(r, "chain_ok"));
     assert_string_equal(json_string_value(json_object_get(r, "digest")), "SHA-256");
+    assert_true(jtrue(r, "document_type_allowed")); /* "P" under the list P,ID */
     json_t *dgs = json_object_get(r, "data_groups");
     assert_int_equal(json_object_size(dgs), 5); /* DG1, 2, 3, 11, 12 */
     assert_true(jtrue(json_object_get(json_object_get(dgs, "DG2"), "face"), "image_ok"));
@@ -431,13 +432,36 @@ static void test_other_signature_algorithms(void **state)
         o.csca_files = csca;
         o.ncsca = 1;
         int passed;
-        json_decref(verify(dir, &o, &passed));
+        json_t *r = verify(dir, &o, &passed);
         if (!passed)
             fail_msg("chip signed with %s does not verify", algs[i]);
+        assert_true(jtrue(r, "document_type_allowed"));
+        json_decref(r);
         eyni_pki_cert_free(g.ds);
         eyni_pki_key_free(g.ds_key);
     }
     (void)err;
+}
+
+static void test_signer_not_authorised_for_the_document_type(void **state)
+{
+    pki_fixture *f = *state, g = *f;
+    eyni_error err;
+    eyni_pki_cert_spec s = {.profile = EYNI_PKI_DS,
+                            .country = "AZ",
+                            .common_name = "DS cards",
+                            .not_after = time(NULL) + 86400 * 30,
+                            .doc_types = "ID,IR"};
+    assert_int_equal(eyni_pki_cert_issue(&s, f->ds_key, f->csca, f->csca_key, &g.ds, &err), 0);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/chip-cards-signer", f->dir);
+    write_chip(&g, dir); /* a passport ("P") */
+    int passed;
+    json_t *r = verify(dir, NULL, &passed);
+    assert_true(json_is_false(json_object_get(r, "document_type_allowed")));
+    assert_true(json_array_size(json_object_get(r, "warnings")) >= 1);
+    json_decref(r);
+    eyni_pki_cert_free(g.ds);
 }
 
 static void test_unusable_folders(void **state)
@@ -469,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_changed_sod_or_certificate_fails_with_reason),
         cmocka_unit_test(test_dates_crls_and_wrong_anchor),
         cmocka_unit_test(test_other_signature_algorithms),
+        cmocka_unit_test(test_signer_not_authorised_for_the_document_type),
         cmocka_unit_test(test_unusable_folders),
     };
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
