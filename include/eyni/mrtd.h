@@ -200,7 +200,7 @@ typedef struct eyni_face_record {
     char image_problem[160]; /* why the image does not decode */
 } eyni_face_record;
 
-#define EYNI_FACE_MAX_IMAGE_PIXELS (40u * 1000 * 1000)
+#define EYNI_FACE_MAX_IMAGE_PIXELS (12u * 1000 * 1000) /* portraits are far smaller */
 
 /* Decodes a 19794-5 record and decodes its first image (JPEG / JPEG 2000) to check it;
  * an undecodable image is reported in out->image_ok, not as an error. */

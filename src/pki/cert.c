@@ -188,7 +188,7 @@ static int set_basics(X509 *x, const eyni_pki_cert_spec *s, EVP_PKEY *subject_pk
     rnd[0] |= 0x01; /* and 16 bytes long */
     BIGNUM *bn = BN_bin2bn(rnd, sizeof rnd, NULL);
     X509_NAME *name = X509_NAME_new();
-    time_t from = s->not_before ? s->not_before : time(NULL);
+    time_t from = s->not_before ? s->not_before : time(NULL), to = s->not_after;
     int ok = bn && name && X509_set_version(x, 2) &&
              BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) && add_name(name, "C", s->country) &&
              add_name(name, "O", s->organization) && add_name(name, "OU", s->org_unit) &&
@@ -196,8 +196,7 @@ static int set_basics(X509 *x, const eyni_pki_cert_spec *s, EVP_PKEY *subject_pk
              add_name(name, "serialNumber", s->serial_number) && X509_set_subject_name(x, name) &&
              X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) &&
              X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &from) &&
-             X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, (time_t *)&s->not_after) &&
-             X509_set_pubkey(x, subject_pk);
+             X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &to) && X509_set_pubkey(x, subject_pk);
     BN_free(bn);
     X509_NAME_free(name);
     return ok ? 0 : pki_ssl_error(err, EYNI_ECRYPTO, "certificate: fields");

@@ -120,6 +120,13 @@ int eyni_pki_key_load(const char *path, const char *passphrase, eyni_pki_key **o
     int rc = eyni_file_read(path, 64 * 1024, &buf, &len, err);
     if (rc)
         return rc;
+    /* A signing key must be protected: refuse plain PEM keys rather than load them. */
+    if (!strstr((char *)buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+        OPENSSL_cleanse(buf, len);
+        free(buf);
+        return eyni_error_set(
+            err, EYNI_EAUTH, "%s: not a passphrase-protected (encrypted PKCS#8) private key", path);
+    }
     BIO *mem = BIO_new_mem_buf(buf, (int)len);
     EVP_PKEY *pk = NULL;
     if (mem)

@@ -60,6 +60,15 @@ static void test_key_files_need_the_passphrase(void **state)
     assert_int_equal(EVP_PKEY_eq(eyni_pki_key_get0(k), eyni_pki_key_get0(back)), 1);
     assert_int_equal(eyni_pki_key_load_public(pub, &pk, &err), 0);
     assert_int_equal(EVP_PKEY_eq(eyni_pki_key_get0(k), eyni_pki_key_get0(pk)), 1);
+    /* an unencrypted key file is refused even with a passphrase */
+    char plain[512];
+    snprintf(plain, sizeof plain, "%s/plain.pem", dir);
+    BIO *bio = BIO_new_file(plain, "w");
+    assert_int_equal(PEM_write_bio_PrivateKey(bio, eyni_pki_key_get0(k), NULL, NULL, 0, NULL, NULL),
+                     1);
+    BIO_free(bio);
+    eyni_pki_key *pl = NULL;
+    assert_int_equal(eyni_pki_key_load(plain, PASS, &pl, &err), EYNI_EAUTH);
     setenv("EYNI_TEST_PASS", PASS, 1);
     char buf[128];
     assert_int_equal(eyni_pki_passphrase_get("EYNI_TEST_PASS", buf, sizeof buf, &err), 0);
