@@ -292,6 +292,9 @@ static int load_masterlist(const eyni_mrtd_verify_opts *o, anchors *a, json_t *r
                   "signer", info.signer, "reason", info.reason[0] ? info.reason : NULL));
     /* A list whose signature fails, or whose signer does not chain to the given root, is
      * not a source of trust. */
+    if (info.signer_chain_ok < 0)
+        add_reason(json_object_get(report, "warnings"),
+                   "master list origin not verified: no --masterlist-root given");
     if (!info.signature_ok || info.signer_chain_ok == 0) {
         add_reason(reasons, "master list not trusted: %s", info.reason);
     } else {

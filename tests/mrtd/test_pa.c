@@ -67,6 +67,39 @@ static void test_bsi_passport_hashes_and_signature(void **state)
     free(dir);
 }
 
+/* The same chip under ICAO file identifiers, in mixed case. */
+static void test_icao_file_names(void **state)
+{
+    pki_fixture *f = *state;
+    const char *from[] = {"EF_COM.bin",     "EF_SOD.bin",     "Datagroup1.bin",
+                          "Datagroup2.bin", "Datagroup3.bin", "Datagroup14.bin"};
+    const char *to[] = {"ef011E.bin", "EF011D.BIN", "ef0101.bin",
+                        "Ef0102.bin", "ef0103.bin", "ef010e.bin"};
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/icao-names", f->dir);
+    eyni_error err;
+    assert_int_equal(eyni_dir_make(dir, &err), 0);
+    for (int i = 0; i < 6; i++) {
+        char rel[256], dst[800];
+        snprintf(rel, sizeof rel, BSI "/%s", from[i]);
+        char *src = eyni_test_path(rel);
+        unsigned char *b;
+        size_t n;
+        assert_int_equal(eyni_file_read(src, 1 << 20, &b, &n, &err), 0);
+        snprintf(dst, sizeof dst, "%s/%s", dir, to[i]);
+        assert_int_equal(eyni_file_write_atomic(dst, b, n, 0644, &err), 0);
+        free(b);
+        free(src);
+    }
+    int passed;
+    json_t *r = verify(dir, NULL, &passed);
+    assert_true(jtrue(r, "hashes_ok"));
+    assert_true(jtrue(r, "signature_ok"));
+    assert_int_equal(json_object_size(json_object_get(r, "data_groups")), 4);
+    assert_true(jtrue(r, "com_matches_sod"));
+    json_decref(r);
+}
+
 static void test_bsi_passport_against_german_masterlist(void **state)
 {
     char *dir = eyni_test_path(BSI), *ml = eyni_test_path(ML), *root = eyni_test_path(ML_ROOT);
@@ -487,6 +520,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bsi_passport_hashes_and_signature),
         cmocka_unit_test(test_bsi_passport_against_german_masterlist),
+        cmocka_unit_test(test_icao_file_names),
         cmocka_unit_test(test_built_chip_passes_with_csca_and_masterlist),
         cmocka_unit_test(test_built_sod_passes_openssl_cms_verify),
         cmocka_unit_test(test_one_changed_byte_in_any_dg_fails),
