@@ -20,7 +20,7 @@ static int small_int(const eyni_tlv *t)
 /* One biometric information template (7F60): header A1 and data block 5F2E / 7F2E. */
 static int bio_instance(const eyni_tlv *bit, eyni_lds_bio *out, eyni_error *err)
 {
-    eyni_tlv hdr, v, bdb;
+    eyni_tlv hdr = {0}, v = {0}, bdb = {0};
     memset(out, 0, sizeof *out);
     if (eyni_tlv_find(bit->value, bit->len, 0xA1, &hdr, err))
         return eyni_error_prefix(err, "biometric header template: ");
@@ -41,7 +41,7 @@ static int bio_instance(const eyni_tlv *bit, eyni_lds_bio *out, eyni_error *err)
 int eyni_lds_bio_decode(const unsigned char *buf, size_t len, eyni_lds_biogroup *out,
                         eyni_error *err)
 {
-    eyni_tlv t, group, count;
+    eyni_tlv t = {0}, group = {0}, count = {0};
     size_t pos = 0;
     if (len == 0)
         return eyni_error_set(err, EYNI_EFORMAT, "biometric DG: empty file");
@@ -62,7 +62,7 @@ int eyni_lds_bio_decode(const unsigned char *buf, size_t len, eyni_lds_biogroup 
     memset(&g, 0, sizeof g);
     pos = 0;
     while (pos < group.len) {
-        eyni_tlv e;
+        eyni_tlv e = {0};
         if (eyni_tlv_read(group.value, group.len, &pos, &e, err))
             return eyni_error_prefix(err, "DG%d: ", dg);
         if (e.tag != 0x7F60)
@@ -259,7 +259,7 @@ int eyni_face_record39794_decode(const unsigned char *buf, size_t len, eyni_face
     static const unsigned to_reps[] = {0xA1, 0x65, 0xA1};
     static const unsigned to_image[] = {0xA1, 0xA0, 0xA0, 0x80};
     eyni_face_record r;
-    eyni_tlv reps, rep = {0}, img;
+    eyni_tlv reps = {0}, rep = {0}, img = {0};
     memset(&r, 0, sizeof r);
     if (len == 0)
         return eyni_error_set(err, EYNI_EFORMAT, "39794-5: empty record");
@@ -267,7 +267,7 @@ int eyni_face_record39794_decode(const unsigned char *buf, size_t len, eyni_face
         return err->code;
     size_t pos = 0;
     while (pos < reps.len) {
-        eyni_tlv e;
+        eyni_tlv e = {0};
         if (eyni_tlv_read(reps.value, reps.len, &pos, &e, err))
             return eyni_error_prefix(err, "39794-5: ");
         if (e.tag == 0x30 && r.images++ == 0)

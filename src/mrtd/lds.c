@@ -50,7 +50,7 @@ static void copy_text(char *dst, size_t cap, const eyni_tlv *t)
 
 int eyni_lds_com_decode(const unsigned char *buf, size_t len, eyni_lds_com *out, eyni_error *err)
 {
-    eyni_tlv t, v;
+    eyni_tlv t = {0}, v = {0};
     eyni_lds_com c;
     memset(&c, 0, sizeof c);
     if (outer(buf, len, 0x60, "EF.COM", &t, err))
@@ -103,7 +103,7 @@ int eyni_lds_com_encode(const eyni_lds_com *com, unsigned char **out, size_t *ou
 
 int eyni_lds_dg1_decode(const unsigned char *buf, size_t len, eyni_mrz *out, eyni_error *err)
 {
-    eyni_tlv t, v;
+    eyni_tlv t = {0}, v = {0};
     if (outer(buf, len, 0x61, "DG1", &t, err))
         return err->code;
     if (eyni_tlv_find(t.value, t.len, 0x5F1F, &v, err))
@@ -160,12 +160,12 @@ static const text_tag dg12_fields[] = {
 static int text_decode(const unsigned char *buf, size_t len, unsigned tag, const char *name,
                        const text_tag *fields, size_t nf, char *base, eyni_error *err)
 {
-    eyni_tlv t;
+    eyni_tlv t = {0};
     if (outer(buf, len, tag, name, &t, err))
         return err->code;
     size_t pos = 0;
     while (pos < t.len) {
-        eyni_tlv v;
+        eyni_tlv v = {0};
         if (eyni_tlv_read(t.value, t.len, &pos, &v, err))
             return eyni_error_prefix(err, "%s: ", name);
         if (v.tag == 0xA0 || v.tag == 0x5C)
@@ -252,7 +252,7 @@ int eyni_lds_dg12_encode(const eyni_lds_dg12 *dg, unsigned char **out, size_t *o
 
 int eyni_lds_dg14_decode(const unsigned char *buf, size_t len, eyni_lds_dg14 *out, eyni_error *err)
 {
-    eyni_tlv t, set;
+    eyni_tlv t = {0}, set = {0};
     eyni_lds_dg14 d;
     memset(&d, 0, sizeof d);
     if (outer(buf, len, 0x6E, "DG14", &t, err))
@@ -264,7 +264,7 @@ int eyni_lds_dg14_decode(const unsigned char *buf, size_t len, eyni_lds_dg14 *ou
         return eyni_error_set(err, EYNI_EFORMAT, "DG14: SecurityInfos is not a SET");
     pos = 0;
     while (pos < set.len) {
-        eyni_tlv info, oid;
+        eyni_tlv info = {0}, oid = {0};
         size_t ipos = 0;
         if (eyni_tlv_read(set.value, set.len, &pos, &info, err) ||
             eyni_tlv_read(info.value, info.len, &ipos, &oid, err))
@@ -283,7 +283,7 @@ int eyni_lds_dg14_decode(const unsigned char *buf, size_t len, eyni_lds_dg14 *ou
 
 int eyni_lds_dg15_decode(const unsigned char *buf, size_t len, eyni_lds_dg15 *out, eyni_error *err)
 {
-    eyni_tlv t;
+    eyni_tlv t = {0};
     if (outer(buf, len, 0x6F, "DG15", &t, err))
         return err->code;
     const unsigned char *p = t.value;

@@ -387,7 +387,7 @@ static void check_doc_type(X509 *ds, json_t *report, json_t *warnings)
     ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(ds, idx));
     const unsigned char *p = ASN1_STRING_get0_data(v);
     size_t n = (size_t)ASN1_STRING_length(v), pos = 0, ip = 0;
-    eyni_tlv seq, ver, set;
+    eyni_tlv seq = {0}, ver = {0}, set = {0};
     eyni_error e;
     int allowed = 0;
     if (eyni_tlv_read(p, n, &pos, &seq, &e) || seq.tag != 0x30 ||
@@ -398,7 +398,7 @@ static void check_doc_type(X509 *ds, json_t *report, json_t *warnings)
         return;
     }
     pos = 0;
-    eyni_tlv t;
+    eyni_tlv t = {0};
     while (pos < set.len && eyni_tlv_read(set.value, set.len, &pos, &t, &e) == 0) {
         size_t cl = strlen(code);
         if ((t.len == cl && memcmp(t.value, code, cl) == 0) ||

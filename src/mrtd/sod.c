@@ -65,7 +65,7 @@ static int read_in(const unsigned char *b, size_t len, size_t *pos, unsigned tag
 /* LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues, ... } */
 static int parse_lso(eyni_sod *s, const unsigned char *b, size_t len, eyni_error *err)
 {
-    eyni_tlv seq, ver, alg, oid, list;
+    eyni_tlv seq = {0}, ver = {0}, alg = {0}, oid = {0}, list = {0};
     size_t pos = 0, p2 = 0, p3 = 0;
     if (read_in(b, len, &pos, 0x30, &seq, "security object", err))
         return err->code;
@@ -88,7 +88,7 @@ static int parse_lso(eyni_sod *s, const unsigned char *b, size_t len, eyni_error
     s->hash_len = d->len;
     pos = 0;
     while (pos < list.len) {
-        eyni_tlv item, num, h;
+        eyni_tlv item = {0}, num = {0}, h = {0};
         size_t ip = 0;
         if (read_in(list.value, list.len, &pos, 0x30, &item, "hash entry", err) ||
             read_in(item.value, item.len, &ip, 0x02, &num, "data group number", err) ||
@@ -134,7 +134,7 @@ static void find_signer(eyni_sod *s)
 
 int eyni_sod_parse(const unsigned char *buf, size_t len, eyni_sod **out, eyni_error *err)
 {
-    eyni_tlv t;
+    eyni_tlv t = {0};
     size_t pos = 0;
     if (len == 0 || len > EYNI_LDS_MAX_FILE)
         return eyni_error_set(err, EYNI_EFORMAT, "EF.SOD: %zu bytes", len);

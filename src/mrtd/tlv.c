@@ -64,7 +64,7 @@ int eyni_tlv_find(const unsigned char *buf, size_t len, unsigned tag, eyni_tlv *
 {
     size_t pos = 0;
     while (pos < len) {
-        eyni_tlv t;
+        eyni_tlv t = {0};
         int rc = eyni_tlv_read(buf, len, &pos, &t, err);
         if (rc)
             return rc;
@@ -82,7 +82,7 @@ static int validate(const unsigned char *buf, size_t len, int depth, eyni_error 
         return eyni_error_set(err, EYNI_ELIMIT, "tlv: nesting deeper than %d", EYNI_TLV_MAX_DEPTH);
     size_t pos = 0;
     while (pos < len) {
-        eyni_tlv t;
+        eyni_tlv t = {0};
         int rc = eyni_tlv_read(buf, len, &pos, &t, err);
         if (rc)
             return rc;

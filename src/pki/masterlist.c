@@ -153,8 +153,8 @@ int eyni_pki_masterlist_export(const eyni_pki_certs *cscas, const eyni_pki_cert 
                                const eyni_pki_key *signer_key, unsigned char **out, size_t *outlen,
                                eyni_error *err)
 {
-    unsigned char *content;
-    size_t len;
+    unsigned char *content = NULL;
+    size_t len = 0;
     if (eyni_pki_certs_count(cscas) == 0)
         return eyni_error_set(err, EYNI_EINVAL, "master list: no CSCA certificates");
     int rc = encode_list(cscas, &content, &len, err);

@@ -451,9 +451,9 @@ static void test_dates_crls_and_wrong_anchor(void **state)
 static void test_other_signature_algorithms(void **state)
 {
     pki_fixture *f = *state;
-    const char *algs[] = {"rsa-pss-3072", "ec-brainpoolP384r1"};
+    const char *algs[] = {"rsa-pss-3072", "ec-brainpoolP384r1", "rsa-3072", "ec-p521"};
     eyni_error err;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         pki_fixture g = *f;
         g.ds_key = new_key(algs[i]);
         g.ds = issue(EYNI_PKI_DS, "DS alt", g.ds_key, f->csca, f->csca_key, 365);
