@@ -73,8 +73,9 @@ const char *eyni_mrz_format_name(eyni_mrz_format f);
  * Transliterates a UTF-8 name into the MRZ character set per Doc 9303 part 3 (table of
  * multinational Latin characters: Ç->C, Ğ->G, İ/ı->I, Ş->S, Ö->OE, Ü->UE, Ä->AE, ß->SS ...),
  * letters upper-cased, space and hyphen to '<', apostrophes and periods dropped. Ə/ə, absent
- * from the ICAO table, becomes A as Azerbaijani documents write it. EINVAL naming the first
- * character with no transliteration.
+ * from the ICAO table, becomes A as Azerbaijani documents write it. Cyrillic follows Doc 9303's
+ * recommended table (Ж->ZH, Щ->SHCH, Ю->IU, Ь dropped). EINVAL naming the first character
+ * with no transliteration.
  */
 int eyni_mrz_transliterate(const char *utf8, char *out, size_t cap, eyni_error *err);
 
