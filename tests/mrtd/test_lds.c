@@ -173,6 +173,26 @@ static void test_dg2_dg3_round_trip(void **state)
     assert_true(r.image_ok && r.size_matches);
     assert_int_equal(r.gender, 2);
     assert_memory_equal(r.image, jpg.p, jpg.len);
+    /* a JPEG 2000 portrait (the BSI one) wrapped again */
+    blob bsi2 = load(BSI "Datagroup2.bin");
+    eyni_lds_biogroup g2;
+    eyni_face_record src, jr;
+    unsigned char *jrec;
+    size_t jlen;
+    assert_int_equal(eyni_lds_bio_decode(bsi2.p, bsi2.len, &g2, &err), 0);
+    assert_int_equal(eyni_face_record_decode(g2.bio[0].bdb, g2.bio[0].bdb_len, &src, &err), 0);
+    assert_int_equal(eyni_face_record_encode(src.image, src.image_len, 2, &jrec, &jlen, &err), 0);
+    assert_int_equal(eyni_face_record_decode(jrec, jlen, &jr, &err), 0);
+    assert_int_equal(jr.image_data_type, 1);
+    assert_true(jr.image_ok && jr.size_matches); /* our record states the real 413x531 */
+    assert_int_equal(jr.width, 413);
+    free(jrec);
+    free(bsi2.p);
+    /* a broken portrait is refused when writing */
+    unsigned char broken[64];
+    memcpy(broken, jpg.p, sizeof broken);
+    assert_int_equal(eyni_face_record_encode(broken, sizeof broken, 0, &jrec, &jlen, &err),
+                     EYNI_EINVAL);
     /* DG3: two WSQ views taken from the BSI record, written again and read back. */
     blob bsi3 = load(BSI "Datagroup3.bin");
     eyni_lds_biogroup g3;
