@@ -108,6 +108,23 @@ static void describe_dg(int dg, const unsigned char *b, size_t n, json_t *o, jso
             json_object_set_new(report, "dg1_mrz", eyni_mrz_to_json(&m));
         else
             json_object_set_new(o, "decode_error", json_string(e.msg));
+    } else if (dg == 14) {
+        eyni_lds_dg14 d;
+        if (eyni_lds_dg14_decode(b, n, &d, &e) != 0) {
+            json_object_set_new(o, "decode_error", json_string(e.msg));
+            return;
+        }
+        json_t *a = json_array();
+        for (int i = 0; a && i < d.count; i++)
+            json_array_append_new(a, json_string(d.protocols[i]));
+        json_object_set_new(o, "security_infos", a);
+    } else if (dg == 15) {
+        eyni_lds_dg15 d;
+        if (eyni_lds_dg15_decode(b, n, &d, &e) != 0)
+            json_object_set_new(o, "decode_error", json_string(e.msg));
+        else
+            json_object_set_new(o, "active_authentication_key",
+                                json_pack("{s:s,s:i}", "type", d.key_type, "bits", d.bits));
     } else if (dg == 2) {
         eyni_lds_biogroup g;
         eyni_face_record r;
