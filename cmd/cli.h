@@ -25,4 +25,7 @@ int cli_mrz(int argc, char **argv);
 int cli_mrtd(int argc, char **argv);
 int cli_pki(int argc, char **argv);
 
+/* Benchmarks (listed in cmd/cli_bench.c). */
+int cli_bench_mrtd(int argc, char **argv);
+
 #endif

@@ -180,3 +180,97 @@ int cli_mrtd(int argc, char **argv)
         return build(argc - 1, argv + 1);
     return cli_usage(MRTD_USAGE);
 }
+
+/* Loads a master list and keeps its CSCAs only when its signature and its signer's path to
+ * the root hold. */
+static int load_trusted_masterlist(const char *path, const char *rootf, eyni_pki_certs **out,
+                                   eyni_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    eyni_pki_cert *root = NULL;
+    eyni_pki_masterlist_info info;
+    int rc = eyni_file_read(path, EYNI_PKI_MAX_MASTERLIST, &buf, &len, err);
+    if (rc)
+        return rc;
+    if (!rootf)
+        rc = eyni_error_set(err, EYNI_EINVAL, "bench mrtd: --masterlist needs --masterlist-root");
+    if (rc == 0)
+        rc = eyni_pki_cert_load(rootf, &root, err);
+    if (rc == 0)
+        rc = eyni_pki_masterlist_load(buf, len, root, 0, out, &info, err);
+    if (rc == 0 && (!info.signature_ok || info.signer_chain_ok != 1)) {
+        eyni_pki_certs_free(*out);
+        *out = NULL;
+        rc =
+            eyni_error_set(err, EYNI_ECRYPTO, "%s: master list not trusted: %s", path, info.reason);
+    }
+    eyni_pki_cert_free(root);
+    free(buf);
+    return rc;
+}
+
+/* `eyni bench mrtd DIR [--masterlist F [--masterlist-root R]] [--iterations N]`: Passive
+ * Authentication throughput on one chip folder (and master list loading when given). */
+int cli_bench_mrtd(int argc, char **argv)
+{
+    eyni_mrtd_verify_opts o;
+    memset(&o, 0, sizeof o);
+    const char *dir = NULL;
+    long iterations = 200;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--json") == 0)
+            json = 1;
+        else if (strcmp(a, "--masterlist") == 0 && v)
+            o.masterlist = v, i++;
+        else if (strcmp(a, "--masterlist-root") == 0 && v)
+            o.masterlist_root = v, i++;
+        else if (strcmp(a, "--iterations") == 0 && v)
+            iterations = strtol(v, NULL, 10), i++;
+        else if (strcmp(a, "--data") == 0 && v)
+            cli_data_dir(v), i++;
+        else if (!dir && a[0] != '-')
+            dir = a;
+        else
+            return cli_usage("eyni bench mrtd DIR [--masterlist F [--masterlist-root R]] "
+                             "[--iterations N] [--json]");
+    }
+    if (!dir || iterations < 1 || iterations > 1000000)
+        return cli_usage("eyni bench mrtd DIR [--masterlist F [--masterlist-root R]] "
+                         "[--iterations N] [--json]");
+    eyni_error err;
+    int passed = 0;
+    /* A border station loads and checks the master list once, then verifies many chips. */
+    eyni_pki_certs *anchors = NULL;
+    double ml_ms = 0;
+    if (o.masterlist) {
+        double t = eyni_time_ms();
+        int rc = load_trusted_masterlist(o.masterlist, o.masterlist_root, &anchors, &err);
+        if (rc)
+            return cli_fail(&err);
+        ml_ms = eyni_time_ms() - t;
+        o.masterlist = o.masterlist_root = NULL;
+        o.anchors = anchors;
+    }
+    double t0 = eyni_time_ms();
+    for (long i = 0; i < iterations; i++) {
+        json_t *r = NULL;
+        if (eyni_mrtd_verify_dir(dir, &o, &r, &passed, &err) != 0) {
+            eyni_pki_certs_free(anchors);
+            return cli_fail(&err);
+        }
+        json_decref(r);
+        if (i == 0 || (i + 1) % 50 == 0)
+            fprintf(stderr, "bench mrtd: %ld/%ld\n", i + 1, iterations);
+    }
+    double ms = (eyni_time_ms() - t0) / (double)iterations;
+    int with_ml = anchors != NULL;
+    eyni_pki_certs_free(anchors);
+    return cli_emit(json_pack("{s:s,s:I,s:f,s:f,s:b,s:f,s:b}", "dir", dir, "iterations",
+                              (json_int_t)iterations, "ms_per_verify", ms, "verifies_per_s",
+                              ms > 0 ? 1000.0 / ms : 0.0, "with_masterlist", with_ml,
+                              "masterlist_load_ms", ml_ms, "passed", passed),
+                    json);
+}

@@ -323,7 +323,9 @@ typedef struct eyni_mrtd_verify_opts {
     size_t ncsca;
     const char *const *crl_files;
     size_t ncrl;
-    time_t at; /* verification time, 0 = now */
+    const eyni_pki_certs *anchors; /* CSCAs the caller already trusts (e.g. a master list
+                                      loaded and verified once at start-up), optional */
+    time_t at;                     /* verification time, 0 = now */
 } eyni_mrtd_verify_opts;
 
 /*

@@ -342,6 +342,16 @@ static int load_anchors(const eyni_mrtd_verify_opts *o, anchors *a, json_t *repo
     int rc;
     if (o->masterlist && (rc = load_masterlist(o, a, report, reasons, err)) != 0)
         return rc;
+    for (size_t i = 0; o->anchors && i < eyni_pki_certs_count(o->anchors); i++) {
+        eyni_pki_cert *c;
+        if ((rc = eyni_pki_cert_wrap(eyni_pki_certs_get0(o->anchors, i), &c, err)) != 0)
+            return rc;
+        rc = eyni_pki_certs_add(a->certs, c, err);
+        eyni_pki_cert_free(c);
+        if (rc)
+            return rc;
+        a->have = 1;
+    }
     for (size_t i = 0; i < o->ncsca; i++) {
         if ((rc = eyni_pki_certs_load_file(a->certs, o->csca_files[i], err)) != 0)
             return rc;

@@ -252,6 +252,16 @@ static void test_built_chip_passes_with_csca_and_masterlist(void **state)
     r = verify(f->path[P_CHIP], &m, &passed);
     assert_true(passed);
     json_decref(r);
+    /* anchors loaded once by the caller */
+    eyni_pki_certs *anchors = eyni_pki_certs_new();
+    eyni_error err;
+    assert_int_equal(eyni_pki_certs_add(anchors, f->csca, &err), 0);
+    eyni_mrtd_verify_opts a = {0};
+    a.anchors = anchors;
+    r = verify(f->path[P_CHIP], &a, &passed);
+    assert_true(passed);
+    json_decref(r);
+    eyni_pki_certs_free(anchors);
 }
 
 /* Independent check of our SOD by the OpenSSL command line. */
