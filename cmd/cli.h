@@ -30,5 +30,11 @@ int cli_office(int argc, char **argv);
 int cli_blank(int argc, char **argv);
 int cli_watchlist(int argc, char **argv);
 int cli_ban(int argc, char **argv);
+int cli_mrz(int argc, char **argv);
+int cli_mrtd(int argc, char **argv);
+int cli_pki(int argc, char **argv);
+
+/* Benchmarks (listed in cmd/cli_bench.c). */
+int cli_bench_mrtd(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"mrtd", cli_bench_mrtd},
     {NULL, NULL},
 };
 

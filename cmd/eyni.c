@@ -24,6 +24,9 @@ static const command commands[] = {
     {"watchlist", cli_watchlist, "watchlists of persons, vehicles and invalid documents"},
     {"ban", cli_ban, "entry and exit bans"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
+    {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},
+    {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
+    {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
 };
 
 static int cli_version(int argc, char **argv)
