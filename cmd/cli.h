@@ -30,6 +30,7 @@ int cli_office(int argc, char **argv);
 int cli_blank(int argc, char **argv);
 int cli_watchlist(int argc, char **argv);
 int cli_ban(int argc, char **argv);
+int cli_document(int argc, char **argv);
 int cli_mrz(int argc, char **argv);
 int cli_mrtd(int argc, char **argv);
 int cli_pki(int argc, char **argv);

@@ -69,10 +69,16 @@ int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
             snprintf(uri, sizeof uri, "sqlite:%s", path);
             rc = eyni_config_set(e->cfg, "store.uri", uri, err);
         }
-        const char *keydir = eyni_config_get(e->cfg, "crypto.keydir", NULL);
-        if (rc == 0 && keydir && keydir[0] != '/') { /* relative to the data directory */
-            cmd_env_path(e, keydir, path, sizeof path);
-            rc = eyni_config_set(e->cfg, "crypto.keydir", path, err);
+        /* Files named in the configuration are relative to the data directory. */
+        static const char *const paths[] = {"crypto.keydir", "pki.csca_cert", "pki.ds_cert",
+                                            "pki.ds_key", "pki.passphrase_file", "documents.dir",
+                                            NULL};
+        for (int i = 0; rc == 0 && paths[i]; i++) {
+            const char *v = eyni_config_get(e->cfg, paths[i], NULL);
+            if (v && v[0] != '/') {
+                cmd_env_path(e, v, path, sizeof path);
+                rc = eyni_config_set(e->cfg, paths[i], path, err);
+            }
         }
         if (rc == 0)
             rc = eyni_register_open_config(e->cfg, e->log, &e->reg, err);

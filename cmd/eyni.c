@@ -1,6 +1,7 @@
 /* eyni: the command line front end. Dispatches to one function per command. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -23,6 +24,7 @@ static const command commands[] = {
     {"blank", cli_blank, "document blank stock: receive, send, accept, take, reconcile"},
     {"watchlist", cli_watchlist, "watchlists of persons, vehicles and invalid documents"},
     {"ban", cli_ban, "entry and exit bans"},
+    {"document", cli_document, "issue documents and change their status"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
     {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},
     {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
@@ -45,6 +47,7 @@ static int help(void)
 
 int main(int argc, char **argv)
 {
+    umask(077); /* databases, keys and chip files hold personal data: owner only */
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
         return help();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

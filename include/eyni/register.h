@@ -55,6 +55,9 @@ typedef enum eyni_op {
     EYNI_OP_MATCH, /* verify and identify */
     EYNI_OP_CASE_READ,
     EYNI_OP_CASE_DECIDE,
+    EYNI_OP_DOC_ISSUE,
+    EYNI_OP_DOC_STATUS,
+    EYNI_OP_DOC_READ,
     EYNI_OP_COUNT
 } eyni_op;
 
@@ -76,11 +79,17 @@ typedef struct eyni_register_opts {
     eyni_log *log;         /* may be NULL */
     const char *key_dir;   /* data keys for biometric data at rest (data-<id>.key) */
     unsigned key_id;       /* the active data key */
+    const char *country;   /* issuing state (ISO 3166-1 alpha-3); NULL = "AZE" */
+    const char *chip_root; /* folder for personalisation files of issued documents */
+    const char *ds_cert;   /* document signer certificate (PEM) */
+    const char *ds_key;    /* document signer private key (encrypted PEM) */
+    const char *ds_pass_file; /* file holding the key's passphrase (first line) */
 } eyni_register_opts;
 
 int eyni_register_open(const eyni_register_opts *opts, eyni_register **out, eyni_error *err);
 void eyni_register_close(eyni_register *reg);
-/* Reads store.uri, store.pool, fin.length, fin.alphabet, crypto.keydir, crypto.key_id. */
+/* Reads store.uri, store.pool, fin.length, fin.alphabet, crypto.keydir, crypto.key_id,
+ * country.code, documents.dir, pki.ds_cert, pki.ds_key and pki.passphrase_file. */
 int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_register **out,
                               eyni_error *err);
 /* The store underneath (for engines that keep their own tables, e.g. galleries). */
@@ -278,6 +287,29 @@ int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id
 int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long id,
                               const char *decision, const char *same_fin, const char *note,
                               json_t **out, eyni_error *err);
+
+/* ---- documents ------------------------------------------------------------------------ */
+
+/* The national document types as JSON: {"types": [{"name", "code", "format", "years",
+ * "holders", "description"}]}. */
+json_t *eyni_register_doctypes_json(void);
+/*
+ * Issues a document: {"fin", "type", "office", "replace", "reason"}. Checks that the person
+ * exists, may hold the type (citizen, stateless, foreigner) and holds no other valid one
+ * (unless "replace": the old one is revoked), takes the office's next blank, assigns the
+ * number, builds the MRZ (with the FIN as personal number) and the chip (DG1, DG2 from the
+ * enrolled portrait, EF.COM, EF.SOD signed by the document signer) into chip_root/<number>.
+ * *out: {"number", "type", "mrz", "chip_dir", "blank_serial", "expires", "status"}.
+ */
+int eyni_register_document_issue(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                 json_t **out, eyni_error *err);
+/* Status: handed_over, revoked, lost, stolen, expired (reason required). Lost, stolen and
+ * revoked documents are on the invalid-document list that checks consult. */
+int eyni_register_document_set_status(eyni_register *reg, const eyni_actor *a,
+                                      const char *number, const char *status,
+                                      const char *reason, json_t **out, eyni_error *err);
+int eyni_register_document_get(eyni_register *reg, const eyni_actor *a, const char *number,
+                               json_t **out, eyni_error *err);
 
 #ifdef __cplusplus
 }

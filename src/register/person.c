@@ -163,7 +163,7 @@ int eyni_register_person_create(eyni_register *reg, const eyni_actor *a, const j
 }
 
 /* Loads the current record and row id of fin; ENOTFOUND when there is none. */
-static int load_person(eyni_db *db, const char *fin, int64_t *pid, json_t **rec,
+int reg_person_load(eyni_db *db, const char *fin, int64_t *pid, json_t **rec,
                        eyni_error *err)
 {
     eyni_stmt *st;
@@ -200,7 +200,7 @@ static int read_tx(eyni_db *db, void *p, eyni_error *err)
 {
     read_arg *r = p;
     eyni_error miss;
-    int rc = load_person(db, r->fin, &r->pid, &r->rec, &miss);
+    int rc = reg_person_load(db, r->fin, &r->pid, &r->rec, &miss);
     if (rc && rc != EYNI_ENOTFOUND) {
         *err = miss;
         return rc;
@@ -269,7 +269,7 @@ static int update_tx(eyni_db *db, void *p, eyni_error *err)
     write_arg *w = p;
     int64_t pid;
     json_t *rec = NULL;
-    int rc = load_person(db, w->fin, &pid, &rec, err);
+    int rc = reg_person_load(db, w->fin, &pid, &rec, err);
     if (rc)
         return rc;
     w->rec = rec;

@@ -5,9 +5,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eyni/pki.h"
 #include "register_int.h"
 
 static const char default_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/* The document signer's certificate and key, the key unlocked with the passphrase file. */
+static int load_signer(eyni_register *r, const eyni_register_opts *o, eyni_error *err)
+{
+    unsigned char *pass = NULL;
+    size_t n = 0;
+    int rc = o->ds_pass_file ? eyni_file_read(o->ds_pass_file, 1024, &pass, &n, err)
+                             : eyni_error_set(err, EYNI_EINVAL, "pki.passphrase_file is not set");
+    if (rc == 0) {
+        pass[strcspn((char *)pass, "\r\n")] = '\0';
+        rc = eyni_pki_key_load(o->ds_key, (const char *)pass, &r->ds_key, err);
+        memset(pass, 0, n);
+    }
+    free(pass);
+    if (rc == 0)
+        rc = eyni_pki_cert_load(o->ds_cert, &r->ds_cert, err);
+    return rc;
+}
 
 int eyni_register_open(const eyni_register_opts *o, eyni_register **out, eyni_error *err)
 {
@@ -29,6 +48,13 @@ int eyni_register_open(const eyni_register_opts *o, eyni_register **out, eyni_er
         if (!((r->fin_alphabet[i] >= '0' && r->fin_alphabet[i] <= '9') ||
               (r->fin_alphabet[i] >= 'A' && r->fin_alphabet[i] <= 'Z')))
             rc = eyni_error_set(err, EYNI_EINVAL, "register: FIN alphabet may hold only 0-9 A-Z");
+    snprintf(r->country, sizeof r->country, "%s", o->country ? o->country : "AZE");
+    snprintf(r->chip_root, sizeof r->chip_root, "%s", o->chip_root ? o->chip_root : "documents");
+    if (rc == 0 && !reg_country_valid(r->country))
+        rc = eyni_error_set(err, EYNI_EINVAL, "country.code '%s' is not ISO 3166-1 alpha-3",
+                            r->country);
+    if (rc == 0 && o->ds_cert && o->ds_key)
+        rc = load_signer(r, o, err);
     eyni_store_opts so = {o->pool_size, 0};
     if (rc == 0 && o->key_dir)
         rc = eyni_keyring_load(o->key_dir, o->key_id ? o->key_id : 1, &r->keys, err);
@@ -59,7 +85,12 @@ int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_regist
         return rc;
     eyni_register_opts o = {eyni_config_get(cfg, "store.uri", NULL), (int)pool, (int)finlen,
                             eyni_config_get(cfg, "fin.alphabet", NULL), log,
-                            eyni_config_get(cfg, "crypto.keydir", NULL), (unsigned)key_id};
+                            eyni_config_get(cfg, "crypto.keydir", NULL), (unsigned)key_id,
+                            eyni_config_get(cfg, "country.code", NULL),
+                            eyni_config_get(cfg, "documents.dir", NULL),
+                            eyni_config_get(cfg, "pki.ds_cert", NULL),
+                            eyni_config_get(cfg, "pki.ds_key", NULL),
+                            eyni_config_get(cfg, "pki.passphrase_file", NULL)};
     return eyni_register_open(&o, out, err);
 }
 
@@ -69,6 +100,8 @@ void eyni_register_close(eyni_register *r)
         return;
     eyni_store_close(r->store);
     eyni_keyring_free(r->keys);
+    eyni_pki_cert_free(r->ds_cert);
+    eyni_pki_key_free(r->ds_key);
     free(r);
 }
 
@@ -116,6 +149,9 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_MATCH] = R(REGISTRAR) | R(BORDER) | R(POLICE) | R(DOCUMENTS) | R(OPERATOR),
     [EYNI_OP_CASE_READ] = R(ADJUDICATOR) | R(REGISTRAR) | R(AUDITOR) | R(OPERATOR),
     [EYNI_OP_CASE_DECIDE] = R(ADJUDICATOR) | R(OPERATOR),
+    [EYNI_OP_DOC_ISSUE] = R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_DOC_STATUS] = R(DOCUMENTS) | R(POLICE) | R(OPERATOR),
+    [EYNI_OP_DOC_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
 };
 #undef R
 
@@ -123,7 +159,7 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "person.create", "person.read", "person.update", "person.search",
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
     "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
-    "case.read", "case.decide"};
+    "case.read", "case.decide", "document.issue", "document.status", "document.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {

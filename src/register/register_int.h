@@ -10,6 +10,10 @@ struct eyni_register {
     char fin_alphabet[64];
     eyni_log *log;
     eyni_keyring *keys; /* NULL when no data key is configured */
+    char country[4];    /* issuing state, ISO 3166-1 alpha-3 */
+    char chip_root[4096]; /* where personalisation files of issued documents are written */
+    struct eyni_pki_cert *ds_cert; /* document signer; NULL when none is configured */
+    struct eyni_pki_key *ds_key;
 };
 
 /* schema.c */
@@ -88,6 +92,22 @@ int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char *
 int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, json_t **person,
                      reg_sample **samples, int *n, eyni_error *err);
 void reg_samples_free(reg_sample *s, int n);
+
+/* The current record and row id of a FIN; ENOTFOUND when there is none. */
+int reg_person_load(eyni_db *db, const char *fin, int64_t *pid, json_t **rec, eyni_error *err);
+
+/* documents.c */
+typedef struct reg_doctype {
+    const char *name;      /* API name, also the blank stock doc_type */
+    const char *code;      /* MRZ document code; NULL: no MRZ and no chip */
+    int format;            /* eyni_mrz_format */
+    int years;             /* validity; minors (under 18) get half, at least one year */
+    const char *prefix;    /* document number: prefix + zero-padded sequence, 9 characters */
+    const char *holders;   /* "citizen", "stateless" or "foreigner" */
+    const char *description;
+} reg_doctype;
+const reg_doctype *reg_doctype_find(const char *name);
+const reg_doctype *reg_doctypes(void);
 
 /* person_json.c */
 int reg_person_validate(const json_t *in, int creating, eyni_error *err);

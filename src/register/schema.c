@@ -150,11 +150,36 @@ static const char v4_sqlite[] =
     " op TEXT NOT NULL CHECK (op IN ('add', 'remove')),"
     " biometric_id INTEGER NOT NULL REFERENCES biometrics(id));";
 
+/* Issued documents and their life cycle; the moves a status may make are enforced here. */
+static const char v5_sqlite[] =
+    "CREATE TABLE documents (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL, person_id INTEGER NOT NULL REFERENCES persons(id), fin TEXT NOT NULL,"
+    " office TEXT NOT NULL REFERENCES offices(code),"
+    " blank_serial TEXT UNIQUE REFERENCES blanks(serial), issuing_state TEXT NOT NULL,"
+    " mrz TEXT, issued_on TEXT NOT NULL, expires_on TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('issued', 'handed_over', 'expired', 'revoked',"
+    "  'lost', 'stolen')),"
+    " status_at TEXT NOT NULL, chip_dir TEXT, created_by TEXT NOT NULL);"
+    "CREATE INDEX documents_by_person ON documents (person_id, type, status);"
+    "CREATE TRIGGER documents_moves BEFORE UPDATE OF status ON documents"
+    " WHEN NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN ("
+    "  'issued>handed_over', 'issued>revoked', 'issued>lost', 'issued>stolen',"
+    "  'handed_over>expired', 'handed_over>revoked', 'handed_over>lost', 'handed_over>stolen',"
+    "  'expired>lost', 'expired>stolen')"
+    " BEGIN SELECT RAISE(ABORT, 'document status change not allowed'); END;"
+    "CREATE TRIGGER documents_keep BEFORE DELETE ON documents"
+    " BEGIN SELECT RAISE(ABORT, 'documents are never deleted'); END;"
+    "CREATE TABLE document_events (id INTEGER PRIMARY KEY,"
+    " document_id INTEGER NOT NULL REFERENCES documents(id), at TEXT NOT NULL,"
+    " from_status TEXT, to_status TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT);"
+    "CREATE TABLE document_sequences (type TEXT PRIMARY KEY, next INTEGER NOT NULL);";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
     {3, "watchlists and bans", v3_sqlite, NULL},
     {4, "biometrics, enrolments, adjudication cases, gallery change log", v4_sqlite, NULL},
+    {5, "documents and their life cycle", v5_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -132,6 +132,35 @@ static int build_probe(const json_t *q, const char *kind, probe *p, eyni_error *
     return 0;
 }
 
+/* Our own lost, stolen and revoked documents are on the invalid-document list too. */
+static int national_invalid(eyni_db *db, const probe *p, json_t *hits, eyni_error *err)
+{
+    eyni_stmt *st;
+    int rc = eyni_db_prepare(db,
+                             "SELECT number, issuing_state, type, status, status_at FROM documents"
+                             " WHERE number = ? AND status IN ('lost', 'stolen', 'revoked')",
+                             &st, err);
+    if (rc)
+        return rc;
+    rc = eyni_stmt_bind_text(st, 1, p->key1, err);
+    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        rc = 0;
+        if (p->key2[0] && strcmp(p->key2, eyni_stmt_text(st, 1)) != 0)
+            continue; /* same number from another state */
+        json_array_append_new(
+            hits, json_pack("{s:s, s:s, s:s, s:n, s:f, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}",
+                            "list", "NATIONAL-DOCUMENTS", "list_name",
+                            "documents of this register reported invalid", "kind", "document",
+                            "entry", "score", 1.0, "handling", "retain the document",
+                            "legal_basis", "document status in the register", "record", "number",
+                            eyni_stmt_text(st, 0), "issuing_state", eyni_stmt_text(st, 1),
+                            "doc_type", eyni_stmt_text(st, 2), "status", eyni_stmt_text(st, 3),
+                            "since", eyni_stmt_text(st, 4)));
+    }
+    eyni_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
 typedef struct check_arg {
     const eyni_actor *a;
     const json_t *query;
@@ -154,6 +183,8 @@ static int check_tx(eyni_db *db, void *p, eyni_error *err)
                                                 kinds[i]);
         if (rc == 0)
             rc = scan(db, c->a, &pr, c->hits, err);
+        if (rc == 0 && i == 2)
+            rc = national_invalid(db, &pr, c->hits, err);
     }
     if (rc == 0 && parts == 0)
         rc = eyni_error_set(err, EYNI_EFORMAT, "a check needs a person, vehicle or document");

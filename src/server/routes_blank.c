@@ -1,4 +1,4 @@
-/* /v1/offices and /v1/blanks: offices and blank stock accounting. */
+/* /v1/offices, /v1/blanks and /v1/documents: offices, blank stock and issued documents. */
 #include <stdlib.h>
 
 #include "server_int.h"
@@ -90,7 +90,48 @@ static int reconcile(srv_request *rq, json_t **out, int *status, eyni_error *err
                                          out, err);
 }
 
+static int doc_types(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    *out = eyni_register_doctypes_json();
+    return 0;
+}
+
+static int doc_issue(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    *status = 201;
+    return with_body(rq, eyni_register_document_issue, out, err);
+}
+
+static int doc_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return eyni_register_document_get(rq->reg, &rq->actor, rq->params[0], out, err);
+}
+
+static int doc_status(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    json_t *in;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc)
+        return rc;
+    static const char *const keys[] = {"status", "reason", NULL};
+    const char *st = NULL, *reason = NULL;
+    rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "status", 32, &st, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0)
+        rc = eyni_register_document_set_status(rq->reg, &rq->actor, rq->params[0], st, reason,
+                                               out, err);
+    json_decref(in);
+    return rc;
+}
+
 const srv_route srv_routes_blank[] = {
+    {"GET", "/v1/document-types", doc_types, 1},
+    {"POST", "/v1/documents", doc_issue, 1},
+    {"GET", "/v1/documents/{}", doc_get, 1},
+    {"POST", "/v1/documents/{}/status", doc_status, 1},
     {"POST", "/v1/offices", office_create, 1},
     {"GET", "/v1/offices", office_list, 1},
     {"POST", "/v1/blanks/batches", batch_receive, 1},

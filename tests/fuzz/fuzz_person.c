@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    eyni_register_opts o = {"sqlite::memory:", 1, 0, NULL, NULL, NULL, 0};
+    eyni_register_opts o = {"sqlite::memory:", 1, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     eyni_register *reg = NULL;
     eyni_error err;
     if (eyni_register_open(&o, &reg, &err))

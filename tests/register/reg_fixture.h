@@ -15,7 +15,7 @@ static inline eyni_register *fixture_open(const char *tag)
     char path[4200];
     snprintf(path, sizeof path, "sqlite:%s/eyni.db", dir);
     free(dir);
-    eyni_register_opts o = {path, 4, 0, NULL, NULL, NULL, 0};
+    eyni_register_opts o = {path, 4, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     eyni_register *r = NULL;
     eyni_error err;
     if (eyni_register_open(&o, &r, &err))

@@ -16,7 +16,7 @@ static eyni_register *open_with_keys(const char *tag)
     assert_int_equal(eyni_dir_make(keys, &err), 0);
     assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
     assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
-    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1};
+    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
     eyni_register *r = NULL;
     if (eyni_register_open(&o, &r, &err))
         fail_msg("%s", err.msg);

@@ -115,7 +115,7 @@ static void killed_server_loses_no_acknowledged_write(void **state)
     /* The database itself is consistent and the audit chain intact. */
     char uri[4200];
     snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", srv.data);
-    eyni_register_opts o = {uri, 1, 0, NULL, NULL, NULL, 0};
+    eyni_register_opts o = {uri, 1, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     eyni_register *reg = NULL;
     eyni_error err;
     assert_int_equal(eyni_register_open(&o, &reg, &err), 0);

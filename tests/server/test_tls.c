@@ -41,7 +41,7 @@ static void https_serves_with_the_configured_certificate(void **state)
              ">/dev/null 2>&1",
              key, cert);
     assert_int_equal(system(cmd), 0);
-    eyni_register_opts ro = {db, 2, 0, NULL, NULL, NULL, 0};
+    eyni_register_opts ro = {db, 2, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     eyni_register *reg = NULL;
     eyni_error err;
     assert_int_equal(eyni_register_open(&ro, &reg, &err), 0);
