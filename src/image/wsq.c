@@ -552,7 +552,7 @@ static int read_block(wsq_dec *d, eyni_error *err)
     }
     d->nbits = 0;
     for (;;) {
-        int sym, r = huff_decode(d, &d->huff[id], &sym, err);
+        int sym = 0, r = huff_decode(d, &d->huff[id], &sym, err);
         if (r < 0)
             return r;
         if (r == 0) {

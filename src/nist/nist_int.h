@@ -43,6 +43,8 @@ eyni_nist *nist_alloc(void);
 eyni_nist_record *nist_record_new(int type, int binary);
 void nist_record_free(eyni_nist_record *r);
 int nist_append_record(eyni_nist *t, eyni_nist_record *r);
+/* The IDC a new image record gets: one more than the largest used by non-Type-2 records. */
+int nist_next_idc(const eyni_nist *t);
 /* Appends a field taking a copy of the value; tag NULL spells it canonically. */
 int nist_field_append(eyni_nist_record *r, int num, const char *tag, const unsigned char *val,
                       size_t len);

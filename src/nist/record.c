@@ -155,6 +155,17 @@ int nist_field_append(eyni_nist_record *r, int num, const char *tag, const unsig
     return field_insert(r, r->nfields, num, tag, val, len);
 }
 
+int nist_next_idc(const eyni_nist *t)
+{
+    int idc = 1;
+    for (size_t i = 1; i < t->nrecs; i++) {
+        int v = eyni_nist_record_idc(t->recs[i]);
+        if (t->recs[i]->type != 2 && v >= idc)
+            idc = v + 1;
+    }
+    return idc;
+}
+
 const eyni_nist_problem *eyni_nist_parse_problems(const eyni_nist *t, size_t *count)
 {
     *count = t->nproblems;
@@ -342,14 +353,7 @@ eyni_nist_record *eyni_nist_record_add(eyni_nist *t, int type, eyni_error *err)
         eyni_error_set(err, EYNI_EINVAL, "NIST: cannot add a tagged Type-%d record", type);
         return NULL;
     }
-    int idc = 1;
-    for (size_t i = 1; i < t->nrecs; i++) {
-        int v = eyni_nist_record_idc(t->recs[i]);
-        if (t->recs[i]->type != 2 && v >= idc)
-            idc = v + 1;
-    }
-    if (type == 2)
-        idc = 0;
+    int idc = type == 2 ? 0 : nist_next_idc(t);
     char buf[16];
     snprintf(buf, sizeof buf, "%02d", idc > 99 ? 99 : idc);
     eyni_nist_record *r = nist_record_new(type, 0);
