@@ -129,6 +129,14 @@ int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r,
         return rc;
     if (strcmp(in.compression, "NONE") == 0)
         return raw_image(&in, out, err);
+    static const char *const decodable[] = {"WSQ20", "JPEGB", "JPEGL", "JP2", "JP2L", "PNG"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof decodable / sizeof decodable[0]; i++)
+        known |= strcmp(in.compression, decodable[i]) == 0;
+    if (!known)
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "NIST: Type-%d record %d: no decoder for compression %s", in.type,
+                              in.idc, in.compression);
     eyni_image *img = NULL;
     rc = eyni_image_decode(in.data, in.len, 0, &img, err);
     if (rc)
