@@ -142,7 +142,8 @@ int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r,
     if (rc)
         return eyni_error_prefix(err, "NIST: Type-%d record %d (%s): ", in.type, in.idc,
                                  in.compression);
-    if (img->ppi <= 0)
+    /* the record's resolution rules over one embedded in the image (some WSQ say 255) */
+    if (in.ppi > 0)
         img->ppi = in.ppi;
     *out = img;
     return 0;
