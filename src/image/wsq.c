@@ -529,6 +529,19 @@ static size_t transmitted(const wsq_dec *d)
     return n;
 }
 
+/* Sizes the subbands once the frame and quantisation tables are known. */
+static int prepare(wsq_dec *d, eyni_error *err)
+{
+    if (d->coef)
+        return 0;
+    wsq_layout_build(d->width, d->height, &d->layout);
+    d->expected = transmitted(d);
+    d->coef = calloc(d->expected ? d->expected : 1, sizeof *d->coef);
+    if (!d->coef)
+        return eyni_error_set(err, EYNI_ENOMEM, "WSQ: out of memory for coefficients");
+    return 0;
+}
+
 static int read_block(wsq_dec *d, eyni_error *err)
 {
     size_t n;
@@ -543,13 +556,8 @@ static int read_block(wsq_dec *d, eyni_error *err)
     if (id >= WSQ_HUFF_TABLES || !d->huff[id].defined)
         return eyni_error_set(err, EYNI_EFORMAT, "WSQ: block uses undefined Huffman table %u",
                               id);
-    if (!d->coef) {
-        wsq_layout_build(d->width, d->height, &d->layout);
-        d->expected = transmitted(d);
-        d->coef = calloc(d->expected ? d->expected : 1, sizeof *d->coef);
-        if (!d->coef)
-            return eyni_error_set(err, EYNI_ENOMEM, "WSQ: out of memory for coefficients");
-    }
+    if (prepare(d, err))
+        return err->code;
     d->nbits = 0;
     for (;;) {
         int sym = 0, r = huff_decode(d, &d->huff[id], &sym, err);
@@ -634,8 +642,12 @@ static void dequantise(const wsq_dec *d, float *plane)
 
 static int reconstruct(wsq_dec *d, eyni_image **out, eyni_error *err)
 {
-    if (!d->coef)
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: no coded blocks");
+    if (!d->have_sof || !d->have_dqt || !d->have_dtt)
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "WSQ: missing frame header, transform or quantisation table");
+    /* an image whose every subband was dropped has no blocks at all */
+    if (prepare(d, err))
+        return err->code;
     if (d->ncoef < d->expected)
         return eyni_error_set(err, EYNI_EFORMAT, "WSQ: %zu of %zu coefficients coded",
                               d->ncoef, d->expected);

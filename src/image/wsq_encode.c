@@ -300,9 +300,10 @@ static void huff_lengths(const long *freq_in, huff_code *h)
         }
     }
     int i = WSQ_MAX_HUFF_LEN;
-    while (count[i] == 0)
+    while (i > 0 && count[i] == 0)
         i--;
-    count[i]--; /* the pseudo symbol's code */
+    if (i > 0)
+        count[i]--; /* the pseudo symbol's code */
     memset(h->bits, 0, sizeof h->bits);
     for (int l = 1; l <= WSQ_MAX_HUFF_LEN; l++)
         h->bits[l] = (unsigned char)count[l];
