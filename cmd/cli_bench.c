@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"wsq", cli_bench_wsq},
     {NULL, NULL},
 };
 

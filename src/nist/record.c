@@ -196,6 +196,8 @@ int eyni_nist_record_idc(const eyni_nist_record *r)
 {
     if (r->binary)
         return r->rawlen >= 5 ? r->raw[4] : -1;
+    if (r->type == 1)
+        return -1; /* 1.002 is the version, not an IDC */
     size_t len;
     const unsigned char *v = eyni_nist_field_get(r, 2, &len);
     return v ? (int)nist_parse_uint(v, len, 255) : -1;
