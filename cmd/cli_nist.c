@@ -14,8 +14,8 @@
 #include "eyni/image.h"
 #include "eyni/nist.h"
 
-#define NIST_USAGE                                                                             \
-    "eyni nist dump FILE [--json] | validate FILE [--json] | images FILE OUTDIR [--json] |\n" \
+#define NIST_USAGE                                                                                 \
+    "eyni nist dump FILE [--json] | validate FILE [--json] | images FILE OUTDIR [--json] |\n"      \
     "       eyni nist wsq encode IN OUT [--bitrate R] [--ppi N] | wsq decode IN OUT.png"
 #define MAX_POS 4
 
@@ -104,11 +104,10 @@ static json_t *record_json(const eyni_nist *t, size_t idx)
 {
     const eyni_nist_record *r = eyni_nist_record_at(t, idx);
     int idc = eyni_nist_record_idc(r);
-    json_t *o = json_pack("{s:i, s:i, s:o, s:b, s:I}", "index", (int)idx, "type",
-                          eyni_nist_record_type(r), "idc",
-                          idc >= 0 ? json_integer(idc) : json_null(), "binary",
-                          eyni_nist_record_is_binary(r), "length",
-                          (json_int_t)eyni_nist_record_length(r));
+    json_t *o =
+        json_pack("{s:i, s:i, s:o, s:b, s:I}", "index", (int)idx, "type", eyni_nist_record_type(r),
+                  "idc", idc >= 0 ? json_integer(idc) : json_null(), "binary",
+                  eyni_nist_record_is_binary(r), "length", (json_int_t)eyni_nist_record_length(r));
     json_t *fields = json_array();
     for (size_t i = 0; i < eyni_nist_field_count(r); i++)
         json_array_append_new(fields, field_json(r, i));
@@ -118,9 +117,9 @@ static json_t *record_json(const eyni_nist *t, size_t idx)
         json_object_set_new(
             o, "image",
             json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:i, s:I}", "compression", in.compression,
-                      "format", eyni_image_format_name(eyni_image_sniff(in.data, in.len)),
-                      "width", in.width, "height", in.height, "bits", in.bits, "ppi", in.ppi,
-                      "position", in.position, "bytes", (json_int_t)in.len));
+                      "format", eyni_image_format_name(eyni_image_sniff(in.data, in.len)), "width",
+                      in.width, "height", in.height, "bits", in.bits, "ppi", in.ppi, "position",
+                      in.position, "bytes", (json_int_t)in.len));
     return o;
 }
 
@@ -129,9 +128,8 @@ static json_t *problems_json(const eyni_nist_problem *p, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "kind",
-                                           eyni_nist_problem_name(p[i].kind), "record",
-                                           p[i].record, "field", p[i].field, "message",
-                                           p[i].msg));
+                                           eyni_nist_problem_name(p[i].kind), "record", p[i].record,
+                                           "field", p[i].field, "message", p[i].msg));
     return a;
 }
 
@@ -168,8 +166,8 @@ static void print_dump(const char *path, const eyni_nist *t)
         }
         eyni_nist_image_info in;
         if (eyni_nist_record_image(t, r, &in, NULL) == 0)
-            printf("  image: %s %dx%d, %d bits, %.0f ppi, position %d, %zu bytes\n",
-                   in.compression, in.width, in.height, in.bits, in.ppi, in.position, in.len);
+            printf("  image: %s %dx%d, %d bits, %.0f ppi, position %d, %zu bytes\n", in.compression,
+                   in.width, in.height, in.bits, in.ppi, in.position, in.len);
     }
 }
 
@@ -272,8 +270,8 @@ static int wsq_encode_file(const args *a)
         return cli_fail(&err);
     }
     json_t *o = json_pack("{s:s, s:I, s:f, s:f}", "output", a->pos[3], "bytes", (json_int_t)len,
-                          "ratio", (double)img->width * img->height / (double)len,
-                          "bits_per_pixel", 8.0 * (double)len / img->width / img->height);
+                          "ratio", (double)img->width * img->height / (double)len, "bits_per_pixel",
+                          8.0 * (double)len / img->width / img->height);
     eyni_image_free(img);
     free(buf);
     return cli_emit(o, a->json);
@@ -438,7 +436,7 @@ int cli_bench_wsq(int argc, char **argv)
         json_decref(dbs);
         return cli_fail(&err);
     }
-    json_t *o = json_pack("{s:f, s:o, s:o}", "bitrate", a.bitrate, "dbs", dbs, "overall",
-                          stats_json(&all));
+    json_t *o =
+        json_pack("{s:f, s:o, s:o}", "bitrate", a.bitrate, "dbs", dbs, "overall", stats_json(&all));
     return cli_emit(o, a.json);
 }

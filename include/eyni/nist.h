@@ -23,11 +23,11 @@
 extern "C" {
 #endif
 
-#define EYNI_NIST_MAX_BYTES (256 * 1024 * 1024) /* largest transaction accepted */
-#define EYNI_NIST_MAX_RECORDS 1000              /* CNT values are two-digit IDCs, ~100 */
-#define EYNI_NIST_MAX_FIELDS 10000              /* fields in one tagged record */
-#define EYNI_NIST_MAX_PROBLEMS 1000             /* further problems are counted, not kept */
-#define EYNI_NIST_VERSION "0502"                /* 1.002 written by eyni_nist_new */
+#define EYNI_NIST_MAX_BYTES    (256 * 1024 * 1024) /* largest transaction accepted */
+#define EYNI_NIST_MAX_RECORDS  1000                /* CNT values are two-digit IDCs, ~100 */
+#define EYNI_NIST_MAX_FIELDS   10000               /* fields in one tagged record */
+#define EYNI_NIST_MAX_PROBLEMS 1000                /* further problems are counted, not kept */
+#define EYNI_NIST_VERSION      "0502"              /* 1.002 written by eyni_nist_new */
 
 typedef struct eyni_nist eyni_nist;               /* a transaction */
 typedef struct eyni_nist_record eyni_nist_record; /* owned by its transaction */
@@ -35,13 +35,13 @@ typedef struct eyni_nist_record eyni_nist_record; /* owned by its transaction */
 /* ---- problems ----------------------------------------------------------------------- */
 
 typedef enum eyni_nist_problem_kind {
-    EYNI_NIST_SYNTAX = 1,      /* "syntax": bad tag, separator or stray bytes */
-    EYNI_NIST_LENGTH,          /* "wrong-length": a LEN field disagrees with the record */
-    EYNI_NIST_MISSING_FIELD,   /* "missing-field": a mandatory field is absent or empty */
-    EYNI_NIST_CNT,             /* "cnt-mismatch": 1.003 disagrees with the records present */
-    EYNI_NIST_DATE,            /* "bad-date": not a real YYYYMMDD date (or GMT timestamp) */
-    EYNI_NIST_COMPRESSION,     /* "bad-compression": unknown code, or data of another kind */
-    EYNI_NIST_VALUE            /* "bad-value": a field's value breaks its format */
+    EYNI_NIST_SYNTAX = 1,    /* "syntax": bad tag, separator or stray bytes */
+    EYNI_NIST_LENGTH,        /* "wrong-length": a LEN field disagrees with the record */
+    EYNI_NIST_MISSING_FIELD, /* "missing-field": a mandatory field is absent or empty */
+    EYNI_NIST_CNT,           /* "cnt-mismatch": 1.003 disagrees with the records present */
+    EYNI_NIST_DATE,          /* "bad-date": not a real YYYYMMDD date (or GMT timestamp) */
+    EYNI_NIST_COMPRESSION,   /* "bad-compression": unknown code, or data of another kind */
+    EYNI_NIST_VALUE          /* "bad-value": a field's value breaks its format */
 } eyni_nist_problem_kind;
 
 typedef struct eyni_nist_problem {
@@ -108,11 +108,11 @@ const unsigned char *eyni_nist_record_bytes(const eyni_nist_record *r, size_t *l
 
 typedef struct eyni_nist_image_info {
     int type, idc;
-    char compression[16];  /* "NONE", "WSQ20", "JPEGB", "JPEGL", "JP2", "JP2L", "PNG", ... */
-    int width, height;     /* HLL, VLL */
-    int bits;              /* bits per pixel: BPX, 8 for grey Type-4, 1 for Types 3/5/6/8 */
-    double ppi;            /* from SLC/THPS (tagged) or ISR + 1.011 (binary); 0 unknown */
-    int position;          /* first finger/palm position (FGP), IMP, or -1 */
+    char compression[16]; /* "NONE", "WSQ20", "JPEGB", "JPEGL", "JP2", "JP2L", "PNG", ... */
+    int width, height;    /* HLL, VLL */
+    int bits;             /* bits per pixel: BPX, 8 for grey Type-4, 1 for Types 3/5/6/8 */
+    double ppi;           /* from SLC/THPS (tagged) or ISR + 1.011 (binary); 0 unknown */
+    int position;         /* first finger/palm position (FGP), IMP, or -1 */
     const unsigned char *data;
     size_t len;
 } eyni_nist_image_info;
@@ -122,8 +122,8 @@ int eyni_nist_record_image(const eyni_nist *t, const eyni_nist_record *r,
                            eyni_nist_image_info *info, eyni_error *err);
 /* Decodes it: compressed data through eyni_image_decode (WSQ, JPEG, JPEG 2000, PNG),
  * uncompressed 8-bit grey or 24-bit RGB from its HLL x VLL. */
-int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r,
-                                  eyni_image **out, eyni_error *err);
+int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r, eyni_image **out,
+                                  eyni_error *err);
 
 /* ---- building ----------------------------------------------------------------------- */
 
@@ -139,13 +139,12 @@ eyni_nist_record *eyni_nist_record_add(eyni_nist *t, int type, eyni_error *err);
 /* Sets field number (replacing one with that number or inserting in numeric order). */
 int eyni_nist_field_set(eyni_nist_record *r, int number, const void *value, size_t len,
                         eyni_error *err);
-int eyni_nist_field_set_text(eyni_nist_record *r, int number, const char *value,
-                             eyni_error *err);
+int eyni_nist_field_set_text(eyni_nist_record *r, int number, const char *value, eyni_error *err);
 
 typedef struct eyni_nist_finger {
-    int position;    /* FGP: 0 unknown, 1-10 fingers, 11-15 plain/slap positions */
-    int impression;  /* IMP: 0 live-scan plain, 1 live-scan rolled, ... */
-    const char *src; /* originating agency (ORI), for 14.004 */
+    int position;     /* FGP: 0 unknown, 1-10 fingers, 11-15 plain/slap positions */
+    int impression;   /* IMP: 0 live-scan plain, 1 live-scan rolled, ... */
+    const char *src;  /* originating agency (ORI), for 14.004 */
     const char *date; /* capture date YYYYMMDD, for 14.005 */
 } eyni_nist_finger;
 
@@ -153,10 +152,10 @@ typedef struct eyni_nist_finger {
 eyni_nist_record *eyni_nist_add_finger_wsq(eyni_nist *t, const eyni_image *img,
                                            const eyni_nist_finger *f, double bitrate,
                                            eyni_error *err);
-/* Appends a Type-10 face record holding JPEG bytes already encoded (10.011 = "JPEGB"). */
+/* Appends a Type-10 face record holding JPEG bytes already encoded (10.011 = "JPEGB");
+ * the JPEG is decoded once to check it and take its size and colour space. */
 eyni_nist_record *eyni_nist_add_face_jpeg(eyni_nist *t, const unsigned char *jpeg, size_t len,
-                                          int width, int height, const char *src,
-                                          const char *date, eyni_error *err);
+                                          const char *src, const char *date, eyni_error *err);
 /* Appends a legacy Type-4 record (binary) with a WSQ image. */
 eyni_nist_record *eyni_nist_add_type4_wsq(eyni_nist *t, const eyni_image *img, int position,
                                           int impression, double bitrate, eyni_error *err);

@@ -17,8 +17,8 @@
 
 /* Split step k analyses quadrant quad of step parent (quadrants: 0 TL, 1 TR, 2 BL, 3 BR). */
 static const signed char split_tree[WSQ_SPLITS][2] = {
-    {-1, 0}, {0, 0},  {0, 1},  {0, 2},  {1, 1},  {1, 2},  {4, 0},  {4, 1},  {4, 2},  {4, 3},
-    {5, 0},  {5, 1},  {5, 2},  {5, 3},  {1, 0},  {14, 0}, {14, 1}, {14, 2}, {14, 3}, {15, 0}};
+    {-1, 0}, {0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2},  {4, 0},  {4, 1},  {4, 2},  {4, 3},
+    {5, 0},  {5, 1}, {5, 2}, {5, 3}, {1, 0}, {14, 0}, {14, 1}, {14, 2}, {14, 3}, {15, 0}};
 
 /* Subband n is quadrant quad of split step s, in the specification's numbering. */
 static const signed char band_tree[WSQ_SUBBANDS][2] = {
@@ -188,8 +188,8 @@ static void step(float *plane, int width, wsq_rect r, int inv_row, int inv_col, 
             line(base + (size_t)y * width, r.w, 1, inv_row, 0, tmp, f);
 }
 
-static int transform(float *plane, int width, int height, const wsq_layout *l,
-                     const wsq_filters *f, int forward, eyni_error *err)
+static int transform(float *plane, int width, int height, const wsq_layout *l, const wsq_filters *f,
+                     int forward, eyni_error *err)
 {
     int n = width > height ? width : height;
     double *tmp = malloc(sizeof(double) * 3 * (size_t)n);
@@ -211,8 +211,8 @@ int wsq_analyse(float *plane, int width, int height, const wsq_layout *l, const 
     return transform(plane, width, height, l, f, 1, err);
 }
 
-int wsq_synthesise(float *plane, int width, int height, const wsq_layout *l,
-                   const wsq_filters *f, eyni_error *err)
+int wsq_synthesise(float *plane, int width, int height, const wsq_layout *l, const wsq_filters *f,
+                   eyni_error *err)
 {
     return transform(plane, width, height, l, f, 0, err);
 }
@@ -240,9 +240,9 @@ typedef struct wsq_dec {
     double m_shift, r_scale;
     double ppi;
     wsq_layout layout;
-    int *coef;             /* quantised coefficients of the transmitted subbands, in order */
+    int *coef; /* quantised coefficients of the transmitted subbands, in order */
     size_t ncoef, expected;
-    unsigned char byte;    /* bit reader over the entropy-coded segment */
+    unsigned char byte; /* bit reader over the entropy-coded segment */
     int nbits;
 } wsq_dec;
 
@@ -286,8 +286,8 @@ static int segment(wsq_dec *d, const char *what, size_t *payload, eyni_error *er
         return err->code;
     unsigned ld = u16(d);
     if (ld < 2 || need(d, ld - 2, what, err))
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: %s segment of %u bytes does not fit",
-                              what, ld);
+        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: %s segment of %u bytes does not fit", what,
+                              ld);
     *payload = ld - 2;
     return 0;
 }
@@ -307,8 +307,10 @@ static int read_dtt(wsq_dec *d, eyni_error *err)
                               lo_len, hi_len, WSQ_MAX_TAPS);
     int na = (lo_len + 1) / 2, nb = (hi_len + 1) / 2;
     if (n != 2 + 6 * (size_t)(na + nb))
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: transform table of %zu bytes for %d+%d "
-                              "taps", n + 2, lo_len, hi_len);
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "WSQ: transform table of %zu bytes for %d+%d "
+                              "taps",
+                              n + 2, lo_len, hi_len);
     d->f.lo_len = lo_len;
     d->f.hi_len = hi_len;
     /* Each half filter runs from the centre tap outwards; the other half mirrors it. */
@@ -381,8 +383,8 @@ static int read_dht(wsq_dec *d, eyni_error *err)
         for (int l = 1; l <= WSQ_MAX_HUFF_LEN; l++)
             total += t->bits[l] = (unsigned char)u8(d);
         if (total > 256 || end - d->pos < total)
-            return eyni_error_set(err, EYNI_EFORMAT, "WSQ: Huffman table %u lists %zu values",
-                                  id, total);
+            return eyni_error_set(err, EYNI_EFORMAT, "WSQ: Huffman table %u lists %zu values", id,
+                                  total);
         memcpy(t->vals, d->buf + d->pos, total);
         d->pos += total;
         if (huff_build(t, err))
@@ -554,8 +556,7 @@ static int read_block(wsq_dec *d, eyni_error *err)
         return eyni_error_set(err, EYNI_EFORMAT,
                               "WSQ: block before the frame, transform and quantisation tables");
     if (id >= WSQ_HUFF_TABLES || !d->huff[id].defined)
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: block uses undefined Huffman table %u",
-                              id);
+        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: block uses undefined Huffman table %u", id);
     if (prepare(d, err))
         return err->code;
     d->nbits = 0;
@@ -590,16 +591,25 @@ static int read_stream(wsq_dec *d, eyni_error *err)
         int rc = 0;
         size_t n;
         switch (m) {
-        case WSQ_EOI: return 0;
-        case WSQ_DTT: rc = read_dtt(d, err); break;
-        case WSQ_DQT: rc = read_dqt(d, err); break;
-        case WSQ_DHT: rc = read_dht(d, err); break;
+        case WSQ_EOI:
+            return 0;
+        case WSQ_DTT:
+            rc = read_dtt(d, err);
+            break;
+        case WSQ_DQT:
+            rc = read_dqt(d, err);
+            break;
+        case WSQ_DHT:
+            rc = read_dht(d, err);
+            break;
         case WSQ_SOF:
             if (d->have_sof)
                 return eyni_error_set(err, EYNI_EFORMAT, "WSQ: second frame header");
             rc = read_sof(d, err);
             break;
-        case WSQ_SOB: rc = read_block(d, err); break;
+        case WSQ_SOB:
+            rc = read_block(d, err);
+            break;
         case WSQ_COM:
             rc = segment(d, "comment", &n, err);
             if (!rc)
@@ -611,8 +621,8 @@ static int read_stream(wsq_dec *d, eyni_error *err)
             d->pos += rc ? 0 : n;
             break;
         default:
-            return eyni_error_set(err, EYNI_EFORMAT, "WSQ: unexpected marker 0x%04X at byte %zu",
-                                  m, d->pos - 2);
+            return eyni_error_set(err, EYNI_EFORMAT, "WSQ: unexpected marker 0x%04X at byte %zu", m,
+                                  d->pos - 2);
         }
         if (rc)
             return rc;
@@ -632,7 +642,7 @@ static void dequantise(const wsq_dec *d, float *plane)
             float *row = plane + (size_t)(b->y + y) * d->width + b->x;
             for (int x = 0; x < b->w; x++, i++) {
                 int p = d->coef[i];
-                row[x] = p == 0 ? 0.0f
+                row[x] = p == 0  ? 0.0f
                          : p > 0 ? (float)(q * (p - c) + hz)
                                  : (float)(q * (p + c) - hz);
             }
@@ -649,8 +659,8 @@ static int reconstruct(wsq_dec *d, eyni_image **out, eyni_error *err)
     if (prepare(d, err))
         return err->code;
     if (d->ncoef < d->expected)
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: %zu of %zu coefficients coded",
-                              d->ncoef, d->expected);
+        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: %zu of %zu coefficients coded", d->ncoef,
+                              d->expected);
     size_t npix = (size_t)d->width * (size_t)d->height;
     float *plane = calloc(npix, sizeof *plane);
     if (!plane)
@@ -692,8 +702,7 @@ int image_decode_wsq(const unsigned char *buf, size_t len, eyni_image **out, eyn
     return rc;
 }
 
-int eyni_image_decode_wsq(const unsigned char *buf, size_t len, eyni_image **out,
-                          eyni_error *err)
+int eyni_image_decode_wsq(const unsigned char *buf, size_t len, eyni_image **out, eyni_error *err)
 {
     if (!buf || len == 0)
         return eyni_error_set(err, EYNI_EFORMAT, "WSQ: empty input");

@@ -12,10 +12,10 @@
 
 #include "wsq_int.h"
 
-#define WSQ_MIN_SIDE 32          /* five decomposition levels need this many pixels */
+#define WSQ_MIN_SIDE       32    /* five decomposition levels need this many pixels */
 #define WSQ_VARIANCE_FLOOR 1.01  /* subbands below are not transmitted */
 #define WSQ_SMALL_VARIANCE 20000 /* total below: variances over whole subbands */
-#define WSQ_BIN_CENTRE 0.44
+#define WSQ_BIN_CENTRE     0.44
 
 /* Analysis filters of the specification, centre tap first. */
 static const double lo_half[5] = {0.852698679009403, 0.377402855612654, -0.110624404418423,
@@ -394,8 +394,7 @@ typedef struct enc {
     symlist blocks[3];
 } enc;
 
-static void put_header(bytes *b, const eyni_image *img, double rate, int ppi, double *m,
-                       double *r)
+static void put_header(bytes *b, const eyni_image *img, double rate, int ppi, double *m, double *r)
 {
     put16(b, WSQ_SOI);
     char com[256];
@@ -426,8 +425,8 @@ static void put_header(bytes *b, const eyni_image *img, double rate, int ppi, do
     put16(&sof, (unsigned)img->width);
     put_scaled16(&sof, mean, m);
     put_scaled16(&sof, range > 0 ? range : 1.0, r);
-    put8(&sof, 2);   /* encoder number */
-    put16(&sof, 0);  /* software implementation number */
+    put8(&sof, 2);  /* encoder number */
+    put16(&sof, 0); /* software implementation number */
     put(b, sof.p, sof.len);
     b->failed |= sof.failed;
     free(sof.p);
@@ -469,8 +468,7 @@ static void put_dqt(bytes *b, enc *e)
     }
 }
 
-static int encode(enc *e, const eyni_image *img, double rate, int ppi, bytes *out,
-                  eyni_error *err)
+static int encode(enc *e, const eyni_image *img, double rate, int ppi, bytes *out, eyni_error *err)
 {
     double m, r;
     put_header(out, img, rate, ppi, &m, &r);
@@ -527,8 +525,7 @@ int eyni_image_encode_wsq(const eyni_image *img, double bitrate, int ppi, unsign
     if (bitrate <= 0)
         bitrate = EYNI_WSQ_DEFAULT_BITRATE;
     if (bitrate > 8)
-        return eyni_error_set(err, EYNI_EINVAL, "WSQ: bit rate %g above 8 bits per pixel",
-                              bitrate);
+        return eyni_error_set(err, EYNI_EINVAL, "WSQ: bit rate %g above 8 bits per pixel", bitrate);
     if (ppi == 0)
         ppi = img->ppi > 0 ? (int)lround(img->ppi) : -1;
     enc *e = calloc(1, sizeof *e);

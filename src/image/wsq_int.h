@@ -24,14 +24,14 @@ enum {
     WSQ_RST7 = 0xFFB7
 };
 
-#define WSQ_SPLITS 20        /* two-dimensional analysis steps of the decomposition */
-#define WSQ_SUBBANDS 64      /* subbands of the decomposition */
+#define WSQ_SPLITS         20 /* two-dimensional analysis steps of the decomposition */
+#define WSQ_SUBBANDS       64 /* subbands of the decomposition */
 #define WSQ_CODED_SUBBANDS 60 /* subbands 60..63 are never transmitted */
-#define WSQ_BLOCK2_FIRST 19  /* subbands 0..18 form block 1, 19..51 block 2, 52..59 block 3 */
-#define WSQ_BLOCK3_FIRST 52
-#define WSQ_MAX_TAPS 31      /* longest filter we accept (the FBI filters have 9 and 7) */
-#define WSQ_HUFF_TABLES 8
-#define WSQ_MAX_HUFF_LEN 16
+#define WSQ_BLOCK2_FIRST   19 /* subbands 0..18 form block 1, 19..51 block 2, 52..59 block 3 */
+#define WSQ_BLOCK3_FIRST   52
+#define WSQ_MAX_TAPS       31 /* longest filter we accept (the FBI filters have 9 and 7) */
+#define WSQ_HUFF_TABLES    8
+#define WSQ_MAX_HUFF_LEN   16
 
 typedef struct wsq_rect {
     int x, y, w, h;
@@ -56,7 +56,7 @@ void wsq_layout_build(int width, int height, wsq_layout *l);
 /* Forward (analysis) and inverse (synthesis) transform of a width x height plane in place. */
 int wsq_analyse(float *plane, int width, int height, const wsq_layout *l, const wsq_filters *f,
                 eyni_error *err);
-int wsq_synthesise(float *plane, int width, int height, const wsq_layout *l,
-                   const wsq_filters *f, eyni_error *err);
+int wsq_synthesise(float *plane, int width, int height, const wsq_layout *l, const wsq_filters *f,
+                   eyni_error *err);
 
 #endif

@@ -32,8 +32,8 @@ static double native_ppi(const eyni_nist *t, int field)
     return end != buf && ppmm > 0 && ppmm < 1000 ? ppmm * 25.4 : 0;
 }
 
-static int binary_image(const eyni_nist *t, const eyni_nist_record *r,
-                        eyni_nist_image_info *info, eyni_error *err)
+static int binary_image(const eyni_nist *t, const eyni_nist_record *r, eyni_nist_image_info *info,
+                        eyni_error *err)
 {
     nist_binary_header h;
     if (r->type == 7 || nist_binary_header_get(r, &h))
@@ -48,7 +48,9 @@ static int binary_image(const eyni_nist *t, const eyni_nist_record *r,
         snprintf(info->compression, sizeof info->compression, "%s", gca_names[h.gca]);
     else if (r->type == 8)
         snprintf(info->compression, sizeof info->compression, "%s",
-                 h.gca == 0 ? "NONE" : h.gca == 1 ? "G4FAX" : "VECTOR");
+                 h.gca == 0   ? "NONE"
+                 : h.gca == 1 ? "G4FAX"
+                              : "VECTOR");
     else
         snprintf(info->compression, sizeof info->compression, h.gca ? "CODE%d" : "NONE", h.gca);
     info->data = r->raw + h.header;
@@ -68,8 +70,8 @@ int eyni_nist_record_image(const eyni_nist *t, const eyni_nist_record *r,
     size_t len;
     const unsigned char *data = eyni_nist_field_get(r, 999, &len);
     if (!data || !(r->type == 10 || (r->type >= 13 && r->type <= 17)))
-        return eyni_error_set(err, EYNI_ENOTFOUND, "NIST: Type-%d record %d has no image",
-                              r->type, info->idc);
+        return eyni_error_set(err, EYNI_ENOTFOUND, "NIST: Type-%d record %d has no image", r->type,
+                              info->idc);
     info->data = data;
     info->len = len;
     info->width = (int)field_num(r, 6, 1000000);
@@ -92,8 +94,8 @@ int eyni_nist_record_image(const eyni_nist *t, const eyni_nist_record *r,
 static int raw_image(const eyni_nist_image_info *in, eyni_image **out, eyni_error *err)
 {
     if (in->width <= 0 || in->height <= 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "NIST: Type-%d record %d: no image size",
-                              in->type, in->idc);
+        return eyni_error_set(err, EYNI_EFORMAT, "NIST: Type-%d record %d: no image size", in->type,
+                              in->idc);
     int ch = in->bits == 24 ? 3 : 1;
     size_t row = in->bits == 1 ? ((size_t)in->width + 7) / 8 : (size_t)in->width * (size_t)ch;
     if (in->bits != 1 && in->bits != 8 && in->bits != 24)
@@ -120,8 +122,8 @@ static int raw_image(const eyni_nist_image_info *in, eyni_image **out, eyni_erro
     return 0;
 }
 
-int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r,
-                                  eyni_image **out, eyni_error *err)
+int eyni_nist_record_decode_image(const eyni_nist *t, const eyni_nist_record *r, eyni_image **out,
+                                  eyni_error *err)
 {
     eyni_nist_image_info in;
     int rc = eyni_nist_record_image(t, r, &in, err);
@@ -219,13 +221,13 @@ eyni_nist_record *eyni_nist_add_face_jpeg(eyni_nist *t, const unsigned char *jpe
         return NULL;
     }
     eyni_nist_record *r = eyni_nist_record_add(t, 10, err);
-    if (r && (eyni_nist_field_set_text(r, 3, "FACE", err) ||
-              eyni_nist_field_set_text(r, 4, src, err) ||
-              eyni_nist_field_set_text(r, 5, date, err) ||
-              set_geometry(r, img->width, img->height, img->ppi, err) ||
-              eyni_nist_field_set_text(r, 11, "JPEGB", err) ||
-              eyni_nist_field_set_text(r, 12, img->channels == 1 ? "GRAY" : "SRGB", err) ||
-              eyni_nist_field_set(r, 999, jpeg, len, err))) {
+    if (r &&
+        (eyni_nist_field_set_text(r, 3, "FACE", err) || eyni_nist_field_set_text(r, 4, src, err) ||
+         eyni_nist_field_set_text(r, 5, date, err) ||
+         set_geometry(r, img->width, img->height, img->ppi, err) ||
+         eyni_nist_field_set_text(r, 11, "JPEGB", err) ||
+         eyni_nist_field_set_text(r, 12, img->channels == 1 ? "GRAY" : "SRGB", err) ||
+         eyni_nist_field_set(r, 999, jpeg, len, err))) {
         drop_last(t);
         r = NULL;
     }
@@ -238,8 +240,9 @@ eyni_nist_record *eyni_nist_add_type4_wsq(eyni_nist *t, const eyni_image *img, i
 {
     if (img->channels != 1 || img->width > 65535 || img->height > 65535 || position < 0 ||
         position > 255 || impression < 0 || impression > 255) {
-        eyni_error_set(err, EYNI_EINVAL, "NIST: Type-4 takes a grey image up to 65535 pixels "
-                                         "a side and a position 0-255");
+        eyni_error_set(err, EYNI_EINVAL,
+                       "NIST: Type-4 takes a grey image up to 65535 pixels "
+                       "a side and a position 0-255");
         return NULL;
     }
     unsigned char *wsq = NULL;

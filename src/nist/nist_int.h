@@ -4,10 +4,10 @@
 
 #include "eyni/nist.h"
 
-#define NIST_FS 0x1C
-#define NIST_GS 0x1D
-#define NIST_RS 0x1E
-#define NIST_US 0x1F
+#define NIST_FS      0x1C
+#define NIST_GS      0x1D
+#define NIST_RS      0x1E
+#define NIST_US      0x1F
 #define NIST_TAG_MAX 15 /* "99.99999" and the like; longer tags are syntax errors */
 
 typedef struct nist_field {
@@ -64,7 +64,7 @@ long nist_cnt_parse(const unsigned char *v, size_t len, nist_cnt_entry *entries,
 
 /* Binary record header fields (Types 3-6 share one layout; 7 and 8 have their own). */
 typedef struct nist_binary_header {
-    size_t header;     /* header size: 18 (Types 3-6), 12 (Type 8), 5 (Type 7) */
+    size_t header; /* header size: 18 (Types 3-6), 12 (Type 8), 5 (Type 7) */
     int idc, imp, isr, gca;
     int fgp[6];
     int width, height;

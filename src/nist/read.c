@@ -15,9 +15,9 @@ typedef struct reader {
     eyni_nist *t;
 } reader;
 
-#define PROBLEM(rd, kind, rec, fld, ...)                                                       \
-    nist_problem_add(&(rd)->t->problems, &(rd)->t->nproblems, &(rd)->t->pcap,                 \
-                     &(rd)->t->dropped, kind, rec, fld, __VA_ARGS__)
+#define PROBLEM(rd, kind, rec, fld, ...)                                                           \
+    nist_problem_add(&(rd)->t->problems, &(rd)->t->nproblems, &(rd)->t->pcap, &(rd)->t->dropped,   \
+                     kind, rec, fld, __VA_ARGS__)
 
 /*
  * Parses "T.F:" at p (limit end). Returns the offset just past the colon, or 0 when there
@@ -106,8 +106,7 @@ static int has_binary_field(const unsigned char *p, size_t n, int type)
 }
 
 /* Splits p[0..n) (one record, FS included when present) into fields. */
-static int parse_fields(reader *rd, eyni_nist_record *r, int idx, const unsigned char *p,
-                        size_t n)
+static int parse_fields(reader *rd, eyni_nist_record *r, int idx, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     size_t body = n && p[n - 1] == NIST_FS ? n - 1 : n;
@@ -120,24 +119,23 @@ static int parse_fields(reader *rd, eyni_nist_record *r, int idx, const unsigned
         size_t k = parse_tag(p + i, body - i, &type, &num, tag);
         if (!k) {
             PROBLEM(rd, EYNI_NIST_SYNTAX, idx, 0,
-                    "record %d (Type-%d): %zu bytes at offset %zu are not a field", idx,
-                    r->type, body - i, i);
+                    "record %d (Type-%d): %zu bytes at offset %zu are not a field", idx, r->type,
+                    body - i, i);
             return 0;
         }
         if (type != r->type)
-            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: tag %s in a Type-%d record",
-                    idx, tag, r->type);
+            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: tag %s in a Type-%d record", idx,
+                    tag, r->type);
         size_t vlen = binary_field(r->type, num) ? body - i - k : find_sep(p + i + k, body - i - k);
         if (p + i + k + vlen < p + body && p[i + k + vlen] == NIST_FS)
-            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: FS inside the record after %s",
-                    idx, tag);
+            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: FS inside the record after %s", idx,
+                    tag);
         int rc = nist_field_append(r, num, tag, p + i + k, vlen);
         if (rc)
             return rc;
         i += k + vlen + 1;
         if (i == body)
-            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: empty field after %s", idx,
-                    tag);
+            PROBLEM(rd, EYNI_NIST_SYNTAX, idx, num, "record %d: empty field after %s", idx, tag);
     }
     return 0;
 }
@@ -181,17 +179,15 @@ static int read_binary(reader *rd, size_t *pos, int idx, int type)
     const unsigned char *p = rd->buf + *pos;
     size_t avail = rd->len - *pos;
     size_t min = type == 7 ? 5 : type == 8 ? 12 : 18;
-    size_t n = avail >= 4 ? (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]
-                          : 0;
+    size_t n = avail >= 4 ? (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3] : 0;
     if (n < min || n > avail) {
         PROBLEM(rd, EYNI_NIST_LENGTH, idx, 1,
-                "record %d (Type-%d): binary LEN %zu, but %zu bytes remain", idx, type, n,
-                avail);
+                "record %d (Type-%d): binary LEN %zu, but %zu bytes remain", idx, type, n, avail);
         n = avail;
         if (n < min)
             PROBLEM(rd, EYNI_NIST_SYNTAX, idx, 0,
-                    "record %d (Type-%d): %zu bytes, shorter than its %zu-byte header", idx,
-                    type, n, min);
+                    "record %d (Type-%d): %zu bytes, shorter than its %zu-byte header", idx, type,
+                    n, min);
     }
     eyni_nist_record *r = nist_record_new(type, 1);
     if (!r || !(r->raw = malloc(n ? n : 1))) {

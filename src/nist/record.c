@@ -29,14 +29,22 @@ long nist_parse_uint(const unsigned char *s, size_t len, long max)
 const char *eyni_nist_problem_name(eyni_nist_problem_kind kind)
 {
     switch (kind) {
-    case EYNI_NIST_SYNTAX: return "syntax";
-    case EYNI_NIST_LENGTH: return "wrong-length";
-    case EYNI_NIST_MISSING_FIELD: return "missing-field";
-    case EYNI_NIST_CNT: return "cnt-mismatch";
-    case EYNI_NIST_DATE: return "bad-date";
-    case EYNI_NIST_COMPRESSION: return "bad-compression";
-    case EYNI_NIST_VALUE: return "bad-value";
-    default: return "unknown";
+    case EYNI_NIST_SYNTAX:
+        return "syntax";
+    case EYNI_NIST_LENGTH:
+        return "wrong-length";
+    case EYNI_NIST_MISSING_FIELD:
+        return "missing-field";
+    case EYNI_NIST_CNT:
+        return "cnt-mismatch";
+    case EYNI_NIST_DATE:
+        return "bad-date";
+    case EYNI_NIST_COMPRESSION:
+        return "bad-compression";
+    case EYNI_NIST_VALUE:
+        return "bad-value";
+    default:
+        return "unknown";
     }
 }
 
@@ -318,8 +326,7 @@ int eyni_nist_field_set(eyni_nist_record *r, int number, const void *value, size
     return 0;
 }
 
-int eyni_nist_field_set_text(eyni_nist_record *r, int number, const char *value,
-                             eyni_error *err)
+int eyni_nist_field_set_text(eyni_nist_record *r, int number, const char *value, eyni_error *err)
 {
     return eyni_nist_field_set(r, number, value, strlen(value), err);
 }
@@ -335,8 +342,17 @@ eyni_nist *eyni_nist_new(const char *tot, const char *date, const char *dai, con
         eyni_error_set(err, EYNI_ENOMEM, "NIST: out of memory");
         return NULL;
     }
-    const char *vals[] = {"0", EYNI_NIST_VERSION, "1\x1f" "0", tot, date, dai, ori, tcn,
-                          "00.00", "00.00"};
+    const char *vals[] = {"0",
+                          EYNI_NIST_VERSION,
+                          "1\x1f"
+                          "0",
+                          tot,
+                          date,
+                          dai,
+                          ori,
+                          tcn,
+                          "00.00",
+                          "00.00"};
     const int nums[] = {1, 2, 3, 4, 5, 7, 8, 9, 11, 12};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (!vals[i] || eyni_nist_field_set_text(r, nums[i], vals[i], err)) {

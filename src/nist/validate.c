@@ -14,9 +14,8 @@ typedef struct plist {
     size_t n, cap, dropped;
 } plist;
 
-#define ADD(pl, kind, rec, fld, ...)                                                           \
-    nist_problem_add(&(pl)->p, &(pl)->n, &(pl)->cap, &(pl)->dropped, kind, rec, fld,          \
-                     __VA_ARGS__)
+#define ADD(pl, kind, rec, fld, ...)                                                               \
+    nist_problem_add(&(pl)->p, &(pl)->n, &(pl)->cap, &(pl)->dropped, kind, rec, fld, __VA_ARGS__)
 
 /* Mandatory fields of the traditional encoding per record type (0-terminated). */
 typedef struct mandatory {
@@ -61,8 +60,10 @@ static void check_mandatory(plist *pl, const eyni_nist_record *r, int idx)
     /* image data may instead be referenced outside the transaction (x.994 EFR) */
     if (is_image_type(r->type) && !eyni_nist_field_get(r, 999, NULL) &&
         !eyni_nist_field_get(r, 994, NULL))
-        ADD(pl, EYNI_NIST_MISSING_FIELD, idx, 999, "record %d: Type-%d record without image "
-            "data (%d.999)", idx, r->type, r->type);
+        ADD(pl, EYNI_NIST_MISSING_FIELD, idx, 999,
+            "record %d: Type-%d record without image "
+            "data (%d.999)",
+            idx, r->type, r->type);
     if (!r->binary && (r->nfields < 2 || r->fields[0].num != 1 || r->fields[1].num != 2))
         ADD(pl, EYNI_NIST_SYNTAX, idx, 0, "record %d: fields %d.001 and %d.002 must come first",
             idx, r->type, r->type);
@@ -97,18 +98,16 @@ static void check_dates(plist *pl, const eyni_nist_record *r, int idx)
             idx, r->type, date_field, (int)(len < 20 ? len : 20), (const char *)v);
     /* 1.014 GMT: YYYYMMDDhhmmssZ */
     if (r->type == 1 && (v = eyni_nist_field_get(r, 14, &len))) {
-        int ok = len == 15 && date_ok(v, 8) && v[14] == 'Z' &&
-                 nist_parse_uint(v + 8, 2, 23) >= 0 && nist_parse_uint(v + 10, 2, 59) >= 0 &&
-                 nist_parse_uint(v + 12, 2, 60) >= 0;
+        int ok = len == 15 && date_ok(v, 8) && v[14] == 'Z' && nist_parse_uint(v + 8, 2, 23) >= 0 &&
+                 nist_parse_uint(v + 10, 2, 59) >= 0 && nist_parse_uint(v + 12, 2, 60) >= 0;
         if (!ok)
-            ADD(pl, EYNI_NIST_DATE, idx, 14, "record %d: 1.014 '%.*s' is not YYYYMMDDhhmmssZ",
-                idx, (int)(len < 20 ? len : 20), (const char *)v);
+            ADD(pl, EYNI_NIST_DATE, idx, 14, "record %d: 1.014 '%.*s' is not YYYYMMDDhhmmssZ", idx,
+                (int)(len < 20 ? len : 20), (const char *)v);
     }
 }
 
 /* The format the image bytes are in must be the one the compression code names. */
-static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_record *r,
-                              int idx)
+static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_record *r, int idx)
 {
     eyni_nist_image_info in;
     if (!(is_image_type(r->type) || r->type == 4))
@@ -121,14 +120,15 @@ static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_rec
         if (strcmp(in.compression, cga_codes[i]) == 0)
             code = i;
     if (code < 0) {
-        ADD(pl, EYNI_NIST_COMPRESSION, idx, field, "record %d: compression '%s' is not one of "
-            "NONE, WSQ20, JPEGB, JPEGL, JP2, JP2L, PNG", idx, in.compression);
+        ADD(pl, EYNI_NIST_COMPRESSION, idx, field,
+            "record %d: compression '%s' is not one of "
+            "NONE, WSQ20, JPEGB, JPEGL, JP2, JP2L, PNG",
+            idx, in.compression);
         return;
     }
     eyni_image_format f = eyni_image_sniff(in.data, in.len);
-    static const eyni_image_format expect[] = {EYNI_IMAGE_UNKNOWN, EYNI_IMAGE_WSQ,
-                                               EYNI_IMAGE_JPEG,    EYNI_IMAGE_JPEG,
-                                               EYNI_IMAGE_JP2,     EYNI_IMAGE_JP2,
+    static const eyni_image_format expect[] = {EYNI_IMAGE_UNKNOWN, EYNI_IMAGE_WSQ, EYNI_IMAGE_JPEG,
+                                               EYNI_IMAGE_JPEG,    EYNI_IMAGE_JP2, EYNI_IMAGE_JP2,
                                                EYNI_IMAGE_PNG};
     if (code > 0 && f != expect[code])
         ADD(pl, EYNI_NIST_COMPRESSION, idx, field,
@@ -138,8 +138,10 @@ static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_rec
         unsigned long long need = ((unsigned long long)in.width * (unsigned)in.bits + 7) / 8 *
                                   (unsigned long long)in.height;
         if (need != in.len)
-            ADD(pl, EYNI_NIST_COMPRESSION, idx, field, "record %d: uncompressed %dx%d at %d bits "
-                "needs %llu bytes, has %zu", idx, in.width, in.height, in.bits, need, in.len);
+            ADD(pl, EYNI_NIST_COMPRESSION, idx, field,
+                "record %d: uncompressed %dx%d at %d bits "
+                "needs %llu bytes, has %zu",
+                idx, in.width, in.height, in.bits, need, in.len);
     }
     if (in.width <= 0 || in.height <= 0)
         ADD(pl, EYNI_NIST_VALUE, idx, r->binary ? 0 : 6, "record %d: image size %dx%d", idx,
@@ -160,18 +162,23 @@ static void check_cnt(plist *pl, const eyni_nist *t)
     }
     long got = -1, declared = nist_cnt_parse(v, len, e, EYNI_NIST_MAX_RECORDS, &got);
     if (got < 0) {
-        ADD(pl, EYNI_NIST_CNT, 0, 3, "record 0: CNT (1.003) is not 1<US>n followed by "
+        ADD(pl, EYNI_NIST_CNT, 0, 3,
+            "record 0: CNT (1.003) is not 1<US>n followed by "
             "type<US>IDC subfields");
     } else {
         if (declared != got || (size_t)got != n)
-            ADD(pl, EYNI_NIST_CNT, 0, 3, "record 0: CNT declares %ld records and lists %ld; "
-                "the transaction has %zu", declared, got, n);
+            ADD(pl, EYNI_NIST_CNT, 0, 3,
+                "record 0: CNT declares %ld records and lists %ld; "
+                "the transaction has %zu",
+                declared, got, n);
         for (size_t i = 0; i < n && i < (size_t)got; i++) {
             const eyni_nist_record *r = t->recs[i + 1];
             int idc = eyni_nist_record_idc(r);
             if (e[i].type != r->type || e[i].idc != idc)
-                ADD(pl, EYNI_NIST_CNT, (int)i + 1, 3, "record %zu: CNT lists Type-%ld IDC %ld, "
-                    "the record is Type-%d IDC %d", i + 1, e[i].type, e[i].idc, r->type, idc);
+                ADD(pl, EYNI_NIST_CNT, (int)i + 1, 3,
+                    "record %zu: CNT lists Type-%ld IDC %ld, "
+                    "the record is Type-%d IDC %d",
+                    i + 1, e[i].type, e[i].idc, r->type, idc);
         }
     }
     free(e);

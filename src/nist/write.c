@@ -128,8 +128,9 @@ static void write_tagged(outbuf *o, const eyni_nist *t, const eyni_nist_record *
     /* keep the original LEN spelling when it is still right */
     char lenval[24];
     size_t total;
-    if (lf && lf->len < 20 && nist_parse_uint(lf->val, lf->len, (long)EYNI_NIST_MAX_BYTES) ==
-                                  (long)tagged_length(r, cnt_len, strlen(ltag), lf->len)) {
+    if (lf && lf->len < 20 &&
+        nist_parse_uint(lf->val, lf->len, (long)EYNI_NIST_MAX_BYTES) ==
+            (long)tagged_length(r, cnt_len, strlen(ltag), lf->len)) {
         memcpy(lenval, lf->val, lf->len);
         lenval[lf->len] = 0;
     } else {

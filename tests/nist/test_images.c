@@ -8,7 +8,7 @@
 #include "testutil.h"
 
 #define REF "ansi-nist-itl-samples/nist-ansi-nist-itl-2011-reference-files/"
-#define TX "ansi-nist-itl-samples/nist-sample-transaction/"
+#define TX  "ansi-nist-itl-samples/nist-sample-transaction/"
 
 static eyni_nist *load(const char *rel)
 {
@@ -69,8 +69,8 @@ static void sample_fingerprints_match_reference_decodes(void **state)
         eyni_image_free(got);
         eyni_image_free(want);
     }
-    print_message("sample.an2: %d images, max abs diff %d, %zu of %zu pixels differ\n", seen,
-                  worst, differ, total);
+    print_message("sample.an2: %d images, max abs diff %d, %zu of %zu pixels differ\n", seen, worst,
+                  differ, total);
     assert_int_equal(seen, 14);
     assert_true(worst <= 1);
     assert_true(differ < total / 1000);
@@ -180,8 +180,16 @@ static void transaction_built_from_parts_reads_back(void **state)
     assert_int_equal(eyni_nist_record_count(u), 5);
     char cnt[64];
     eyni_nist_field_text(eyni_nist_record_at(u, 0), 3, cnt, sizeof cnt);
-    assert_string_equal(cnt, "1\x1f" "4\x1e" "2\x1f" "00\x1e" "14\x1f" "01\x1e" "10\x1f" "02\x1e"
-                             "4\x1f" "03");
+    assert_string_equal(cnt, "1\x1f"
+                             "4\x1e"
+                             "2\x1f"
+                             "00\x1e"
+                             "14\x1f"
+                             "01\x1e"
+                             "10\x1f"
+                             "02\x1e"
+                             "4\x1f"
+                             "03");
     /* the fingerprint comes back close to what went in */
     for (size_t i = 2; i <= 4; i += 2) {
         eyni_image *got = decode(u, i);

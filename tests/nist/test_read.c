@@ -124,7 +124,8 @@ static void fields_are_kept_in_file_order_with_their_values(void **state)
 static void binary_records_keep_their_header(void **state)
 {
     size_t len, blen;
-    unsigned char *buf = read_data("ansi-nist-itl-samples/nist-sample-transaction/sample.an2", &len);
+    unsigned char *buf =
+        read_data("ansi-nist-itl-samples/nist-sample-transaction/sample.an2", &len);
     eyni_nist *t = NULL;
     eyni_error err;
     assert_int_equal(eyni_nist_read(buf, len, &t, &err), 0);

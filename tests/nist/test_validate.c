@@ -5,7 +5,7 @@
 #include "eyni/nist.h"
 #include "testutil.h"
 
-#define REF "ansi-nist-itl-samples/nist-ansi-nist-itl-2011-reference-files/"
+#define REF    "ansi-nist-itl-samples/nist-ansi-nist-itl-2011-reference-files/"
 #define SAMPLE "ansi-nist-itl-samples/nist-sample-transaction/sample.an2"
 
 static unsigned char *read_data(const char *rel, size_t *len)
@@ -63,11 +63,18 @@ static int has(const found *f, eyni_nist_problem_kind kind, int record, int fiel
 
 static void clean_reference_files_have_no_problems(void **state)
 {
-    static const char *const files[] = {
-        REF "type-4-tpcard.an2",      REF "type-10-sap10.an2",     REF "type-14-tpcard-nqm.an2",
-        REF "type-15-palms.an2",      REF "type-17-iris.an2",      REF "type-9-13-m1.an2",
-        REF "type-8-sig.an2",         REF "type-3.an2",            REF "type-7-latent.an2",
-        REF "type-13-tip-eji-wsq.an2", REF "type-10-14-17-piv-index-iris.an2", SAMPLE};
+    static const char *const files[] = {REF "type-4-tpcard.an2",
+                                        REF "type-10-sap10.an2",
+                                        REF "type-14-tpcard-nqm.an2",
+                                        REF "type-15-palms.an2",
+                                        REF "type-17-iris.an2",
+                                        REF "type-9-13-m1.an2",
+                                        REF "type-8-sig.an2",
+                                        REF "type-3.an2",
+                                        REF "type-7-latent.an2",
+                                        REF "type-13-tip-eji-wsq.an2",
+                                        REF "type-10-14-17-piv-index-iris.an2",
+                                        SAMPLE};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t len;
         unsigned char *buf = read_data(files[i], &len);
@@ -160,21 +167,33 @@ static void cnt_count_and_entries_are_checked(void **state)
 {
     size_t len;
     unsigned char *buf = read_data(SAMPLE, &len);
-    plant(buf, len, 0, "1.003:1\x1f" "15", "1.003:1\x1f" "16");
+    plant(buf, len, 0,
+          "1.003:1\x1f"
+          "15",
+          "1.003:1\x1f"
+          "16");
     found f = validate(buf, len, NULL);
     assert_true(has(&f, EYNI_NIST_CNT, 0, 3));
     free(f.p);
     free(buf);
 
     buf = read_data(SAMPLE, &len);
-    plant(buf, len, 0, "4\x1f" "03", "4\x1f" "33"); /* IDC of record 4 */
+    plant(buf, len, 0,
+          "4\x1f"
+          "03",
+          "4\x1f"
+          "33"); /* IDC of record 4 */
     f = validate(buf, len, NULL);
     assert_true(has(&f, EYNI_NIST_CNT, 4, 3));
     free(f.p);
     free(buf);
 
     buf = read_data(REF "type-9-13-m1.an2", &len);
-    plant(buf, len, 0, "13\x1f" "01", "14\x1f" "01"); /* a Type-13 listed as Type-14 */
+    plant(buf, len, 0,
+          "13\x1f"
+          "01",
+          "14\x1f"
+          "01"); /* a Type-13 listed as Type-14 */
     f = validate(buf, len, NULL);
     assert_true(has(&f, EYNI_NIST_CNT, 3, 3));
     free(f.p);
@@ -186,7 +205,11 @@ static void damaged_separators_are_found(void **state)
     size_t len;
     unsigned char *buf = read_data(SAMPLE, &len);
     /* GS before 1.004 turned into RS: 1.003 swallows it and 1.004 disappears */
-    plant(buf, len, 0, "\x1d" "1.004:", "\x1e" "1.004:");
+    plant(buf, len, 0,
+          "\x1d"
+          "1.004:",
+          "\x1e"
+          "1.004:");
     found f = validate(buf, len, NULL);
     assert_true(has(&f, EYNI_NIST_CNT, 0, 3));
     assert_true(has(&f, EYNI_NIST_MISSING_FIELD, 0, 4));
