@@ -75,7 +75,7 @@ static double storable(double v, unsigned long max, unsigned *scale, unsigned lo
 {
     v = fabs(v);
     unsigned s = 0;
-    while (s < 20 && v * pow(10, s + 1) < (double)max)
+    while (v > 0 && s < 20 && v * pow(10, s + 1) < (double)max)
         s++;
     double iv = floor(v * pow(10, s) + 0.5);
     if (iv > (double)max)

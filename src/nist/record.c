@@ -73,6 +73,10 @@ void nist_problem_add(eyni_nist_problem **list, size_t *count, size_t *cap, size
     va_start(ap, fmt);
     vsnprintf(p->msg, sizeof p->msg, fmt, ap);
     va_end(ap);
+    /* messages quote file bytes: keep them printable ASCII so they are valid UTF-8 */
+    for (char *c = p->msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7E)
+            *c = '?';
 }
 
 eyni_nist *nist_alloc(void)

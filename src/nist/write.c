@@ -109,6 +109,36 @@ static size_t tagged_length(const eyni_nist_record *r, size_t cnt_len, size_t le
     return total;
 }
 
+/*
+ * The LEN field of a tagged record: its tag, its value text and the record length. The
+ * original spelling is kept when it still states the right length. Returns the record's
+ * LEN field, or NULL when it has none first (the writer then puts one in front).
+ */
+static const nist_field *len_value(const eyni_nist_record *r, size_t cnt_len, char *ltag,
+                                   char *lenval, size_t *length)
+{
+    const nist_field *lf = r->nfields && r->fields[0].num == 1 ? &r->fields[0] : NULL;
+    if (lf)
+        snprintf(ltag, NIST_TAG_MAX + 1, "%s", lf->tag);
+    else
+        snprintf(ltag, NIST_TAG_MAX + 1, "%d.001", r->type);
+    size_t total;
+    if (lf && lf->len < 20 &&
+        nist_parse_uint(lf->val, lf->len, (long)EYNI_NIST_MAX_BYTES) ==
+            (long)(total = tagged_length(r, cnt_len, strlen(ltag), lf->len))) {
+        memcpy(lenval, lf->val, lf->len);
+        lenval[lf->len] = 0;
+    } else {
+        size_t d = 1;
+        while (digits(total = tagged_length(r, cnt_len, strlen(ltag), d)) != d)
+            d++;
+        snprintf(lenval, 24, "%zu", total);
+    }
+    if (length)
+        *length = total;
+    return lf;
+}
+
 static void write_tagged(outbuf *o, const eyni_nist *t, const eyni_nist_record *r)
 {
     size_t cnt_len = 0;
@@ -121,24 +151,8 @@ static void write_tagged(outbuf *o, const eyni_nist *t, const eyni_nist_record *
             return;
         }
     }
-    char lentag[NIST_TAG_MAX + 1];
-    snprintf(lentag, sizeof lentag, "%d.001", r->type);
-    const nist_field *lf = r->nfields && r->fields[0].num == 1 ? &r->fields[0] : NULL;
-    const char *ltag = lf ? lf->tag : lentag;
-    /* keep the original LEN spelling when it is still right */
-    char lenval[24];
-    size_t total;
-    if (lf && lf->len < 20 &&
-        nist_parse_uint(lf->val, lf->len, (long)EYNI_NIST_MAX_BYTES) ==
-            (long)tagged_length(r, cnt_len, strlen(ltag), lf->len)) {
-        memcpy(lenval, lf->val, lf->len);
-        lenval[lf->len] = 0;
-    } else {
-        size_t d = 1;
-        while (digits(total = tagged_length(r, cnt_len, strlen(ltag), d)) != d)
-            d++;
-        snprintf(lenval, sizeof lenval, "%zu", total);
-    }
+    char ltag[NIST_TAG_MAX + 1], lenval[24];
+    const nist_field *lf = len_value(r, cnt_len, ltag, lenval, NULL);
     size_t nout = 0;
     if (!lf) {
         put(o, ltag, strlen(ltag));
@@ -181,13 +195,12 @@ size_t eyni_nist_record_length(const eyni_nist_record *r)
 {
     if (r->binary)
         return r->rawlen;
-    /* the CNT value is the one stored; callers wanting the written form use the writer */
-    size_t cnt_len = 0;
+    /* with the CNT value as stored; the writer may rewrite CNT for the records present */
+    size_t cnt_len = 0, total = 0;
     if (r->type == 1)
         eyni_nist_field_get(r, 3, &cnt_len);
-    size_t d = 1, total;
-    while (digits(total = tagged_length(r, cnt_len, 5 + (r->type > 9), d)) != d)
-        d++;
+    char ltag[NIST_TAG_MAX + 1], lenval[24];
+    len_value(r, cnt_len, ltag, lenval, &total);
     return total;
 }
 
