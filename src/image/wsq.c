@@ -85,25 +85,30 @@ static int reflect(int j, int n)
     return j >= n ? period - j : j;
 }
 
-static int floor_half(int v)
-{
-    return v >= 0 ? v / 2 : -((1 - v) / 2);
-}
+#define PAD        WSQ_MAX_TAPS           /* samples of symmetric extension on each side */
+#define SUB_PAD    (WSQ_MAX_TAPS / 2 + 2) /* the same, counted in subband samples */
+#define LINE_EXTRA (2 * PAD + 4)          /* scratch per line beyond its n samples */
 
 /* Low-pass outputs sit on even samples, high-pass outputs on odd ones. */
-static void analyse_1d(const double *x, int n, double *lo, double *hi, const wsq_filters *f)
+static void analyse_1d(const double *x, int n, double *lo, double *hi, double *ext,
+                       const wsq_filters *f)
 {
     int c0 = f->lo_len / 2, c1 = f->hi_len / 2;
+    for (int j = -PAD; j < n + PAD; j++)
+        ext[j + PAD] = x[reflect(j, n)];
+    const double *xc = ext + PAD;
     for (int i = 0; i < (n + 1) / 2; i++) {
+        const double *xs = xc + 2 * i - c0;
         double s = 0;
-        for (int k = -c0; k <= c0; k++)
-            s += f->lo[k + c0] * x[reflect(2 * i + k, n)];
+        for (int k = 0; k < f->lo_len; k++)
+            s += f->lo[k] * xs[k];
         lo[i] = s;
     }
     for (int i = 0; i < n / 2; i++) {
+        const double *xs = xc + 2 * i + 1 - c1;
         double s = 0;
-        for (int k = -c1; k <= c1; k++)
-            s += f->hi[k + c1] * x[reflect(2 * i + 1 + k, n)];
+        for (int k = 0; k < f->hi_len; k++)
+            s += f->hi[k] * xs[k];
         hi[i] = s;
     }
 }
@@ -112,7 +117,7 @@ static void analyse_1d(const double *x, int n, double *lo, double *hi, const wsq
  * Synthesis with g0[d] = (-1)^d hi[d] and g1[d] = (-1)^d lo[d]; the subbands are extended
  * by the same symmetry the analysis saw, which makes this the exact inverse.
  */
-static void synthesise_1d(const double *lo, const double *hi, int n, double *x,
+static void synthesise_1d(const double *lo, const double *hi, int n, double *x, double *ext,
                           const wsq_filters *f)
 {
     if (n == 1) {
@@ -122,25 +127,24 @@ static void synthesise_1d(const double *lo, const double *hi, int n, double *x,
         x[0] = g != 0 ? lo[0] / g : 0;
         return;
     }
-    int c0 = f->lo_len / 2, c1 = f->hi_len / 2;
+    int c0 = f->lo_len / 2, c1 = f->hi_len / 2, nl = (n + 1) / 2, nh = n / 2;
+    double g0[WSQ_MAX_TAPS], g1[WSQ_MAX_TAPS];
+    for (int d = -c1; d <= c1; d++)
+        g0[d + c1] = (d & 1) ? -f->hi[d + c1] : f->hi[d + c1];
+    for (int d = -c0; d <= c0; d++)
+        g1[d + c0] = (d & 1) ? -f->lo[d + c0] : f->lo[d + c0];
+    /* low-pass sample i sits at 2i, high-pass sample i at 2i + 1 */
+    double *le = ext + SUB_PAD, *he = ext + 3 * SUB_PAD + nl;
+    for (int i = -SUB_PAD; i < nl + SUB_PAD; i++)
+        le[i] = lo[reflect(2 * i, n) / 2];
+    for (int i = -SUB_PAD; i < nh + SUB_PAD; i++)
+        he[i] = hi[(reflect(2 * i + 1, n) - 1) / 2];
     for (int m = 0; m < n; m++) {
         double s = 0;
-        /* low-pass sample i sits at 2i; it reaches m when |m - 2i| <= c1 */
-        for (int i = floor_half(m - c1); i <= floor_half(m + c1); i++) {
-            int d = m - 2 * i;
-            if (d < -c1 || d > c1)
-                continue;
-            double g = (d & 1) ? -f->hi[d + c1] : f->hi[d + c1];
-            s += g * lo[reflect(2 * i, n) / 2];
-        }
-        /* high-pass sample i sits at 2i + 1 */
-        for (int i = floor_half(m - 1 - c0); i <= floor_half(m - 1 + c0); i++) {
-            int d = m - 2 * i - 1;
-            if (d < -c0 || d > c0)
-                continue;
-            double g = (d & 1) ? -f->lo[d + c0] : f->lo[d + c0];
-            s += g * hi[(reflect(2 * i + 1, n) - 1) / 2];
-        }
+        for (int d = -c1 + ((m + c1) & 1); d <= c1; d += 2)
+            s += g0[d + c1] * le[(m - d) / 2];
+        for (int d = -c0 + ((m - 1 + c0) & 1); d <= c0; d += 2)
+            s += g1[d + c0] * he[(m - 1 - d) / 2];
         x[m] = s;
     }
 }
@@ -151,14 +155,14 @@ static void line(float *p, int n, size_t stride, int inv, int forward, double *t
 {
     if (n <= 0)
         return;
-    double *x = tmp, *lo = tmp + n, *hi = tmp + 2 * n;
+    double *x = tmp, *lo = tmp + n, *hi = tmp + 2 * n, *ext = tmp + 3 * n;
     int nl = (n + 1) / 2, nh = n / 2;
     /* inverted: high-pass half first */
     size_t lo_at = inv ? (size_t)nh : 0, hi_at = inv ? 0 : (size_t)nl;
     if (forward) {
         for (int i = 0; i < n; i++)
             x[i] = p[i * stride];
-        analyse_1d(x, n, lo, hi, f);
+        analyse_1d(x, n, lo, hi, ext, f);
         for (int i = 0; i < nl; i++)
             p[(lo_at + i) * stride] = (float)lo[i];
         for (int i = 0; i < nh; i++)
@@ -168,7 +172,7 @@ static void line(float *p, int n, size_t stride, int inv, int forward, double *t
             lo[i] = p[(lo_at + i) * stride];
         for (int i = 0; i < nh; i++)
             hi[i] = p[(hi_at + i) * stride];
-        synthesise_1d(lo, hi, n, x, f);
+        synthesise_1d(lo, hi, n, x, ext, f);
         for (int i = 0; i < n; i++)
             p[i * stride] = (float)x[i];
     }
@@ -192,7 +196,7 @@ static int transform(float *plane, int width, int height, const wsq_layout *l, c
                      int forward, eyni_error *err)
 {
     int n = width > height ? width : height;
-    double *tmp = malloc(sizeof(double) * 3 * (size_t)n);
+    double *tmp = malloc(sizeof(double) * (4 * (size_t)n + LINE_EXTRA + 4 * SUB_PAD));
     if (!tmp)
         return eyni_error_set(err, EYNI_ENOMEM, "WSQ: out of memory for the transform");
     if (forward)
