@@ -92,7 +92,7 @@ static size_t tagged_length(const eyni_nist_record *r, size_t cnt_len, size_t le
                             size_t lendigits)
 {
     size_t total = 0;
-    int seen_len = 0;
+    int seen_len = 0, seen_cnt = 0;
     for (size_t i = 0; i < r->nfields; i++) {
         const nist_field *f = &r->fields[i];
         size_t vlen = f->len;
@@ -101,11 +101,14 @@ static size_t tagged_length(const eyni_nist_record *r, size_t cnt_len, size_t le
             vlen = lendigits;
         } else if (r->type == 1 && f->num == 3) {
             vlen = cnt_len;
+            seen_cnt = 1;
         }
         total += strlen(f->tag) + 1 + vlen + 1;
     }
     if (!seen_len)
         total += len_taglen + 1 + lendigits + 1;
+    if (r->type == 1 && !seen_cnt && cnt_len)
+        total += strlen("1.003") + 1 + cnt_len + 1; /* the writer adds a missing CNT */
     return total;
 }
 
@@ -153,6 +156,11 @@ static void write_tagged(outbuf *o, const eyni_nist *t, const eyni_nist_record *
     }
     char ltag[NIST_TAG_MAX + 1], lenval[24];
     const nist_field *lf = len_value(r, cnt_len, ltag, lenval, NULL);
+    /* a Type-1 record without CNT gets one after its leading 1.001/1.002 */
+    size_t cnt_at = SIZE_MAX;
+    if (r->type == 1 && !eyni_nist_field_get(r, 3, NULL))
+        for (cnt_at = 0; cnt_at < r->nfields && r->fields[cnt_at].num < 3;)
+            cnt_at++;
     size_t nout = 0;
     if (!lf) {
         put(o, ltag, strlen(ltag));
@@ -160,9 +168,17 @@ static void write_tagged(outbuf *o, const eyni_nist *t, const eyni_nist_record *
         put(o, lenval, strlen(lenval));
         nout++;
     }
-    for (size_t i = 0; i < r->nfields; i++, nout++) {
+    for (size_t i = 0; i <= r->nfields; i++) {
+        if (i == cnt_at) {
+            if (nout++)
+                putc1(o, NIST_GS);
+            put(o, "1.003:", 6);
+            put(o, cnt, cnt_len);
+        }
+        if (i == r->nfields)
+            break;
         const nist_field *f = &r->fields[i];
-        if (nout)
+        if (nout++)
             putc1(o, NIST_GS);
         put(o, f->tag, strlen(f->tag));
         putc1(o, ':');

@@ -291,6 +291,39 @@ static void bad_compression_codes_are_found(void **state)
     free(buf);
 }
 
+static void writer_adds_a_missing_cnt(void **state)
+{
+    size_t len, olen, np;
+    unsigned char *buf = read_data(REF "type-9-13-m1.an2", &len);
+    plant(buf, len, 0, "1.003:", "1.903:");
+    eyni_nist *t;
+    found f = validate(buf, len, &t);
+    assert_true(has(&f, EYNI_NIST_MISSING_FIELD, 0, 3));
+    assert_int_equal(eyni_nist_record_count(t), 4); /* types from the tags and the header */
+    unsigned char *out;
+    eyni_error err;
+    assert_int_equal(eyni_nist_write(t, &out, &olen, &err), 0);
+    eyni_nist *u;
+    assert_int_equal(eyni_nist_read(out, olen, &u, &err), 0);
+    eyni_nist_parse_problems(u, &np);
+    assert_int_equal(np, 0);
+    char cnt[64];
+    assert_int_equal(eyni_nist_field_text(eyni_nist_record_at(u, 0), 3, cnt, sizeof cnt), 0);
+    assert_string_equal(cnt, "1\x1f"
+                             "3\x1e"
+                             "2\x1f"
+                             "00\x1e"
+                             "9\x1f"
+                             "01\x1e"
+                             "13\x1f"
+                             "01");
+    free(out);
+    free(f.p);
+    eyni_nist_free(u);
+    eyni_nist_free(t);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +336,7 @@ int main(void)
         cmocka_unit_test(damaged_separators_are_found),
         cmocka_unit_test(bad_dates_and_missing_fields_are_found),
         cmocka_unit_test(bad_compression_codes_are_found),
+        cmocka_unit_test(writer_adds_a_missing_cnt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
