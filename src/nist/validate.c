@@ -196,6 +196,16 @@ static void check_record(plist *pl, const eyni_nist *t, const eyni_nist_record *
         if (r->type == 1 && (v = eyni_nist_field_get(r, 2, &len)) &&
             (len != 4 || nist_parse_uint(v, len, 9999) < 0))
             ADD(pl, EYNI_NIST_VALUE, idx, 2, "record 0: version 1.002 is not four digits");
+        for (int fld = 11; r->type == 1 && fld <= 12; fld++) {
+            /* NSR/NTR: pixels per millimetre as NN.NN (00.00 when there is no image) */
+            v = eyni_nist_field_get(r, fld, &len);
+            if (v && (len != 5 || v[2] != '.' || nist_parse_uint(v, 2, 99) < 0 ||
+                      nist_parse_uint(v + 3, 2, 99) < 0))
+                ADD(pl, EYNI_NIST_VALUE, idx, fld,
+                    "record 0: 1.%03d '%.*s' is not NN.NN pixels "
+                    "per millimetre",
+                    fld, (int)(len < 12 ? len : 12), (const char *)v);
+        }
         check_dates(pl, r, idx);
     } else {
         nist_binary_header h;

@@ -240,10 +240,12 @@ static void bad_dates_and_missing_fields_are_found(void **state)
     plant(buf, len, 0, "1.005:20090921", "1.005:20090231");
     plant(buf, len, 0, "1.004:", "1.904:");
     plant(buf, len, 0, "20090921152743Z", "20090921256043Z");
+    plant(buf, len, 0, "1.011:19.69", "1.011:1969.");
     found f = validate(buf, len, NULL);
     assert_true(has(&f, EYNI_NIST_DATE, 0, 5));
     assert_true(has(&f, EYNI_NIST_DATE, 0, 14));
     assert_true(has(&f, EYNI_NIST_MISSING_FIELD, 0, 4));
+    assert_true(has(&f, EYNI_NIST_VALUE, 0, 11));
     free(f.p);
     free(buf);
 
