@@ -16,6 +16,7 @@
 #define WSQ_VARIANCE_FLOOR 1.01  /* subbands below are not transmitted */
 #define WSQ_SMALL_VARIANCE 20000 /* total below: variances over whole subbands */
 #define WSQ_BIN_CENTRE     0.44
+#define WSQ_MAX_BIN        0xFFFF /* largest quantised magnitude the coder sends (16-bit escape) */
 
 /* Analysis filters of the specification, centre tap first. */
 static const double lo_half[5] = {0.852698679009403, 0.377402855612654, -0.110624404418423,
@@ -127,8 +128,13 @@ static double band_variance(const float *plane, int width, wsq_rect r, int whole
 {
     int x0 = whole ? 0 : r.w / 8, y0 = whole ? 0 : (9 * r.h) / 32;
     int w = whole ? r.w : (3 * r.w) / 4, h = whole ? r.h : (7 * r.h) / 16;
-    if (w * h < 2)
-        return 0;
+    if (w * h < 2 && !whole)
+        return band_variance(plane, width, r, 1); /* window too small on small images */
+    if (w * h < 2) {
+        /* one coefficient has no spread: its energy keeps it from being dropped */
+        double v = w > 0 && h > 0 ? plane[(size_t)r.y * width + r.x] : 0;
+        return v * v;
+    }
     double s = 0, s2 = 0;
     for (int y = 0; y < h; y++) {
         const float *row = plane + (size_t)(r.y + y0 + y) * width + r.x + x0;
@@ -450,10 +456,34 @@ static void quantise(enc *e)
                     p = (long)floor((a - hz) / q) + 1;
                 else if (a < -hz)
                     p = (long)ceil((a + hz) / q) - 1;
-                e->coef[i] = (int)(p > 0xFFFF ? 0xFFFF : p < -0xFFFF ? -0xFFFF : p);
+                e->coef[i] = (int)(p > WSQ_MAX_BIN    ? WSQ_MAX_BIN
+                                   : p < -WSQ_MAX_BIN ? -WSQ_MAX_BIN
+                                                      : p);
             }
         }
         e->block_len[blk] += (size_t)bd->w * bd->h;
+    }
+}
+
+/*
+ * Bins narrow enough to overflow the 16-bit magnitudes the entropy coder can send (high
+ * bit rates on smooth images) are widened to fit; the bit rate is a target, not a promise.
+ */
+static void limit_bins(enc *e)
+{
+    for (int k = 0; k < WSQ_CODED_SUBBANDS; k++) {
+        if (e->q[k] == 0.0)
+            continue;
+        const wsq_rect *bd = &e->layout.band[k];
+        double peak = 0;
+        for (int y = 0; y < bd->h; y++) {
+            const float *row = e->plane + (size_t)(bd->y + y) * e->width + bd->x;
+            for (int x = 0; x < bd->w; x++)
+                peak = fmax(peak, fabs(row[x]));
+        }
+        double widest = peak / (WSQ_MAX_BIN - 1.0);
+        if (e->q[k] < widest)
+            e->q[k] = widest;
     }
 }
 
@@ -486,6 +516,7 @@ static int encode(enc *e, const eyni_image *img, double rate, int ppi, bytes *ou
         for (int k = 0; k < WSQ_CODED_SUBBANDS; k++)
             var[k] = band_variance(e->plane, e->width, e->layout.band[k], 1);
     allocate_bits(var, rate, e->q);
+    limit_bins(e);
     put_dqt(out, e); /* stores Q and Z as the decoder will read them */
     quantise(e);
     const int *q = e->coef;

@@ -187,12 +187,38 @@ static void oversized_frame_is_refused_before_allocating(void **state)
     free(buf);
 }
 
+/* Odd and even sides: crops of a real fingerprint code and decode with the same layout. */
+static void odd_sized_crops_round_trip(void **state)
+{
+    static const int sizes[][2] = {{33, 47}, {97, 61}, {255, 33}, {333, 301}, {64, 129}};
+    eyni_image *full = load("fvc2002-b-real/DB1_B/images/101_1.tif", 1);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        eyni_error err;
+        int w = sizes[i][0], h = sizes[i][1], x0 = (full->width - w) / 2,
+            y0 = (full->height - h) / 2;
+        eyni_image *img = eyni_image_new(w, h, 1, &err);
+        for (int y = 0; y < h; y++)
+            memcpy(img->data + (size_t)y * w, full->data + (size_t)(y0 + y) * full->width + x0,
+                   (size_t)w);
+        double e75, r75, e225, r225;
+        encode_decode(img, 0.75, &e75, &r75);
+        encode_decode(img, 2.25, &e225, &r225);
+        print_message("%dx%d crop: rmse %.2f at 0.75 bpp, %.2f at 2.25 bpp\n", w, h, e75, e225);
+        /* a layout mismatch between coder and decoder would scramble the image */
+        assert_true(e75 < 20);
+        assert_true(e225 < e75);
+        eyni_image_free(img);
+    }
+    eyni_image_free(full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reference_sample_decodes_to_its_png),
         cmocka_unit_test(fvc_fingerprints_round_trip_at_075_bpp),
         cmocka_unit_test(encoding_is_deterministic_and_default_rate_is_075),
+        cmocka_unit_test(odd_sized_crops_round_trip),
         cmocka_unit_test(encoder_rejects_what_it_cannot_code),
         cmocka_unit_test(broken_streams_fail_cleanly),
         cmocka_unit_test(oversized_frame_is_refused_before_allocating),
