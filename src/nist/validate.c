@@ -106,6 +106,70 @@ static void check_dates(plist *pl, const eyni_nist_record *r, int idx)
     }
 }
 
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static unsigned long be32(const unsigned char *p)
+{
+    return (unsigned long)be16(p) << 16 | be16(p + 2);
+}
+
+/*
+ * Width and height from the headers of a WSQ, JPEG, PNG or JPEG 2000 image (no decoding);
+ * 0 when they cannot be found. Every read is bounds-checked.
+ */
+static int image_dims(const unsigned char *d, size_t n, eyni_image_format f, int *w, int *h)
+{
+    if (f == EYNI_IMAGE_PNG && n >= 24) {
+        *w = (int)(be32(d + 16) & 0x7FFFFFFF);
+        *h = (int)(be32(d + 20) & 0x7FFFFFFF);
+        return 1;
+    }
+    if (f == EYNI_IMAGE_WSQ || f == EYNI_IMAGE_JPEG) {
+        /* marker segments after SOI: WSQ's SOF is 0xFFA2, JPEG's SOFn 0xFFC0-0xFFCF
+         * other than DHT (C4), JPG (C8) and DAC (CC) */
+        for (size_t p = 2; p + 10 <= n;) {
+            if (d[p] != 0xFF)
+                return 0;
+            unsigned m = d[p + 1];
+            if (m == 0xFF) {
+                p++;
+                continue;
+            }
+            int sof = f == EYNI_IMAGE_WSQ
+                          ? m == 0xA2
+                          : m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+            if (sof) {
+                size_t at = f == EYNI_IMAGE_WSQ ? p + 6 : p + 5; /* WSQ: after A and B */
+                *h = (int)be16(d + at);
+                *w = (int)be16(d + at + 2);
+                return 1;
+            }
+            if (m == 0xA3 || m == 0xDA)
+                return 0; /* image data before a frame header */
+            p += 2 + be16(d + p + 2);
+        }
+        return 0;
+    }
+    if (f == EYNI_IMAGE_JP2) {
+        /* raw codestream: SIZ follows SOC; JP2 file: the ihdr box near the start */
+        if (n >= 24 && be16(d) == 0xFF4F && be16(d + 2) == 0xFF51) {
+            *w = (int)(be32(d + 8) - be32(d + 16));
+            *h = (int)(be32(d + 12) - be32(d + 20));
+            return 1;
+        }
+        for (size_t p = 0; p + 12 <= n && p < 4096; p++)
+            if (memcmp(d + p, "ihdr", 4) == 0) {
+                *h = (int)(be32(d + p + 4) & 0x7FFFFFFF);
+                *w = (int)(be32(d + p + 8) & 0x7FFFFFFF);
+                return 1;
+            }
+    }
+    return 0;
+}
+
 /* The format the image bytes are in must be the one the compression code names. */
 static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_record *r, int idx)
 {
@@ -146,6 +210,12 @@ static void check_compression(plist *pl, const eyni_nist *t, const eyni_nist_rec
     if (in.width <= 0 || in.height <= 0)
         ADD(pl, EYNI_NIST_VALUE, idx, r->binary ? 0 : 6, "record %d: image size %dx%d", idx,
             in.width, in.height);
+    int w, h;
+    if (code > 0 && in.width > 0 && image_dims(in.data, in.len, f, &w, &h) &&
+        (w != in.width || h != in.height))
+        ADD(pl, EYNI_NIST_VALUE, idx, r->binary ? 0 : 6,
+            "record %d: HLL x VLL say %dx%d, the %s image is %dx%d", idx, in.width, in.height,
+            eyni_image_format_name(f), w, h);
 }
 
 static void check_cnt(plist *pl, const eyni_nist *t)

@@ -326,6 +326,31 @@ static void writer_adds_a_missing_cnt(void **state)
     free(buf);
 }
 
+static void image_size_disagreeing_with_the_image_is_found(void **state)
+{
+    size_t len;
+    unsigned char *buf = read_data(REF "type-14-tpcard-nqm.an2", &len);
+    plant(buf, len, 0, "14.006:804", "14.006:805");
+    found f = validate(buf, len, NULL);
+    assert_true(has(&f, EYNI_NIST_VALUE, 2, 6));
+    free(f.p);
+    free(buf);
+
+    buf = read_data(REF "type-10-sap10.an2", &len); /* JPEG */
+    plant(buf, len, 0, "10.007:1575", "10.007:1576");
+    f = validate(buf, len, NULL);
+    assert_true(has(&f, EYNI_NIST_VALUE, 2, 6));
+    free(f.p);
+    free(buf);
+
+    buf = read_data(REF "type-17-iris.an2", &len); /* PNG */
+    plant(buf, len, 0, "17.006:449", "17.006:448");
+    f = validate(buf, len, NULL);
+    assert_true(has(&f, EYNI_NIST_VALUE, 2, 6));
+    free(f.p);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +364,7 @@ int main(void)
         cmocka_unit_test(bad_dates_and_missing_fields_are_found),
         cmocka_unit_test(bad_compression_codes_are_found),
         cmocka_unit_test(writer_adds_a_missing_cnt),
+        cmocka_unit_test(image_size_disagreeing_with_the_image_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
