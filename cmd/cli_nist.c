@@ -112,6 +112,16 @@ static json_t *record_json(const eyni_nist *t, size_t idx)
     for (size_t i = 0; i < eyni_nist_field_count(r); i++)
         json_array_append_new(fields, field_json(r, i));
     json_object_set_new(o, "fields", fields);
+    eyni_nist_binary_header h;
+    if (eyni_nist_record_binary_header(r, &h) == 0) {
+        json_t *fgp = json_array();
+        for (int i = 0; i < 6 && h.fgp[0] >= 0; i++)
+            json_array_append_new(fgp, json_integer(h.fgp[i]));
+        json_object_set_new(o, "header",
+                            json_pack("{s:I, s:i, s:i, s:o, s:i, s:i, s:i, s:i}", "len",
+                                      (json_int_t)h.length, "idc", h.idc, "imp", h.imp, "fgp", fgp,
+                                      "isr", h.isr, "hll", h.width, "vll", h.height, "gca", h.gca));
+    }
     eyni_nist_image_info in;
     if (eyni_nist_record_image(t, r, &in, NULL) == 0)
         json_object_set_new(
@@ -151,6 +161,10 @@ static void print_dump(const char *path, const eyni_nist *t)
         printf("record %zu: Type-%d IDC %d, %zu bytes%s\n", i, eyni_nist_record_type(r),
                eyni_nist_record_idc(r), eyni_nist_record_length(r),
                eyni_nist_record_is_binary(r) ? ", binary" : "");
+        eyni_nist_binary_header h;
+        if (eyni_nist_record_binary_header(r, &h) == 0)
+            printf("  header: IMP %d, FGP %d, ISR %d, HLL %d, VLL %d, GCA %d\n", h.imp, h.fgp[0],
+                   h.isr, h.width, h.height, h.gca);
         for (size_t k = 0; k < eyni_nist_field_count(r); k++) {
             int num;
             const unsigned char *v;

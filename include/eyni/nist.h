@@ -104,6 +104,18 @@ int eyni_nist_field_text(const eyni_nist_record *r, int number, char *buf, size_
 /* Binary records (Types 3-8): the whole record as stored, LEN included. */
 const unsigned char *eyni_nist_record_bytes(const eyni_nist_record *r, size_t *len);
 
+/* The fixed header of a binary record. Type-8 puts SIG in imp and SRT in gca; Type-7 has
+ * only LEN and IDC. */
+typedef struct eyni_nist_binary_header {
+    size_t length; /* LEN as stored */
+    size_t header; /* header bytes before the image: 18 (Types 3-6), 12 (8), 5 (7) */
+    int idc, imp, isr, gca;
+    int fgp[6]; /* finger positions, 255 = unused; -1 for Types 7 and 8 */
+    int width, height;
+} eyni_nist_binary_header;
+/* EINVAL for a tagged record, EFORMAT when the record is shorter than its header. */
+int eyni_nist_record_binary_header(const eyni_nist_record *r, eyni_nist_binary_header *h);
+
 /* ---- images -------------------------------------------------------------------------- */
 
 typedef struct eyni_nist_image_info {

@@ -299,6 +299,28 @@ int nist_binary_header_get(const eyni_nist_record *r, nist_binary_header *h)
     return 0;
 }
 
+int eyni_nist_record_binary_header(const eyni_nist_record *r, eyni_nist_binary_header *out)
+{
+    nist_binary_header h;
+    if (!r->binary)
+        return EYNI_EINVAL;
+    if (nist_binary_header_get(r, &h))
+        return EYNI_EFORMAT;
+    memset(out, 0, sizeof *out);
+    out->length =
+        (size_t)r->raw[0] << 24 | (size_t)r->raw[1] << 16 | (size_t)r->raw[2] << 8 | r->raw[3];
+    out->header = h.header;
+    out->idc = h.idc;
+    out->imp = h.imp;
+    out->isr = h.isr;
+    out->gca = h.gca;
+    for (int i = 0; i < 6; i++)
+        out->fgp[i] = r->type == 7 || r->type == 8 ? -1 : h.fgp[i];
+    out->width = h.width;
+    out->height = h.height;
+    return 0;
+}
+
 /* ---- building ----------------------------------------------------------------------- */
 
 int eyni_nist_field_set(eyni_nist_record *r, int number, const void *value, size_t len,

@@ -138,6 +138,16 @@ static void binary_records_keep_their_header(void **state)
     assert_non_null(b);
     assert_int_equal(blen, eyni_nist_record_length(r));
     assert_int_equal(((size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3]), blen);
+    eyni_nist_binary_header h;
+    assert_int_equal(eyni_nist_record_binary_header(r, &h), 0);
+    assert_int_equal(h.length, blen);
+    assert_int_equal(h.header, 18);
+    assert_int_equal(h.idc, 1);
+    assert_int_equal(h.fgp[0], 1); /* right thumb */
+    assert_int_equal(h.width, 804);
+    assert_int_equal(h.height, 752);
+    assert_int_equal(h.gca, 1); /* WSQ */
+    assert_int_equal(eyni_nist_record_binary_header(eyni_nist_record_at(t, 1), &h), EYNI_EINVAL);
     eyni_nist_free(t);
     free(buf);
 }
