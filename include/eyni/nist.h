@@ -88,7 +88,7 @@ int eyni_nist_record_type(const eyni_nist_record *r);
 /* The IDC: field x.002 of tagged records, byte 5 of binary ones; -1 when absent. */
 int eyni_nist_record_idc(const eyni_nist_record *r);
 int eyni_nist_record_is_binary(const eyni_nist_record *r);
-/* Length the record has when written. */
+/* Length the record has when written (a Type-1 record counted with its stored CNT). */
 size_t eyni_nist_record_length(const eyni_nist_record *r);
 
 /* Tagged records: fields in file order. Binary records have none. */
