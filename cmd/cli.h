@@ -37,5 +37,7 @@ int cli_pki(int argc, char **argv);
 
 /* Benchmarks (listed in cmd/cli_bench.c). */
 int cli_bench_mrtd(int argc, char **argv);
+int cli_nist(int argc, char **argv);
+int cli_bench_wsq(int argc, char **argv);
 
 #endif

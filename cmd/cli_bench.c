@@ -10,6 +10,7 @@ typedef struct bench {
 
 static const bench benches[] = {
     {"mrtd", cli_bench_mrtd},
+    {"wsq", cli_bench_wsq},
     {NULL, NULL},
 };
 

@@ -29,6 +29,7 @@ static const command commands[] = {
     {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},
     {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
     {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
+    {"nist", cli_nist, "ANSI/NIST-ITL transactions: dump, validate, images; WSQ encode/decode"},
 };
 
 static int cli_version(int argc, char **argv)

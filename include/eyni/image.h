@@ -48,7 +48,7 @@ eyni_image_format eyni_image_sniff(const unsigned char *buf, size_t len);
 const char *eyni_image_format_name(eyni_image_format f);
 
 /*
- * Decodes PNG, JPEG, TIFF, PGM/PPM, BMP or JPEG 2000 from memory. channels: 0 keeps the
+ * Decodes PNG, JPEG, TIFF, PGM/PPM, BMP, JPEG 2000 or WSQ from memory. channels: 0 keeps the
  * file's (grey stays grey, everything else becomes RGB), 1 forces grey, 3 forces RGB.
  * On failure *out is untouched and err names the format and the problem.
  */
@@ -62,6 +62,18 @@ int eyni_image_encode_png(const eyni_image *img, unsigned char **buf, size_t *le
                           eyni_error *err);
 int eyni_image_encode_jpeg(const eyni_image *img, int quality, unsigned char **buf, size_t *len,
                            eyni_error *err);
+/*
+ * WSQ (FBI IAFIS-IC-0110 v3.1) grey-scale fingerprint compression. The decoder takes any
+ * conformant stream with odd-length filters; eyni_image_decode also dispatches WSQ here.
+ * The encoder takes a grey image of at least 32x32 pixels and a target bit rate in bits per
+ * pixel (EYNI_WSQ_DEFAULT_BITRATE when <= 0); ppi is written to the NIST_COM comment (0 takes
+ * img->ppi, -1 when both are unknown). *buf is malloc'd and owned by the caller.
+ */
+#define EYNI_WSQ_DEFAULT_BITRATE 0.75
+int eyni_image_decode_wsq(const unsigned char *buf, size_t len, eyni_image **out,
+                          eyni_error *err);
+int eyni_image_encode_wsq(const eyni_image *img, double bitrate, int ppi, unsigned char **buf,
+                          size_t *len, eyni_error *err);
 /* Writes by extension: .png, .jpg/.jpeg, .pgm/.ppm. */
 int eyni_image_save(const eyni_image *img, const char *path, eyni_error *err);
 

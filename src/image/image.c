@@ -136,11 +136,10 @@ int eyni_image_decode(const unsigned char *buf, size_t len, int channels, eyni_i
     case EYNI_IMAGE_PNM: dec = image_decode_pnm; break;
     case EYNI_IMAGE_BMP: dec = image_decode_bmp; break;
     case EYNI_IMAGE_JP2: dec = image_decode_jp2; break;
-    case EYNI_IMAGE_WSQ:
-        return eyni_error_set(err, EYNI_EFORMAT, "WSQ: no WSQ decoder in this build");
+    case EYNI_IMAGE_WSQ: dec = image_decode_wsq; break;
     default:
-        return eyni_error_set(err, EYNI_EFORMAT,
-                              "not an image: no PNG, JPEG, TIFF, PNM, BMP or JPEG 2000 signature");
+        return eyni_error_set(err, EYNI_EFORMAT, "not an image: no PNG, JPEG, TIFF, PNM, BMP, "
+                                                 "JPEG 2000 or WSQ signature");
     }
     eyni_image *img = NULL;
     int rc = dec(buf, len, &img, err);

@@ -13,5 +13,6 @@ int image_decode_tiff(const unsigned char *buf, size_t len, eyni_image **out, ey
 int image_decode_pnm(const unsigned char *buf, size_t len, eyni_image **out, eyni_error *err);
 int image_decode_bmp(const unsigned char *buf, size_t len, eyni_image **out, eyni_error *err);
 int image_decode_jp2(const unsigned char *buf, size_t len, eyni_image **out, eyni_error *err);
+int image_decode_wsq(const unsigned char *buf, size_t len, eyni_image **out, eyni_error *err);
 
 #endif
