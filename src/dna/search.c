@@ -1,0 +1,534 @@
+/*
+ * Stringency and familial search over the database. A probe is first compiled into per-locus
+ * tables indexed by the candidate's dictionary pair (a 64-Kbit pass set for stringency, a
+ * log10 kinship table for familial search), so the scan is a few table look-ups per profile
+ * with early exit. Workers (pthreads) scan disjoint row ranges and keep their own top-K heap.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+#define MAX_RESULTS 100000 /* hits one search may return */
+
+void eyni_dna_search_opts_init(eyni_dna_search_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stringency = EYNI_DNA_MODERATE;
+    o->targets = 1u << EYNI_DNA_REFERENCE | 1u << EYNI_DNA_FORENSIC;
+    o->loci = EYNI_DNA_LOCI_CODIS20;
+    o->min_loci = 8;
+    o->max_results = 100;
+    o->threads = 2;
+    o->formula = EYNI_DNA_NRC_4_10;
+    o->theta = EYNI_DNA_DEFAULT_THETA;
+}
+
+void eyni_dna_familial_opts_init(eyni_dna_familial_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->relation = EYNI_DNA_PARENT_CHILD;
+    o->targets = 1u << EYNI_DNA_REFERENCE;
+    o->loci = EYNI_DNA_LOCI_CODIS20;
+    o->min_loci = 8;
+    o->top = 20;
+    o->threads = 2;
+}
+
+/* ---- genotype relations ------------------------------------------------------------- */
+
+static int has(eyni_dna_genotype g, eyni_dna_allele a)
+{
+    return g.a == a || g.b == a;
+}
+
+/* Every seen probe allele is in the candidate, a candidate "F" standing for one more. */
+static int contains(eyni_dna_genotype probe, eyni_dna_genotype cand)
+{
+    int missing = 0, wild = cand.b == EYNI_DNA_ALLELE_DROPOUT;
+    if (!has(cand, probe.a))
+        missing++;
+    if (probe.b != probe.a && probe.b != EYNI_DNA_ALLELE_DROPOUT && !has(cand, probe.b))
+        missing++;
+    return missing <= wild;
+}
+
+static int shares(eyni_dna_genotype probe, eyni_dna_genotype cand)
+{
+    if (probe.b == EYNI_DNA_ALLELE_DROPOUT || cand.b == EYNI_DNA_ALLELE_DROPOUT)
+        return 1;
+    return has(cand, probe.a) || has(cand, probe.b);
+}
+
+static int locus_passes(eyni_dna_stringency s, eyni_dna_genotype probe, eyni_dna_genotype cand)
+{
+    switch (s) {
+    case EYNI_DNA_HIGH:
+        return probe.a == cand.a && probe.b == cand.b;
+    case EYNI_DNA_MODERATE:
+        return contains(probe, cand);
+    case EYNI_DNA_LOW:
+        return shares(probe, cand);
+    }
+    return 0;
+}
+
+/* ---- top-K heap (min at the root) ----------------------------------------------------- */
+
+typedef struct cand {
+    double score;
+    int compared, mismatched;
+    uint8_t kind;
+    uint32_t row;
+} cand;
+
+typedef struct heap {
+    cand *v;
+    size_t n, cap;
+    size_t total; /* candidates that qualified, kept or not */
+} heap;
+
+static int worse(const cand *a, const cand *b)
+{
+    if (a->score != b->score)
+        return a->score < b->score;
+    if (a->compared != b->compared)
+        return a->compared < b->compared;
+    if (a->kind != b->kind)
+        return a->kind > b->kind;
+    return a->row > b->row;
+}
+
+static void heap_push(heap *h, const cand *c)
+{
+    h->total++;
+    if (h->n == h->cap) {
+        if (h->cap == 0 || !worse(&h->v[0], c))
+            return;
+        size_t i = 0; /* replace the root and sift down */
+        h->v[0] = *c;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, m = i;
+            if (l < h->n && worse(&h->v[l], &h->v[m]))
+                m = l;
+            if (r < h->n && worse(&h->v[r], &h->v[m]))
+                m = r;
+            if (m == i)
+                break;
+            cand t = h->v[i];
+            h->v[i] = h->v[m];
+            h->v[m] = t;
+            i = m;
+        }
+        return;
+    }
+    size_t i = h->n++;
+    h->v[i] = *c;
+    while (i > 0 && worse(&h->v[i], &h->v[(i - 1) / 2])) {
+        cand t = h->v[i];
+        h->v[i] = h->v[(i - 1) / 2];
+        h->v[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static int cmp_best_first(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+}
+
+/* ---- compiled probe ------------------------------------------------------------------ */
+
+typedef struct plan {
+    int mode; /* 0 stringency, 1 familial */
+    int nl, min_loci;
+    int loci[EYNI_DNA_NLOCI];
+    /* stringency: pass and consistency bit sets per active locus, probe log10(1/P) */
+    uint64_t *pass, *consistent; /* nl * 1024 words */
+    double lr_log10[EYNI_DNA_NLOCI];
+    /* familial: log10 KI per active locus over dictionary pairs, stride DB_STRIDE */
+    float *ki; /* nl * 256 * 256 */
+    const eyni_dna_db *db;
+    unsigned targets;
+} plan;
+
+#define BITS_WORDS 1024 /* 65536 bits */
+
+static int bit(const uint64_t *set, unsigned key)
+{
+    return (int)(set[key >> 6] >> (key & 63) & 1);
+}
+
+/* Candidate genotype of a dictionary pair. */
+static eyni_dna_genotype pair_genotype(const eyni_dna_db *db, int l, unsigned i, unsigned j)
+{
+    eyni_dna_genotype g = {db_code(db, l, (uint8_t)i), db_code(db, l, (uint8_t)j)};
+    if (g.a > g.b) {
+        eyni_dna_allele t = g.a;
+        g.a = g.b;
+        g.b = t;
+    }
+    return g;
+}
+
+/* Dictionary indices present at a locus: 1..n and the drop-out marker. */
+static int dict_list(const eyni_dna_db *db, int l, unsigned *ix)
+{
+    int n = 0;
+    for (int i = 1; i <= db->dict_n[l]; i++)
+        ix[n++] = (unsigned)i;
+    ix[n++] = DB_DROPOUT;
+    return n;
+}
+
+static void fill_bits(const eyni_dna_db *db, int l, eyni_dna_genotype probe,
+                      eyni_dna_stringency s, uint64_t *pass, uint64_t *cons)
+{
+    unsigned ix[256];
+    int n = dict_list(db, l, ix);
+    for (int a = 0; a < n; a++)
+        for (int b = a; b < n; b++) {
+            if (ix[a] == DB_DROPOUT && ix[b] == DB_DROPOUT)
+                continue;
+            eyni_dna_genotype g = pair_genotype(db, l, ix[a], ix[b]);
+            unsigned key = ix[a] << 8 | ix[b];
+            if (locus_passes(s, probe, g))
+                pass[key >> 6] |= UINT64_C(1) << (key & 63);
+            if (contains(probe, g))
+                cons[key >> 6] |= UINT64_C(1) << (key & 63);
+        }
+}
+
+static void plan_free(plan *p)
+{
+    free(p->pass);
+    free(p->consistent);
+    free(p->ki);
+}
+
+/* Loci of the probe to compare, excluding Amelogenin. */
+static int active_loci(const eyni_dna_profile *probe, uint64_t mask, int *loci)
+{
+    int n = 0;
+    for (int l = 0; l < EYNI_DNA_LOCUS_AMEL; l++)
+        if ((mask >> l & 1) && probe->loci[l].a)
+            loci[n++] = l;
+    return n;
+}
+
+static int plan_stringency(plan *pl, const eyni_dna_db *db, const eyni_dna_profile *probe,
+                           const eyni_dna_search_opts *o, eyni_error *err)
+{
+    pl->nl = active_loci(probe, o->loci, pl->loci);
+    pl->pass = calloc((size_t)pl->nl * BITS_WORDS + 1, sizeof *pl->pass);
+    pl->consistent = calloc((size_t)pl->nl * BITS_WORDS + 1, sizeof *pl->consistent);
+    if (!pl->pass || !pl->consistent)
+        return eyni_error_set(err, EYNI_ENOMEM, "DNA search: out of memory");
+    for (int k = 0; k < pl->nl; k++) {
+        int l = pl->loci[k];
+        fill_bits(db, l, probe->loci[l], o->stringency, pl->pass + (size_t)k * BITS_WORDS,
+                  pl->consistent + (size_t)k * BITS_WORDS);
+        pl->lr_log10[k] = 0;
+        if (o->freq) {
+            eyni_dna_locus_stat s;
+            if (eyni_dna_genotype_freq(o->freq, l, probe->loci[l], o->formula, o->theta, &s,
+                                       err))
+                return eyni_error_prefix(err, "DNA search: ");
+            pl->lr_log10[k] = -log10(s.value);
+        }
+    }
+    return 0;
+}
+
+static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile *probe,
+                         const eyni_dna_familial_opts *o, eyni_error *err)
+{
+    int n = 0;
+    for (int l = 0; l < EYNI_DNA_LOCUS_AMEL; l++)
+        if ((o->loci >> l & 1) && probe->loci[l].a &&
+            probe->loci[l].b != EYNI_DNA_ALLELE_DROPOUT)
+            pl->loci[n++] = l;
+    pl->nl = n;
+    pl->ki = malloc(((size_t)n * 256 * 256 + 1) * sizeof *pl->ki);
+    if (!pl->ki)
+        return eyni_error_set(err, EYNI_ENOMEM, "DNA familial search: out of memory");
+    for (int k = 0; k < n; k++) {
+        int l = pl->loci[k];
+        float *t = pl->ki + (size_t)k * 256 * 256;
+        for (size_t i = 0; i < 256 * 256; i++)
+            t[i] = NAN; /* untyped or drop-out: not compared */
+        for (int a = 1; a <= db->dict_n[l]; a++)
+            for (int b = a; b <= db->dict_n[l]; b++) {
+                eyni_dna_locus_stat s;
+                if (dna_kinship_locus(o->freq, l, probe->loci[l],
+                                      pair_genotype(db, l, (unsigned)a, (unsigned)b),
+                                      o->relation, &s, err))
+                    return eyni_error_prefix(err, "DNA familial search: ");
+                t[a << 8 | b] = s.value > 0 ? (float)log10(s.value) : -INFINITY;
+            }
+    }
+    return 0;
+}
+
+/* ---- scanning ------------------------------------------------------------------------ */
+
+typedef struct work {
+    const plan *pl;
+    size_t begin, end; /* over the concatenated target partitions */
+    heap h;
+} work;
+
+static void scan_stringency_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row,
+                                heap *h)
+{
+    int compared = 0, mism = 0, excluded = 0;
+    double score = 0;
+    for (int k = 0; k < pl->nl; k++) {
+        int l = pl->loci[k];
+        unsigned key = (unsigned)r[2 * l] << 8 | r[2 * l + 1];
+        if (!key)
+            continue;
+        if (!bit(pl->pass + (size_t)k * BITS_WORDS, key))
+            return;
+        compared++;
+        if (bit(pl->consistent + (size_t)k * BITS_WORDS, key))
+            score += pl->lr_log10[k];
+        else
+            excluded = 1;
+    }
+    if (compared < pl->min_loci)
+        return;
+    cand c = {excluded ? -INFINITY : score, compared, mism, kind, row};
+    heap_push(h, &c);
+}
+
+static void scan_familial_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row,
+                              heap *h)
+{
+    int compared = 0;
+    double score = 0;
+    for (int k = 0; k < pl->nl; k++) {
+        int l = pl->loci[k];
+        float v = pl->ki[(size_t)k * 65536 + ((unsigned)r[2 * l] << 8 | r[2 * l + 1])];
+        if (isnan(v))
+            continue;
+        score += v;
+        compared++;
+    }
+    if (compared < pl->min_loci)
+        return;
+    cand c = {score, compared, 0, kind, row};
+    heap_push(h, &c);
+}
+
+static void *scan(void *arg)
+{
+    work *w = arg;
+    const plan *pl = w->pl;
+    const eyni_dna_db *db = pl->db;
+    size_t base = 0;
+    for (uint8_t kind = 0; kind < 2; kind++) {
+        if (!(pl->targets >> kind & 1))
+            continue;
+        const db_part *p = &db->parts[kind];
+        size_t b = w->begin > base ? w->begin - base : 0;
+        size_t e = w->end - base < p->n ? w->end - base : p->n;
+        if (w->end <= base)
+            break;
+        for (size_t i = b; i < e; i++) {
+            const uint8_t *r = p->rows + i * DB_ROW;
+            if (pl->mode == 0)
+                scan_stringency_row(pl, r, kind, (uint32_t)i, &w->h);
+            else
+                scan_familial_row(pl, r, kind, (uint32_t)i, &w->h);
+        }
+        base += p->n;
+    }
+    return NULL;
+}
+
+/* Runs the scan on threads workers and merges their heaps, best first, into *out. */
+static int run_scan(const plan *pl, int threads, size_t top, cand **out, size_t *nout,
+                    eyni_error *err)
+{
+    const eyni_dna_db *db = pl->db;
+    size_t total = 0;
+    for (int k = 0; k < 2; k++)
+        if (pl->targets >> k & 1)
+            total += db->parts[k].n;
+    if (threads < 1)
+        threads = 1;
+    if (threads > EYNI_DNA_MAX_THREADS)
+        threads = EYNI_DNA_MAX_THREADS;
+    if (top > MAX_RESULTS)
+        top = MAX_RESULTS;
+    work w[EYNI_DNA_MAX_THREADS];
+    pthread_t tid[EYNI_DNA_MAX_THREADS];
+    int started = 0, rc = 0;
+    memset(w, 0, sizeof w);
+    for (int t = 0; t < threads; t++) {
+        w[t].pl = pl;
+        w[t].begin = total * (size_t)t / (size_t)threads;
+        w[t].end = total * (size_t)(t + 1) / (size_t)threads;
+        w[t].h.cap = top;
+        if (top && !(w[t].h.v = malloc(top * sizeof(cand)))) {
+            rc = eyni_error_set(err, EYNI_ENOMEM, "DNA search: out of memory");
+            goto done;
+        }
+    }
+    for (int t = 1; t < threads; t++, started++)
+        if (pthread_create(&tid[t], NULL, scan, &w[t]) != 0)
+            break;
+    for (int t = 1 + started; t < threads; t++)
+        scan(&w[t]); /* could not start a thread: do its share here */
+    scan(&w[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    heap all = {malloc((top ? top : 1) * sizeof(cand)), 0, top, 0};
+    if (!all.v) {
+        rc = eyni_error_set(err, EYNI_ENOMEM, "DNA search: out of memory");
+        goto done;
+    }
+    for (int t = 0; t < threads; t++)
+        for (size_t i = 0; i < w[t].h.n; i++)
+            heap_push(&all, &w[t].h.v[i]);
+    qsort(all.v, all.n, sizeof(cand), cmp_best_first);
+    *out = all.v;
+    *nout = all.n;
+done:
+    for (int t = 0; t < threads; t++)
+        free(w[t].h.v);
+    return rc;
+}
+
+static int hits_alloc(size_t n, eyni_dna_hit **hits, eyni_error *err)
+{
+    *hits = calloc(n ? n : 1, sizeof **hits);
+    if (!*hits)
+        return eyni_error_set(err, EYNI_ENOMEM, "DNA search: out of memory");
+    return 0;
+}
+
+static void hit_fill(const eyni_dna_db *db, const cand *c, eyni_dna_hit *h)
+{
+    h->kind = (eyni_dna_kind)c->kind;
+    memcpy(h->id, db->parts[c->kind].meta[c->row].id, sizeof h->id);
+    h->loci_compared = c->compared;
+}
+
+/* Loci whose genotypes differ between probe and candidate (among compared loci). */
+static int count_mismatch(const plan *pl, const eyni_dna_profile *probe,
+                          const eyni_dna_profile *cand_p)
+{
+    int n = 0;
+    for (int k = 0; k < pl->nl; k++) {
+        int l = pl->loci[k];
+        if (cand_p->loci[l].a && (cand_p->loci[l].a != probe->loci[l].a ||
+                                  cand_p->loci[l].b != probe->loci[l].b))
+            n++;
+    }
+    return n;
+}
+
+int eyni_dna_db_search(const eyni_dna_db *db, const eyni_dna_profile *probe,
+                       const eyni_dna_search_opts *o, eyni_dna_hit **hits, size_t *n,
+                       eyni_error *err)
+{
+    plan pl;
+    cand *c = NULL;
+    size_t nc = 0;
+    int rc;
+    memset(&pl, 0, sizeof pl);
+    if (o->stringency != EYNI_DNA_HIGH && o->stringency != EYNI_DNA_MODERATE &&
+        o->stringency != EYNI_DNA_LOW)
+        return eyni_error_set(err, EYNI_EINVAL, "DNA search: unknown stringency");
+    if (eyni_dna_profile_validate(probe, err))
+        return err ? err->code : EYNI_EFORMAT;
+    pl.db = db;
+    pl.targets = o->targets & 3u;
+    pl.min_loci = o->min_loci < 1 ? 1 : o->min_loci;
+    if ((rc = plan_stringency(&pl, db, probe, o, err)) != 0)
+        goto fail;
+    if (pl.nl < pl.min_loci) {
+        rc = eyni_error_set(err, EYNI_EINVAL,
+                            "DNA search: probe has %d comparable loci, minimum is %d", pl.nl,
+                            pl.min_loci);
+        goto fail;
+    }
+    if ((rc = run_scan(&pl, o->threads, o->max_results, &c, &nc, err)) != 0)
+        goto fail;
+    if ((rc = hits_alloc(nc, hits, err)) != 0)
+        goto fail;
+    for (size_t i = 0; i < nc; i++) {
+        eyni_dna_profile cp;
+        hit_fill(db, &c[i], &(*hits)[i]);
+        db_row_decode(db, (eyni_dna_kind)c[i].kind, c[i].row, &cp);
+        (*hits)[i].loci_mismatched = count_mismatch(&pl, probe, &cp);
+        (*hits)[i].log10_lr = o->freq ? c[i].score : 0;
+        (*hits)[i].lr = o->freq ? pow(10, c[i].score) : 0;
+    }
+    *n = nc;
+    free(c);
+    plan_free(&pl);
+    return 0;
+fail:
+    free(c);
+    plan_free(&pl);
+    return rc;
+}
+
+int eyni_dna_db_familial(const eyni_dna_db *db, const eyni_dna_profile *probe,
+                         const eyni_dna_familial_opts *o, eyni_dna_hit **hits, size_t *n,
+                         eyni_error *err)
+{
+    plan pl;
+    cand *c = NULL;
+    size_t nc = 0;
+    int rc;
+    memset(&pl, 0, sizeof pl);
+    if (!o->freq)
+        return eyni_error_set(err, EYNI_EINVAL, "DNA familial search needs a frequency table");
+    if (eyni_dna_profile_validate(probe, err))
+        return err ? err->code : EYNI_EFORMAT;
+    pl.mode = 1;
+    pl.db = db;
+    pl.targets = o->targets & 3u;
+    pl.min_loci = o->min_loci < 1 ? 1 : o->min_loci;
+    if ((rc = plan_familial(&pl, db, probe, o, err)) != 0)
+        goto fail;
+    if (pl.nl < pl.min_loci) {
+        rc = eyni_error_set(err, EYNI_EINVAL,
+                            "DNA familial search: probe has %d usable loci, minimum is %d",
+                            pl.nl, pl.min_loci);
+        goto fail;
+    }
+    if ((rc = run_scan(&pl, o->threads, o->top, &c, &nc, err)) != 0)
+        goto fail;
+    if ((rc = hits_alloc(nc, hits, err)) != 0)
+        goto fail;
+    for (size_t i = 0; i < nc; i++) {
+        /* The scan ranks in single precision; report the exact double-precision index. */
+        eyni_dna_profile cp;
+        eyni_dna_stat st;
+        hit_fill(db, &c[i], &(*hits)[i]);
+        db_row_decode(db, (eyni_dna_kind)c[i].kind, c[i].row, &cp);
+        if (eyni_dna_kinship(o->freq, probe, &cp, o->loci, o->relation, &st, err) == 0) {
+            (*hits)[i].lr = st.value;
+            (*hits)[i].log10_lr = st.log10;
+        } else {
+            (*hits)[i].log10_lr = c[i].score;
+            (*hits)[i].lr = pow(10, c[i].score);
+        }
+    }
+    *n = nc;
+    free(c);
+    plan_free(&pl);
+    return 0;
+fail:
+    free(c);
+    plan_free(&pl);
+    return rc;
+}
