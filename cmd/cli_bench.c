@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"dna", cli_bench_dna},
     {NULL, NULL},
 };
 
