@@ -257,8 +257,8 @@ void db_row_decode(const eyni_dna_db *db, eyni_dna_kind kind, size_t row, eyni_d
     for (int l = 0; l < EYNI_DNA_NLOCI; l++) {
         if (!r[2 * l])
             continue;
-        out->loci[l].a = db_code(db, l, r[2 * l]);
-        out->loci[l].b = db_code(db, l, r[2 * l + 1]);
+        /* Rows order a pair by dictionary index; profiles order it by allele code. */
+        out->loci[l] = dna_genotype_make(db_code(db, l, r[2 * l]), db_code(db, l, r[2 * l + 1]));
     }
 }
 

@@ -229,16 +229,18 @@ static int parse_long(dna_csv *c, profile_vec *pv, eyni_error *err)
         a1 = dna_csv_column(c, "allele1"), a2 = dna_csv_column(c, "allele2");
     int kc = dna_csv_column(c, "kind"), cc = dna_csv_column(c, "case_id"),
         sc = dna_csv_column(c, "scene"), pc = dna_csv_column(c, "population");
-    if (idc < 0 || lc < 0 || a1 < 0 || a2 < 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: header needs id,locus,allele1,allele2",
+    if (lc < 0 || a1 < 0 || a2 < 0)
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: header needs [id,]locus,allele1,allele2",
                               c->name);
     int rc;
     eyni_dna_profile *cur = NULL;
+    if (idc < 0 && !(cur = vec_push(pv, c->name, err))) /* one profile without id */
+        return err ? err->code : EYNI_ENOMEM;
     while ((rc = dna_csv_next(c, err)) > 0) {
-        const char *id = dna_csv_field(c, idc);
-        if (!*id)
+        const char *id = idc < 0 ? NULL : dna_csv_field(c, idc);
+        if (id && !*id)
             return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: empty id", c->name, c->line);
-        if (!cur || strcmp(cur->id, id) != 0) {
+        if (id && (!cur || strcmp(cur->id, id) != 0)) {
             if (!(cur = vec_push(pv, c->name, err)))
                 return err ? err->code : EYNI_ENOMEM;
             if (dna_copy_text(cur->id, sizeof cur->id, id, "id", c->name, err) ||
@@ -251,6 +253,8 @@ static int parse_long(dna_csv *c, profile_vec *pv, eyni_error *err)
         if ((rc = set_row_alleles(c, cur, l, a1, a2, err)) != 0)
             return rc;
     }
+    if (rc == 0 && idc < 0 && eyni_dna_profile_count(cur, EYNI_DNA_LOCI_ALL) == 0)
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: profile has no typed locus", c->name);
     return rc;
 }
 
