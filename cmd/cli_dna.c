@@ -8,16 +8,16 @@
 #include "cli.h"
 #include "eyni/dna.h"
 
-#define DNA_USAGE                                                                               \
-    "eyni dna rmp --freq CSV --profile FILE [--theta T] [--formula 4.1|4.10] [--population P]\n" \
-    "               [--n N] [--min-freq unseen|all] [--loci codis20|all] [--json]\n"            \
-    "       eyni dna kinship --freq CSV A B [--relation parent|sibling|half-sibling|all]\n"     \
-    "       eyni dna search --db FILE --probe FILE [--stringency high|moderate|low]\n"          \
-    "               [--min-loci N] [--freq CSV] [--targets reference|forensic|both] [--max N]\n" \
-    "               [--familial parent|sibling|half-sibling] [--threads N]\n"                   \
-    "       eyni dna simulate --freq CSV [--population P] [--count N] [--families N]\n"         \
-    "               [--dropout R] --seed S [--out FILE]\n"                                      \
-    "       eyni dna freq GENOTYPES.csv [--out FILE]\n"                                         \
+#define DNA_USAGE                                                                                  \
+    "eyni dna rmp --freq CSV --profile FILE [--theta T] [--formula 4.1|4.10] [--population P]\n"   \
+    "               [--n N] [--min-freq unseen|all] [--loci codis20|all] [--json]\n"               \
+    "       eyni dna kinship --freq CSV A B [--relation parent|sibling|half-sibling|all]\n"        \
+    "       eyni dna search --db FILE --probe FILE [--stringency high|moderate|low]\n"             \
+    "               [--min-loci N] [--freq CSV] [--targets reference|forensic|both] [--max N]\n"   \
+    "               [--familial parent|sibling|half-sibling] [--threads N]\n"                      \
+    "       eyni dna simulate --freq CSV [--population P] [--count N] [--families N]\n"            \
+    "               [--dropout R] --seed S [--out FILE]\n"                                         \
+    "       eyni dna freq GENOTYPES.csv [--out FILE]\n"                                            \
     "  (every command also takes --data DIR and --json)"
 
 /* Options shared by the subcommands; absent ones stay NULL / default. */
@@ -72,9 +72,12 @@ static long *long_opt(dna_args *a, const char *o)
         const char *name;
         size_t off;
     } longs[] = {
-        {"--n", offsetof(dna_args, n)},           {"--count", offsetof(dna_args, count)},
-        {"--families", offsetof(dna_args, families)}, {"--min-loci", offsetof(dna_args, min_loci)},
-        {"--max", offsetof(dna_args, max)},       {"--threads", offsetof(dna_args, threads)},
+        {"--n", offsetof(dna_args, n)},
+        {"--count", offsetof(dna_args, count)},
+        {"--families", offsetof(dna_args, families)},
+        {"--min-loci", offsetof(dna_args, min_loci)},
+        {"--max", offsetof(dna_args, max)},
+        {"--threads", offsetof(dna_args, threads)},
     };
     for (size_t k = 0; k < sizeof longs / sizeof longs[0]; k++)
         if (strcmp(o, longs[k].name) == 0)
@@ -94,13 +97,19 @@ static int parse_args(int argc, char **argv, dna_args *a)
         const char *name;
         size_t off;
     } strs[] = {
-        {"--freq", offsetof(dna_args, freq)},           {"--profile", offsetof(dna_args, profile)},
-        {"--population", offsetof(dna_args, population)}, {"--db", offsetof(dna_args, db)},
-        {"--probe", offsetof(dna_args, probe)},         {"--out", offsetof(dna_args, out)},
-        {"--data", offsetof(dna_args, data)},           {"--relation", offsetof(dna_args, relation)},
+        {"--freq", offsetof(dna_args, freq)},
+        {"--profile", offsetof(dna_args, profile)},
+        {"--population", offsetof(dna_args, population)},
+        {"--db", offsetof(dna_args, db)},
+        {"--probe", offsetof(dna_args, probe)},
+        {"--out", offsetof(dna_args, out)},
+        {"--data", offsetof(dna_args, data)},
+        {"--relation", offsetof(dna_args, relation)},
         {"--stringency", offsetof(dna_args, stringency)},
-        {"--targets", offsetof(dna_args, targets)},     {"--familial", offsetof(dna_args, familial)},
-        {"--formula", offsetof(dna_args, formula)},     {"--min-freq", offsetof(dna_args, min_freq)},
+        {"--targets", offsetof(dna_args, targets)},
+        {"--familial", offsetof(dna_args, familial)},
+        {"--formula", offsetof(dna_args, formula)},
+        {"--min-freq", offsetof(dna_args, min_freq)},
         {"--loci", offsetof(dna_args, loci)},
     };
     for (int i = 1; i < argc; i++) {
@@ -220,7 +229,7 @@ static int load_one(const char *path, eyni_dna_profile *out)
 static uint64_t loci_mask(const dna_args *a)
 {
     return a->loci && strcmp(a->loci, "codis20") == 0 ? EYNI_DNA_LOCI_CODIS20
-                                                     : EYNI_DNA_LOCI_AUTOSOMAL;
+                                                      : EYNI_DNA_LOCI_AUTOSOMAL;
 }
 
 static json_t *rmp_json(const eyni_dna_stat *s, eyni_dna_formula formula, double theta,
@@ -236,9 +245,8 @@ static json_t *rmp_json(const eyni_dna_stat *s, eyni_dna_formula formula, double
     json_object_set_new(o, "nloci", json_integer(s->nloci));
     for (int i = 0; i < s->nloci; i++) {
         const eyni_dna_locus_stat *l = &s->loci[i];
-        json_t *e = json_pack("{s:o,s:f,s:f,s:f,s:b}", "genotype", genotype_json(l->genotype),
-                              "p", l->p, "q", l->q, "frequency", l->value, "two_p_rule",
-                              l->two_p);
+        json_t *e = json_pack("{s:o,s:f,s:f,s:f,s:b}", "genotype", genotype_json(l->genotype), "p",
+                              l->p, "q", l->q, "frequency", l->value, "two_p_rule", l->two_p);
         json_object_set_new(loci, eyni_dna_locus_name(l->locus), e);
     }
     json_object_set_new(o, "loci", loci);
@@ -392,16 +400,17 @@ static int load_db(const char *path, eyni_dna_db **out)
     return 0;
 }
 
-static json_t *hits_json(const eyni_dna_hit *h, size_t n)
+/* lr is null when no frequency table was given. */
+static json_t *hits_json(const eyni_dna_hit *h, size_t n, int have_lr)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             arr, json_pack("{s:s,s:s,s:i,s:i,s:o,s:o}", "kind",
-                           h[i].kind == EYNI_DNA_FORENSIC ? "forensic" : "reference", "id",
-                           h[i].id, "loci_compared", h[i].loci_compared, "loci_mismatched",
-                           h[i].loci_mismatched, "lr", num(h[i].lr), "log10_lr",
-                           num(h[i].log10_lr)));
+                           h[i].kind == EYNI_DNA_FORENSIC ? "forensic" : "reference", "id", h[i].id,
+                           "loci_compared", h[i].loci_compared, "loci_mismatched",
+                           h[i].loci_mismatched, "lr", have_lr ? num(h[i].lr) : json_null(),
+                           "log10_lr", have_lr ? num(h[i].log10_lr) : json_null()));
     return arr;
 }
 
@@ -463,16 +472,16 @@ static int cmd_search(const dna_args *a)
         goto done;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "mode", json_string(a->familial ? eyni_dna_relation_name(rel)
-                                                           : (const char *[]){"high", "moderate",
-                                                                              "low"}[st]));
+    json_object_set_new(o, "mode",
+                        json_string(a->familial ? eyni_dna_relation_name(rel)
+                                                : (const char *[]){"high", "moderate", "low"}[st]));
     json_object_set_new(o, "probe", json_string(probe.id));
-    json_object_set_new(o, "database", json_integer((json_int_t)(
-                                           eyni_dna_db_count(db, EYNI_DNA_REFERENCE) +
-                                           eyni_dna_db_count(db, EYNI_DNA_FORENSIC))));
+    json_object_set_new(o, "database",
+                        json_integer((json_int_t)(eyni_dna_db_count(db, EYNI_DNA_REFERENCE) +
+                                                  eyni_dna_db_count(db, EYNI_DNA_FORENSIC))));
     json_object_set_new(o, "candidates", json_integer((json_int_t)n));
     json_object_set_new(o, "search_ms", json_real(ms));
-    json_object_set_new(o, "hits", hits_json(hits, n));
+    json_object_set_new(o, "hits", hits_json(hits, n, f != NULL));
     rc = cli_emit(o, a->json);
     if (rc == CLI_OK && n == 0)
         rc = CLI_NEGATIVE;
@@ -598,8 +607,7 @@ static int cmd_freq(const dna_args *a)
         free(csv);
         if (rc)
             return cli_fail(&err);
-        return cli_emit(json_pack("{s:s,s:I}", "out", a->out, "profiles", (json_int_t)n),
-                        a->json);
+        return cli_emit(json_pack("{s:s,s:I}", "out", a->out, "profiles", (json_int_t)n), a->json);
     }
     fputs(csv, stdout);
     free(csv);

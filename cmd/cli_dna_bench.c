@@ -168,13 +168,13 @@ static json_t *bench_search(const bench_cfg *c, const eyni_dna_freqset *set, eyn
     double sum = 0;
     for (long q = 0; q < c->queries; q++)
         sum += ms[q];
-    o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I}", "stringency",
-                  "moderate", "loci", "CODIS20", "database", (json_int_t)c->n, "threads",
-                  (json_int_t)c->threads, "queries", (json_int_t)c->queries, "build_ms",
-                  build_ms, "ms_mean", sum / (double)c->queries, "ms_median",
-                  ms[c->queries / 2], "ms_p95", ms[(c->queries * 95) / 100], "ms_max",
-                  ms[c->queries - 1], "member_probes", (json_int_t)members, "members_found",
-                  (json_int_t)found, "fresh_probe_hits", (json_int_t)fresh_hits);
+    o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I}", "stringency", "moderate",
+                  "loci", "CODIS20", "database", (json_int_t)c->n, "threads",
+                  (json_int_t)c->threads, "queries", (json_int_t)c->queries, "build_ms", build_ms,
+                  "ms_mean", sum / (double)c->queries, "ms_median", ms[c->queries / 2], "ms_p95",
+                  ms[(c->queries * 95) / 100], "ms_max", ms[c->queries - 1], "member_probes",
+                  (json_int_t)members, "members_found", (json_int_t)found, "fresh_probe_hits",
+                  (json_int_t)fresh_hits);
 done:
     free(ms);
     eyni_dna_db_free(db);

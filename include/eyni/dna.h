@@ -25,13 +25,13 @@ extern "C" {
 
 /* Every locus this build knows: the 20 CODIS core loci first, then the other autosomal
  * loci of the NIST 1036 set, then Amelogenin (sex marker, never used in statistics). */
-#define EYNI_DNA_NLOCI 30
+#define EYNI_DNA_NLOCI      30
 #define EYNI_DNA_CODIS_CORE 20
 #define EYNI_DNA_LOCUS_AMEL 29
 /* Locus sets are bit masks of locus indices. */
-#define EYNI_DNA_LOCI_CODIS20 ((UINT64_C(1) << EYNI_DNA_CODIS_CORE) - 1)
+#define EYNI_DNA_LOCI_CODIS20   ((UINT64_C(1) << EYNI_DNA_CODIS_CORE) - 1)
 #define EYNI_DNA_LOCI_AUTOSOMAL ((UINT64_C(1) << EYNI_DNA_LOCUS_AMEL) - 1)
-#define EYNI_DNA_LOCI_ALL ((UINT64_C(1) << EYNI_DNA_NLOCI) - 1)
+#define EYNI_DNA_LOCI_ALL       ((UINT64_C(1) << EYNI_DNA_NLOCI) - 1)
 
 /* Canonical locus name ("D3S1358", "vWA", "Penta_D", "AMEL") or NULL when out of range. */
 const char *eyni_dna_locus_name(int locus);
@@ -50,14 +50,14 @@ int eyni_dna_locus_is_codis(int locus);
  * 0 is never an allele.
  */
 typedef uint16_t eyni_dna_allele;
-#define EYNI_DNA_ALLELE_BELOW   0x1000u
-#define EYNI_DNA_ALLELE_ABOVE   0x2000u
-#define EYNI_DNA_ALLELE_DROPOUT 0x3000u
-#define EYNI_DNA_ALLELE_X       0x4001u
-#define EYNI_DNA_ALLELE_Y       0x4002u
-#define EYNI_DNA_ALLELE_KIND(a) ((a) & 0xF000u)
-#define EYNI_DNA_ALLELE_TENTHS(a) ((a) & 0x0FFFu)
-#define EYNI_DNA_ALLELE_MAX_TEXT 8
+#define EYNI_DNA_ALLELE_BELOW     0x1000u
+#define EYNI_DNA_ALLELE_ABOVE     0x2000u
+#define EYNI_DNA_ALLELE_DROPOUT   0x3000u
+#define EYNI_DNA_ALLELE_X         0x4001u
+#define EYNI_DNA_ALLELE_Y         0x4002u
+#define EYNI_DNA_ALLELE_KIND(a)   ((a)&0xF000u)
+#define EYNI_DNA_ALLELE_TENTHS(a) ((a)&0x0FFFu)
+#define EYNI_DNA_ALLELE_MAX_TEXT  8
 
 /* Parses an allele for a locus ("9.3", "<8", ">30", "F", "X"): EFORMAT naming the reason
  * (not a number, fraction not below the repeat length, out of 1..99, X/Y off Amelogenin). */
@@ -67,11 +67,11 @@ void eyni_dna_allele_format(eyni_dna_allele a, char buf[EYNI_DNA_ALLELE_MAX_TEXT
 
 /* ---- profiles ---------------------------------------------------------------------- */
 
-#define EYNI_DNA_MAX_ID 64     /* FIN, sample id or case id, bytes */
-#define EYNI_DNA_MAX_NOTE 128  /* crime scene description, bytes */
-#define EYNI_DNA_MAX_POP 16    /* population tag, bytes */
-#define EYNI_DNA_MAX_FILE (512u * 1024 * 1024) /* largest profile/frequency file read */
-#define EYNI_DNA_MAX_PROFILES 20000000u        /* profiles in one file or database */
+#define EYNI_DNA_MAX_ID       64                   /* FIN, sample id or case id, bytes */
+#define EYNI_DNA_MAX_NOTE     128                  /* crime scene description, bytes */
+#define EYNI_DNA_MAX_POP      16                   /* population tag, bytes */
+#define EYNI_DNA_MAX_FILE     (512u * 1024 * 1024) /* largest profile/frequency file read */
+#define EYNI_DNA_MAX_PROFILES 20000000u            /* profiles in one file or database */
 
 typedef enum eyni_dna_kind {
     EYNI_DNA_REFERENCE = 0, /* a registered person; id is the FIN */
@@ -87,8 +87,8 @@ typedef struct eyni_dna_genotype {
 typedef struct eyni_dna_profile {
     eyni_dna_kind kind;
     char id[EYNI_DNA_MAX_ID + 1];
-    char case_id[EYNI_DNA_MAX_ID + 1];   /* forensic only */
-    char scene[EYNI_DNA_MAX_NOTE + 1];   /* forensic only: crime scene */
+    char case_id[EYNI_DNA_MAX_ID + 1];     /* forensic only */
+    char scene[EYNI_DNA_MAX_NOTE + 1];     /* forensic only: crime scene */
     char population[EYNI_DNA_MAX_POP + 1]; /* optional tag (NIST "Pop" column) */
     eyni_dna_genotype loci[EYNI_DNA_NLOCI];
 } eyni_dna_profile;
@@ -110,8 +110,8 @@ int eyni_dna_profile_validate(const eyni_dna_profile *p, eyni_error *err);
  * "Sample,Pop,<locus>,,<locus>,,..." (two columns per locus, only the first headed).
  * name labels error messages. The *_parse_* functions return malloc'd arrays (free()).
  */
-int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name,
-                               eyni_dna_profile *out, eyni_error *err);
+int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name, eyni_dna_profile *out,
+                               eyni_error *err);
 int eyni_dna_profiles_parse_csv(const char *buf, size_t len, const char *name,
                                 eyni_dna_profile **out, size_t *n, eyni_error *err);
 /* JSON: {"kind":"reference","id":"..","loci":{"TH01":["6","9.3"],...}} for one profile;
@@ -131,8 +131,7 @@ char *eyni_dna_profile_to_csv(const eyni_dna_profile *p);
 #define EYNI_DNA_BINARY_MAX (4 + 1 + 4 * (1 + EYNI_DNA_MAX_NOTE) + 1 + EYNI_DNA_NLOCI * 5)
 int eyni_dna_profile_encode(const eyni_dna_profile *p, uint8_t *buf, size_t cap, size_t *len,
                             eyni_error *err);
-int eyni_dna_profile_decode(const uint8_t *buf, size_t len, eyni_dna_profile *out,
-                            eyni_error *err);
+int eyni_dna_profile_decode(const uint8_t *buf, size_t len, eyni_dna_profile *out, eyni_error *err);
 
 /* ---- allele frequency tables ------------------------------------------------------- */
 
@@ -140,7 +139,7 @@ typedef struct eyni_dna_freqset eyni_dna_freqset; /* one or more populations */
 typedef struct eyni_dna_freq eyni_dna_freq;       /* one population, owned by its set */
 
 #define EYNI_DNA_MAX_ALLELES 128 /* distinct alleles per locus in one table */
-#define EYNI_DNA_MAX_POPS 32
+#define EYNI_DNA_MAX_POPS    32
 
 /* The minimum allele frequency is 5/(2N) (NRC II, ch. 5), 2N = alleles typed at the locus.
  * By default it is given only to alleles absent from the table; with EYNI_DNA_MIN_ALL it
@@ -235,9 +234,8 @@ const char *eyni_dna_relation_name(eyni_dna_relation r);
 /* Kinship index LR = P(genotypes | relation) / P(genotypes | unrelated), product rule
  * without theta, per locus typed in both (no drop-out allele) and combined. A parent-child
  * exclusion at a locus gives 0 there (no mutation model). */
-int eyni_dna_kinship(const eyni_dna_freq *f, const eyni_dna_profile *x,
-                     const eyni_dna_profile *y, uint64_t mask, eyni_dna_relation rel,
-                     eyni_dna_stat *out, eyni_error *err);
+int eyni_dna_kinship(const eyni_dna_freq *f, const eyni_dna_profile *x, const eyni_dna_profile *y,
+                     uint64_t mask, eyni_dna_relation rel, eyni_dna_stat *out, eyni_error *err);
 
 /* ---- simulation -------------------------------------------------------------------- */
 
@@ -288,11 +286,11 @@ typedef enum eyni_dna_stringency {
 
 typedef struct eyni_dna_search_opts {
     eyni_dna_stringency stringency;
-    unsigned targets;    /* bit 1<<EYNI_DNA_REFERENCE and/or 1<<EYNI_DNA_FORENSIC */
-    uint64_t loci;       /* loci to compare */
-    int min_loci;        /* candidates compared at fewer loci are dropped */
-    size_t max_results;  /* best by LR (or compared loci) kept */
-    int threads;         /* 1..EYNI_DNA_MAX_THREADS */
+    unsigned targets;          /* bit 1<<EYNI_DNA_REFERENCE and/or 1<<EYNI_DNA_FORENSIC */
+    uint64_t loci;             /* loci to compare */
+    int min_loci;              /* candidates compared at fewer loci are dropped */
+    size_t max_results;        /* best by LR (or compared loci) kept */
+    int threads;               /* 1..EYNI_DNA_MAX_THREADS */
     const eyni_dna_freq *freq; /* for LR; NULL: LR not computed (0) */
     eyni_dna_formula formula;
     double theta;
@@ -323,7 +321,7 @@ typedef struct eyni_dna_familial_opts {
     unsigned targets;
     uint64_t loci;
     int min_loci;
-    size_t top;  /* ranked candidates returned */
+    size_t top; /* ranked candidates returned */
     int threads;
     const eyni_dna_freq *freq; /* required */
 } eyni_dna_familial_opts;

@@ -66,8 +66,8 @@ static int read_row(dna_csv *c, eyni_error *err)
                 c->pos++;
             break;
         } else if (after_quote) {
-            return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: text after a closing quote",
-                                  c->name, c->line);
+            return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: text after a closing quote", c->name,
+                                  c->line);
         }
         if (flen >= DNA_CSV_MAX_FIELD || out + 1 >= DNA_CSV_MAX_LINE)
             return eyni_error_set(err, EYNI_ELIMIT, "%s:%zu: field or line too long", c->name,

@@ -116,8 +116,8 @@ static int part_reserve(db_part *p, size_t cap)
 int eyni_dna_db_reserve(eyni_dna_db *db, size_t n, eyni_error *err)
 {
     if (n > EYNI_DNA_MAX_PROFILES)
-        return eyni_error_set(err, EYNI_ELIMIT, "DNA database: %zu profiles over the limit %u",
-                              n, EYNI_DNA_MAX_PROFILES);
+        return eyni_error_set(err, EYNI_ELIMIT, "DNA database: %zu profiles over the limit %u", n,
+                              EYNI_DNA_MAX_PROFILES);
     for (int k = 0; k < 2; k++)
         if (part_reserve(&db->parts[k], db->parts[k].n + n) ||
             slots_grow(&db->parts[k], db->parts[k].n + n))

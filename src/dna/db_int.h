@@ -4,9 +4,9 @@
 
 #include "dna_int.h"
 
-#define DB_ROW (2 * EYNI_DNA_NLOCI) /* bytes per profile */
-#define DB_DROPOUT 255              /* dictionary index of "F" */
-#define DB_DICT_MAX 254             /* real alleles per locus: indices 1..254 */
+#define DB_ROW      (2 * EYNI_DNA_NLOCI) /* bytes per profile */
+#define DB_DROPOUT  255                  /* dictionary index of "F" */
+#define DB_DICT_MAX 254                  /* real alleles per locus: indices 1..254 */
 
 typedef struct db_meta {
     char id[EYNI_DNA_MAX_ID + 1];
@@ -30,7 +30,6 @@ struct eyni_dna_db {
 };
 
 eyni_dna_allele db_code(const eyni_dna_db *db, int l, uint8_t ix);
-void db_row_decode(const eyni_dna_db *db, eyni_dna_kind kind, size_t row,
-                   eyni_dna_profile *out);
+void db_row_decode(const eyni_dna_db *db, eyni_dna_kind kind, size_t row, eyni_dna_profile *out);
 
 #endif

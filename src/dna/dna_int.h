@@ -7,15 +7,15 @@
 /* ---- locus table ---- */
 typedef struct dna_locus_info {
     const char *name;
-    int repeat;  /* repeat unit length in bases: the largest micro-variant fraction + 1 */
+    int repeat; /* repeat unit length in bases: the largest micro-variant fraction + 1 */
     int codis;
 } dna_locus_info;
 const dna_locus_info *dna_locus_info_at(int locus);
 
 /* ---- CSV reader: RFC 4180 fields, CRLF or LF, a leading UTF-8 BOM skipped ---- */
 #define DNA_CSV_MAX_FIELDS 256
-#define DNA_CSV_MAX_FIELD 256
-#define DNA_CSV_MAX_LINE (64 * 1024)
+#define DNA_CSV_MAX_FIELD  256
+#define DNA_CSV_MAX_LINE   (64 * 1024)
 
 typedef struct dna_csv {
     const char *buf;
@@ -43,8 +43,6 @@ const char *dna_kind_name(eyni_dna_kind k);
 int dna_kind_parse(const char *s, eyni_dna_kind *k);
 /* Sorted canonical genotype from two codes (0 for none). */
 eyni_dna_genotype dna_genotype_make(eyni_dna_allele x, eyni_dna_allele y);
-
-
 
 /* ---- statistics shared with the search ---- */
 /* Kinship index at one locus between genotypes x and y (no drop-out alleles). */

@@ -186,13 +186,14 @@ static int freq_row(dna_csv *c, const freq_cols *k, eyni_dna_freqset *s, unsigne
     if (eyni_dna_allele_parse(l, dna_csv_field(c, k->allele), &a, err))
         return eyni_error_prefix(err, "%s:%zu: ", c->name, c->line);
     if (EYNI_DNA_ALLELE_KIND(a))
-        return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: a frequency table lists ladder "
-                              "alleles only, not '%s'", c->name, c->line,
-                              dna_csv_field(c, k->allele));
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "%s:%zu: a frequency table lists ladder "
+                              "alleles only, not '%s'",
+                              c->name, c->line, dna_csv_field(c, k->allele));
     double p, count = -1, two_n = 2.0 * n_ind;
     if (parse_number(dna_csv_field(c, k->freq), &p) || !(p > 0 && p <= 1))
-        return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: frequency '%.30s' not in (0, 1]",
-                              c->name, c->line, dna_csv_field(c, k->freq));
+        return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: frequency '%.30s' not in (0, 1]", c->name,
+                              c->line, dna_csv_field(c, k->freq));
     if (k->count >= 0 && (parse_number(dna_csv_field(c, k->count), &count) || count < 0 ||
                           count > 1e9 || count != floor(count)))
         return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: count is not a whole number", c->name,
@@ -203,13 +204,13 @@ static int freq_row(dna_csv *c, const freq_cols *k, eyni_dna_freqset *s, unsigne
                               c->name, c->line);
     freq_locus *fl = &f->loci[l];
     if (fl->n && fl->two_n != two_n)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: %s 2N changes within the locus",
-                              c->name, c->line, eyni_dna_locus_name(l));
+        return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: %s 2N changes within the locus", c->name,
+                              c->line, eyni_dna_locus_name(l));
     fl->two_n = two_n;
     int rc = insert_allele(fl, a, p, count);
     if (rc == EYNI_EFORMAT)
-        return eyni_error_set(err, rc, "%s:%zu: %s allele %s listed twice for %s", c->name,
-                              c->line, eyni_dna_locus_name(l), dna_csv_field(c, k->allele), pname);
+        return eyni_error_set(err, rc, "%s:%zu: %s allele %s listed twice for %s", c->name, c->line,
+                              eyni_dna_locus_name(l), dna_csv_field(c, k->allele), pname);
     if (rc)
         return eyni_error_set(err, rc, "%s:%zu: more than %d alleles at %s", c->name, c->line,
                               EYNI_DNA_MAX_ALLELES, eyni_dna_locus_name(l));
@@ -224,8 +225,8 @@ static int check_sums(const eyni_dna_freqset *s, const char *name, eyni_error *e
             for (size_t j = 0; j < s->pops[i]->loci[l].n; j++)
                 sum += s->pops[i]->loci[l].p[j];
             if (sum > FREQ_SUM_MAX)
-                return eyni_error_set(err, EYNI_EFORMAT, "%s: %s %s frequencies sum to %.4f",
-                                      name, s->pops[i]->population, eyni_dna_locus_name(l), sum);
+                return eyni_error_set(err, EYNI_EFORMAT, "%s: %s %s frequencies sum to %.4f", name,
+                                      s->pops[i]->population, eyni_dna_locus_name(l), sum);
         }
     return 0;
 }
@@ -251,8 +252,7 @@ int eyni_dna_freqset_parse_csv(const char *buf, size_t len, const char *name,
     if (k.two_n < 0)
         k.two_n = dna_csv_column(c, "two_n");
     if (k.locus < 0 || k.allele < 0 || k.freq < 0) {
-        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: header must hold locus,allele,frequency",
-                            name);
+        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: header must hold locus,allele,frequency", name);
         goto fail;
     }
     while ((rc = dna_csv_next(c, err)) > 0)
@@ -361,8 +361,7 @@ char *eyni_dna_freqset_to_csv(const eyni_dna_freqset *s)
                 eyni_dna_allele_format(fl->a[j], a);
                 len += (size_t)snprintf(buf + len, cap - len, "%s,%s,%s,%.0f,%.0f,%.17g\n",
                                         s->pops[k]->population, eyni_dna_locus_name(l), a,
-                                        fl->count[j] < 0 ? 0 : fl->count[j], fl->two_n,
-                                        fl->p[j]);
+                                        fl->count[j] < 0 ? 0 : fl->count[j], fl->two_n, fl->p[j]);
             }
         }
     return buf;
@@ -402,7 +401,8 @@ int eyni_dna_freq_get(const eyni_dna_freq *f, int locus, eyni_dna_allele a, doub
 {
     if (!eyni_dna_freq_has_locus(f, locus))
         return eyni_error_set(err, EYNI_ENOTFOUND, "population %s has no frequencies for %s",
-                              f->population, eyni_dna_locus_name(locus) ? eyni_dna_locus_name(locus) : "?");
+                              f->population,
+                              eyni_dna_locus_name(locus) ? eyni_dna_locus_name(locus) : "?");
     if (a == EYNI_DNA_ALLELE_DROPOUT || a == 0 || a >= EYNI_DNA_ALLELE_DROPOUT)
         return eyni_error_set(err, EYNI_EINVAL, "%s: no frequency for a drop-out or sex allele",
                               eyni_dna_locus_name(locus));

@@ -10,22 +10,20 @@
 /* Repeat unit lengths: tetranucleotide except D22S1045 (tri) and the Penta loci (penta).
  * A micro-variant fraction must be shorter than the repeat unit (9.3 yes, 9.4 no). */
 static const dna_locus_info loci[EYNI_DNA_NLOCI] = {
-    {"CSF1PO", 4, 1},   {"D3S1358", 4, 1},  {"D5S818", 4, 1},  {"D7S820", 4, 1},
-    {"D8S1179", 4, 1},  {"D13S317", 4, 1},  {"D16S539", 4, 1}, {"D18S51", 4, 1},
-    {"D21S11", 4, 1},   {"FGA", 4, 1},      {"TH01", 4, 1},    {"TPOX", 4, 1},
-    {"vWA", 4, 1},      {"D1S1656", 4, 1},  {"D2S441", 4, 1},  {"D2S1338", 4, 1},
-    {"D10S1248", 4, 1}, {"D12S391", 4, 1},  {"D19S433", 4, 1}, {"D22S1045", 3, 1},
-    {"D6S1043", 4, 0},  {"F13A01", 4, 0},   {"F13B", 4, 0},    {"FESFPS", 4, 0},
-    {"LPL", 4, 0},      {"Penta_C", 5, 0},  {"Penta_D", 5, 0}, {"Penta_E", 5, 0},
-    {"SE33", 4, 0},     {"AMEL", 0, 0},
+    {"CSF1PO", 4, 1},  {"D3S1358", 4, 1},  {"D5S818", 4, 1},  {"D7S820", 4, 1},  {"D8S1179", 4, 1},
+    {"D13S317", 4, 1}, {"D16S539", 4, 1},  {"D18S51", 4, 1},  {"D21S11", 4, 1},  {"FGA", 4, 1},
+    {"TH01", 4, 1},    {"TPOX", 4, 1},     {"vWA", 4, 1},     {"D1S1656", 4, 1}, {"D2S441", 4, 1},
+    {"D2S1338", 4, 1}, {"D10S1248", 4, 1}, {"D12S391", 4, 1}, {"D19S433", 4, 1}, {"D22S1045", 3, 1},
+    {"D6S1043", 4, 0}, {"F13A01", 4, 0},   {"F13B", 4, 0},    {"FESFPS", 4, 0},  {"LPL", 4, 0},
+    {"Penta_C", 5, 0}, {"Penta_D", 5, 0},  {"Penta_E", 5, 0}, {"SE33", 4, 0},    {"AMEL", 0, 0},
 };
 
 static const struct {
     const char *alias;
     int locus;
 } aliases[] = {
-    {"THO1", 10}, {"FESFPS", 23}, {"F13A1", 21}, {"AMELOGENIN", 29}, {"AM", 29},
-    {"ACTBP2", 28}, {"CSF1P0", 0},
+    {"THO1", 10}, {"FESFPS", 23}, {"F13A1", 21}, {"AMELOGENIN", 29},
+    {"AM", 29},   {"ACTBP2", 28}, {"CSF1P0", 0},
 };
 
 const dna_locus_info *dna_locus_info_at(int locus)
@@ -147,7 +145,9 @@ int eyni_dna_allele_parse(int locus, const char *text, eyni_dna_allele *out, eyn
 void eyni_dna_allele_format(eyni_dna_allele a, char buf[EYNI_DNA_ALLELE_MAX_TEXT])
 {
     unsigned kind = EYNI_DNA_ALLELE_KIND(a), t = EYNI_DNA_ALLELE_TENTHS(a);
-    const char *pre = kind == EYNI_DNA_ALLELE_BELOW ? "<" : kind == EYNI_DNA_ALLELE_ABOVE ? ">" : "";
+    const char *pre = kind == EYNI_DNA_ALLELE_BELOW   ? "<"
+                      : kind == EYNI_DNA_ALLELE_ABOVE ? ">"
+                                                      : "";
     if (a == EYNI_DNA_ALLELE_DROPOUT)
         snprintf(buf, EYNI_DNA_ALLELE_MAX_TEXT, "F");
     else if (a == EYNI_DNA_ALLELE_X || a == EYNI_DNA_ALLELE_Y)

@@ -68,8 +68,7 @@ int eyni_dna_profile_validate(const eyni_dna_profile *p, eyni_error *err)
     if (p->kind != EYNI_DNA_REFERENCE && p->kind != EYNI_DNA_FORENSIC)
         return eyni_error_set(err, EYNI_EFORMAT, "profile: unknown kind %d", (int)p->kind);
     if (!text_valid(p->id, sizeof p->id) || !text_valid(p->case_id, sizeof p->case_id) ||
-        !text_valid(p->scene, sizeof p->scene) ||
-        !text_valid(p->population, sizeof p->population))
+        !text_valid(p->scene, sizeof p->scene) || !text_valid(p->population, sizeof p->population))
         return eyni_error_set(err, EYNI_EFORMAT, "profile: text field too long or not UTF-8");
     for (int l = 0; l < EYNI_DNA_NLOCI; l++) {
         eyni_dna_genotype g = p->loci[l];
@@ -107,8 +106,7 @@ static int locus_of(dna_csv *c, int col, eyni_error *err)
 }
 
 /* Alleles from columns a1, a2; any non-empty later column is a third allele. */
-static int set_row_alleles(dna_csv *c, eyni_dna_profile *p, int l, int a1, int a2,
-                           eyni_error *err)
+static int set_row_alleles(dna_csv *c, eyni_dna_profile *p, int l, int a1, int a2, eyni_error *err)
 {
     int last = a1 > a2 ? a1 : a2;
     for (size_t i = (size_t)last + 1; i < c->nfields; i++)
@@ -127,8 +125,8 @@ static int empty_error(const char *name, eyni_error *err)
     return eyni_error_set(err, EYNI_EFORMAT, "%s: empty file (no header)", name);
 }
 
-int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name,
-                               eyni_dna_profile *out, eyni_error *err)
+int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name, eyni_dna_profile *out,
+                               eyni_error *err)
 {
     int rc;
     eyni_dna_profile p;
@@ -143,8 +141,7 @@ int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name,
     int lc = dna_csv_column(c, "locus"), a1 = dna_csv_column(c, "allele1"),
         a2 = dna_csv_column(c, "allele2");
     if (lc < 0 || a1 < 0 || a2 < 0) {
-        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: header must be locus,allele1,allele2",
-                            c->name);
+        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: header must be locus,allele1,allele2", c->name);
         goto fail;
     }
     int rows = 0;
@@ -178,8 +175,7 @@ typedef struct profile_vec {
 static eyni_dna_profile *vec_push(profile_vec *pv, const char *name, eyni_error *err)
 {
     if (pv->n >= EYNI_DNA_MAX_PROFILES) {
-        eyni_error_set(err, EYNI_ELIMIT, "%s: more than %u profiles", name,
-                       EYNI_DNA_MAX_PROFILES);
+        eyni_error_set(err, EYNI_ELIMIT, "%s: more than %u profiles", name, EYNI_DNA_MAX_PROFILES);
         return NULL;
     }
     if (pv->n == pv->cap) {
@@ -198,8 +194,7 @@ static eyni_dna_profile *vec_push(profile_vec *pv, const char *name, eyni_error 
 }
 
 /* Optional text column into a profile field. */
-static int take_text(dna_csv *c, int col, char *dst, size_t cap, const char *what,
-                     eyni_error *err)
+static int take_text(dna_csv *c, int col, char *dst, size_t cap, const char *what, eyni_error *err)
 {
     if (col < 0)
         return 0;
@@ -279,8 +274,8 @@ static int parse_wide(dna_csv *c, profile_vec *pv, int idc, eyni_error *err)
                                   c->name, h);
         if (i + 1 >= ncols || *dna_csv_field(c, (int)i + 1))
             return eyni_error_set(err, EYNI_EFORMAT,
-                                  "%s:1: locus %s needs two columns (the second unheaded)",
-                                  c->name, h);
+                                  "%s:1: locus %s needs two columns (the second unheaded)", c->name,
+                                  h);
         col_locus[i] = l;
         seen |= 1;
     }
@@ -289,8 +284,8 @@ static int parse_wide(dna_csv *c, profile_vec *pv, int idc, eyni_error *err)
     int rc;
     while ((rc = dna_csv_next(c, err)) > 0) {
         if (c->nfields > ncols)
-            return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: %zu cells, header has %zu",
-                                  c->name, c->line, c->nfields, ncols);
+            return eyni_error_set(err, EYNI_EFORMAT, "%s:%zu: %zu cells, header has %zu", c->name,
+                                  c->line, c->nfields, ncols);
         eyni_dna_profile *p = vec_push(pv, c->name, err);
         if (!p)
             return err ? err->code : EYNI_ENOMEM;
@@ -430,8 +425,10 @@ static int json_locus(eyni_dna_profile *p, const char *name, const char *key, co
     char t[2][16] = {"", ""};
     for (size_t i = 0; i < n; i++)
         if (json_allele_text(json_array_get(v, i), t[i], sizeof t[i]))
-            return eyni_error_set(err, EYNI_EFORMAT, "%s: %s: impossible allele (not a string "
-                                  "or repeat number)", name, eyni_dna_locus_name(l));
+            return eyni_error_set(err, EYNI_EFORMAT,
+                                  "%s: %s: impossible allele (not a string "
+                                  "or repeat number)",
+                                  name, eyni_dna_locus_name(l));
     if (eyni_dna_profile_set(p, l, t[0], t[1], err))
         return eyni_error_prefix(err, "%s: ", name);
     return 0;
@@ -451,8 +448,8 @@ static int json_text(const json_t *obj, const char *key, char *dst, size_t cap, 
 int eyni_dna_profile_from_json(const json_t *obj, const char *name, eyni_dna_profile *out,
                                eyni_error *err)
 {
-    static const char *const keys[] = {"kind", "id", "case_id", "scene", "population", "loci",
-                                       NULL};
+    static const char *const keys[] = {"kind",       "id",   "case_id", "scene",
+                                       "population", "loci", NULL};
     eyni_dna_profile p;
     eyni_dna_profile_init(&p);
     if (!json_is_object(obj))
@@ -480,8 +477,7 @@ int eyni_dna_profile_from_json(const json_t *obj, const char *name, eyni_dna_pro
             return err ? err->code : EYNI_EFORMAT;
     }
     if (eyni_dna_profile_count(&p, EYNI_DNA_LOCI_ALL) == 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: profile '%s' has no typed locus", name,
-                              p.id);
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: profile '%s' has no typed locus", name, p.id);
     *out = p;
     return 0;
 }
@@ -532,8 +528,7 @@ int eyni_dna_profiles_parse_json(const char *buf, size_t len, const char *name,
     }
     size_t count = arr ? json_array_size(arr) : 1;
     if (arr && json_object_size(root) != 1) {
-        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: only \"profiles\" expected at top level",
-                            name);
+        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: only \"profiles\" expected at top level", name);
         goto fail;
     }
     for (size_t i = 0; i < count; i++) {
@@ -641,8 +636,7 @@ static int get_str(const uint8_t *buf, size_t len, size_t *pos, char *dst, size_
     return 0;
 }
 
-int eyni_dna_profile_decode(const uint8_t *buf, size_t len, eyni_dna_profile *out,
-                            eyni_error *err)
+int eyni_dna_profile_decode(const uint8_t *buf, size_t len, eyni_dna_profile *out, eyni_error *err)
 {
     eyni_dna_profile p;
     eyni_dna_profile_init(&p);

@@ -184,8 +184,8 @@ static int dict_list(const eyni_dna_db *db, int l, unsigned *ix)
     return n;
 }
 
-static void fill_bits(const eyni_dna_db *db, int l, eyni_dna_genotype probe,
-                      eyni_dna_stringency s, uint64_t *pass, uint64_t *cons)
+static void fill_bits(const eyni_dna_db *db, int l, eyni_dna_genotype probe, eyni_dna_stringency s,
+                      uint64_t *pass, uint64_t *cons)
 {
     unsigned ix[256];
     int n = dict_list(db, l, ix);
@@ -234,8 +234,7 @@ static int plan_stringency(plan *pl, const eyni_dna_db *db, const eyni_dna_profi
         pl->lr_log10[k] = 0;
         if (o->freq) {
             eyni_dna_locus_stat s;
-            if (eyni_dna_genotype_freq(o->freq, l, probe->loci[l], o->formula, o->theta, &s,
-                                       err))
+            if (eyni_dna_genotype_freq(o->freq, l, probe->loci[l], o->formula, o->theta, &s, err))
                 return eyni_error_prefix(err, "DNA search: ");
             pl->lr_log10[k] = -log10(s.value);
         }
@@ -248,8 +247,7 @@ static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile
 {
     int n = 0;
     for (int l = 0; l < EYNI_DNA_LOCUS_AMEL; l++)
-        if ((o->loci >> l & 1) && probe->loci[l].a &&
-            probe->loci[l].b != EYNI_DNA_ALLELE_DROPOUT)
+        if ((o->loci >> l & 1) && probe->loci[l].a && probe->loci[l].b != EYNI_DNA_ALLELE_DROPOUT)
             pl->loci[n++] = l;
     pl->nl = n;
     pl->ki = malloc(((size_t)n * 256 * 256 + 1) * sizeof *pl->ki);
@@ -264,8 +262,8 @@ static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile
             for (int b = a; b <= db->dict_n[l]; b++) {
                 eyni_dna_locus_stat s;
                 if (dna_kinship_locus(o->freq, l, probe->loci[l],
-                                      pair_genotype(db, l, (unsigned)a, (unsigned)b),
-                                      o->relation, &s, err))
+                                      pair_genotype(db, l, (unsigned)a, (unsigned)b), o->relation,
+                                      &s, err))
                     return eyni_error_prefix(err, "DNA familial search: ");
                 t[a << 8 | b] = s.value > 0 ? (float)log10(s.value) : -INFINITY;
             }
@@ -305,8 +303,7 @@ static void scan_stringency_row(const plan *pl, const uint8_t *r, uint8_t kind, 
     heap_push(h, &c);
 }
 
-static void scan_familial_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row,
-                              heap *h)
+static void scan_familial_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row, heap *h)
 {
     int compared = 0;
     double score = 0;
@@ -426,8 +423,8 @@ static int count_mismatch(const plan *pl, const eyni_dna_profile *probe,
     int n = 0;
     for (int k = 0; k < pl->nl; k++) {
         int l = pl->loci[k];
-        if (cand_p->loci[l].a && (cand_p->loci[l].a != probe->loci[l].a ||
-                                  cand_p->loci[l].b != probe->loci[l].b))
+        if (cand_p->loci[l].a &&
+            (cand_p->loci[l].a != probe->loci[l].a || cand_p->loci[l].b != probe->loci[l].b))
             n++;
     }
     return n;
@@ -501,8 +498,8 @@ int eyni_dna_db_familial(const eyni_dna_db *db, const eyni_dna_profile *probe,
         goto fail;
     if (pl.nl < pl.min_loci) {
         rc = eyni_error_set(err, EYNI_EINVAL,
-                            "DNA familial search: probe has %d usable loci, minimum is %d",
-                            pl.nl, pl.min_loci);
+                            "DNA familial search: probe has %d usable loci, minimum is %d", pl.nl,
+                            pl.min_loci);
         goto fail;
     }
     if ((rc = run_scan(&pl, o->threads, o->top, &c, &nc, err)) != 0)

@@ -43,8 +43,7 @@ double eyni_dna_rng_uniform(eyni_dna_rng *r)
     return (double)(eyni_dna_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-static eyni_dna_allele draw(const eyni_dna_freq *f, int l, size_t n, double total,
-                            eyni_dna_rng *r)
+static eyni_dna_allele draw(const eyni_dna_freq *f, int l, size_t n, double total, eyni_dna_rng *r)
 {
     double u = eyni_dna_rng_uniform(r) * total, acc = 0;
     eyni_dna_allele a = 0;

@@ -107,9 +107,8 @@ static double transmit(eyni_dna_allele t, eyni_dna_genotype g, double pc, double
 }
 
 /* LR at one locus: k0 + k1 * P(y | x, 1 IBD)/P(y) + k2 * [x == y]/P(y). */
-int dna_kinship_locus(const eyni_dna_freq *f, int l, eyni_dna_genotype x,
-                         eyni_dna_genotype y, eyni_dna_relation rel, eyni_dna_locus_stat *s,
-                         eyni_error *err)
+int dna_kinship_locus(const eyni_dna_freq *f, int l, eyni_dna_genotype x, eyni_dna_genotype y,
+                      eyni_dna_relation rel, eyni_dna_locus_stat *s, eyni_error *err)
 {
     static const double k[3][3] = {{0, 1, 0}, {0.25, 0.5, 0.25}, {0.5, 0.5, 0}};
     double pc, pd;
@@ -127,9 +126,8 @@ int dna_kinship_locus(const eyni_dna_freq *f, int l, eyni_dna_genotype x,
     return 0;
 }
 
-int eyni_dna_kinship(const eyni_dna_freq *f, const eyni_dna_profile *x,
-                     const eyni_dna_profile *y, uint64_t mask, eyni_dna_relation rel,
-                     eyni_dna_stat *out, eyni_error *err)
+int eyni_dna_kinship(const eyni_dna_freq *f, const eyni_dna_profile *x, const eyni_dna_profile *y,
+                     uint64_t mask, eyni_dna_relation rel, eyni_dna_stat *out, eyni_error *err)
 {
     if (rel != EYNI_DNA_PARENT_CHILD && rel != EYNI_DNA_FULL_SIBLING &&
         rel != EYNI_DNA_HALF_SIBLING)

@@ -10,7 +10,7 @@
 #include "testutil.h"
 
 #define NIST_GENOTYPES "str-allele-freq-nist1036/csv/1036_revised_all_n_1036.csv"
-#define NIST_FREQ "str-allele-freq-nist1036/nist1036_allele_frequencies_computed.csv"
+#define NIST_FREQ      "str-allele-freq-nist1036/nist1036_allele_frequencies_computed.csv"
 
 static inline eyni_dna_profile *nist_profiles(size_t *n)
 {

@@ -33,8 +33,9 @@ static void rmp_prints_the_contract_keys(void **state)
     char *eyni = eyni_test_program("eyni"), *freq = eyni_test_path(NIST_FREQ);
     char *dir = eyni_test_tmpdir("dna-cli");
     /* GT37019's first four CODIS loci. */
-    char *prof = write_tmp(dir, "p.csv", "locus,allele1,allele2\nCSF1PO,11,12\nD3S1358,16,16\n"
-                                         "TH01,6,7\nFGA,23,24\n");
+    char *prof = write_tmp(dir, "p.csv",
+                           "locus,allele1,allele2\nCSF1PO,11,12\nD3S1358,16,16\n"
+                           "TH01,6,7\nFGA,23,24\n");
     char cmd[4096], out[65536];
     snprintf(cmd, sizeof cmd, "%s dna rmp --freq %s --profile %s --population AA --json", eyni,
              freq, prof);
@@ -49,8 +50,8 @@ static void rmp_prints_the_contract_keys(void **state)
     assert_rel(json_real_value(json_object_get(o, "rmp")), want, 1e-12);
     assert_non_null(json_object_get(json_object_get(o, "loci"), "TH01"));
     json_decref(o);
-    snprintf(cmd, sizeof cmd, "%s dna rmp --freq %s --profile %s --formula 4.1 --json", eyni,
-             freq, prof);
+    snprintf(cmd, sizeof cmd, "%s dna rmp --freq %s --profile %s --formula 4.1 --json", eyni, freq,
+             prof);
     assert_int_equal(run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"formula\":\"4.1\""));
     free(prof);
@@ -110,8 +111,8 @@ static void simulate_then_search_finds_the_family(void **state)
         snprintf(probe + strlen(probe), 8192 - strlen(probe), ",%s,", eyni_dna_locus_name(l));
     snprintf(probe + strlen(probe), 8192 - strlen(probe), "\n%s", row);
     char *pf = write_tmp(dir, "probe.csv", probe);
-    snprintf(cmd, sizeof cmd, "%s dna search --db %s/db.csv --probe %s --freq %s --json", eyni,
-             dir, pf, freq);
+    snprintf(cmd, sizeof cmd, "%s dna search --db %s/db.csv --probe %s --freq %s --json", eyni, dir,
+             pf, freq);
     assert_int_equal(run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"id\":\"sim0000007\""));
     assert_non_null(strstr(out, "\"candidates\":1"));

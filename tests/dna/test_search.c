@@ -195,8 +195,7 @@ static void familial_search_ranks_true_relatives_first(void **state)
         eyni_dna_stat st;
         eyni_dna_profile top;
         assert_int_equal(eyni_dna_db_get(db, hits[0].kind, hits[0].id, &top, &err), 0);
-        assert_int_equal(
-            eyni_dna_kinship(o.freq, &child, &top, o.loci, o.relation, &st, &err), 0);
+        assert_int_equal(eyni_dna_kinship(o.freq, &child, &top, o.loci, o.relation, &st, &err), 0);
         assert_rel(hits[0].lr, st.value, 1e-15);
         free(hits);
         free(hits2);

@@ -8,8 +8,8 @@ typedef struct hand_rmp {
 } hand_rmp;
 
 typedef struct hand_kin {
-    const char *x, *y;    /* sample ids; y NULL: y is the child spelled out in child */
-    const char *child;    /* "LOCUS:a,b;..." */
+    const char *x, *y; /* sample ids; y NULL: y is the child spelled out in child */
+    const char *child; /* "LOCUS:a,b;..." */
     const char *population;
     eyni_dna_relation relation;
     double value;
@@ -49,8 +49,8 @@ static void rmp_matches_hand_computation_on_nist_profiles(void **state)
         assert_non_null(f);
         eyni_dna_stat s;
         const eyni_dna_profile *p = find_profile(v, n, h->sample);
-        assert_int_equal(
-            eyni_dna_rmp(f, p, EYNI_DNA_LOCI_CODIS20, h->formula, h->theta, &s, &err), 0);
+        assert_int_equal(eyni_dna_rmp(f, p, EYNI_DNA_LOCI_CODIS20, h->formula, h->theta, &s, &err),
+                         0);
         assert_int_equal(s.nloci, 20);
         assert_rel(s.value, h->rmp, 1e-12);
         assert_rel(pow(10, s.log10), h->rmp, 1e-9);
@@ -76,15 +76,15 @@ static void kinship_matches_hand_computation_on_nist_profiles(void **state)
         else
             child_from_spec(h->child, &y);
         eyni_dna_stat s;
-        assert_int_equal(eyni_dna_kinship(f, find_profile(v, n, h->x), &y,
-                                          EYNI_DNA_LOCI_CODIS20, h->relation, &s, &err),
+        assert_int_equal(eyni_dna_kinship(f, find_profile(v, n, h->x), &y, EYNI_DNA_LOCI_CODIS20,
+                                          h->relation, &s, &err),
                          0);
         assert_int_equal(s.nloci, 20);
         assert_rel(s.value, h->value, 1e-12);
         /* The index is symmetric in the two people. */
         eyni_dna_stat t;
-        assert_int_equal(eyni_dna_kinship(f, &y, find_profile(v, n, h->x),
-                                          EYNI_DNA_LOCI_CODIS20, h->relation, &t, &err),
+        assert_int_equal(eyni_dna_kinship(f, &y, find_profile(v, n, h->x), EYNI_DNA_LOCI_CODIS20,
+                                          h->relation, &t, &err),
                          0);
         assert_rel(t.value, h->value, 1e-12);
     }
@@ -98,8 +98,7 @@ static eyni_dna_freqset *small_table(unsigned n_individuals)
                       "TH01,6,0.2\nTH01,7,0.3\nTH01,9.3,0.5\n";
     eyni_dna_freqset *s;
     eyni_error err;
-    assert_int_equal(eyni_dna_freqset_parse_csv(csv, strlen(csv), "t", n_individuals, &s, &err),
-                     0);
+    assert_int_equal(eyni_dna_freqset_parse_csv(csv, strlen(csv), "t", n_individuals, &s, &err), 0);
     return s;
 }
 
@@ -120,14 +119,17 @@ static void formulas_follow_nrc2_on_a_small_table(void **state)
     eyni_error err;
     eyni_dna_profile het = one_locus("6", "9.3"), hom = one_locus("7", "7");
     /* 4.1 heterozygote: 2pq = 2 * 0.2 * 0.5 = 0.2, theta ignored. */
-    assert_int_equal(eyni_dna_rmp(f, &het, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_1, 0.03, &st, &err), 0);
+    assert_int_equal(eyni_dna_rmp(f, &het, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_1, 0.03, &st, &err),
+                     0);
     assert_rel(st.value, 0.2, 1e-15);
     /* 4.1 homozygote: p^2 + p(1-p)theta = 0.09 + 0.3*0.7*0.03 = 0.0963. */
-    assert_int_equal(eyni_dna_rmp(f, &hom, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_1, 0.03, &st, &err), 0);
+    assert_int_equal(eyni_dna_rmp(f, &hom, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_1, 0.03, &st, &err),
+                     0);
     assert_rel(st.value, 0.0963, 1e-14);
     /* 4.10 homozygote, theta 0.03: (0.06+0.97*0.3)(0.09+0.97*0.3)/(1.03*1.06)
      * = 0.351 * 0.381 / 1.0918 = 0.133732*... */
-    assert_int_equal(eyni_dna_rmp(f, &hom, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.03, &st, &err), 0);
+    assert_int_equal(eyni_dna_rmp(f, &hom, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.03, &st, &err),
+                     0);
     assert_rel(st.value, 0.351 * 0.381 / 1.0918, 1e-14);
     /* theta 0 reduces 4.10 to Hardy-Weinberg. */
     assert_int_equal(eyni_dna_rmp(f, &het, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0, &st, &err), 0);
@@ -138,7 +140,8 @@ static void formulas_follow_nrc2_on_a_small_table(void **state)
     assert_rel(st.value, 0.01, 1e-15);
     /* Drop-out "6,F": the 2p rule, 2 * 0.2. */
     eyni_dna_profile drop = one_locus("6", "F");
-    assert_int_equal(eyni_dna_rmp(f, &drop, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.01, &st, &err), 0);
+    assert_int_equal(eyni_dna_rmp(f, &drop, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.01, &st, &err),
+                     0);
     assert_rel(st.value, 0.4, 1e-15);
     assert_int_equal(st.loci[0].two_p, 1);
     /* Off-ladder "<7" sums the alleles below 7: p = 0.2; ">7" sums 9.3: 0.5. */
@@ -224,8 +227,8 @@ static void counted_frequencies_equal_the_published_table(void **state)
     }
     assert_true(checked > 1700);
     /* AA TPOX has two blank cells: 2N = 684 - 2. */
-    assert_true(eyni_dna_freq_two_n(eyni_dna_freqset_find(mine, "AA"),
-                                    eyni_dna_locus_find("TPOX")) == 682);
+    assert_true(
+        eyni_dna_freq_two_n(eyni_dna_freqset_find(mine, "AA"), eyni_dna_locus_find("TPOX")) == 682);
     eyni_dna_freqset_free(mine);
     eyni_dna_freqset_free(pub);
     free(v);
@@ -241,37 +244,38 @@ static void kinship_indices_follow_the_standard_table(void **state)
     eyni_dna_profile ab = one_locus("6", "9.3"), ab2 = one_locus("6", "9.3"),
                      ac = one_locus("6", "7"), aa = one_locus("6", "6"), cc = one_locus("7", "7");
     /* Full siblings both ab: (1 + p + q + 2pq) / (8pq). */
-    assert_int_equal(eyni_dna_kinship(f, &ab, &ab2, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &ab, &ab2, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING, &st, &err), 0);
     assert_rel(st.value, (1 + p + q + 2 * p * q) / (8 * p * q), 1e-14);
     /* ab and ac, p the shared allele: full siblings (1 + 2p)/(8p), half (1 + 4p)/(8p). */
-    assert_int_equal(eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING, &st, &err), 0);
     assert_rel(st.value, (1 + 2 * p) / (8 * p), 1e-14);
-    assert_int_equal(eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_HALF_SIBLING,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_HALF_SIBLING, &st, &err), 0);
     assert_rel(st.value, (1 + 4 * p) / (8 * p), 1e-14);
     /* Parent ab, child ac: 1/(4p); parent aa, child ab: 1/(2p). */
-    assert_int_equal(eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &ab, &ac, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD, &st, &err), 0);
     assert_rel(st.value, 1 / (4 * p), 1e-14);
-    assert_int_equal(eyni_dna_kinship(f, &aa, &ab, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &aa, &ab, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD, &st, &err), 0);
     assert_rel(st.value, 1 / (2 * p), 1e-14);
     /* Exclusion: no shared allele -> parent-child 0, full siblings 1/4, half siblings 1/2. */
-    assert_int_equal(eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_PARENT_CHILD, &st, &err), 0);
     assert_true(st.value == 0 && isinf(st.log10));
-    assert_int_equal(eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING, &st, &err), 0);
     assert_rel(st.value, 0.25, 1e-15);
-    assert_int_equal(eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_HALF_SIBLING,
-                                      &st, &err), 0);
+    assert_int_equal(
+        eyni_dna_kinship(f, &aa, &cc, EYNI_DNA_LOCI_ALL, EYNI_DNA_HALF_SIBLING, &st, &err), 0);
     assert_rel(st.value, 0.5, 1e-15);
     /* A drop-out allele makes the locus uninformative: no locus left. */
     eyni_dna_profile drop = one_locus("6", "F");
-    assert_int_equal(eyni_dna_kinship(f, &ab, &drop, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING,
-                                      &st, &err), EYNI_EINVAL);
+    assert_int_equal(
+        eyni_dna_kinship(f, &ab, &drop, EYNI_DNA_LOCI_ALL, EYNI_DNA_FULL_SIBLING, &st, &err),
+        EYNI_EINVAL);
     eyni_dna_freqset_free(s);
 }
 

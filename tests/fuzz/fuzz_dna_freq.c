@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     eyni_dna_profile_set(&p, eyni_dna_locus_find("FGA"), "22", "F", &err);
     for (size_t i = 0; i < eyni_dna_freqset_count(s); i++) {
         eyni_dna_stat st;
-        eyni_dna_rmp(eyni_dna_freqset_at(s, i), &p, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.01,
-                     &st, &err);
+        eyni_dna_rmp(eyni_dna_freqset_at(s, i), &p, EYNI_DNA_LOCI_ALL, EYNI_DNA_NRC_4_10, 0.01, &st,
+                     &err);
         eyni_dna_kinship(eyni_dna_freqset_at(s, i), &p, &p, EYNI_DNA_LOCI_ALL,
                          EYNI_DNA_FULL_SIBLING, &st, &err);
     }
