@@ -150,7 +150,9 @@ typedef struct plan {
     uint64_t *pass, *consistent; /* nl * 1024 words */
     double lr_log10[EYNI_DNA_NLOCI];
     /* familial: log10 KI per active locus over dictionary pairs, stride DB_STRIDE */
-    float *ki; /* nl * 256 * 256 */
+    float *ki;                       /* per locus a stride x stride table */
+    size_t ki_off[EYNI_DNA_NLOCI];   /* where each locus's table starts */
+    unsigned stride[EYNI_DNA_NLOCI]; /* dictionary size + 1 (index 0 = untyped) */
     const eyni_dna_db *db;
     unsigned targets;
 } plan;
@@ -250,22 +252,28 @@ static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile
         if ((o->loci >> l & 1) && probe->loci[l].a && probe->loci[l].b != EYNI_DNA_ALLELE_DROPOUT)
             pl->loci[n++] = l;
     pl->nl = n;
-    pl->ki = malloc(((size_t)n * 256 * 256 + 1) * sizeof *pl->ki);
+    /* Tables sized to the real dictionaries (a few KB per locus) stay in cache. */
+    size_t total = 0;
+    for (int k = 0; k < n; k++) {
+        pl->stride[k] = (unsigned)db->dict_n[pl->loci[k]] + 1;
+        pl->ki_off[k] = total;
+        total += (size_t)pl->stride[k] * pl->stride[k];
+    }
+    pl->ki = malloc((total + 1) * sizeof *pl->ki);
     if (!pl->ki)
         return eyni_error_set(err, EYNI_ENOMEM, "DNA familial search: out of memory");
+    for (size_t i = 0; i < total; i++)
+        pl->ki[i] = NAN; /* untyped: not compared */
     for (int k = 0; k < n; k++) {
         int l = pl->loci[k];
-        float *t = pl->ki + (size_t)k * 256 * 256;
-        for (size_t i = 0; i < 256 * 256; i++)
-            t[i] = NAN; /* untyped or drop-out: not compared */
-        for (int a = 1; a <= db->dict_n[l]; a++)
-            for (int b = a; b <= db->dict_n[l]; b++) {
+        float *t = pl->ki + pl->ki_off[k];
+        for (unsigned a = 1; a < pl->stride[k]; a++)
+            for (unsigned b = a; b < pl->stride[k]; b++) {
                 eyni_dna_locus_stat s;
-                if (dna_kinship_locus(o->freq, l, probe->loci[l],
-                                      pair_genotype(db, l, (unsigned)a, (unsigned)b), o->relation,
-                                      &s, err))
+                if (dna_kinship_locus(o->freq, l, probe->loci[l], pair_genotype(db, l, a, b),
+                                      o->relation, &s, err))
                     return eyni_error_prefix(err, "DNA familial search: ");
-                t[a << 8 | b] = s.value > 0 ? (float)log10(s.value) : -INFINITY;
+                t[a * pl->stride[k] + b] = s.value > 0 ? (float)log10(s.value) : -INFINITY;
             }
     }
     return 0;
@@ -309,7 +317,10 @@ static void scan_familial_row(const plan *pl, const uint8_t *r, uint8_t kind, ui
     double score = 0;
     for (int k = 0; k < pl->nl; k++) {
         int l = pl->loci[k];
-        float v = pl->ki[(size_t)k * 65536 + ((unsigned)r[2 * l] << 8 | r[2 * l + 1])];
+        unsigned a = r[2 * l], b = r[2 * l + 1];
+        if (b == DB_DROPOUT)
+            continue; /* "a,F": the genotype is unknown, the locus uninformative */
+        float v = pl->ki[pl->ki_off[k] + a * pl->stride[k] + b];
         if (isnan(v))
             continue;
         score += v;

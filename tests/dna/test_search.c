@@ -144,6 +144,30 @@ static void references_and_forensic_samples_are_kept_apart(void **state)
     assert_int_equal(eyni_dna_db_search(db, &v[3], &o, &hits, &nh, &err), 0);
     assert_int_equal(nh, 1);
     free(hits);
+    /* A drop-out sample in the database: familial search skips its "a,F" loci. */
+    eyni_dna_profile partial = v[4];
+    snprintf(partial.id, sizeof partial.id, "partial");
+    partial.kind = EYNI_DNA_FORENSIC;
+    int th01 = eyni_dna_locus_find("TH01");
+    partial.loci[th01].b = EYNI_DNA_ALLELE_DROPOUT;
+    assert_int_equal(eyni_dna_db_add(db, &partial, &err), 0);
+    eyni_dna_freqset *set = nist_freq();
+    eyni_dna_familial_opts fo;
+    eyni_dna_familial_opts_init(&fo);
+    fo.freq = eyni_dna_freqset_find(set, "ALL");
+    fo.targets = 1u << EYNI_DNA_FORENSIC;
+    fo.relation = EYNI_DNA_FULL_SIBLING;
+    assert_int_equal(eyni_dna_db_familial(db, &v[4], &fo, &hits, &nh, &err), 0);
+    assert_int_equal(nh, 2);
+    assert_string_equal(hits[0].id, "partial");
+    assert_int_equal(hits[0].loci_compared, 19);
+    eyni_dna_stat st;
+    assert_int_equal(eyni_dna_kinship(fo.freq, &v[4], &partial, fo.loci, fo.relation, &st, &err),
+                     0);
+    assert_int_equal(st.nloci, 19);
+    assert_rel(hits[0].lr, st.value, 1e-15);
+    free(hits);
+    eyni_dna_freqset_free(set);
     eyni_dna_db_free(db);
     free(v);
 }
