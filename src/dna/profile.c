@@ -105,12 +105,25 @@ static int locus_of(dna_csv *c, int col, eyni_error *err)
     return l;
 }
 
-/* Alleles from columns a1, a2; any non-empty later column is a third allele. */
-static int set_row_alleles(dna_csv *c, eyni_dna_profile *p, int l, int a1, int a2, eyni_error *err)
+/* Header columns a long-layout row may fill besides its two alleles. */
+static void mark_known(const dna_csv *c, unsigned char known[DNA_CSV_MAX_FIELDS])
 {
-    int last = a1 > a2 ? a1 : a2;
-    for (size_t i = (size_t)last + 1; i < c->nfields; i++)
-        if (*dna_csv_field(c, (int)i))
+    static const char *const names[] = {"id",    "kind",       "case_id", "scene",
+                                        "locus", "population", "allele1", "allele2"};
+    memset(known, 0, DNA_CSV_MAX_FIELDS);
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        int i = dna_csv_column(c, names[k]);
+        if (i >= 0)
+            known[i] = 1;
+    }
+}
+
+/* Alleles from columns a1, a2; any other non-empty cell is a third allele. */
+static int set_row_alleles(dna_csv *c, eyni_dna_profile *p, int l, int a1, int a2,
+                           const unsigned char *known, eyni_error *err)
+{
+    for (size_t i = 0; i < c->nfields; i++)
+        if (!known[i] && *dna_csv_field(c, (int)i))
             return eyni_error_set(err, EYNI_EFORMAT,
                                   "%s:%zu: three alleles at %s (a single-source profile has at "
                                   "most two)",
@@ -144,14 +157,14 @@ int eyni_dna_profile_parse_csv(const char *buf, size_t len, const char *name, ey
         rc = eyni_error_set(err, EYNI_EFORMAT, "%s: header must be locus,allele1,allele2", c->name);
         goto fail;
     }
-    int rows = 0;
+    unsigned char known[DNA_CSV_MAX_FIELDS];
+    mark_known(c, known);
     while ((rc = dna_csv_next(c, err)) > 0) {
         int l = locus_of(c, lc, err);
-        if (l < 0 || (rc = set_row_alleles(c, &p, l, a1, a2, err)) != 0) {
+        if (l < 0 || (rc = set_row_alleles(c, &p, l, a1, a2, known, err)) != 0) {
             rc = l < 0 ? EYNI_EFORMAT : rc;
             goto fail;
         }
-        rows++;
     }
     if (rc < 0)
         goto fail;
@@ -228,6 +241,8 @@ static int parse_long(dna_csv *c, profile_vec *pv, eyni_error *err)
         return eyni_error_set(err, EYNI_EFORMAT, "%s: header needs [id,]locus,allele1,allele2",
                               c->name);
     int rc;
+    unsigned char known[DNA_CSV_MAX_FIELDS];
+    mark_known(c, known);
     eyni_dna_profile *cur = NULL;
     if (idc < 0 && !(cur = vec_push(pv, c->name, err))) /* one profile without id */
         return err ? err->code : EYNI_ENOMEM;
@@ -245,7 +260,7 @@ static int parse_long(dna_csv *c, profile_vec *pv, eyni_error *err)
         int l = locus_of(c, lc, err);
         if (l < 0)
             return EYNI_EFORMAT;
-        if ((rc = set_row_alleles(c, cur, l, a1, a2, err)) != 0)
+        if ((rc = set_row_alleles(c, cur, l, a1, a2, known, err)) != 0)
             return rc;
     }
     if (rc == 0 && idc < 0 && eyni_dna_profile_count(cur, EYNI_DNA_LOCI_ALL) == 0)

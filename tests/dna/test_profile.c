@@ -97,6 +97,19 @@ static void bad_profiles_are_refused_with_a_named_reason(void **state)
         if (!strstr(err.msg, cases[i].reason))
             fail_msg("case %zu: '%s' does not name '%s'", i, err.msg, cases[i].reason);
     }
+    /* Named extra columns of the long layout are not alleles; unnamed ones are. */
+    const char *longcsv = "id,locus,allele1,allele2,kind,case_id\nS1,TH01,6,7,forensic,C-1\n";
+    eyni_dna_profile *v;
+    size_t nv;
+    eyni_error e2;
+    assert_int_equal(eyni_dna_profiles_parse_csv(longcsv, strlen(longcsv), "l", &v, &nv, &e2), 0);
+    assert_int_equal(v[0].kind, EYNI_DNA_FORENSIC);
+    assert_string_equal(v[0].case_id, "C-1");
+    free(v);
+    const char *third = "id,locus,allele1,allele2\nS1,TH01,6,7,8\n";
+    assert_int_equal(eyni_dna_profiles_parse_csv(third, strlen(third), "l", &v, &nv, &e2),
+                     EYNI_EFORMAT);
+    assert_non_null(strstr(e2.msg, "three alleles"));
     /* Oversized field. */
     char big[600];
     memset(big, '1', sizeof big);
