@@ -1,4 +1,5 @@
 /* Profiles: construction, validation, CSV, JSON and the compact binary form. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,7 +412,8 @@ static int json_allele_text(const json_t *v, char *buf, size_t cap)
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (!(d >= 0 && d < 1000))
+        /* One decimal at most: 9.35 is not an allele and must not round to one. */
+        if (!(d >= 0 && d < 1000) || fabs(d * 10 - round(d * 10)) > 1e-6)
             return -1;
         snprintf(buf, cap, "%.1f", d);
         size_t n = strlen(buf);

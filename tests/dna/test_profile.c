@@ -168,6 +168,7 @@ static void json_profiles_are_checked(void **state)
         {"{\"loci\":{\"TH01\":[\"6\",\"7\",\"8\"]}}", "three alleles"},
         {"{\"loci\":{\"XYZ\":[\"6\"]}}", "unknown locus"},
         {"{\"loci\":{\"TH01\":[\"abc\"]}}", "impossible allele"},
+        {"{\"loci\":{\"TH01\":[9.35]}}", "impossible allele"},
         {"{\"kind\":\"suspect\",\"loci\":{\"TH01\":[6]}}", "neither reference nor forensic"},
         {"{\"loci\":{}}", "no typed locus"},
         {"{\"id\":\"x\"}", "loci"},
