@@ -4,9 +4,8 @@
 
 #include "dna_int.h"
 
-#define DB_ROW      (2 * EYNI_DNA_NLOCI) /* bytes per profile */
-#define DB_DROPOUT  255                  /* dictionary index of "F" */
-#define DB_DICT_MAX 254                  /* real alleles per locus: indices 1..254 */
+#define DB_DROPOUT  255 /* dictionary index of "F" */
+#define DB_DICT_MAX 254 /* real alleles per locus: indices 1..254 */
 
 typedef struct db_meta {
     char id[EYNI_DNA_MAX_ID + 1];
@@ -16,7 +15,9 @@ typedef struct db_meta {
 
 typedef struct db_part {
     size_t n, cap;
-    uint8_t *rows; /* n * DB_ROW */
+    /* Column per locus: key = a << 8 | b (dictionary indices, a <= b; 0 = untyped), so a
+     * scan reads only the loci it tests. */
+    uint16_t *cols[EYNI_DNA_NLOCI];
     db_meta *meta;
     uint32_t *slots; /* open-addressing id index: row + 1, 0 = empty */
     size_t nslots;   /* power of two */

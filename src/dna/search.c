@@ -146,6 +146,7 @@ typedef struct plan {
     int mode; /* 0 stringency, 1 familial */
     int nl, min_loci;
     int loci[EYNI_DNA_NLOCI];
+    int order[EYNI_DNA_NLOCI]; /* stringency: loci by rising pass rate */
     /* stringency: pass and consistency bit sets per active locus, probe log10(1/P) */
     uint64_t *pass, *consistent; /* nl * 1024 words */
     double lr_log10[EYNI_DNA_NLOCI];
@@ -221,6 +222,33 @@ static int active_loci(const eyni_dna_profile *probe, uint64_t mask, int *loci)
     return n;
 }
 
+/* Orders the probe loci by how many of a sample of stored rows pass them, fewest first, so
+ * the block filter and each row check reject as early as possible. */
+static void order_loci(plan *pl, const eyni_dna_db *db)
+{
+    size_t pass[EYNI_DNA_NLOCI];
+    for (int k = 0; k < pl->nl; k++) {
+        pl->order[k] = k;
+        pass[k] = 0;
+        for (int kind = 0; kind < 2; kind++) {
+            const db_part *p = &db->parts[kind];
+            size_t n = p->n < 4096 ? p->n : 4096;
+            if (!(pl->targets >> kind & 1))
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                unsigned key = p->cols[pl->loci[k]][i * (p->n / n)];
+                pass[k] += !key || bit(pl->pass + (size_t)k * BITS_WORDS, key);
+            }
+        }
+    }
+    for (int i = 1; i < pl->nl; i++) /* insertion sort: at most 29 loci */
+        for (int j = i; j > 0 && pass[pl->order[j]] < pass[pl->order[j - 1]]; j--) {
+            int t = pl->order[j];
+            pl->order[j] = pl->order[j - 1];
+            pl->order[j - 1] = t;
+        }
+}
+
 static int plan_stringency(plan *pl, const eyni_dna_db *db, const eyni_dna_profile *probe,
                            const eyni_dna_search_opts *o, eyni_error *err)
 {
@@ -241,6 +269,7 @@ static int plan_stringency(plan *pl, const eyni_dna_db *db, const eyni_dna_profi
             pl->lr_log10[k] = -log10(s.value);
         }
     }
+    order_loci(pl, db);
     return 0;
 }
 
@@ -287,14 +316,16 @@ typedef struct work {
     heap h;
 } work;
 
-static void scan_stringency_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row,
-                                heap *h)
+#define BLOCK 2048 /* rows a worker filters at a time */
+
+/* Checks one row at every probe locus, in the plan's order (most selective first). */
+static void check_row(const plan *pl, const db_part *p, uint8_t kind, uint32_t row, heap *h)
 {
-    int compared = 0, mism = 0, excluded = 0;
+    int compared = 0, excluded = 0;
     double score = 0;
-    for (int k = 0; k < pl->nl; k++) {
-        int l = pl->loci[k];
-        unsigned key = (unsigned)r[2 * l] << 8 | r[2 * l + 1];
+    for (int j = 0; j < pl->nl; j++) {
+        int k = pl->order[j];
+        unsigned key = p->cols[pl->loci[k]][row];
         if (!key)
             continue;
         if (!bit(pl->pass + (size_t)k * BITS_WORDS, key))
@@ -307,29 +338,63 @@ static void scan_stringency_row(const plan *pl, const uint8_t *r, uint8_t kind, 
     }
     if (compared < pl->min_loci)
         return;
-    cand c = {excluded ? -INFINITY : score, compared, mism, kind, row};
+    cand c = {excluded ? -INFINITY : score, compared, 0, kind, row};
     heap_push(h, &c);
 }
 
-static void scan_familial_row(const plan *pl, const uint8_t *r, uint8_t kind, uint32_t row, heap *h)
+/* The most selective locus's column filters a block sequentially; only survivors are read
+ * at the other loci. */
+static void scan_stringency(const plan *pl, const db_part *p, uint8_t kind, size_t b, size_t e,
+                            heap *h)
 {
-    int compared = 0;
-    double score = 0;
-    for (int k = 0; k < pl->nl; k++) {
-        int l = pl->loci[k];
-        unsigned a = r[2 * l], b = r[2 * l + 1];
-        if (b == DB_DROPOUT)
-            continue; /* "a,F": the genotype is unknown, the locus uninformative */
-        float v = pl->ki[pl->ki_off[k] + a * pl->stride[k] + b];
-        if (isnan(v))
-            continue;
-        score += v;
-        compared++;
+    uint32_t surv[BLOCK];
+    int k0 = pl->order[0];
+    const uint16_t *col = p->cols[pl->loci[k0]];
+    const uint64_t *pass = pl->pass + (size_t)k0 * BITS_WORDS;
+    for (size_t start = b; start < e; start += BLOCK) {
+        size_t stop = e - start < BLOCK ? e : start + BLOCK, ns = 0;
+        for (size_t i = start; i < stop; i++) {
+            unsigned key = col[i];
+            if (!key || bit(pass, key))
+                surv[ns++] = (uint32_t)i;
+        }
+        for (size_t j = 0; j < ns; j++)
+            check_row(pl, p, kind, surv[j], h);
     }
-    if (compared < pl->min_loci)
-        return;
-    cand c = {score, compared, 0, kind, row};
-    heap_push(h, &c);
+}
+
+/* Sums log10 kinship indices locus by locus over a block of rows. */
+static void scan_familial(const plan *pl, const db_part *p, uint8_t kind, size_t b, size_t e,
+                          heap *h)
+{
+    double score[BLOCK];
+    int compared[BLOCK];
+    for (size_t start = b; start < e; start += BLOCK) {
+        size_t m = e - start < BLOCK ? e - start : BLOCK;
+        memset(score, 0, sizeof score);
+        memset(compared, 0, sizeof compared);
+        for (int k = 0; k < pl->nl; k++) {
+            const uint16_t *col = p->cols[pl->loci[k]] + start;
+            const float *t = pl->ki + pl->ki_off[k];
+            unsigned stride = pl->stride[k];
+            for (size_t i = 0; i < m; i++) {
+                unsigned a = col[i] >> 8, bb = col[i] & 0xFF;
+                if (bb == DB_DROPOUT)
+                    continue; /* "a,F": the genotype is unknown, the locus uninformative */
+                float v = t[a * stride + bb];
+                if (isnan(v))
+                    continue; /* untyped */
+                score[i] += v;
+                compared[i]++;
+            }
+        }
+        for (size_t i = 0; i < m; i++) {
+            if (compared[i] < pl->min_loci)
+                continue;
+            cand c = {score[i], compared[i], 0, kind, (uint32_t)(start + i)};
+            heap_push(h, &c);
+        }
+    }
 }
 
 static void *scan(void *arg)
@@ -338,20 +403,17 @@ static void *scan(void *arg)
     const plan *pl = w->pl;
     const eyni_dna_db *db = pl->db;
     size_t base = 0;
-    for (uint8_t kind = 0; kind < 2; kind++) {
+    for (uint8_t kind = 0; kind < 2 && w->end > base; kind++) {
         if (!(pl->targets >> kind & 1))
             continue;
         const db_part *p = &db->parts[kind];
         size_t b = w->begin > base ? w->begin - base : 0;
         size_t e = w->end - base < p->n ? w->end - base : p->n;
-        if (w->end <= base)
-            break;
-        for (size_t i = b; i < e; i++) {
-            const uint8_t *r = p->rows + i * DB_ROW;
+        if (b < e) {
             if (pl->mode == 0)
-                scan_stringency_row(pl, r, kind, (uint32_t)i, &w->h);
+                scan_stringency(pl, p, kind, b, e, &w->h);
             else
-                scan_familial_row(pl, r, kind, (uint32_t)i, &w->h);
+                scan_familial(pl, p, kind, b, e, &w->h);
         }
         base += p->n;
     }
