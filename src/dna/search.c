@@ -151,7 +151,8 @@ typedef struct plan {
     uint64_t *pass, *consistent; /* nl * 1024 words */
     double lr_log10[EYNI_DNA_NLOCI];
     /* familial: log10 KI per active locus over dictionary pairs, stride DB_STRIDE */
-    float *ki;                       /* per locus a stride x stride table */
+    float *ki;    /* per locus a stride x stride table of log10 KI, 0 where not compared */
+    uint8_t *cmp; /* same shape: 1 where the pair is a typed genotype */
     size_t ki_off[EYNI_DNA_NLOCI];   /* where each locus's table starts */
     unsigned stride[EYNI_DNA_NLOCI]; /* dictionary size + 1 (index 0 = untyped) */
     const eyni_dna_db *db;
@@ -210,6 +211,7 @@ static void plan_free(plan *p)
     free(p->pass);
     free(p->consistent);
     free(p->ki);
+    free(p->cmp);
 }
 
 /* Loci of the probe to compare, excluding Amelogenin. */
@@ -288,11 +290,11 @@ static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile
         pl->ki_off[k] = total;
         total += (size_t)pl->stride[k] * pl->stride[k];
     }
-    pl->ki = malloc((total + 1) * sizeof *pl->ki);
-    if (!pl->ki)
+    /* Zeroed: untyped (index 0) and "a,F" (mapped to index 0) add nothing and count nothing. */
+    pl->ki = calloc(total + 1, sizeof *pl->ki);
+    pl->cmp = calloc(total + 1, sizeof *pl->cmp);
+    if (!pl->ki || !pl->cmp)
         return eyni_error_set(err, EYNI_ENOMEM, "DNA familial search: out of memory");
-    for (size_t i = 0; i < total; i++)
-        pl->ki[i] = NAN; /* untyped: not compared */
     for (int k = 0; k < n; k++) {
         int l = pl->loci[k];
         float *t = pl->ki + pl->ki_off[k];
@@ -303,6 +305,7 @@ static int plan_familial(plan *pl, const eyni_dna_db *db, const eyni_dna_profile
                                       o->relation, &s, err))
                     return eyni_error_prefix(err, "DNA familial search: ");
                 t[a * pl->stride[k] + b] = s.value > 0 ? (float)log10(s.value) : -INFINITY;
+                pl->cmp[pl->ki_off[k] + a * pl->stride[k] + b] = 1;
             }
     }
     return 0;
@@ -376,16 +379,14 @@ static void scan_familial(const plan *pl, const db_part *p, uint8_t kind, size_t
         for (int k = 0; k < pl->nl; k++) {
             const uint16_t *col = p->cols[pl->loci[k]] + start;
             const float *t = pl->ki + pl->ki_off[k];
+            const uint8_t *c = pl->cmp + pl->ki_off[k];
             unsigned stride = pl->stride[k];
             for (size_t i = 0; i < m; i++) {
                 unsigned a = col[i] >> 8, bb = col[i] & 0xFF;
-                if (bb == DB_DROPOUT)
-                    continue; /* "a,F": the genotype is unknown, the locus uninformative */
-                float v = t[a * stride + bb];
-                if (isnan(v))
-                    continue; /* untyped */
-                score[i] += v;
-                compared[i]++;
+                /* "a,F" leaves the genotype unknown: index 0 holds 0 and counts nothing. */
+                unsigned idx = bb == DB_DROPOUT ? 0 : a * stride + bb;
+                score[i] += t[idx];
+                compared[i] += c[idx];
             }
         }
         for (size_t i = 0; i < m; i++) {
