@@ -41,6 +41,15 @@ static int cfg_parse(int argc, char **argv, bench_cfg *c)
             i++;
             continue;
         }
+        if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            char *end;
+            c->seed = strtoull(argv[++i], &end, 10);
+            if (*end) {
+                fprintf(stderr, "eyni bench dna: bad value for --seed\n");
+                return -1;
+            }
+            continue;
+        }
         if (strcmp(argv[i], "--n") == 0)
             dst = &c->n;
         else if (strcmp(argv[i], "--queries") == 0)
@@ -49,12 +58,6 @@ static int cfg_parse(int argc, char **argv, bench_cfg *c)
             dst = &c->trials;
         else if (strcmp(argv[i], "--threads") == 0)
             dst = &c->threads;
-        else if (strcmp(argv[i], "--seed") == 0)
-            dst = (long *)NULL;
-        if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            c->seed = strtoull(argv[++i], NULL, 10);
-            continue;
-        }
         if (dst && i + 1 < argc) {
             char *end;
             *dst = strtol(argv[++i], &end, 10);
@@ -139,7 +142,7 @@ static json_t *bench_search(const bench_cfg *c, const eyni_dna_freqset *set, eyn
     eyni_dna_search_opts o_s;
     eyni_dna_search_opts_init(&o_s);
     o_s.threads = (int)c->threads;
-    o_s.freq = f[0];
+    o_s.freq = eyni_dna_freqset_find(set, "ALL") ? eyni_dna_freqset_find(set, "ALL") : f[0];
     for (long q = 0; q < c->queries; q++) {
         eyni_dna_profile probe;
         char want[EYNI_DNA_MAX_ID + 1] = "";
