@@ -222,6 +222,30 @@ static void loci_are_found_by_common_spellings(void **state)
     assert_int_equal(codis, 20);
 }
 
+static void oversized_frequency_tables_are_refused(void **state)
+{
+    /* 129 distinct alleles at one locus: over EYNI_DNA_MAX_ALLELES. */
+    size_t cap = 64 + 129 * 32, n = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    n += (size_t)snprintf(csv + n, cap - n, "locus,allele,frequency\n");
+    for (int i = 0; i < 129; i++)
+        n += (size_t)snprintf(csv + n, cap - n, "SE33,%d.%d,0.001\n", 10 + i / 3, i % 3);
+    eyni_dna_freqset *s;
+    eyni_error err;
+    assert_int_equal(eyni_dna_freqset_parse_csv(csv, n, "big", 0, &s, &err), EYNI_ELIMIT);
+    assert_non_null(strstr(err.msg, "more than 128 alleles"));
+    free(csv);
+    /* A line longer than the reader's limit. */
+    size_t len = 70 * 1024;
+    char *line = malloc(len + 1);
+    assert_non_null(line);
+    memset(line, 'a', len);
+    line[len] = '\0';
+    assert_int_equal(eyni_dna_freqset_parse_csv(line, len, "long", 0, &s, &err), EYNI_ELIMIT);
+    free(line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +255,7 @@ int main(void)
         cmocka_unit_test(json_and_binary_round_trip_every_nist_profile),
         cmocka_unit_test(json_profiles_are_checked),
         cmocka_unit_test(bad_frequency_tables_are_refused),
+        cmocka_unit_test(oversized_frequency_tables_are_refused),
         cmocka_unit_test(loci_are_found_by_common_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
