@@ -306,7 +306,7 @@ typedef struct eyni_dna_hit {
     eyni_dna_kind kind;
     char id[EYNI_DNA_MAX_ID + 1];
     int loci_compared;
-    int loci_mismatched; /* loci where the genotypes differ (allowed below high) */
+    int loci_mismatched; /* stringency search: loci where the genotypes differ */
     double lr;           /* 1/P(probe genotype) over consistent compared loci; 0 if excluded */
     double log10_lr;
 } eyni_dna_hit;
