@@ -30,6 +30,8 @@ typedef struct dna_args {
     int have_seed, json;
     const char *pos[4];
     int npos;
+    const char *freqs[EYNI_DNA_MAX_POPS]; /* --freq may repeat: one file per population */
+    int nfreq;
 } dna_args;
 
 static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
@@ -115,6 +117,16 @@ static int parse_args(int argc, char **argv, dna_args *a)
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v;
         int done = 0;
+        if (strcmp(o, "--freq") == 0) {
+            if (take(argc, argv, &i, &v))
+                return -1;
+            if (a->nfreq == EYNI_DNA_MAX_POPS) {
+                fprintf(stderr, "eyni dna: too many --freq files\n");
+                return -1;
+            }
+            a->freqs[a->nfreq++] = a->freq = v;
+            continue;
+        }
         for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !done; k++)
             if (strcmp(o, strs[k].name) == 0) {
                 if (take(argc, argv, &i, (const char **)((char *)a + strs[k].off)))
@@ -180,8 +192,19 @@ static int load_freq(const dna_args *a, eyni_dna_freqset **set, const eyni_dna_f
     eyni_error err;
     if (!a->freq)
         return bad("--freq CSV is required");
-    if (eyni_dna_freqset_load(a->freq, (unsigned)a->n, set, &err))
+    if (eyni_dna_freqset_load(a->freqs[0], (unsigned)a->n, set, &err))
         return cli_fail(&err);
+    for (int i = 1; i < a->nfreq; i++) {
+        eyni_dna_freqset *more = NULL;
+        int rc = eyni_dna_freqset_load(a->freqs[i], (unsigned)a->n, &more, &err);
+        if (rc == 0 && (rc = eyni_dna_freqset_merge(*set, more, &err)) == 0)
+            more = NULL; /* now owned by *set */
+        if (rc) {
+            eyni_dna_freqset_free(more);
+            eyni_dna_freqset_free(*set);
+            return cli_fail(&err);
+        }
+    }
     if (a->min_freq && strcmp(a->min_freq, "all") != 0 && strcmp(a->min_freq, "unseen") != 0) {
         eyni_dna_freqset_free(*set);
         return bad("--min-freq must be unseen or all");

@@ -154,8 +154,13 @@ typedef enum eyni_dna_min_rule { EYNI_DNA_MIN_UNSEEN = 0, EYNI_DNA_MIN_ALL = 1 }
  */
 int eyni_dna_freqset_parse_csv(const char *buf, size_t len, const char *name,
                                unsigned n_individuals, eyni_dna_freqset **out, eyni_error *err);
+/* Reads a file; without a population column its population is named after the file
+ * ("AA.csv" -> "AA"), so one file per population can be merged side by side. */
 int eyni_dna_freqset_load(const char *path, unsigned n_individuals, eyni_dna_freqset **out,
                           eyni_error *err);
+/* Moves src's populations into dst and frees src; on failure (a population in both, too
+ * many) neither set changes and the caller still owns src. */
+int eyni_dna_freqset_merge(eyni_dna_freqset *dst, eyni_dna_freqset *src, eyni_error *err);
 /* Counts alleles over genotyped profiles: one table per population tag plus "ALL" (pooled);
  * frequency = count / 2N with 2N the alleles typed at each locus (blank cells skipped). */
 int eyni_dna_freqset_from_profiles(const eyni_dna_profile *p, size_t n, eyni_dna_freqset **out,

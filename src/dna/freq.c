@@ -275,6 +275,21 @@ fail:
     return rc;
 }
 
+/* A file without a population column names its one population after the file: "AA.csv"
+ * holds population "AA" (one file per population, side by side). */
+static void name_after_file(eyni_dna_freqset *s, const char *path)
+{
+    if (s->n != 1 || strcmp(s->pops[0]->population, "default") != 0)
+        return;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strcspn(base, ".");
+    if (n == 0 || n > EYNI_DNA_MAX_POP || !eyni_utf8_valid(base, n))
+        return;
+    memcpy(s->pops[0]->population, base, n);
+    s->pops[0]->population[n] = '\0';
+}
+
 int eyni_dna_freqset_load(const char *path, unsigned n_individuals, eyni_dna_freqset **out,
                           eyni_error *err)
 {
@@ -285,7 +300,24 @@ int eyni_dna_freqset_load(const char *path, unsigned n_individuals, eyni_dna_fre
         return rc;
     rc = eyni_dna_freqset_parse_csv((const char *)buf, len, path, n_individuals, out, err);
     free(buf);
+    if (rc == 0)
+        name_after_file(*out, path);
     return rc;
+}
+
+int eyni_dna_freqset_merge(eyni_dna_freqset *dst, eyni_dna_freqset *src, eyni_error *err)
+{
+    if (dst->n + src->n > EYNI_DNA_MAX_POPS)
+        return eyni_error_set(err, EYNI_ELIMIT, "more than %d populations", EYNI_DNA_MAX_POPS);
+    for (size_t i = 0; i < src->n; i++)
+        if (eyni_dna_freqset_find(dst, src->pops[i]->population))
+            return eyni_error_set(err, EYNI_EEXIST, "population %s given twice",
+                                  src->pops[i]->population);
+    for (size_t i = 0; i < src->n; i++)
+        dst->pops[dst->n++] = src->pops[i];
+    src->n = 0;
+    eyni_dna_freqset_free(src);
+    return 0;
 }
 
 /* Adds one person's two alleles at every ladder-typed locus to a table's counts. */

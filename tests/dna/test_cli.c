@@ -54,6 +54,32 @@ static void rmp_prints_the_contract_keys(void **state)
              prof);
     assert_int_equal(run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"formula\":\"4.1\""));
+    /* One file per population, side by side: populations named after the files. */
+    char *aa = write_tmp(dir, "AA.csv",
+                         "locus,allele,frequency,alleles_typed_2N\n"
+                         "TH01,6,0.131579,684\nTH01,7,0.407895,684\n");
+    char *hi = write_tmp(dir, "Hisp.csv",
+                         "locus,allele,frequency,alleles_typed_2N\n"
+                         "TH01,6,0.211864,472\nTH01,7,0.305085,472\n");
+    char *th = write_tmp(dir, "th.csv", "locus,allele1,allele2\nTH01,6,7\n");
+    snprintf(cmd, sizeof cmd,
+             "%s dna rmp --freq %s --freq %s --profile %s --population Hisp --formula 4.1 "
+             "--json",
+             eyni, aa, hi, th);
+    assert_int_equal(run(cmd, out, sizeof out), 0);
+    o = json_loads(out, 0, &je);
+    assert_non_null(o);
+    /* 2pq = 2 * 0.211864 * 0.305085; AA beside it: 2 * 0.131579 * 0.407895. */
+    assert_rel(json_real_value(json_object_get(o, "rmp")), 2 * 0.211864 * 0.305085, 1e-12);
+    assert_rel(json_real_value(json_object_get(json_object_get(o, "populations"), "AA")),
+               2 * 0.131579 * 0.407895, 1e-12);
+    json_decref(o);
+    snprintf(cmd, sizeof cmd, "%s dna rmp --freq %s --freq %s --profile %s 2>&1", eyni, aa, aa, th);
+    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "given twice"));
+    free(aa);
+    free(hi);
+    free(th);
     free(prof);
     free(dir);
     free(freq);
