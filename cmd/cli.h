@@ -39,5 +39,7 @@ int cli_pki(int argc, char **argv);
 int cli_bench_mrtd(int argc, char **argv);
 int cli_nist(int argc, char **argv);
 int cli_bench_wsq(int argc, char **argv);
+int cli_dna(int argc, char **argv);
+int cli_bench_dna(int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const command commands[] = {
     {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
     {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
     {"nist", cli_nist, "ANSI/NIST-ITL transactions: dump, validate, images; WSQ encode/decode"},
+    {"dna", cli_dna, "STR profiles: rmp, kinship, search, simulate, freq"},
 };
 
 static int cli_version(int argc, char **argv)
