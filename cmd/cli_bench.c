@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"voice", cli_bench_voice},
     {NULL, NULL},
 };
 

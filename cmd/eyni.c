@@ -15,6 +15,7 @@ static int cli_version(int argc, char **argv);
 static const command commands[] = {
     {"version", cli_version, "print the version"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
+    {"voice", cli_voice, "speaker models: train, enrol, verify, identify"},
 };
 
 static int cli_version(int argc, char **argv)
