@@ -27,6 +27,8 @@ enum { ROLE_TEST, ROLE_ENROL, ROLE_UBM, ROLE_UNUSED };
 typedef struct bopts {
     const char *dir, *protocol;
     int json, components, enrol, ubm_per_speaker, generalisation;
+    int ceps, deltas, cmvn, top_c, scoring, nap;
+    double relevance;
     unsigned long long seed;
 } bopts;
 
@@ -42,7 +44,9 @@ typedef struct results {
 
 static const char *usage_text =
     "eyni bench voice DIR [--protocol split|loso|disjoint] [--generalisation] "
-    "[--components K] [--enrol N] [--ubm-per-speaker N] [--seed S] [--json] [--data DIR]";
+    "[--components K] [--enrol N] [--ubm-per-speaker N] [--seed S] [--ceps N] [--deltas 0-2] "
+    "[--cmvn 0-2] [--top-c C] [--relevance R] [--scoring llr|sv] [--nap N] [--json] "
+    "[--data DIR]";
 
 /* ---- roles -------------------------------------------------------------------------- */
 
@@ -177,6 +181,20 @@ static int train_fold(const cli_voice_set *s, const int *role, const fold *f, co
     eyni_voice_train_opts_default(&to);
     if (o->components)
         to.components = o->components;
+    if (o->ceps)
+        to.n_ceps = o->ceps;
+    if (o->deltas >= 0)
+        to.deltas = o->deltas;
+    if (o->cmvn >= 0)
+        to.cmvn = o->cmvn;
+    if (o->top_c)
+        to.top_c = o->top_c;
+    if (o->relevance > 0)
+        to.relevance = o->relevance;
+    if (o->scoring >= 0)
+        to.scoring = o->scoring;
+    if (o->nap >= 0)
+        to.nap_rank = o->nap;
     to.seed = o->seed;
     double t0 = eyni_time_ms();
     int rc = eyni_voice_train(a, lab, n, &to, m, err);
@@ -349,6 +367,10 @@ static int parse(int argc, char **argv, bopts *o)
     o->protocol = "split";
     o->enrol = 20;
     o->seed = 1;
+    o->deltas = -1;
+    o->cmvn = -1;
+    o->scoring = -1;
+    o->nap = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -366,6 +388,20 @@ static int parse(int argc, char **argv, bopts *o)
             o->ubm_per_speaker = atoi(argv[++i]);
         else if (strcmp(a, "--seed") == 0 && more)
             o->seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(a, "--ceps") == 0 && more)
+            o->ceps = atoi(argv[++i]);
+        else if (strcmp(a, "--deltas") == 0 && more)
+            o->deltas = atoi(argv[++i]);
+        else if (strcmp(a, "--cmvn") == 0 && more)
+            o->cmvn = atoi(argv[++i]);
+        else if (strcmp(a, "--top-c") == 0 && more)
+            o->top_c = atoi(argv[++i]);
+        else if (strcmp(a, "--scoring") == 0 && more)
+            o->scoring = strcmp(argv[++i], "llr") == 0 ? EYNI_VOICE_SCORE_LLR : EYNI_VOICE_SCORE_SV;
+        else if (strcmp(a, "--nap") == 0 && more)
+            o->nap = atoi(argv[++i]);
+        else if (strcmp(a, "--relevance") == 0 && more)
+            o->relevance = strtod(argv[++i], NULL);
         else if (strcmp(a, "--data") == 0 && more)
             i++;
         else if (a[0] == '-' && a[1] == '-')
@@ -413,7 +449,7 @@ int cli_bench_voice(int argc, char **argv)
         json_object_set_new(out, "rejected", json_integer((json_int_t)s.rejected));
         json_object_set_new(out, "enrol_per_speaker", json_integer(o.enrol));
         json_object_set_new(out, "ubm_per_speaker", json_integer(o.ubm_per_speaker));
-        json_object_set_new(out, "components", json_integer(o.components ? o.components : 256));
+        json_object_set_new(out, "components", json_integer(o.components ? o.components : 16));
         json_object_set_new(out, "protocol_text", protocol_text(&o));
     }
     if (rc == 0 && out && o.generalisation) {

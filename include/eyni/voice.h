@@ -27,12 +27,19 @@ extern "C" {
 #define EYNI_VOICE_MAX_FILE        (64 * 1024 * 1024) /* bytes of one audio file */
 #define EYNI_VOICE_MAX_SECONDS     600.0             /* longest recording accepted */
 #define EYNI_VOICE_MIN_SECONDS     0.12              /* shortest recording accepted */
-#define EYNI_VOICE_MIN_SPEECH      0.10              /* seconds of speech needed */
+#define EYNI_VOICE_MIN_SPEECH      0.08              /* seconds of speech needed */
 #define EYNI_VOICE_MAX_MODEL       (256 * 1024 * 1024)
 #define EYNI_VOICE_MAX_REF         (16 * 1024 * 1024)
 #define EYNI_VOICE_MAX_COMPONENTS  4096
 #define EYNI_VOICE_MAX_DIM         256
 #define EYNI_VOICE_MAX_ENROL       1000 /* recordings in one enrolment */
+#define EYNI_VOICE_MAX_NAP         256  /* nuisance directions removed by the back-end */
+
+/* How a probe is compared with a reference. */
+enum {
+    EYNI_VOICE_SCORE_LLR = 0, /* average frame log-likelihood ratio, top-C (GMM-UBM) */
+    EYNI_VOICE_SCORE_SV = 1   /* cosine of NAP-projected GMM mean supervectors */
+};
 
 /* Why a recording was refused; carried next to the eyni_error of the audio reader. */
 typedef enum eyni_voice_reason {
@@ -75,7 +82,7 @@ const float *eyni_voice_audio_samples(const eyni_voice_audio *a, size_t *n);
 typedef struct eyni_voice_model eyni_voice_model;
 
 typedef struct eyni_voice_train_opts {
-    int components;     /* Gaussians in the UBM (power of two; default 256) */
+    int components;     /* Gaussians in the UBM (power of two; default 16) */
     int iterations;     /* EM iterations after each split (default 6) */
     int final_iters;    /* EM iterations at the final size (default 12) */
     double relevance;   /* MAP relevance factor (default 16) */
@@ -83,6 +90,11 @@ typedef struct eyni_voice_train_opts {
     double target_fmr;  /* default operating point for verify (default 0.01) */
     uint64_t seed;      /* frame subsampling and calibration split (default 1) */
     size_t max_frames;  /* cap on UBM training frames, subsampled by seed (default 400000) */
+    int n_ceps;         /* cepstra per frame including c0 (default 20) */
+    int deltas;         /* 0 statics, 1 + deltas, 2 + double deltas (default 2) */
+    int cmvn;           /* 0 none, 1 mean, 2 mean and variance per recording (default 0) */
+    int scoring;        /* EYNI_VOICE_SCORE_* (default SV) */
+    int nap_rank;       /* nuisance directions projected out (default 20) */
     eyni_log *log;      /* progress (may be NULL) */
 } eyni_voice_train_opts;
 
@@ -111,7 +123,7 @@ int eyni_voice_model_write(const eyni_voice_model *m, const char *path, eyni_err
 double eyni_voice_model_threshold(const eyni_voice_model *m, double fmr);
 /* Calibration facts: default FMR, UBM size, feature dimension, calibration trials. */
 typedef struct eyni_voice_model_info {
-    int components, dim, top_c;
+    int components, dim, top_c, scoring, nap_rank;
     double relevance, target_fmr;
     size_t calib_genuine, calib_impostor;
     double calib_eer;
@@ -146,8 +158,9 @@ int eyni_voice_probe_new(const eyni_voice_model *m, const eyni_voice_audio *a,
                          eyni_voice_probe **out, eyni_error *err);
 void eyni_voice_probe_free(eyni_voice_probe *p);
 
-/* Average per-frame log-likelihood ratio of the probe under the reference against the UBM
- * (top-C approximation). Larger means more alike. */
+/* Similarity of a probe to a reference by the model's scoring (EYNI_VOICE_SCORE_*): the
+ * average per-frame log-likelihood ratio against the UBM (top-C approximation), or the
+ * cosine of NAP-projected supervectors. Larger means more alike. */
 int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
                      const eyni_voice_probe *p, double *score, eyni_error *err);
 

@@ -29,7 +29,8 @@ static eyni_voice_ref *ref_alloc(int k, int d)
     r->mean = calloc(kd, sizeof *r->mean);
     r->ab = calloc(2 * kd, sizeof *r->ab);
     r->cst = calloc((size_t)k, sizeof *r->cst);
-    if (!r->n || !r->f || !r->mean || !r->ab || !r->cst) {
+    r->y = calloc(kd, sizeof *r->y);
+    if (!r->n || !r->f || !r->mean || !r->ab || !r->cst || !r->y) {
         eyni_voice_ref_free(r);
         return NULL;
     }
@@ -45,6 +46,7 @@ void eyni_voice_ref_free(eyni_voice_ref *r)
     free(r->mean);
     free(r->ab);
     free(r->cst);
+    free(r->y);
     free(r);
 }
 
@@ -67,6 +69,14 @@ int ref_derive(const eyni_voice_model *m, eyni_voice_ref *r, eyni_error *err)
             c -= 0.5 * (log(v) + mu * mu / v);
         }
         r->cst[k] = c;
+    }
+    if (m->scoring == EYNI_VOICE_SCORE_SV) {
+        double *sv = malloc((size_t)g->k * (size_t)d * sizeof *sv);
+        if (!sv)
+            return eyni_error_set(err, EYNI_ENOMEM, "out of memory deriving a reference");
+        sv_from_stats(m, r->n, r->f, sv);
+        sv_project(m, sv, r->y);
+        free(sv);
     }
     return 0;
 }

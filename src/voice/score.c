@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "voice_int.h"
 
 #define PROBE_BLOCK 1024
@@ -69,6 +71,25 @@ static int probe_fill(const eyni_voice_model *m, eyni_voice_probe *p, eyni_error
     return 0;
 }
 
+static int probe_supervector(const eyni_voice_model *m, eyni_voice_probe *p, eyni_error *err)
+{
+    size_t kd = (size_t)m->ubm.k * (size_t)m->ubm.d;
+    double *n = calloc((size_t)m->ubm.k, sizeof *n), *f = calloc(kd, sizeof *f);
+    p->y = malloc(kd * sizeof *p->y);
+    int rc = 0;
+    if (!n || !f || !p->y)
+        rc = eyni_error_set(err, EYNI_ENOMEM, "out of memory for a probe");
+    if (rc == 0)
+        rc = gmm_stats(&m->ubm, p->x, p->t, n, f, err);
+    if (rc == 0) {
+        sv_from_stats(m, n, f, f); /* in place: each element needs only its own sum */
+        sv_project(m, f, p->y);
+    }
+    free(n);
+    free(f);
+    return rc;
+}
+
 /* Completes a probe whose features are in place; frees it on failure. */
 static int probe_finish(const eyni_voice_model *m, eyni_voice_probe *p, eyni_voice_probe **out,
                         eyni_error *err)
@@ -81,6 +102,8 @@ static int probe_finish(const eyni_voice_model *m, eyni_voice_probe *p, eyni_voi
         goto fail;
     }
     if ((rc = probe_fill(m, p, err)) != 0)
+        goto fail;
+    if (m->scoring == EYNI_VOICE_SCORE_SV && (rc = probe_supervector(m, p, err)) != 0)
         goto fail;
     *out = p;
     return 0;
@@ -133,6 +156,7 @@ void eyni_voice_probe_free(eyni_voice_probe *p)
     free(p->x);
     free(p->top);
     free(p->ubm);
+    free(p->y);
     free(p);
 }
 
@@ -141,6 +165,11 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
 {
     if (memcmp(r->model_id, m->id, 32) || r->k != m->ubm.k || r->d != p->d)
         return eyni_error_set(err, EYNI_ECONFLICT, "voice reference belongs to another model");
+    if (m->scoring == EYNI_VOICE_SCORE_SV) {
+        size_t kd = (size_t)m->ubm.k * (size_t)p->d;
+        *score = cblas_ddot((int)kd, r->y, 1, p->y, 1);
+        return 0;
+    }
     int d = p->d;
     double sum = 0;
     for (size_t t = 0; t < p->t; t++) {

@@ -16,7 +16,7 @@
 void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->components = 256;
+    o->components = 16;
     o->iterations = 6;
     o->final_iters = 12;
     o->relevance = 16;
@@ -24,6 +24,13 @@ void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
     o->target_fmr = 0.01;
     o->seed = 1;
     o->max_frames = 400000;
+    frontend fe;
+    frontend_default(&fe);
+    o->n_ceps = fe.n_ceps;
+    o->deltas = fe.deltas;
+    o->cmvn = CMVN_NONE; /* measured best on FSDD (docs/voice.md); CMVN_MEANVAR for mixed channels */
+    o->scoring = EYNI_VOICE_SCORE_SV;
+    o->nap_rank = 20;
 }
 
 typedef struct featset {
@@ -225,7 +232,8 @@ static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
     if (o->iterations < 1 || o->iterations > 100 || o->final_iters < 1 ||
         o->final_iters > 1000 || o->top_c < 1 || o->top_c > k || o->top_c > 64 ||
         !(o->relevance > 0) || !(o->target_fmr > 0 && o->target_fmr < 1) ||
-        o->max_frames < 1000)
+        o->max_frames < 1000 || o->scoring < EYNI_VOICE_SCORE_LLR ||
+        o->scoring > EYNI_VOICE_SCORE_SV || o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP)
         return eyni_error_set(err, EYNI_EINVAL, "invalid voice training options");
     if (n < 4)
         return eyni_error_set(err, EYNI_EINVAL, "voice training needs at least 4 recordings");
@@ -268,8 +276,16 @@ int eyni_voice_train(const eyni_voice_audio *const *audio, const int *speaker, s
     if (!m)
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory training");
     frontend_default(&m->fe);
+    m->fe.n_ceps = opts->n_ceps;
+    m->fe.deltas = opts->deltas;
+    m->fe.cmvn = opts->cmvn;
+    if ((rc = frontend_check(&m->fe, err)) != 0) {
+        eyni_voice_model_free(m);
+        return eyni_error_set(err, EYNI_EINVAL, "invalid voice front-end options");
+    }
     m->top_c = opts->top_c;
     m->relevance = opts->relevance;
+    m->scoring = opts->scoring;
     m->target_fmr = opts->target_fmr;
     int d = frontend_dim(&m->fe);
     if ((rc = featset_build(&m->fe, audio, n, &fs, err)) != 0)
@@ -283,6 +299,9 @@ int eyni_voice_train(const eyni_voice_audio *const *audio, const int *speaker, s
     free(pool);
     pool = NULL;
     round_to_file(&m->ubm);
+    if ((rc = backend_train(m, (const double *const *)fs.x, fs.t, fs.n, speaker, opts->nap_rank,
+                            opts->seed, err)) != 0)
+        goto fail;
     if ((rc = model_compute_id(m, err)) != 0) /* calibration references need an id */
         goto fail;
     if ((rc = calibrate(m, &fs, speaker, &rng, err)) != 0)

@@ -110,6 +110,10 @@ struct eyni_voice_model {
     double quant[VCALIB_QUANTILES];
     uint64_t calib_genuine, calib_impostor;
     double calib_eer;
+    int scoring;           /* EYNI_VOICE_SCORE_* */
+    int nap_rank;
+    double *sv_mean;       /* mean training supervector (K*D) */
+    double *nap;           /* nuisance directions (K*D x nap_rank, row-major) */
     unsigned char id[32];
 };
 
@@ -118,6 +122,7 @@ struct eyni_voice_ref {
     double *n, *f;  /* sufficient statistics */
     double *mean;   /* MAP-adapted means (derived) */
     double *ab, *cst;
+    double *y;      /* projected supervector (EYNI_VOICE_SCORE_SV) */
     uint32_t recordings;
     double seconds;
     unsigned char model_id[32];
@@ -129,7 +134,17 @@ struct eyni_voice_probe {
     double *x;     /* t x d features */
     int *top;      /* t x c best UBM components */
     double *ubm;   /* t: UBM frame log-likelihood over the top components */
+    double *y;     /* projected supervector (EYNI_VOICE_SCORE_SV) */
 };
+
+/* ---- supervector back-end ----------------------------------------------------------- */
+
+void sv_from_stats(const eyni_voice_model *m, const double *n, const double *f, double *sv);
+/* Centres, projects out the nuisance directions and length-normalises sv into y. */
+void sv_project(const eyni_voice_model *m, const double *sv, double *y);
+/* Mean supervector and NAP directions from the training recordings' features. */
+int backend_train(eyni_voice_model *m, const double *const *x, const size_t *t, size_t n,
+                  const int *speaker, int rank, uint64_t seed, eyni_error *err);
 
 /* A probe from ready features (copied). */
 int probe_from_features(const eyni_voice_model *m, const double *x, size_t t,
