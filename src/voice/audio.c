@@ -95,20 +95,32 @@ static uint32_t le32(const unsigned char *p)
 
 /*
  * libsndfile quietly shortens a WAV whose data chunk runs past the end of the file, so a
- * cut transfer would pass unnoticed: walk the RIFF chunks and compare.
+ * cut transfer would pass unnoticed: walk the RIFF chunks and compare. Only a file that
+ * ends inside its format or data chunk (or after a format chunk) counts as truncated; one
+ * whose first chunks are nonsense is simply not audio.
  */
 static int wav_truncated(const unsigned char *p, size_t len)
 {
     if (len < 12 || (memcmp(p, "RIFF", 4) && memcmp(p, "RIFX", 4)) || memcmp(p + 8, "WAVE", 4))
         return 0;
     size_t pos = 12;
-    for (int chunks = 0; chunks < 1024 && pos + 8 <= len; chunks++) {
+    int seen_fmt = 0;
+    for (int chunks = 0; chunks < 1024 && pos < len; chunks++) {
+        if (len - pos < 8)
+            return seen_fmt || (len - pos >= 4 && memcmp(p + pos, "fmt ", 4) == 0);
         uint32_t sz = le32(p + pos + 4);
-        if (memcmp(p + pos, "data", 4) == 0)
-            return (uint64_t)sz > (uint64_t)(len - pos - 8);
+        int is_data = memcmp(p + pos, "data", 4) == 0;
+        if (is_data && (sz == 0 || sz == 0xffffffffu))
+            return 0; /* streaming writers leave the length open */
+        int known = is_data || memcmp(p + pos, "fmt ", 4) == 0;
+        if ((uint64_t)sz > (uint64_t)(len - pos - 8))
+            return known || seen_fmt;
+        if (is_data)
+            return 0;
+        seen_fmt |= memcmp(p + pos, "fmt ", 4) == 0;
         pos += 8 + (size_t)sz + (sz & 1);
     }
-    return pos > len; /* a chunk before "data" already ran past the end */
+    return seen_fmt && pos > len;
 }
 
 /* Digital clipping leaves runs of samples stuck at the converter's extreme value. */
