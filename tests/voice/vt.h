@@ -94,4 +94,64 @@ static inline unsigned char *vt_wav(const short *x, size_t n, int rate, int ch, 
     return b;
 }
 
+/* A small model on FSDD training recordings (indices first..first+per_digit-1 of every
+ * digit of every speaker): enough for behaviour tests, quick under sanitizers. */
+static inline eyni_voice_model *vt_train(int components, int first, int per_digit,
+                                         uint64_t seed)
+{
+    size_t n = (size_t)VT_SPEAKERS * 10 * (size_t)per_digit, k = 0;
+    eyni_voice_audio **a = calloc(n, sizeof *a);
+    int *lab = calloc(n, sizeof *lab);
+    assert_true(a && lab);
+    for (int s = 0; s < VT_SPEAKERS; s++)
+        for (int d = 0; d < 10; d++)
+            for (int i = 0; i < per_digit; i++) {
+                a[k] = vt_audio(vt_speakers[s], d, first + i);
+                lab[k++] = s;
+            }
+    eyni_voice_train_opts o;
+    eyni_voice_train_opts_default(&o);
+    o.components = components;
+    o.nap_rank = 8;
+    o.top_c = components < 5 ? components : 5;
+    o.seed = seed;
+    eyni_voice_model *m = NULL;
+    eyni_error err = {0};
+    int rc = eyni_voice_train((const eyni_voice_audio *const *)a, lab, n, &o, &m, &err);
+    if (rc)
+        fail_msg("training: %s", err.msg);
+    for (size_t i = 0; i < n; i++)
+        eyni_voice_audio_free(a[i]);
+    free(a);
+    free(lab);
+    return m;
+}
+
+/* Reference of a speaker from recordings index of every digit. */
+static inline eyni_voice_ref *vt_enrol(const eyni_voice_model *m, const char *spk, int index)
+{
+    eyni_voice_audio *a[10];
+    for (int d = 0; d < 10; d++)
+        a[d] = vt_audio(spk, d, index);
+    eyni_voice_ref *r = NULL;
+    eyni_error err = {0};
+    int rc = eyni_voice_enrol(m, (const eyni_voice_audio *const *)a, 10, &r, &err);
+    if (rc)
+        fail_msg("enrol %s: %s", spk, err.msg);
+    for (int d = 0; d < 10; d++)
+        eyni_voice_audio_free(a[d]);
+    return r;
+}
+
+static inline eyni_voice_probe *vt_probe(const eyni_voice_model *m, const char *spk, int digit,
+                                         int index)
+{
+    eyni_voice_audio *a = vt_audio(spk, digit, index);
+    eyni_voice_probe *p = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_voice_probe_new(m, a, &p, &err), 0);
+    eyni_voice_audio_free(a);
+    return p;
+}
+
 #endif
