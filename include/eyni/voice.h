@@ -86,7 +86,7 @@ typedef struct eyni_voice_train_opts {
     int iterations;     /* EM iterations after each split (default 6) */
     int final_iters;    /* EM iterations at the final size (default 12) */
     double relevance;   /* MAP relevance factor (default 16) */
-    int top_c;          /* Gaussians scored per frame (default 5) */
+    int top_c;          /* Gaussians scored per frame (default 5; at most components) */
     double target_fmr;  /* default operating point for verify (default 0.01) */
     uint64_t seed;      /* frame subsampling and calibration split (default 1) */
     size_t max_frames;  /* cap on UBM training frames, subsampled by seed (default 400000) */

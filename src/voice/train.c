@@ -230,7 +230,7 @@ static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
         return eyni_error_set(err, EYNI_EINVAL, "components must be a power of two <= %d",
                               EYNI_VOICE_MAX_COMPONENTS);
     if (o->iterations < 1 || o->iterations > 100 || o->final_iters < 1 ||
-        o->final_iters > 1000 || o->top_c < 1 || o->top_c > k || o->top_c > 64 ||
+        o->final_iters > 1000 || o->top_c < 1 || o->top_c > 64 ||
         !(o->relevance > 0) || !(o->target_fmr > 0 && o->target_fmr < 1) ||
         o->max_frames < 1000 || o->scoring < EYNI_VOICE_SCORE_LLR ||
         o->scoring > EYNI_VOICE_SCORE_SV || o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP)
@@ -283,7 +283,7 @@ int eyni_voice_train(const eyni_voice_audio *const *audio, const int *speaker, s
         eyni_voice_model_free(m);
         return eyni_error_set(err, EYNI_EINVAL, "invalid voice front-end options");
     }
-    m->top_c = opts->top_c;
+    m->top_c = opts->top_c < opts->components ? opts->top_c : opts->components;
     m->relevance = opts->relevance;
     m->scoring = opts->scoring;
     m->target_fmr = opts->target_fmr;
