@@ -27,7 +27,7 @@ enum { ROLE_TEST, ROLE_ENROL, ROLE_UBM, ROLE_UNUSED };
 typedef struct bopts {
     const char *dir, *protocol;
     int json, components, enrol, ubm_per_speaker, generalisation;
-    int ceps, deltas, cmvn, top_c, scoring, nap;
+    int ceps, deltas, cmvn, top_c, scoring, nap, ivec;
     double relevance;
     unsigned long long seed;
 } bopts;
@@ -40,12 +40,17 @@ typedef struct results {
     double ms, seconds;            /* probe processing time and audio duration */
     double train_seconds;
     size_t ubm_recordings;
+    /* Where rank-1 identification errs: by spoken digit (FSDD), by speech duration
+     * (< 0.3 s, 0.3-0.5 s, > 0.5 s) and by the speaker wrongly ranked first. */
+    size_t digit_n[10], digit_err[10], dur_n[3], dur_err[3];
+    size_t *confusion; /* n_speakers x n_speakers, [true][ranked first] */
 } results;
 
 static const char *usage_text =
     "eyni bench voice DIR [--protocol split|loso|disjoint] [--generalisation] "
     "[--components K] [--enrol N] [--ubm-per-speaker N] [--seed S] [--ceps N] [--deltas 0-2] "
-    "[--cmvn 0-2] [--top-c C] [--relevance R] [--scoring llr|sv] [--nap N] [--json] "
+    "[--cmvn 0-2] [--top-c C] [--relevance R] [--scoring llr|sv|ivec] [--nap N] [--ivec R] "
+    "[--json] "
     "[--data DIR]";
 
 /* ---- roles -------------------------------------------------------------------------- */
@@ -195,6 +200,8 @@ static int train_fold(const cli_voice_set *s, const int *role, const fold *f, co
         to.scoring = o->scoring;
     if (o->nap >= 0)
         to.nap_rank = o->nap;
+    if (o->ivec > 0)
+        to.ivec_dim = o->ivec;
     to.seed = o->seed;
     double t0 = eyni_time_ms();
     int rc = eyni_voice_train(a, lab, n, &to, m, err);
@@ -226,6 +233,22 @@ static int enrol_fold(const cli_voice_set *s, const int *role, const fold *f,
     }
     free(a);
     return rc;
+}
+
+static void tally_rank1(const cli_voice_set *s, size_t i, int best_sp, double speech, results *r)
+{
+    int ok = best_sp == s->speaker[i], dg, ix;
+    r->rank_n++;
+    r->rank_ok += ok;
+    if (fsdd_name(s->file[i], &dg, &ix) && dg >= 0 && dg <= 9) {
+        r->digit_n[dg]++;
+        r->digit_err[dg] += !ok;
+    }
+    int b = speech < 0.3 ? 0 : speech <= 0.5 ? 1 : 2;
+    r->dur_n[b]++;
+    r->dur_err[b] += !ok;
+    if (r->confusion && !ok)
+        r->confusion[(size_t)s->speaker[i] * s->n_speakers + (size_t)best_sp]++;
 }
 
 /* Reads, extracts and scores one test recording against every target; timed. */
@@ -264,10 +287,8 @@ static int score_probe(const cli_voice_set *s, size_t i, const fold *f,
     r->ms += eyni_time_ms() - t0;
     if (rc == 0) {
         r->seconds += eyni_voice_audio_seconds(a);
-        if (f->target_spk[s->speaker[i]]) {
-            r->rank_n++;
-            r->rank_ok += best_sp == s->speaker[i];
-        }
+        if (f->target_spk[s->speaker[i]] && best_sp >= 0)
+            tally_rank1(s, i, best_sp, eyni_voice_audio_speech_seconds(a), r);
     }
     eyni_voice_probe_free(p);
     eyni_voice_audio_free(a);
@@ -337,6 +358,34 @@ done:
     return rc;
 }
 
+static json_t *rank1_errors(const cli_voice_set *s, const results *r)
+{
+    json_t *o = json_object(), *dg = json_object(), *du = json_object(), *cf = json_object();
+    char key[16];
+    for (int d = 0; d < 10; d++)
+        if (r->digit_n[d]) {
+            snprintf(key, sizeof key, "%d", d);
+            json_object_set_new(dg, key, json_pack("[I,I]", (json_int_t)r->digit_err[d],
+                                                   (json_int_t)r->digit_n[d]));
+        }
+    const char *dn[3] = {"under_0.3s", "0.3-0.5s", "over_0.5s"};
+    for (int b = 0; b < 3; b++)
+        json_object_set_new(du, dn[b], json_pack("[I,I]", (json_int_t)r->dur_err[b],
+                                                 (json_int_t)r->dur_n[b]));
+    for (size_t a = 0; r->confusion && a < s->n_speakers; a++)
+        for (size_t b = 0; b < s->n_speakers; b++)
+            if (r->confusion[a * s->n_speakers + b]) {
+                char k2[512];
+                snprintf(k2, sizeof k2, "%s->%s", s->speakers[a], s->speakers[b]);
+                json_object_set_new(cf, k2,
+                                    json_integer((json_int_t)r->confusion[a * s->n_speakers + b]));
+            }
+    json_object_set_new(o, "by_digit", dg);
+    json_object_set_new(o, "by_speech_duration", du);
+    json_object_set_new(o, "confusions", cf);
+    return o;
+}
+
 static json_t *report(const char *proto, results *r)
 {
     size_t ng = r->ng, ni = r->ni;
@@ -357,8 +406,16 @@ static json_t *report(const char *proto, results *r)
 
 static void results_free(results *r)
 {
+    free(r->confusion);
     free(r->gen);
     free(r->imp);
+}
+
+static int scoring_named(const char *s)
+{
+    return strcmp(s, "llr") == 0    ? EYNI_VOICE_SCORE_LLR
+           : strcmp(s, "ivec") == 0 ? EYNI_VOICE_SCORE_IVEC
+                                    : EYNI_VOICE_SCORE_SV;
 }
 
 static int parse(int argc, char **argv, bopts *o)
@@ -397,7 +454,9 @@ static int parse(int argc, char **argv, bopts *o)
         else if (strcmp(a, "--top-c") == 0 && more)
             o->top_c = atoi(argv[++i]);
         else if (strcmp(a, "--scoring") == 0 && more)
-            o->scoring = strcmp(argv[++i], "llr") == 0 ? EYNI_VOICE_SCORE_LLR : EYNI_VOICE_SCORE_SV;
+            o->scoring = scoring_named(argv[++i]);
+        else if (strcmp(a, "--ivec") == 0 && more)
+            o->ivec = atoi(argv[++i]);
         else if (strcmp(a, "--nap") == 0 && more)
             o->nap = atoi(argv[++i]);
         else if (strcmp(a, "--relevance") == 0 && more)
@@ -440,9 +499,13 @@ int cli_bench_voice(int argc, char **argv)
     int rc = role && tmp ? 0 : eyni_error_set(&err, EYNI_ENOMEM, "out of memory");
     for (size_t sp = 0; rc == 0 && sp < s.n_speakers; sp++)
         roles_for_speaker(&s, (int)sp, &o, role, tmp);
+    if (rc == 0 && !(r.confusion = calloc(s.n_speakers * s.n_speakers, sizeof *r.confusion)))
+        rc = eyni_error_set(&err, EYNI_ENOMEM, "out of memory");
     if (rc == 0)
         rc = run_protocol(&s, role, o.protocol, &o, &r, &err);
     json_t *out = rc == 0 ? report(o.protocol, &r) : NULL;
+    if (out && r.rank_n && strcmp(o.protocol, "loso") != 0)
+        json_object_set_new(out, "rank1_errors", rank1_errors(&s, &r));
     if (out) {
         json_object_set_new(out, "speakers", json_integer((json_int_t)s.n_speakers));
         json_object_set_new(out, "recordings", json_integer((json_int_t)s.n));

@@ -37,9 +37,38 @@ void sv_from_stats(const eyni_voice_model *m, const double *n, const double *f, 
     }
 }
 
+size_t emb_dim(const eyni_voice_model *m)
+{
+    return m->scoring == EYNI_VOICE_SCORE_IVEC ? (size_t)m->ivec_dim
+                                               : (size_t)m->ubm.k * (size_t)m->ubm.d;
+}
+
+/* Raw (unprojected) embedding of statistics into e[emb_dim]. */
+static int raw_embedding(const eyni_voice_model *m, const double *n, const double *f, double *e,
+                         eyni_error *err)
+{
+    if (m->scoring == EYNI_VOICE_SCORE_IVEC)
+        return ivec_extract(m, n, f, e, err);
+    sv_from_stats(m, n, f, e);
+    return 0;
+}
+
+int embed(const eyni_voice_model *m, const double *n, const double *f, double *y,
+          eyni_error *err)
+{
+    double *e = malloc(emb_dim(m) * sizeof *e);
+    if (!e)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory for an embedding");
+    int rc = raw_embedding(m, n, f, e, err);
+    if (rc == 0)
+        sv_project(m, e, y);
+    free(e);
+    return rc;
+}
+
 void sv_project(const eyni_voice_model *m, const double *sv, double *y)
 {
-    size_t s = (size_t)m->ubm.k * (size_t)m->ubm.d;
+    size_t s = emb_dim(m);
     int r = m->nap_rank;
     for (size_t i = 0; i < s; i++)
         y[i] = sv[i] - m->sv_mean[i];
@@ -105,26 +134,24 @@ static int centre_by_speaker(double *x, size_t n, size_t s, const int *speaker, 
     return 0;
 }
 
-int backend_train(eyni_voice_model *m, const double *const *x, const size_t *t, size_t n,
+int backend_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n,
                   const int *speaker, int rank, uint64_t seed, eyni_error *err)
 {
-    size_t s = (size_t)m->ubm.k * (size_t)m->ubm.d, kd = s;
+    size_t s = emb_dim(m), kd = (size_t)m->ubm.k * (size_t)m->ubm.d;
     int rc = 0;
-    double *sv = malloc(n * s * sizeof *sv), *nk = malloc((size_t)m->ubm.k * sizeof *nk);
-    double *fk = malloc(kd * sizeof *fk), *z = malloc(n * (size_t)(rank ? rank : 1) * sizeof *z);
+    double *sv = malloc(n * s * sizeof *sv);
+    double *z = malloc(n * (size_t)(rank ? rank : 1) * sizeof *z);
     m->sv_mean = calloc(s, sizeof *m->sv_mean);
     m->nap = rank ? malloc(s * (size_t)rank * sizeof *m->nap) : NULL;
     m->nap_rank = rank;
-    if (!sv || !nk || !fk || !z || !m->sv_mean || (rank && !m->nap)) {
+    if (!sv || !z || !m->sv_mean || (rank && !m->nap)) {
         rc = eyni_error_set(err, EYNI_ENOMEM, "out of memory in the NAP back-end");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        memset(nk, 0, (size_t)m->ubm.k * sizeof *nk);
-        memset(fk, 0, kd * sizeof *fk);
-        if ((rc = gmm_stats(&m->ubm, x[i], t[i], nk, fk, err)) != 0)
+        rc = raw_embedding(m, nk + i * (size_t)m->ubm.k, fk + i * kd, sv + i * s, err);
+        if (rc)
             goto done;
-        sv_from_stats(m, nk, fk, sv + i * s);
         cblas_daxpy((int)s, 1.0 / (double)n, sv + i * s, 1, m->sv_mean, 1);
     }
     for (size_t i = 0; i < s; i++)
@@ -148,8 +175,6 @@ int backend_train(eyni_voice_model *m, const double *const *x, const size_t *t, 
         m->nap[i] = (float)m->nap[i];
 done:
     free(sv);
-    free(nk);
-    free(fk);
     free(z);
     return rc;
 }

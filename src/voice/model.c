@@ -7,9 +7,10 @@
  *   u32 rate, frame, hop, nfft (fixed framing, checked)
  *   u32 n_mels, n_ceps, deltas, cmvn; f32 preemph, fmin, fmax
  *   u32 K, D, top_c; f64 relevance, target_fmr
- *   u64 calib_genuine, calib_impostor; f64 calib_eer; u32 scoring, nap_rank;
+ *   u64 calib_genuine, calib_impostor; f64 calib_eer; u32 scoring, nap_rank, ivec_dim;
  *   u32 nq; f64 quantiles[nq]
- *   f32 weights[K], means[K*D], variances[K*D], sv_mean[K*D], nap[K*D*nap_rank]
+ *   f32 weights[K], means[K*D], variances[K*D], tv[K*D*ivec_dim],
+ *   f32 emb_mean[E], nap[E*nap_rank]   (E = ivec_dim for i-vector scoring, else K*D)
  *   u8 sha256[32]
  */
 #include <math.h>
@@ -48,6 +49,7 @@ static void serialise(const eyni_voice_model *m, wbuf *b)
     wb_f64(b, m->calib_eer);
     wb_u32(b, (uint32_t)m->scoring);
     wb_u32(b, (uint32_t)m->nap_rank);
+    wb_u32(b, (uint32_t)m->ivec_dim);
     wb_u32(b, VCALIB_QUANTILES);
     for (int i = 0; i < VCALIB_QUANTILES; i++)
         wb_f64(b, m->quant[i]);
@@ -57,9 +59,12 @@ static void serialise(const eyni_voice_model *m, wbuf *b)
         wb_f32(b, (float)g->mu[i]);
     for (size_t i = 0; i < kd; i++)
         wb_f32(b, (float)g->var[i]);
-    for (size_t i = 0; i < kd; i++)
+    for (size_t i = 0; i < kd * (size_t)m->ivec_dim; i++)
+        wb_f32(b, (float)m->tv[i]);
+    size_t e = emb_dim(m);
+    for (size_t i = 0; i < e; i++)
         wb_f32(b, (float)m->sv_mean[i]);
-    for (size_t i = 0; i < kd * (size_t)m->nap_rank; i++)
+    for (size_t i = 0; i < e * (size_t)m->nap_rank; i++)
         wb_f32(b, (float)m->nap[i]);
     unsigned char dig[32];
     if (!b->oom) {
@@ -124,7 +129,7 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
     m->calib_genuine = rb_u64(r);
     m->calib_impostor = rb_u64(r);
     m->calib_eer = rb_f64(r);
-    uint32_t scoring = rb_u32(r), rank = rb_u32(r);
+    uint32_t scoring = rb_u32(r), rank = rb_u32(r), ivec = rb_u32(r);
     uint32_t nq = rb_u32(r);
     if (r->bad)
         return bad(err, name, "truncated header");
@@ -136,13 +141,17 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
     if (!(m->relevance > 0 && m->relevance < 1e6) ||
         !(m->target_fmr > 0 && m->target_fmr < 1) || !isfinite(m->calib_eer))
         return bad(err, name, "invalid scoring settings");
-    if (scoring > EYNI_VOICE_SCORE_SV || rank > EYNI_VOICE_MAX_NAP || rank > k * d)
+    if (scoring > EYNI_VOICE_SCORE_IVEC || rank > EYNI_VOICE_MAX_NAP ||
+        ivec > EYNI_VOICE_MAX_IVEC || (scoring == EYNI_VOICE_SCORE_IVEC) != (ivec > 0))
         return bad(err, name, "invalid back-end settings");
-    m->scoring = (int)scoring;
-    m->nap_rank = (int)rank;
-    m->top_c = (int)c;
     m->ubm.k = (int)k;
     m->ubm.d = (int)d;
+    m->scoring = (int)scoring;
+    m->ivec_dim = (int)ivec;
+    if (rank > emb_dim(m))
+        return bad(err, name, "invalid back-end settings");
+    m->nap_rank = (int)rank;
+    m->top_c = (int)c;
     for (int i = 0; i < VCALIB_QUANTILES; i++) {
         m->quant[i] = rb_f64(r);
         if (!isfinite(m->quant[i]) || (i && m->quant[i] < m->quant[i - 1]))
@@ -153,12 +162,19 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
 
 static int read_backend(rbuf *r, eyni_voice_model *m, const char *name, eyni_error *err)
 {
-    size_t kd = (size_t)m->ubm.k * (size_t)m->ubm.d, nr = kd * (size_t)m->nap_rank;
-    m->sv_mean = malloc(kd * sizeof *m->sv_mean);
+    size_t kd = (size_t)m->ubm.k * (size_t)m->ubm.d, nt = kd * (size_t)m->ivec_dim;
+    size_t e = emb_dim(m), nr = e * (size_t)m->nap_rank;
+    m->tv = malloc((nt ? nt : 1) * sizeof *m->tv);
+    m->sv_mean = malloc(e * sizeof *m->sv_mean);
     m->nap = malloc((nr ? nr : 1) * sizeof *m->nap);
-    if (!m->sv_mean || !m->nap)
+    if (!m->tv || !m->sv_mean || !m->nap)
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory loading %s", name);
-    for (size_t i = 0; i < kd; i++) {
+    for (size_t i = 0; i < nt; i++) {
+        m->tv[i] = rb_f32(r);
+        if (!isfinite(m->tv[i]) || fabs(m->tv[i]) > 1e6)
+            return bad(err, name, "i-vector extractor out of range");
+    }
+    for (size_t i = 0; i < e; i++) {
         m->sv_mean[i] = rb_f32(r);
         if (!isfinite(m->sv_mean[i]) || fabs(m->sv_mean[i]) > 1e6)
             return bad(err, name, "back-end mean out of range");
@@ -171,10 +187,12 @@ static int read_backend(rbuf *r, eyni_voice_model *m, const char *name, eyni_err
     return 0;
 }
 
-static int read_gmm(rbuf *r, gmm *g, int rank, const char *name, eyni_error *err)
+static int read_gmm(rbuf *r, const eyni_voice_model *m, gmm *g, const char *name,
+                    eyni_error *err)
 {
-    size_t kd = (size_t)g->k * (size_t)g->d;
-    if (r->len - r->pos != (size_t)g->k * 4 + kd * 12 + kd * (size_t)rank * 4 + 32)
+    size_t kd = (size_t)g->k * (size_t)g->d, e = emb_dim(m);
+    if (r->len - r->pos != (size_t)g->k * 4 + kd * 8 + kd * (size_t)m->ivec_dim * 4 + e * 4 +
+                               e * (size_t)m->nap_rank * 4 + 32)
         return bad(err, name, "size does not match the header");
     double ws = 0;
     for (int k = 0; k < g->k; k++) {
@@ -221,7 +239,7 @@ int eyni_voice_model_load(const void *buf, size_t len, const char *name, eyni_vo
     int k = m->ubm.k, d = m->ubm.d;
     if ((rc = gmm_alloc(&m->ubm, k, d, err)) != 0)
         goto fail;
-    if ((rc = read_gmm(&r, &m->ubm, m->nap_rank, name, err)) != 0)
+    if ((rc = read_gmm(&r, m, &m->ubm, name, err)) != 0)
         goto fail;
     if ((rc = read_backend(&r, m, name, err)) != 0)
         goto fail;
@@ -262,6 +280,7 @@ void eyni_voice_model_free(eyni_voice_model *m)
     if (!m)
         return;
     gmm_free(&m->ubm);
+    free(m->tv);
     free(m->sv_mean);
     free(m->nap);
     free(m);
@@ -288,6 +307,7 @@ void eyni_voice_model_get_info(const eyni_voice_model *m, eyni_voice_model_info 
     info->top_c = m->top_c;
     info->scoring = m->scoring;
     info->nap_rank = m->nap_rank;
+    info->ivec_dim = m->ivec_dim;
     info->relevance = m->relevance;
     info->target_fmr = m->target_fmr;
     info->calib_genuine = (size_t)m->calib_genuine;

@@ -29,7 +29,7 @@ static eyni_voice_ref *ref_alloc(int k, int d)
     r->mean = calloc(kd, sizeof *r->mean);
     r->ab = calloc(2 * kd, sizeof *r->ab);
     r->cst = calloc((size_t)k, sizeof *r->cst);
-    r->y = calloc(kd, sizeof *r->y);
+    r->y = calloc(kd > EYNI_VOICE_MAX_IVEC ? kd : EYNI_VOICE_MAX_IVEC, sizeof *r->y);
     if (!r->n || !r->f || !r->mean || !r->ab || !r->cst || !r->y) {
         eyni_voice_ref_free(r);
         return NULL;
@@ -70,14 +70,8 @@ int ref_derive(const eyni_voice_model *m, eyni_voice_ref *r, eyni_error *err)
         }
         r->cst[k] = c;
     }
-    if (m->scoring == EYNI_VOICE_SCORE_SV) {
-        double *sv = malloc((size_t)g->k * (size_t)d * sizeof *sv);
-        if (!sv)
-            return eyni_error_set(err, EYNI_ENOMEM, "out of memory deriving a reference");
-        sv_from_stats(m, r->n, r->f, sv);
-        sv_project(m, sv, r->y);
-        free(sv);
-    }
+    if (m->scoring != EYNI_VOICE_SCORE_LLR)
+        return embed(m, r->n, r->f, r->y, err);
     return 0;
 }
 

@@ -75,16 +75,14 @@ static int probe_supervector(const eyni_voice_model *m, eyni_voice_probe *p, eyn
 {
     size_t kd = (size_t)m->ubm.k * (size_t)m->ubm.d;
     double *n = calloc((size_t)m->ubm.k, sizeof *n), *f = calloc(kd, sizeof *f);
-    p->y = malloc(kd * sizeof *p->y);
+    p->y = malloc(emb_dim(m) * sizeof *p->y);
     int rc = 0;
     if (!n || !f || !p->y)
         rc = eyni_error_set(err, EYNI_ENOMEM, "out of memory for a probe");
     if (rc == 0)
         rc = gmm_stats(&m->ubm, p->x, p->t, n, f, err);
-    if (rc == 0) {
-        sv_from_stats(m, n, f, f); /* in place: each element needs only its own sum */
-        sv_project(m, f, p->y);
-    }
+    if (rc == 0)
+        rc = embed(m, n, f, p->y, err);
     free(n);
     free(f);
     return rc;
@@ -103,7 +101,7 @@ static int probe_finish(const eyni_voice_model *m, eyni_voice_probe *p, eyni_voi
     }
     if ((rc = probe_fill(m, p, err)) != 0)
         goto fail;
-    if (m->scoring == EYNI_VOICE_SCORE_SV && (rc = probe_supervector(m, p, err)) != 0)
+    if (m->scoring != EYNI_VOICE_SCORE_LLR && (rc = probe_supervector(m, p, err)) != 0)
         goto fail;
     *out = p;
     return 0;
@@ -165,9 +163,8 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
 {
     if (memcmp(r->model_id, m->id, 32) || r->k != m->ubm.k || r->d != p->d)
         return eyni_error_set(err, EYNI_ECONFLICT, "voice reference belongs to another model");
-    if (m->scoring == EYNI_VOICE_SCORE_SV) {
-        size_t kd = (size_t)m->ubm.k * (size_t)p->d;
-        *score = cblas_ddot((int)kd, r->y, 1, p->y, 1);
+    if (m->scoring != EYNI_VOICE_SCORE_LLR) {
+        *score = cblas_ddot((int)emb_dim(m), r->y, 1, p->y, 1);
         return 0;
     }
     int d = p->d;

@@ -31,6 +31,8 @@ void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
     o->cmvn = CMVN_NONE; /* measured best on FSDD (docs/voice.md); CMVN_MEANVAR for mixed channels */
     o->scoring = EYNI_VOICE_SCORE_SV;
     o->nap_rank = 20;
+    o->ivec_dim = 100;
+    o->ivec_iters = 10;
 }
 
 typedef struct featset {
@@ -223,6 +225,26 @@ done:
     return rc;
 }
 
+/* Per-recording statistics, then the i-vector extractor (if used) and the NAP back-end. */
+static int train_backends(eyni_voice_model *m, const featset *fs, const int *speaker,
+                          const eyni_voice_train_opts *o, eyni_error *err)
+{
+    size_t K = (size_t)m->ubm.k, kd = K * (size_t)m->ubm.d;
+    double *nk = calloc(fs->n * K, sizeof *nk), *fk = calloc(fs->n * kd, sizeof *fk);
+    int rc = 0;
+    if (!nk || !fk)
+        rc = eyni_error_set(err, EYNI_ENOMEM, "out of memory for training statistics");
+    for (size_t i = 0; rc == 0 && i < fs->n; i++)
+        rc = gmm_stats(&m->ubm, fs->x[i], fs->t[i], nk + i * K, fk + i * kd, err);
+    if (rc == 0 && o->scoring == EYNI_VOICE_SCORE_IVEC)
+        rc = ivec_train(m, nk, fk, fs->n, o->ivec_dim, o->ivec_iters, o->seed, o->log, err);
+    if (rc == 0)
+        rc = backend_train(m, nk, fk, fs->n, speaker, o->nap_rank, o->seed, err);
+    free(nk);
+    free(fk);
+    return rc;
+}
+
 static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
 {
     int k = o->components;
@@ -233,7 +255,11 @@ static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
         o->final_iters > 1000 || o->top_c < 1 || o->top_c > 64 ||
         !(o->relevance > 0) || !(o->target_fmr > 0 && o->target_fmr < 1) ||
         o->max_frames < 1000 || o->scoring < EYNI_VOICE_SCORE_LLR ||
-        o->scoring > EYNI_VOICE_SCORE_SV || o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP)
+        o->scoring > EYNI_VOICE_SCORE_IVEC || o->nap_rank < 0 ||
+        o->nap_rank > EYNI_VOICE_MAX_NAP ||
+        (o->scoring == EYNI_VOICE_SCORE_IVEC &&
+         (o->ivec_dim < 1 || o->ivec_dim > EYNI_VOICE_MAX_IVEC || o->nap_rank >= o->ivec_dim ||
+          o->ivec_iters < 1 || o->ivec_iters > 100)))
         return eyni_error_set(err, EYNI_EINVAL, "invalid voice training options");
     if (n < 4)
         return eyni_error_set(err, EYNI_EINVAL, "voice training needs at least 4 recordings");
@@ -299,8 +325,7 @@ int eyni_voice_train(const eyni_voice_audio *const *audio, const int *speaker, s
     free(pool);
     pool = NULL;
     round_to_file(&m->ubm);
-    if ((rc = backend_train(m, (const double *const *)fs.x, fs.t, fs.n, speaker, opts->nap_rank,
-                            opts->seed, err)) != 0)
+    if ((rc = train_backends(m, &fs, speaker, opts, err)) != 0)
         goto fail;
     if ((rc = model_compute_id(m, err)) != 0) /* calibration references need an id */
         goto fail;

@@ -112,8 +112,10 @@ struct eyni_voice_model {
     double calib_eer;
     int scoring;           /* EYNI_VOICE_SCORE_* */
     int nap_rank;
-    double *sv_mean;       /* mean training supervector (K*D) */
-    double *nap;           /* nuisance directions (K*D x nap_rank, row-major) */
+    int ivec_dim;          /* 0 unless scoring is EYNI_VOICE_SCORE_IVEC */
+    double *tv;            /* total-variability matrix (K*D x ivec_dim, row-major) */
+    double *sv_mean;       /* mean training embedding (emb_dim) */
+    double *nap;           /* nuisance directions (emb_dim x nap_rank, row-major) */
     unsigned char id[32];
 };
 
@@ -140,11 +142,24 @@ struct eyni_voice_probe {
 /* ---- supervector back-end ----------------------------------------------------------- */
 
 void sv_from_stats(const eyni_voice_model *m, const double *n, const double *f, double *sv);
-/* Centres, projects out the nuisance directions and length-normalises sv into y. */
-void sv_project(const eyni_voice_model *m, const double *sv, double *y);
-/* Mean supervector and NAP directions from the training recordings' features. */
-int backend_train(eyni_voice_model *m, const double *const *x, const size_t *t, size_t n,
+/* Length of the embedding the back-end works on: the supervector or the i-vector. */
+size_t emb_dim(const eyni_voice_model *m);
+/* Projected, length-normalised embedding y[emb_dim] of statistics (n[K], f[K*D]). */
+int embed(const eyni_voice_model *m, const double *n, const double *f, double *y,
+          eyni_error *err);
+/* Centres, projects out the nuisance directions and length-normalises e into y. */
+void sv_project(const eyni_voice_model *m, const double *e, double *y);
+/* Mean embedding and NAP directions from n recordings' statistics (nk: n x K,
+ * fk: n x K*D). */
+int backend_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n,
                   const int *speaker, int rank, uint64_t seed, eyni_error *err);
+
+/* ---- i-vectors ---------------------------------------------------------------------- */
+
+int ivec_extract(const eyni_voice_model *m, const double *n, const double *f, double *w,
+                 eyni_error *err);
+int ivec_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n, int dim,
+               int iters, uint64_t seed, eyni_log *log, eyni_error *err);
 
 /* A probe from ready features (copied). */
 int probe_from_features(const eyni_voice_model *m, const double *x, size_t t,

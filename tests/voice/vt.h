@@ -96,8 +96,8 @@ static inline unsigned char *vt_wav(const short *x, size_t n, int rate, int ch, 
 
 /* A small model on FSDD training recordings (indices first..first+per_digit-1 of every
  * digit of every speaker): enough for behaviour tests, quick under sanitizers. */
-static inline eyni_voice_model *vt_train(int components, int first, int per_digit,
-                                         uint64_t seed)
+static inline eyni_voice_model *vt_train_with(const eyni_voice_train_opts *o, int first,
+                                              int per_digit)
 {
     size_t n = (size_t)VT_SPEAKERS * 10 * (size_t)per_digit, k = 0;
     eyni_voice_audio **a = calloc(n, sizeof *a);
@@ -109,15 +109,9 @@ static inline eyni_voice_model *vt_train(int components, int first, int per_digi
                 a[k] = vt_audio(vt_speakers[s], d, first + i);
                 lab[k++] = s;
             }
-    eyni_voice_train_opts o;
-    eyni_voice_train_opts_default(&o);
-    o.components = components;
-    o.nap_rank = 8;
-    o.top_c = components < 5 ? components : 5;
-    o.seed = seed;
     eyni_voice_model *m = NULL;
     eyni_error err = {0};
-    int rc = eyni_voice_train((const eyni_voice_audio *const *)a, lab, n, &o, &m, &err);
+    int rc = eyni_voice_train((const eyni_voice_audio *const *)a, lab, n, o, &m, &err);
     if (rc)
         fail_msg("training: %s", err.msg);
     for (size_t i = 0; i < n; i++)
@@ -125,6 +119,17 @@ static inline eyni_voice_model *vt_train(int components, int first, int per_digi
     free(a);
     free(lab);
     return m;
+}
+
+static inline eyni_voice_model *vt_train(int components, int first, int per_digit,
+                                         uint64_t seed)
+{
+    eyni_voice_train_opts o;
+    eyni_voice_train_opts_default(&o);
+    o.components = components;
+    o.nap_rank = 8;
+    o.seed = seed;
+    return vt_train_with(&o, first, per_digit);
 }
 
 /* Reference of a speaker from recordings index of every digit. */
