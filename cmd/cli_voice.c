@@ -194,8 +194,8 @@ static int train(const vopts *o)
     to.log = log;
     eyni_voice_model *m = NULL;
     double t0 = eyni_time_ms();
-    rc = eyni_voice_train((const eyni_voice_audio *const *)audio.audio, audio.speaker, audio.n,
-                          &to, &m, &err);
+    rc = eyni_voice_train((const eyni_voice_audio *const *)audio.audio, audio.speaker, audio.n, &to,
+                          &m, &err);
     double secs = (eyni_time_ms() - t0) / 1000;
     eyni_log_free(log);
     char *def = o->out ? NULL : default_model(o);
@@ -215,15 +215,13 @@ static int train(const vopts *o)
         eyni_voice_model_get_info(m, &info);
         char id[65];
         hex_id(info.id, id);
-        json_t *j = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f}", "model",
-                              path, "id", id, "components", info.components, "dim", info.dim,
-                              "recordings", (json_int_t)audio.n, "speakers",
-                              (json_int_t)audio.n_speakers, "rejected",
-                              (json_int_t)audio.rejected, "calib_eer", info.calib_eer,
-                              "threshold", eyni_voice_model_threshold(m, 0), "target_fmr",
-                              info.target_fmr, "calib_genuine", (json_int_t)info.calib_genuine,
-                              "calib_impostor", (json_int_t)info.calib_impostor,
-                              "train_seconds", secs);
+        json_t *j = json_pack(
+            "{s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:f,s:I,s:I,s:f}", "model", path, "id", id,
+            "components", info.components, "dim", info.dim, "recordings", (json_int_t)audio.n,
+            "speakers", (json_int_t)audio.n_speakers, "rejected", (json_int_t)audio.rejected,
+            "calib_eer", info.calib_eer, "threshold", eyni_voice_model_threshold(m, 0),
+            "target_fmr", info.target_fmr, "calib_genuine", (json_int_t)info.calib_genuine,
+            "calib_impostor", (json_int_t)info.calib_impostor, "train_seconds", secs);
         code = cli_emit(j, o->json);
     }
     free(def);
@@ -266,10 +264,10 @@ static int enrol(const vopts *o)
         size_t recs;
         double secs;
         eyni_voice_ref_get_counts(r, &recs, &secs);
-        code = cli_emit(json_pack("{s:s,s:I,s:f,s:I}", "ref", o->out, "recordings",
-                                  (json_int_t)recs, "speech_seconds", secs, "bytes",
-                                  (json_int_t)len),
-                        o->json);
+        code =
+            cli_emit(json_pack("{s:s,s:I,s:f,s:I}", "ref", o->out, "recordings", (json_int_t)recs,
+                               "speech_seconds", secs, "bytes", (json_int_t)len),
+                     o->json);
     }
     for (int i = 0; a && i < o->npos; i++)
         eyni_voice_audio_free(a[i]);
@@ -327,8 +325,8 @@ static int verify(const vopts *o)
         double fmr = o->fmr > 0 ? o->fmr : 0;
         eyni_voice_model_info info;
         eyni_voice_model_get_info(m, &info);
-        code = cli_emit(json_pack("{s:b,s:f,s:f,s:f}", "match", match, "score", score,
-                                  "threshold", eyni_voice_model_threshold(m, fmr), "fmr",
+        code = cli_emit(json_pack("{s:b,s:f,s:f,s:f}", "match", match, "score", score, "threshold",
+                                  eyni_voice_model_threshold(m, fmr), "fmr",
                                   fmr > 0 ? fmr : info.target_fmr),
                         o->json);
         if (code == CLI_OK && !match)
@@ -408,8 +406,8 @@ static int identify(const vopts *o)
         int hit = nc > 0 && c[0].match;
         code = cli_emit(json_pack("{s:b,s:s?,s:f,s:I,s:o}", "match", hit, "best",
                                   hit ? g.names[c[0].index] : NULL, "threshold",
-                                  eyni_voice_model_threshold(m, o->fmr), "gallery",
-                                  (json_int_t)g.n, "candidates", list),
+                                  eyni_voice_model_threshold(m, o->fmr), "gallery", (json_int_t)g.n,
+                                  "candidates", list),
                         o->json);
         if (code == CLI_OK && !hit)
             code = CLI_NEGATIVE;

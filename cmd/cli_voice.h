@@ -16,9 +16,9 @@ int cli_voice_is_audio(const char *name);
 typedef struct cli_voice_set {
     size_t n;
     eyni_voice_audio **audio;
-    int *speaker;  /* index into speakers */
-    char **path;   /* full path of each recording */
-    char **file;   /* its file name (points into path) */
+    int *speaker; /* index into speakers */
+    char **path;  /* full path of each recording */
+    char **file;  /* its file name (points into path) */
     size_t n_speakers;
     char **speakers;
     size_t rejected;

@@ -37,7 +37,7 @@ typedef struct bopts {
 typedef struct results {
     double *gen, *imp;
     size_t ng, ni, cap_g, cap_i;
-    size_t rank_ok, rank_n;       /* closed-set rank-1 identification */
+    size_t rank_ok, rank_n;        /* closed-set rank-1 identification */
     size_t false_match, false_non; /* decisions at each model's calibrated threshold */
     double ms, seconds;            /* probe processing time and audio duration */
     double train_seconds;
@@ -80,8 +80,7 @@ static int fsdd_name(const char *file, int *digit, int *index)
            strcmp(tail, ".wav") == 0;
 }
 
-static void roles_for_speaker(const cli_voice_set *s, int sp, const bopts *o, int *role,
-                              item *tmp)
+static void roles_for_speaker(const cli_voice_set *s, int sp, const bopts *o, int *role, item *tmp)
 {
     size_t n = 0;
     int fsdd = 1;
@@ -254,9 +253,8 @@ static void tally_rank1(const cli_voice_set *s, size_t i, int best_sp, double sp
 }
 
 /* Reads, extracts and scores one test recording against every target; timed. */
-static int score_probe(const cli_voice_set *s, size_t i, const fold *f,
-                       const eyni_voice_model *m, eyni_voice_ref **refs, results *r,
-                       eyni_error *err)
+static int score_probe(const cli_voice_set *s, size_t i, const fold *f, const eyni_voice_model *m,
+                       eyni_voice_ref **refs, results *r, eyni_error *err)
 {
     double t0 = eyni_time_ms();
     eyni_voice_audio *a = NULL;
@@ -317,8 +315,8 @@ static int run_fold(const cli_voice_set *s, const int *role, const fold *f, cons
     return rc;
 }
 
-static int run_protocol(const cli_voice_set *s, const int *role, const char *proto,
-                        const bopts *o, results *r, eyni_error *err)
+static int run_protocol(const cli_voice_set *s, const int *role, const char *proto, const bopts *o,
+                        results *r, eyni_error *err)
 {
     size_t ns = s->n_speakers;
     unsigned char *a = malloc(ns), *b = malloc(ns), *c = malloc(ns);
@@ -367,13 +365,14 @@ static json_t *rank1_errors(const cli_voice_set *s, const results *r)
     for (int d = 0; d < 10; d++)
         if (r->digit_n[d]) {
             snprintf(key, sizeof key, "%d", d);
-            json_object_set_new(dg, key, json_pack("[I,I]", (json_int_t)r->digit_err[d],
-                                                   (json_int_t)r->digit_n[d]));
+            json_object_set_new(
+                dg, key,
+                json_pack("[I,I]", (json_int_t)r->digit_err[d], (json_int_t)r->digit_n[d]));
         }
     const char *dn[3] = {"under_0.3s", "0.3-0.5s", "over_0.5s"};
     for (int b = 0; b < 3; b++)
-        json_object_set_new(du, dn[b], json_pack("[I,I]", (json_int_t)r->dur_err[b],
-                                                 (json_int_t)r->dur_n[b]));
+        json_object_set_new(du, dn[b],
+                            json_pack("[I,I]", (json_int_t)r->dur_err[b], (json_int_t)r->dur_n[b]));
     for (size_t a = 0; r->confusion && a < s->n_speakers; a++)
         for (size_t b = 0; b < s->n_speakers; b++)
             if (r->confusion[a * s->n_speakers + b]) {
@@ -392,14 +391,13 @@ static json_t *report(const char *proto, results *r)
 {
     size_t ng = r->ng, ni = r->ni;
     double e = eer(r->gen, ng, r->imp, ni);
-    json_t *j = json_pack("{s:s,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:I}", "protocol", proto, "eer",
-                          e, "trials", (json_int_t)(ng + ni), "genuine", (json_int_t)ng,
-                          "impostor", (json_int_t)ni, "fmr_at_threshold",
+    json_t *j = json_pack("{s:s,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:I}", "protocol", proto, "eer", e,
+                          "trials", (json_int_t)(ng + ni), "genuine", (json_int_t)ng, "impostor",
+                          (json_int_t)ni, "fmr_at_threshold",
                           ni ? (double)r->false_match / (double)ni : 0.0, "fnmr_at_threshold",
-                          ng ? (double)r->false_non / (double)ng : 0.0,
-                          "ms_per_second_of_audio", r->seconds > 0 ? r->ms / r->seconds : 0.0,
-                          "train_seconds", r->train_seconds, "ubm_recordings",
-                          (json_int_t)r->ubm_recordings);
+                          ng ? (double)r->false_non / (double)ng : 0.0, "ms_per_second_of_audio",
+                          r->seconds > 0 ? r->ms / r->seconds : 0.0, "train_seconds",
+                          r->train_seconds, "ubm_recordings", (json_int_t)r->ubm_recordings);
     if (j && r->rank_n && strcmp(proto, "loso") != 0)
         json_object_set_new(j, "rank1_identification",
                             json_real((double)r->rank_ok / (double)r->rank_n));
@@ -524,10 +522,10 @@ int cli_bench_voice(int argc, char **argv)
                                         "check, extract and score each test recording against "
                                         "every reference, one BLAS thread, divided by the "
                                         "recordings' duration"));
-        json_object_set_new(out, "scoring", json_string(o.scoring == EYNI_VOICE_SCORE_LLR ? "llr"
-                                                        : o.scoring == EYNI_VOICE_SCORE_IVEC
-                                                            ? "ivec"
-                                                            : "sv"));
+        json_object_set_new(out, "scoring",
+                            json_string(o.scoring == EYNI_VOICE_SCORE_LLR    ? "llr"
+                                        : o.scoring == EYNI_VOICE_SCORE_IVEC ? "ivec"
+                                                                             : "sv"));
     }
     if (rc == 0 && out && o.generalisation) {
         json_t *gen = json_object();

@@ -23,17 +23,17 @@
 extern "C" {
 #endif
 
-#define EYNI_VOICE_RATE            8000              /* working sample rate, Hz */
-#define EYNI_VOICE_MAX_FILE        (64 * 1024 * 1024) /* bytes of one audio file */
-#define EYNI_VOICE_MAX_SECONDS     600.0             /* longest recording accepted */
-#define EYNI_VOICE_MIN_SECONDS     0.12              /* shortest recording accepted */
-#define EYNI_VOICE_MIN_SPEECH      0.08              /* seconds of speech needed */
-#define EYNI_VOICE_MAX_MODEL       (256 * 1024 * 1024)
-#define EYNI_VOICE_MAX_REF         (16 * 1024 * 1024)
-#define EYNI_VOICE_MAX_COMPONENTS  4096
-#define EYNI_VOICE_MAX_DIM         256
-#define EYNI_VOICE_MAX_ENROL       1000 /* recordings in one enrolment */
-#define EYNI_VOICE_MAX_NAP         256  /* nuisance directions removed by the back-end */
+#define EYNI_VOICE_RATE           8000               /* working sample rate, Hz */
+#define EYNI_VOICE_MAX_FILE       (64 * 1024 * 1024) /* bytes of one audio file */
+#define EYNI_VOICE_MAX_SECONDS    600.0              /* longest recording accepted */
+#define EYNI_VOICE_MIN_SECONDS    0.12               /* shortest recording accepted */
+#define EYNI_VOICE_MIN_SPEECH     0.08               /* seconds of speech needed */
+#define EYNI_VOICE_MAX_MODEL      (256 * 1024 * 1024)
+#define EYNI_VOICE_MAX_REF        (16 * 1024 * 1024)
+#define EYNI_VOICE_MAX_COMPONENTS 4096
+#define EYNI_VOICE_MAX_DIM        256
+#define EYNI_VOICE_MAX_ENROL      1000 /* recordings in one enrolment */
+#define EYNI_VOICE_MAX_NAP        256  /* nuisance directions removed by the back-end */
 
 /* How a probe is compared with a reference. */
 enum {
@@ -41,17 +41,17 @@ enum {
     EYNI_VOICE_SCORE_SV = 1,  /* cosine of NAP-projected GMM mean supervectors */
     EYNI_VOICE_SCORE_IVEC = 2 /* cosine of NAP-projected i-vectors */
 };
-#define EYNI_VOICE_MAX_IVEC        1000 /* i-vector dimension */
+#define EYNI_VOICE_MAX_IVEC 1000 /* i-vector dimension */
 
 /* Why a recording was refused; carried next to the eyni_error of the audio reader. */
 typedef enum eyni_voice_reason {
     EYNI_VOICE_REASON_NONE = 0,
-    EYNI_VOICE_REASON_NOT_AUDIO,  /* not a WAV/FLAC stream libsndfile can open (EFORMAT) */
-    EYNI_VOICE_REASON_TRUNCATED,  /* header promises more samples than present (EFORMAT) */
-    EYNI_VOICE_REASON_TOO_SHORT,  /* under EYNI_VOICE_MIN_SECONDS, or too little speech */
-    EYNI_VOICE_REASON_TOO_LONG,   /* over EYNI_VOICE_MAX_SECONDS (ELIMIT) */
-    EYNI_VOICE_REASON_CLIPPED,    /* samples stuck at the converter's limit (EQUALITY) */
-    EYNI_VOICE_REASON_SILENCE     /* no speech found (EQUALITY) */
+    EYNI_VOICE_REASON_NOT_AUDIO, /* not a WAV/FLAC stream libsndfile can open (EFORMAT) */
+    EYNI_VOICE_REASON_TRUNCATED, /* header promises more samples than present (EFORMAT) */
+    EYNI_VOICE_REASON_TOO_SHORT, /* under EYNI_VOICE_MIN_SECONDS, or too little speech */
+    EYNI_VOICE_REASON_TOO_LONG,  /* over EYNI_VOICE_MAX_SECONDS (ELIMIT) */
+    EYNI_VOICE_REASON_CLIPPED,   /* samples stuck at the converter's limit (EQUALITY) */
+    EYNI_VOICE_REASON_SILENCE    /* no speech found (EQUALITY) */
 } eyni_voice_reason;
 
 /* Stable lower-case name: "not_audio", "truncated", "too_short", "too_long", "clipped",
@@ -84,22 +84,22 @@ const float *eyni_voice_audio_samples(const eyni_voice_audio *a, size_t *n);
 typedef struct eyni_voice_model eyni_voice_model;
 
 typedef struct eyni_voice_train_opts {
-    int components;     /* Gaussians in the UBM (power of two; default 16) */
-    int iterations;     /* EM iterations after each split (default 6) */
-    int final_iters;    /* EM iterations at the final size (default 12) */
-    double relevance;   /* MAP relevance factor (default 16) */
-    int top_c;          /* Gaussians scored per frame (default 5; at most components) */
-    double target_fmr;  /* default operating point for verify (default 0.01) */
-    uint64_t seed;      /* frame subsampling and calibration split (default 1) */
-    size_t max_frames;  /* cap on UBM training frames, subsampled by seed (default 400000) */
-    int n_ceps;         /* cepstra per frame including c0 (default 20) */
-    int deltas;         /* 0 statics, 1 + deltas, 2 + double deltas (default 2) */
-    int cmvn;           /* 0 none, 1 mean, 2 mean and variance per recording (default 0) */
-    int scoring;        /* EYNI_VOICE_SCORE_* (default SV) */
-    int nap_rank;       /* nuisance directions projected out (default 20) */
-    int ivec_dim;       /* i-vector dimension for EYNI_VOICE_SCORE_IVEC (default 100) */
-    int ivec_iters;     /* EM iterations of the i-vector extractor (default 10) */
-    eyni_log *log;      /* progress (may be NULL) */
+    int components;    /* Gaussians in the UBM (power of two; default 16) */
+    int iterations;    /* EM iterations after each split (default 6) */
+    int final_iters;   /* EM iterations at the final size (default 12) */
+    double relevance;  /* MAP relevance factor (default 16) */
+    int top_c;         /* Gaussians scored per frame (default 5; at most components) */
+    double target_fmr; /* default operating point for verify (default 0.01) */
+    uint64_t seed;     /* frame subsampling and calibration split (default 1) */
+    size_t max_frames; /* cap on UBM training frames, subsampled by seed (default 400000) */
+    int n_ceps;        /* cepstra per frame including c0 (default 20) */
+    int deltas;        /* 0 statics, 1 + deltas, 2 + double deltas (default 2) */
+    int cmvn;          /* 0 none, 1 mean, 2 mean and variance per recording (default 0) */
+    int scoring;       /* EYNI_VOICE_SCORE_* (default SV) */
+    int nap_rank;      /* nuisance directions projected out (default 20) */
+    int ivec_dim;      /* i-vector dimension for EYNI_VOICE_SCORE_IVEC (default 100) */
+    int ivec_iters;    /* EM iterations of the i-vector extractor (default 10) */
+    eyni_log *log;     /* progress (may be NULL) */
 } eyni_voice_train_opts;
 
 void eyni_voice_train_opts_default(eyni_voice_train_opts *o);
@@ -147,8 +147,7 @@ void eyni_voice_ref_free(eyni_voice_ref *r);
 int eyni_voice_ref_update(const eyni_voice_model *m, eyni_voice_ref *r,
                           const eyni_voice_audio *const *audio, size_t n, eyni_error *err);
 /* Versioned binary reference blob bound to its model's id. */
-int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len,
-                        eyni_error *err);
+int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len, eyni_error *err);
 int eyni_voice_ref_load(const eyni_voice_model *m, const void *buf, size_t len, const char *name,
                         eyni_voice_ref **out, eyni_error *err);
 /* Recordings and seconds of speech behind a reference. */
@@ -165,18 +164,17 @@ void eyni_voice_probe_free(eyni_voice_probe *p);
 /* Similarity of a probe to a reference by the model's scoring (EYNI_VOICE_SCORE_*): the
  * average per-frame log-likelihood ratio against the UBM (top-C approximation), or the
  * cosine of NAP-projected supervectors. Larger means more alike. */
-int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
-                     const eyni_voice_probe *p, double *score, eyni_error *err);
+int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r, const eyni_voice_probe *p,
+                     double *score, eyni_error *err);
 
 /* 1:1 decision at the false-match rate fmr (<= 0 takes the model's default). */
-int eyni_voice_verify(const eyni_voice_model *m, const eyni_voice_ref *r,
-                      const eyni_voice_probe *p, double fmr, int *match, double *score,
-                      eyni_error *err);
+int eyni_voice_verify(const eyni_voice_model *m, const eyni_voice_ref *r, const eyni_voice_probe *p,
+                      double fmr, int *match, double *score, eyni_error *err);
 
 typedef struct eyni_voice_candidate {
     size_t index; /* position in the refs array */
     double score;
-    int match;    /* score at or above the threshold */
+    int match; /* score at or above the threshold */
 } eyni_voice_candidate;
 
 /* 1:N: scores the probe against n references and writes the best max_out candidates in

@@ -11,14 +11,14 @@
 
 #include "voice_int.h"
 
-#define MAX_CHANNELS      16
-#define MIN_RATE          4000
-#define MAX_RATE          192000
-#define CLIP_MIN_PEAK     0.25   /* peaks below this cannot be a converter's limit */
-#define CLIP_FRACTION     0.001  /* share of samples stuck at the peak that means clipped */
-#define CLIP_MIN_SAMPLES  3
-#define TARGET_RMS_DB     (-20.0)
-#define MAX_GAIN_DB       40.0
+#define MAX_CHANNELS     16
+#define MIN_RATE         4000
+#define MAX_RATE         192000
+#define CLIP_MIN_PEAK    0.25  /* peaks below this cannot be a converter's limit */
+#define CLIP_FRACTION    0.001 /* share of samples stuck at the peak that means clipped */
+#define CLIP_MIN_SAMPLES 3
+#define TARGET_RMS_DB    (-20.0)
+#define MAX_GAIN_DB      40.0
 
 const char *eyni_voice_reason_name(eyni_voice_reason r)
 {
@@ -148,8 +148,7 @@ static int reject(eyni_voice_reason r, eyni_voice_reason *why, eyni_error *err, 
 }
 
 /* Reads all frames and mixes the channels down to one. */
-static int read_mono(SNDFILE *sf, const SF_INFO *info, float **out, size_t *n_out,
-                     eyni_error *err)
+static int read_mono(SNDFILE *sf, const SF_INFO *info, float **out, size_t *n_out, eyni_error *err)
 {
     size_t frames = (size_t)info->frames, ch = (size_t)info->channels;
     float *buf = malloc(4096 * ch * sizeof *buf);
@@ -179,8 +178,8 @@ static int read_mono(SNDFILE *sf, const SF_INFO *info, float **out, size_t *n_ou
     return 0;
 }
 
-static int decode(const void *bytes, size_t len, const char *name, float **x, size_t *n,
-                  int *rate, eyni_voice_reason *why, eyni_error *err)
+static int decode(const void *bytes, size_t len, const char *name, float **x, size_t *n, int *rate,
+                  eyni_voice_reason *why, eyni_error *err)
 {
     if (len > EYNI_VOICE_MAX_FILE)
         return reject(EYNI_VOICE_REASON_TOO_LONG, why, err, EYNI_ELIMIT, name,

@@ -53,8 +53,7 @@ static int raw_embedding(const eyni_voice_model *m, const double *n, const doubl
     return 0;
 }
 
-int embed(const eyni_voice_model *m, const double *n, const double *f, double *y,
-          eyni_error *err)
+int embed(const eyni_voice_model *m, const double *n, const double *f, double *y, eyni_error *err)
 {
     double *e = malloc(emb_dim(m) * sizeof *e);
     if (!e)
@@ -167,8 +166,8 @@ int backend_train(eyni_voice_model *m, const double *nk, const double *fk, size_
     for (int it = 0; it < NAP_ITERS; it++) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, rank, (int)s, 1.0, sv,
                     (int)s, m->nap, rank, 0.0, z, rank);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, rank, (int)n, 1.0, sv,
-                    (int)s, z, rank, 0.0, m->nap, rank);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, rank, (int)n, 1.0, sv, (int)s,
+                    z, rank, 0.0, m->nap, rank);
         orthonormalise(m->nap, s, rank);
     }
     for (size_t i = 0; i < s * (size_t)rank; i++)

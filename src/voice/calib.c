@@ -15,8 +15,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void calib_set(eyni_voice_model *m, double *impostor, size_t ni, const double *genuine,
-               size_t ng)
+void calib_set(eyni_voice_model *m, double *impostor, size_t ni, const double *genuine, size_t ng)
 {
     qsort(impostor, ni, sizeof *impostor, cmp_double);
     for (int i = 0; i < VCALIB_QUANTILES; i++) {
@@ -54,7 +53,7 @@ double calib_eer(const double *genuine, size_t ng, const double *impostor, size_
     double best = 1, eer = 0.5;
     size_t gi = 0, ii = 0;
     while (gi <= ng && ii <= ni) {
-        double frr = (double)gi / (double)ng;       /* genuine below the threshold */
+        double frr = (double)gi / (double)ng;        /* genuine below the threshold */
         double far = (double)(ni - ii) / (double)ni; /* impostors at or above */
         double gap = fabs(frr - far);
         if (gap < best) {

@@ -10,8 +10,8 @@
 
 #include "voice_int.h"
 
-#define MAX_MELS    64
-#define DELTA_WIN   2
+#define MAX_MELS  64
+#define DELTA_WIN 2
 
 void frontend_default(frontend *f)
 {
@@ -90,8 +90,8 @@ static int cepstra(const frontend *f, const eyni_voice_audio *a, double *out, in
     mel_bank(f, bank);
     for (int c = 0; c < f->n_ceps; c++)
         for (int m = 0; m < f->n_mels; m++)
-            dct[c * f->n_mels + m] = sqrt((c ? 2.0 : 1.0) / f->n_mels) *
-                                     cos(M_PI * c * (m + 0.5) / f->n_mels);
+            dct[c * f->n_mels + m] =
+                sqrt((c ? 2.0 : 1.0) / f->n_mels) * cos(M_PI * c * (m + 0.5) / f->n_mels);
     pre[0] = a->x[0];
     for (size_t i = 1; i < a->n; i++)
         pre[i] = a->x[i] - f->preemph * a->x[i - 1];

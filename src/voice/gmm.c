@@ -15,10 +15,10 @@
 
 #include "voice_int.h"
 
-#define BLOCK         2048   /* frames per E-step block */
-#define VAR_FLOOR     0.01   /* variance floor as a fraction of the global variance */
-#define SPLIT_EPS     0.2    /* split means by this many standard deviations */
-#define MIN_OCCUPANCY 1e-3   /* components with less are left unchanged in an M-step */
+#define BLOCK         2048 /* frames per E-step block */
+#define VAR_FLOOR     0.01 /* variance floor as a fraction of the global variance */
+#define SPLIT_EPS     0.2  /* split means by this many standard deviations */
+#define MIN_OCCUPANCY 1e-3 /* components with less are left unchanged in an M-step */
 
 int gmm_alloc(gmm *g, int k, int d, eyni_error *err)
 {
@@ -123,13 +123,13 @@ static int accumulate(const gmm *g, const double *x, size_t t, double *n, double
         for (size_t i = 0; i < m; i++)
             for (int j = 0; j < k; j++)
                 n[j] += ll[i * (size_t)k + (size_t)j];
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, (int)m, 1.0, ll, k, xb, d,
-                    1.0, f, d);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, (int)m, 1.0, ll, k, xb, d, 1.0,
+                    f, d);
         if (s) {
             for (size_t i = 0; i < m * (size_t)d; i++)
                 sq[i] = xb[i] * xb[i];
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, (int)m, 1.0, ll, k, sq,
-                        d, 1.0, s, d);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, d, (int)m, 1.0, ll, k, sq, d,
+                        1.0, s, d);
         }
     }
     free(work);
@@ -211,13 +211,11 @@ static int split(gmm *g, eyni_error *err)
     return 0;
 }
 
-int gmm_train(const double *x, size_t t, int d, const gmm_train_opts *o, gmm *out,
-              eyni_error *err)
+int gmm_train(const double *x, size_t t, int d, const gmm_train_opts *o, gmm *out, eyni_error *err)
 {
     if (t < (size_t)o->components * 2)
-        return eyni_error_set(err, EYNI_EINVAL,
-                              "%zu training frames are too few for %d Gaussians", t,
-                              o->components);
+        return eyni_error_set(err, EYNI_EINVAL, "%zu training frames are too few for %d Gaussians",
+                              t, o->components);
     gmm g;
     double *floor = calloc((size_t)d, sizeof *floor);
     int rc = gmm_alloc(&g, 1, d, err);
@@ -249,8 +247,8 @@ int gmm_train(const double *x, size_t t, int d, const gmm_train_opts *o, gmm *ou
         for (int it = 0; it < iters; it++)
             if ((rc = em_step(&g, x, t, floor, &avg, err)) != 0)
                 goto fail;
-        eyni_log_write(o->log, EYNI_LOG_INFO, "voice.ubm", "%d Gaussians: avg loglik %.4f",
-                       g.k, avg);
+        eyni_log_write(o->log, EYNI_LOG_INFO, "voice.ubm", "%d Gaussians: avg loglik %.4f", g.k,
+                       avg);
     }
     free(floor);
     *out = g;

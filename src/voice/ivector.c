@@ -68,7 +68,8 @@ static void centre(const eyni_voice_model *m, const double *n, const double *f, 
 static void component_grams(const eyni_voice_model *m, double *p)
 {
     int r = m->ivec_dim, d = m->ubm.d;
-    memset(p, 0, (size_t)m->ubm.k * (size_t)r * (size_t)r * sizeof *p); /* dsyrk fills one triangle */
+    memset(p, 0,
+           (size_t)m->ubm.k * (size_t)r * (size_t)r * sizeof *p); /* dsyrk fills one triangle */
     for (int k = 0; k < m->ubm.k; k++)
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, r, d, 1.0,
                     m->tv + (size_t)k * d * (size_t)r, r, 0.0, p + (size_t)k * r * (size_t)r, r);
@@ -167,8 +168,8 @@ int ivec_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n
     size_t s = (size_t)K * (size_t)m->ubm.d, rr = (size_t)dim * (size_t)dim;
     m->ivec_dim = dim;
     m->tv = malloc(s * (size_t)dim * sizeof *m->tv);
-    double *work = malloc(((size_t)K * rr * 2 + s * (size_t)dim + s + (size_t)dim + rr * 2) *
-                          sizeof *work);
+    double *work =
+        malloc(((size_t)K * rr * 2 + s * (size_t)dim + s + (size_t)dim + rr * 2) * sizeof *work);
     if (!m->tv || !work) {
         free(work);
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory training the i-vector extractor");
@@ -179,8 +180,7 @@ int ivec_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n
     int rc = 0;
     for (int it = 0; it < iters && rc == 0; it++) {
         rc = em_iteration(m, nk, fk, n, work, err);
-        eyni_log_write(log, EYNI_LOG_INFO, "voice.ivector", "EM iteration %d of %d", it + 1,
-                       iters);
+        eyni_log_write(log, EYNI_LOG_INFO, "voice.ivector", "EM iteration %d of %d", it + 1, iters);
     }
     for (size_t i = 0; i < s * (size_t)dim; i++)
         m->tv[i] = (float)m->tv[i];

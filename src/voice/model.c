@@ -111,8 +111,8 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
         return bad(err, name, "wrong magic");
     uint32_t ver = rb_u32(r);
     if (ver != MODEL_VERSION)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: voice model version %u, need %d", name,
-                              ver, MODEL_VERSION);
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: voice model version %u, need %d", name, ver,
+                              MODEL_VERSION);
     if (rb_u32(r) != EYNI_VOICE_RATE || rb_u32(r) != VFRAME || rb_u32(r) != VHOP ||
         rb_u32(r) != VNFFT)
         return bad(err, name, "framing differs from this build");
@@ -138,8 +138,8 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
     if (k < 1 || k > EYNI_VOICE_MAX_COMPONENTS || (int)d != frontend_dim(&m->fe) || c < 1 ||
         c > k || nq != VCALIB_QUANTILES)
         return bad(err, name, "inconsistent sizes");
-    if (!(m->relevance > 0 && m->relevance < 1e6) ||
-        !(m->target_fmr > 0 && m->target_fmr < 1) || !isfinite(m->calib_eer))
+    if (!(m->relevance > 0 && m->relevance < 1e6) || !(m->target_fmr > 0 && m->target_fmr < 1) ||
+        !isfinite(m->calib_eer))
         return bad(err, name, "invalid scoring settings");
     if (scoring > EYNI_VOICE_SCORE_IVEC || rank > EYNI_VOICE_MAX_NAP ||
         ivec > EYNI_VOICE_MAX_IVEC || (scoring == EYNI_VOICE_SCORE_IVEC) != (ivec > 0))
@@ -187,8 +187,7 @@ static int read_backend(rbuf *r, eyni_voice_model *m, const char *name, eyni_err
     return 0;
 }
 
-static int read_gmm(rbuf *r, const eyni_voice_model *m, gmm *g, const char *name,
-                    eyni_error *err)
+static int read_gmm(rbuf *r, const eyni_voice_model *m, gmm *g, const char *name, eyni_error *err)
 {
     size_t kd = (size_t)g->k * (size_t)g->d, e = emb_dim(m);
     if (r->len - r->pos != (size_t)g->k * 4 + kd * 8 + kd * (size_t)m->ivec_dim * 4 + e * 4 +

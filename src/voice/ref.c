@@ -163,8 +163,7 @@ int eyni_voice_ref_update(const eyni_voice_model *m, eyni_voice_ref *r,
     return rc;
 }
 
-int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len,
-                        eyni_error *err)
+int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len, eyni_error *err)
 {
     wbuf b = {0};
     size_t kd = (size_t)r->k * (size_t)r->d;
@@ -231,8 +230,8 @@ int eyni_voice_ref_load(const eyni_voice_model *m, const void *buf, size_t len, 
         return bad(err, name, "wrong magic");
     uint32_t ver = rb_u32(&rb);
     if (ver != REF_VERSION)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: voice reference version %u, need %d",
-                              name, ver, REF_VERSION);
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: voice reference version %u, need %d", name,
+                              ver, REF_VERSION);
     const unsigned char *id = rb_bytes(&rb, 32);
     uint32_t k = rb_u32(&rb), d = rb_u32(&rb), recs = rb_u32(&rb);
     double secs = rb_f64(&rb);

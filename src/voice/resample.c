@@ -50,9 +50,9 @@ int resample(const float *x, size_t n, int rate_in, int rate_out, float **out, s
 {
     if (rate_in <= 0 || rate_out <= 0)
         return eyni_error_set(err, EYNI_EINVAL, "bad sample rates %d -> %d", rate_in, rate_out);
-    double step = (double)rate_in / rate_out; /* input samples per output sample */
+    double step = (double)rate_in / rate_out;          /* input samples per output sample */
     double fc = ROLLOFF * 0.5 * fmin(1.0, 1.0 / step); /* cutoff, cycles per input sample */
-    double scale = 2 * fc;          /* zero crossings per input sample */
+    double scale = 2 * fc;                             /* zero crossings per input sample */
     double half = ZERO_CROSSINGS / scale;
     size_t m = (size_t)floor((double)n / step);
     float *y = malloc((m ? m : 1) * sizeof *y);

@@ -158,8 +158,8 @@ void eyni_voice_probe_free(eyni_voice_probe *p)
     free(p);
 }
 
-int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
-                     const eyni_voice_probe *p, double *score, eyni_error *err)
+int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r, const eyni_voice_probe *p,
+                     double *score, eyni_error *err)
 {
     if (memcmp(r->model_id, m->id, 32) || r->k != m->ubm.k || r->d != p->d)
         return eyni_error_set(err, EYNI_ECONFLICT, "voice reference belongs to another model");
@@ -186,9 +186,8 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r,
     return 0;
 }
 
-int eyni_voice_verify(const eyni_voice_model *m, const eyni_voice_ref *r,
-                      const eyni_voice_probe *p, double fmr, int *match, double *score,
-                      eyni_error *err)
+int eyni_voice_verify(const eyni_voice_model *m, const eyni_voice_ref *r, const eyni_voice_probe *p,
+                      double fmr, int *match, double *score, eyni_error *err)
 {
     double s;
     int rc = eyni_voice_score(m, r, p, &s, err);

@@ -10,8 +10,8 @@
 
 #include "voice_int.h"
 
-#define CALIB_ENROL  20  /* recordings per calibration reference, as in a real enrolment */
-#define CALIB_PROBES 60  /* probes per speaker scored in calibration */
+#define CALIB_ENROL  20 /* recordings per calibration reference, as in a real enrolment */
+#define CALIB_PROBES 60 /* probes per speaker scored in calibration */
 
 void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
 {
@@ -28,7 +28,8 @@ void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
     frontend_default(&fe);
     o->n_ceps = fe.n_ceps;
     o->deltas = fe.deltas;
-    o->cmvn = CMVN_NONE; /* measured best on FSDD (docs/voice.md); CMVN_MEANVAR for mixed channels */
+    o->cmvn =
+        CMVN_NONE; /* measured best on FSDD (docs/voice.md); CMVN_MEANVAR for mixed channels */
     o->scoring = EYNI_VOICE_SCORE_SV;
     o->nap_rank = 20;
     o->ivec_dim = 100;
@@ -66,8 +67,8 @@ static int featset_build(const frontend *fe, const eyni_voice_audio *const *audi
 }
 
 /* Pools the frames, keeping a seeded random subset when there are more than cap. */
-static int pool_frames(const featset *fs, int d, size_t cap, vrng *rng, double **out,
-                       size_t *t_out, eyni_error *err)
+static int pool_frames(const featset *fs, int d, size_t cap, vrng *rng, double **out, size_t *t_out,
+                       eyni_error *err)
 {
     size_t total = 0;
     for (size_t i = 0; i < fs->n; i++)
@@ -81,8 +82,7 @@ static int pool_frames(const featset *fs, int d, size_t cap, vrng *rng, double *
     for (size_t i = 0; i < fs->n && taken < keep; i++)
         for (size_t j = 0; j < fs->t[i] && taken < keep; j++, seen++)
             if (vrng_below(rng, total - seen) < keep - taken)
-                memcpy(x + (taken++) * (size_t)d, fs->x[i] + j * (size_t)d,
-                       (size_t)d * sizeof *x);
+                memcpy(x + (taken++) * (size_t)d, fs->x[i] + j * (size_t)d, (size_t)d * sizeof *x);
     *out = x;
     *t_out = taken;
     return 0;
@@ -99,8 +99,8 @@ static void shuffle(size_t *v, size_t n, vrng *rng)
 }
 
 typedef struct calib_plan {
-    size_t ns;          /* speakers */
-    int *label;         /* speaker label of each */
+    size_t ns;  /* speakers */
+    int *label; /* speaker label of each */
     size_t **enrol, *n_enrol;
     size_t **probe, *n_probe;
 } calib_plan;
@@ -192,8 +192,8 @@ static int calibrate(eyni_voice_model *m, const featset *fs, const int *speaker,
         goto done;
     }
     for (size_t s = 0; s < p.ns; s++)
-        if (p.n_enrol[s] && (rc = ref_from_features(m, (const double *const *)fs->x, fs->t, p.enrol[s],
-                                                     p.n_enrol[s], &refs[s], err)))
+        if (p.n_enrol[s] && (rc = ref_from_features(m, (const double *const *)fs->x, fs->t,
+                                                    p.enrol[s], p.n_enrol[s], &refs[s], err)))
             goto done;
     for (size_t s = 0; s < p.ns; s++)
         for (size_t j = 0; j < p.n_probe[s]; j++) {
@@ -251,12 +251,11 @@ static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
     if (k < 1 || k > EYNI_VOICE_MAX_COMPONENTS || (k & (k - 1)))
         return eyni_error_set(err, EYNI_EINVAL, "components must be a power of two <= %d",
                               EYNI_VOICE_MAX_COMPONENTS);
-    if (o->iterations < 1 || o->iterations > 100 || o->final_iters < 1 ||
-        o->final_iters > 1000 || o->top_c < 1 || o->top_c > 64 ||
-        !(o->relevance > 0) || !(o->target_fmr > 0 && o->target_fmr < 1) ||
-        o->max_frames < 1000 || o->scoring < EYNI_VOICE_SCORE_LLR ||
-        o->scoring > EYNI_VOICE_SCORE_IVEC || o->nap_rank < 0 ||
-        o->nap_rank > EYNI_VOICE_MAX_NAP ||
+    if (o->iterations < 1 || o->iterations > 100 || o->final_iters < 1 || o->final_iters > 1000 ||
+        o->top_c < 1 || o->top_c > 64 || !(o->relevance > 0) ||
+        !(o->target_fmr > 0 && o->target_fmr < 1) || o->max_frames < 1000 ||
+        o->scoring < EYNI_VOICE_SCORE_LLR || o->scoring > EYNI_VOICE_SCORE_IVEC ||
+        o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP ||
         (o->scoring == EYNI_VOICE_SCORE_IVEC &&
          (o->ivec_dim < 1 || o->ivec_dim > EYNI_VOICE_MAX_IVEC || o->nap_rank >= o->ivec_dim ||
           o->ivec_iters < 1 || o->ivec_iters > 100)))

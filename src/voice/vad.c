@@ -12,17 +12,17 @@
 
 #include "voice_int.h"
 
-#define ABS_FLOOR_DB   (-55.0) /* frames quieter than this (dBFS) are never speech */
-#define FLOOR_PCT      0.10    /* noise floor: this percentile of frame energies */
-#define PEAK_PCT       0.95    /* loud level: this percentile */
-#define OVER_FLOOR_DB  9.0     /* speech threshold above the noise floor ... */
-#define UNDER_PEAK_DB  30.0    /* ... but never more than this below the loud level */
-#define LOUD_DB        20.0    /* this far over the floor counts whatever the spectrum */
-#define FLAT_MAX       0.40    /* spectral flatness of speech (noise is about 0.56) */
-#define BAND_LO        8       /* FFT bins 250 .. 3500 Hz for the flatness */
-#define BAND_HI        112
-#define GAP_FILL       5       /* bridge non-speech runs up to this many frames */
-#define MIN_RUN        3       /* drop speech runs shorter than this */
+#define ABS_FLOOR_DB  (-55.0) /* frames quieter than this (dBFS) are never speech */
+#define FLOOR_PCT     0.10    /* noise floor: this percentile of frame energies */
+#define PEAK_PCT      0.95    /* loud level: this percentile */
+#define OVER_FLOOR_DB 9.0     /* speech threshold above the noise floor ... */
+#define UNDER_PEAK_DB 30.0    /* ... but never more than this below the loud level */
+#define LOUD_DB       20.0    /* this far over the floor counts whatever the spectrum */
+#define FLAT_MAX      0.40    /* spectral flatness of speech (noise is about 0.56) */
+#define BAND_LO       8       /* FFT bins 250 .. 3500 Hz for the flatness */
+#define BAND_HI       112
+#define GAP_FILL      5 /* bridge non-speech runs up to this many frames */
+#define MIN_RUN       3 /* drop speech runs shorter than this */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -65,8 +65,8 @@ static void smooth(unsigned char *f, size_t n)
     }
 }
 
-int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames,
-               size_t *n_speech, eyni_error *err)
+int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames, size_t *n_speech,
+               eyni_error *err)
 {
     size_t nf = n >= VFRAME ? 1 + (n - VFRAME) / VHOP : 0;
     double *e = malloc((nf ? nf : 1) * sizeof *e);

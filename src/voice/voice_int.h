@@ -14,20 +14,20 @@
 #define VBINS  (VNFFT / 2 + 1)
 
 struct eyni_voice_audio {
-    float *x;              /* samples at EYNI_VOICE_RATE, speech normalised to -20 dBFS */
+    float *x; /* samples at EYNI_VOICE_RATE, speech normalised to -20 dBFS */
     size_t n;
     unsigned char *speech; /* per frame (VFRAME/VHOP framing): 1 when voice is active */
     size_t n_frames;
     size_t n_speech;
-    double seconds;        /* duration of the original recording */
+    double seconds; /* duration of the original recording */
 };
 
 /* ---- spectrum: FFTW plan with buffers, one per caller ------------------------------ */
 
 typedef struct vspec {
-    void *plan;   /* fftwf_plan */
-    float *in;    /* VNFFT real samples */
-    void *out;    /* VBINS fftwf_complex */
+    void *plan; /* fftwf_plan */
+    float *in;  /* VNFFT real samples */
+    void *out;  /* VBINS fftwf_complex */
     float window[VFRAME];
 } vspec;
 
@@ -45,19 +45,19 @@ int resample(const float *x, size_t n, int rate_in, int rate_out, float **out, s
 /* ---- voice activity ---------------------------------------------------------------- */
 
 /* Per-frame speech flags (malloc'ed, *n_frames long) of x at the working rate. */
-int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames,
-               size_t *n_speech, eyni_error *err);
+int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames, size_t *n_speech,
+               eyni_error *err);
 
 /* ---- features ---------------------------------------------------------------------- */
 
 enum { CMVN_NONE = 0, CMVN_MEAN = 1, CMVN_MEANVAR = 2 };
 
 typedef struct frontend {
-    int n_mels;      /* triangular mel filters */
-    int n_ceps;      /* cepstra kept, c0 first */
-    int deltas;      /* 0: statics, 1: + deltas, 2: + double deltas */
-    int cmvn;        /* CMVN_* over the speech frames of one recording */
-    float preemph;   /* pre-emphasis coefficient */
+    int n_mels;    /* triangular mel filters */
+    int n_ceps;    /* cepstra kept, c0 first */
+    int deltas;    /* 0: statics, 1: + deltas, 2: + double deltas */
+    int cmvn;      /* CMVN_* over the speech frames of one recording */
+    float preemph; /* pre-emphasis coefficient */
     float fmin, fmax;
 } frontend;
 
@@ -93,8 +93,7 @@ typedef struct gmm_train_opts {
 } gmm_train_opts;
 
 /* EM with binary splitting from one Gaussian up to opts->components. */
-int gmm_train(const double *x, size_t t, int d, const gmm_train_opts *o, gmm *out,
-              eyni_error *err);
+int gmm_train(const double *x, size_t t, int d, const gmm_train_opts *o, gmm *out, eyni_error *err);
 
 /* ---- model, references, probes ----------------------------------------------------- */
 
@@ -110,21 +109,21 @@ struct eyni_voice_model {
     double quant[VCALIB_QUANTILES];
     uint64_t calib_genuine, calib_impostor;
     double calib_eer;
-    int scoring;           /* EYNI_VOICE_SCORE_* */
+    int scoring; /* EYNI_VOICE_SCORE_* */
     int nap_rank;
-    int ivec_dim;          /* 0 unless scoring is EYNI_VOICE_SCORE_IVEC */
-    double *tv;            /* total-variability matrix (K*D x ivec_dim, row-major) */
-    double *sv_mean;       /* mean training embedding (emb_dim) */
-    double *nap;           /* nuisance directions (emb_dim x nap_rank, row-major) */
+    int ivec_dim;    /* 0 unless scoring is EYNI_VOICE_SCORE_IVEC */
+    double *tv;      /* total-variability matrix (K*D x ivec_dim, row-major) */
+    double *sv_mean; /* mean training embedding (emb_dim) */
+    double *nap;     /* nuisance directions (emb_dim x nap_rank, row-major) */
     unsigned char id[32];
 };
 
 struct eyni_voice_ref {
     int k, d;
-    double *n, *f;  /* sufficient statistics */
-    double *mean;   /* MAP-adapted means (derived) */
+    double *n, *f; /* sufficient statistics */
+    double *mean;  /* MAP-adapted means (derived) */
     double *ab, *cst;
-    double *y;      /* projected supervector (EYNI_VOICE_SCORE_SV) */
+    double *y; /* projected supervector (EYNI_VOICE_SCORE_SV) */
     uint32_t recordings;
     double seconds;
     unsigned char model_id[32];
@@ -133,10 +132,10 @@ struct eyni_voice_ref {
 struct eyni_voice_probe {
     size_t t;
     int d, c;
-    double *x;     /* t x d features */
-    int *top;      /* t x c best UBM components */
-    double *ubm;   /* t: UBM frame log-likelihood over the top components */
-    double *y;     /* projected supervector (EYNI_VOICE_SCORE_SV) */
+    double *x;   /* t x d features */
+    int *top;    /* t x c best UBM components */
+    double *ubm; /* t: UBM frame log-likelihood over the top components */
+    double *y;   /* projected supervector (EYNI_VOICE_SCORE_SV) */
 };
 
 /* ---- supervector back-end ----------------------------------------------------------- */
@@ -145,8 +144,7 @@ void sv_from_stats(const eyni_voice_model *m, const double *n, const double *f, 
 /* Length of the embedding the back-end works on: the supervector or the i-vector. */
 size_t emb_dim(const eyni_voice_model *m);
 /* Projected, length-normalised embedding y[emb_dim] of statistics (n[K], f[K*D]). */
-int embed(const eyni_voice_model *m, const double *n, const double *f, double *y,
-          eyni_error *err);
+int embed(const eyni_voice_model *m, const double *n, const double *f, double *y, eyni_error *err);
 /* Centres, projects out the nuisance directions and length-normalises e into y. */
 void sv_project(const eyni_voice_model *m, const double *e, double *y);
 /* Mean embedding and NAP directions from n recordings' statistics (nk: n x K,
@@ -172,8 +170,7 @@ int model_compute_id(eyni_voice_model *m, eyni_error *err);
 /* Re-derives adapted means of a reference from its statistics. */
 int ref_derive(const eyni_voice_model *m, eyni_voice_ref *r, eyni_error *err);
 /* Calibration of thresholds from impostor scores (sorted ascending in place). */
-void calib_set(eyni_voice_model *m, double *impostor, size_t ni, const double *genuine,
-               size_t ng);
+void calib_set(eyni_voice_model *m, double *impostor, size_t ni, const double *genuine, size_t ng);
 /* EER of two score sets (higher = genuine); sorts copies. */
 double calib_eer(const double *genuine, size_t ng, const double *impostor, size_t ni);
 

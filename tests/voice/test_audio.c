@@ -1,8 +1,8 @@
 /* Audio in: decoding, resampling, voice activity and the named refusals. */
 #include "vt.h"
 
-static int decode(const unsigned char *b, size_t len, eyni_voice_audio **a,
-                  eyni_voice_reason *why, eyni_error *err)
+static int decode(const unsigned char *b, size_t len, eyni_voice_audio **a, eyni_voice_reason *why,
+                  eyni_error *err)
 {
     return eyni_voice_audio_decode(b, len, "test.wav", a, why, err);
 }

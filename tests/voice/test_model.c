@@ -164,8 +164,7 @@ static void reference_round_trip_and_rejections(void **state)
     b[len / 2] ^= 1;
     assert_int_equal(eyni_voice_ref_load(f->m, b, len, "r.ref", &bad, &err), EYNI_EFORMAT);
     assert_non_null(strstr(err.msg, "checksum"));
-    assert_int_equal(eyni_voice_ref_load(f->m, b2, len2 - 40, "r.ref", &bad, &err),
-                     EYNI_EFORMAT);
+    assert_int_equal(eyni_voice_ref_load(f->m, b2, len2 - 40, "r.ref", &bad, &err), EYNI_EFORMAT);
     assert_int_equal(eyni_voice_ref_load(f->m, b2, 3, "r.ref", &bad, &err), EYNI_EFORMAT);
     assert_null(bad);
 

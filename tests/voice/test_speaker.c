@@ -82,8 +82,8 @@ static void verify_decides_at_the_calibrated_threshold(void **state)
                 int match = -1;
                 double score, again;
                 eyni_error err = {0};
-                assert_int_equal(
-                    eyni_voice_verify(f->m, f->refs[r], p, 0.01, &match, &score, &err), 0);
+                assert_int_equal(eyni_voice_verify(f->m, f->refs[r], p, 0.01, &match, &score, &err),
+                                 0);
                 assert_int_equal(eyni_voice_score(f->m, f->refs[r], p, &again, &err), 0);
                 assert_true(score == again);
                 assert_int_equal(match, score >= eyni_voice_model_threshold(f->m, 0.01));
@@ -98,8 +98,7 @@ static void verify_decides_at_the_calibrated_threshold(void **state)
             eyni_voice_probe_free(p);
         }
     }
-    print_message("accepted genuine %d/%d, rejected impostor %d/%d\n", gen_ok, gen, imp_ok,
-                  imp);
+    print_message("accepted genuine %d/%d, rejected impostor %d/%d\n", gen_ok, gen, imp_ok, imp);
     assert_true(gen_ok >= gen * 3 / 4);
     assert_true(imp_ok >= imp * 9 / 10);
     /* Stricter operating points have higher thresholds. */
@@ -114,8 +113,8 @@ static void identify_ranks_the_speaker_first(void **state)
     eyni_voice_candidate c[3];
     size_t n = 0;
     eyni_error err = {0};
-    assert_int_equal(eyni_voice_identify(f->m, (const eyni_voice_ref *const *)f->refs,
-                                         VT_SPEAKERS, p, 0, c, 3, &n, &err),
+    assert_int_equal(eyni_voice_identify(f->m, (const eyni_voice_ref *const *)f->refs, VT_SPEAKERS,
+                                         p, 0, c, 3, &n, &err),
                      0);
     assert_int_equal(n, 3);
     assert_string_equal(vt_speakers[c[0].index], "theo");
@@ -133,8 +132,8 @@ static void update_adds_recordings(void **state)
     eyni_voice_ref_get_counts(r, &recs, &secs);
     assert_int_equal(recs, 10);
     eyni_error err = {0};
-    assert_int_equal(
-        eyni_voice_ref_update(f->m, r, (const eyni_voice_audio *const *)&a, 1, &err), 0);
+    assert_int_equal(eyni_voice_ref_update(f->m, r, (const eyni_voice_audio *const *)&a, 1, &err),
+                     0);
     eyni_voice_ref_get_counts(r, &recs, &secs2);
     assert_int_equal(recs, 11);
     assert_true(secs2 > secs);

@@ -11,8 +11,8 @@
 #include "eyni/voice.h"
 #include "testutil.h"
 
-static const char *const vt_speakers[] = {"george", "jackson", "lucas", "nicolas", "theo",
-                                          "yweweler"};
+static const char *const vt_speakers[] = {"george",  "jackson", "lucas",
+                                          "nicolas", "theo",    "yweweler"};
 #define VT_SPEAKERS 6
 
 /* Path of FSDD recording <digit>_<speaker>_<index>.wav (caller frees). */
@@ -121,8 +121,7 @@ static inline eyni_voice_model *vt_train_with(const eyni_voice_train_opts *o, in
     return m;
 }
 
-static inline eyni_voice_model *vt_train(int components, int first, int per_digit,
-                                         uint64_t seed)
+static inline eyni_voice_model *vt_train(int components, int first, int per_digit, uint64_t seed)
 {
     eyni_voice_train_opts o;
     eyni_voice_train_opts_default(&o);
