@@ -19,6 +19,8 @@
 #define CLIP_MIN_SAMPLES 3
 #define TARGET_RMS_DB    (-20.0)
 #define MAX_GAIN_DB      40.0
+#define READ_BLOCK       4096      /* frames decoded per call */
+#define READ_START       (1 << 16) /* initial sample buffer, grown as data arrives */
 
 const char *eyni_voice_reason_name(eyni_voice_reason r)
 {
@@ -148,22 +150,30 @@ static int reject(eyni_voice_reason r, eyni_voice_reason *why, eyni_error *err, 
 }
 
 /* Reads all frames and mixes the channels down to one. */
+/* Reads all frames and mixes the channels down to one. The header's frame count is not
+ * trusted for the allocation: the buffer grows with what actually decodes. */
 static int read_mono(SNDFILE *sf, const SF_INFO *info, float **out, size_t *n_out, eyni_error *err)
 {
     size_t frames = (size_t)info->frames, ch = (size_t)info->channels;
-    float *buf = malloc(4096 * ch * sizeof *buf);
-    float *x = malloc((frames ? frames : 1) * sizeof *x);
-    if (!buf || !x) {
-        free(buf);
-        free(x);
-        return eyni_error_set(err, EYNI_ENOMEM, "out of memory decoding audio");
-    }
+    size_t cap = frames < READ_START ? (frames ? frames : 1) : READ_START;
+    float *buf = malloc(READ_BLOCK * ch * sizeof *buf);
+    float *x = malloc(cap * sizeof *x);
     size_t got = 0;
+    if (!buf || !x)
+        goto oom;
     while (got < frames) {
-        sf_count_t want = (sf_count_t)(frames - got < 4096 ? frames - got : 4096);
+        sf_count_t want = (sf_count_t)(frames - got < READ_BLOCK ? frames - got : READ_BLOCK);
         sf_count_t r = sf_readf_float(sf, buf, want);
         if (r <= 0)
             break;
+        if (got + (size_t)r > cap) {
+            size_t nc = cap * 2 < frames ? cap * 2 : frames;
+            float *nx = realloc(x, nc * sizeof *nx);
+            if (!nx)
+                goto oom;
+            x = nx;
+            cap = nc;
+        }
         for (sf_count_t i = 0; i < r; i++) {
             float s = 0;
             for (size_t c = 0; c < ch; c++)
@@ -176,6 +186,10 @@ static int read_mono(SNDFILE *sf, const SF_INFO *info, float **out, size_t *n_ou
     *out = x;
     *n_out = got;
     return 0;
+oom:
+    free(buf);
+    free(x);
+    return eyni_error_set(err, EYNI_ENOMEM, "out of memory decoding audio");
 }
 
 static int decode(const void *bytes, size_t len, const char *name, float **x, size_t *n, int *rate,

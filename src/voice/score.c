@@ -114,6 +114,7 @@ static eyni_voice_probe *probe_alloc(const eyni_voice_model *m)
 {
     eyni_voice_probe *p = calloc(1, sizeof *p);
     if (p) {
+        memcpy(p->model_id, m->id, 32);
         p->d = m->ubm.d;
         p->c = m->top_c < MAX_TOP_C ? m->top_c : MAX_TOP_C;
     }
@@ -163,6 +164,8 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r, const e
 {
     if (memcmp(r->model_id, m->id, 32) || r->k != m->ubm.k || r->d != p->d)
         return eyni_error_set(err, EYNI_ECONFLICT, "voice reference belongs to another model");
+    if (memcmp(p->model_id, m->id, 32))
+        return eyni_error_set(err, EYNI_ECONFLICT, "voice probe was made with another model");
     if (m->scoring != EYNI_VOICE_SCORE_LLR) {
         *score = cblas_ddot((int)emb_dim(m), r->y, 1, p->y, 1);
         return 0;

@@ -123,7 +123,7 @@ struct eyni_voice_ref {
     double *n, *f; /* sufficient statistics */
     double *mean;  /* MAP-adapted means (derived) */
     double *ab, *cst;
-    double *y; /* projected supervector (EYNI_VOICE_SCORE_SV) */
+    double *y; /* projected embedding (all scorings but LLR) */
     uint32_t recordings;
     double seconds;
     unsigned char model_id[32];
@@ -135,7 +135,8 @@ struct eyni_voice_probe {
     double *x;   /* t x d features */
     int *top;    /* t x c best UBM components */
     double *ubm; /* t: UBM frame log-likelihood over the top components */
-    double *y;   /* projected supervector (EYNI_VOICE_SCORE_SV) */
+    double *y;   /* projected embedding (all scorings but LLR) */
+    unsigned char model_id[32];
 };
 
 /* ---- supervector back-end ----------------------------------------------------------- */

@@ -173,6 +173,10 @@ static void reference_round_trip_and_rejections(void **state)
     assert_int_equal(eyni_voice_ref_load(other, b2, len2, "r.ref", &bad, &err), EYNI_ECONFLICT);
     assert_int_equal(eyni_voice_score(other, r2, p, &s1, &err), EYNI_ECONFLICT);
     assert_null(bad);
+    eyni_voice_ref *ro = vt_enrol(other, "nicolas", 6);
+    assert_int_equal(eyni_voice_score(other, ro, p, &s1, &err), EYNI_ECONFLICT);
+    assert_non_null(strstr(err.msg, "probe"));
+    eyni_voice_ref_free(ro);
     eyni_voice_model_free(other);
 
     eyni_voice_probe_free(p);
