@@ -12,7 +12,8 @@
 #define MAX_GALLERY 100000
 
 static const char *usage_text =
-    "eyni voice train DIR [--out MODEL] [--components K] [--nap N] [--seed S] [--fmr F] | "
+    "eyni voice train DIR [--out MODEL] [--components K] [--nap N] [--cohort N] [--seed S] [--fmr "
+    "F] | "
     "enrol --model MODEL --out REF FILE... | verify --model MODEL --ref REF FILE [--fmr F] | "
     "identify --model MODEL --gallery DIR FILE [--fmr F] [--top N]   (+ --data DIR --json)";
 
@@ -96,7 +97,7 @@ int cli_voice_list(const char *dir, int want_dirs, int (*keep)(const char *), ch
 
 typedef struct vopts {
     const char *model, *out, *ref, *gallery, *data;
-    int json, components, top, nap;
+    int json, components, top, nap, cohort;
     double fmr;
     unsigned long long seed;
     char **pos;
@@ -109,6 +110,7 @@ static int parse(int argc, char **argv, vopts *o)
     o->top = 5;
     o->seed = 1;
     o->nap = -1;
+    o->cohort = -1;
     o->pos = calloc((size_t)argc + 1, sizeof *o->pos);
     if (!o->pos)
         return -1;
@@ -129,6 +131,8 @@ static int parse(int argc, char **argv, vopts *o)
             o->data = argv[++i];
         else if (strcmp(a, "--components") == 0 && more)
             o->components = atoi(argv[++i]);
+        else if (strcmp(a, "--cohort") == 0 && more)
+            o->cohort = atoi(argv[++i]);
         else if (strcmp(a, "--nap") == 0 && more)
             o->nap = atoi(argv[++i]);
         else if (strcmp(a, "--top") == 0 && more)
@@ -189,6 +193,8 @@ static int train(const vopts *o)
         to.target_fmr = o->fmr;
     if (o->nap >= 0)
         to.nap_rank = o->nap;
+    if (o->cohort >= 0)
+        to.cohort = o->cohort;
     to.seed = o->seed;
     eyni_log *log = eyni_log_new(EYNI_LOG_INFO, 0, stderr);
     to.log = log;

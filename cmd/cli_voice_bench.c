@@ -29,7 +29,7 @@ enum { ROLE_TEST, ROLE_ENROL, ROLE_UBM, ROLE_UNUSED };
 typedef struct bopts {
     const char *dir, *protocol;
     int json, components, enrol, ubm_per_speaker, generalisation;
-    int ceps, deltas, cmvn, top_c, scoring, nap, ivec;
+    int ceps, deltas, cmvn, top_c, scoring, nap, ivec, cohort;
     double relevance;
     unsigned long long seed;
 } bopts;
@@ -52,6 +52,7 @@ static const char *usage_text =
     "eyni bench voice DIR [--protocol split|loso|disjoint] [--generalisation] "
     "[--components K] [--enrol N] [--ubm-per-speaker N] [--seed S] [--ceps N] [--deltas 0-2] "
     "[--cmvn 0-2] [--top-c C] [--relevance R] [--scoring llr|sv|ivec] [--nap N] [--ivec R] "
+    "[--cohort N] "
     "[--json] "
     "[--data DIR]";
 
@@ -203,6 +204,8 @@ static int train_fold(const cli_voice_set *s, const int *role, const fold *f, co
         to.nap_rank = o->nap;
     if (o->ivec > 0)
         to.ivec_dim = o->ivec;
+    if (o->cohort >= 0)
+        to.cohort = o->cohort;
     to.seed = o->seed;
     double t0 = eyni_time_ms();
     int rc = eyni_voice_train(a, lab, n, &to, m, err);
@@ -428,6 +431,7 @@ static int parse(int argc, char **argv, bopts *o)
     o->cmvn = -1;
     o->scoring = -1;
     o->nap = -1;
+    o->cohort = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -455,6 +459,8 @@ static int parse(int argc, char **argv, bopts *o)
             o->top_c = atoi(argv[++i]);
         else if (strcmp(a, "--scoring") == 0 && more)
             o->scoring = scoring_named(argv[++i]);
+        else if (strcmp(a, "--cohort") == 0 && more)
+            o->cohort = atoi(argv[++i]);
         else if (strcmp(a, "--ivec") == 0 && more)
             o->ivec = atoi(argv[++i]);
         else if (strcmp(a, "--nap") == 0 && more)

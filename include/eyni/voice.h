@@ -41,7 +41,8 @@ enum {
     EYNI_VOICE_SCORE_SV = 1,  /* cosine of NAP-projected GMM mean supervectors */
     EYNI_VOICE_SCORE_IVEC = 2 /* cosine of NAP-projected i-vectors */
 };
-#define EYNI_VOICE_MAX_IVEC 1000 /* i-vector dimension */
+#define EYNI_VOICE_MAX_COHORT 4000 /* background embeddings kept for score normalisation */
+#define EYNI_VOICE_MAX_IVEC   1000 /* i-vector dimension */
 
 /* Why a recording was refused; carried next to the eyni_error of the audio reader. */
 typedef enum eyni_voice_reason {
@@ -98,6 +99,7 @@ typedef struct eyni_voice_train_opts {
     int scoring;       /* EYNI_VOICE_SCORE_* (default SV) */
     int nap_rank;      /* nuisance directions projected out (default 20) */
     int ivec_dim;      /* i-vector dimension for EYNI_VOICE_SCORE_IVEC (default 100) */
+    int cohort;        /* background recordings kept for s-norm (default 500; 0 = raw) */
     int ivec_iters;    /* EM iterations of the i-vector extractor (default 10) */
     eyni_log *log;     /* progress (may be NULL) */
 } eyni_voice_train_opts;
@@ -127,7 +129,7 @@ int eyni_voice_model_write(const eyni_voice_model *m, const char *path, eyni_err
 double eyni_voice_model_threshold(const eyni_voice_model *m, double fmr);
 /* Calibration facts: default FMR, UBM size, feature dimension, calibration trials. */
 typedef struct eyni_voice_model_info {
-    int components, dim, top_c, scoring, nap_rank, ivec_dim;
+    int components, dim, top_c, scoring, nap_rank, ivec_dim, cohort;
     double relevance, target_fmr;
     size_t calib_genuine, calib_impostor;
     double calib_eer;

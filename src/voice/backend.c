@@ -133,6 +133,54 @@ static int centre_by_speaker(double *x, size_t n, size_t s, const int *speaker, 
     return 0;
 }
 
+void cohort_stats(const eyni_voice_model *m, const double *y, double *mean, double *sd)
+{
+    size_t e = emb_dim(m);
+    double s = 0, s2 = 0;
+    for (int i = 0; i < m->cohort_n; i++) {
+        double v = cblas_ddot((int)e, m->cohort + (size_t)i * e, 1, y, 1);
+        s += v;
+        s2 += v * v;
+    }
+    double n = m->cohort_n > 0 ? m->cohort_n : 1;
+    *mean = s / n;
+    *sd = sqrt(fmax(s2 / n - *mean * *mean, 1e-12));
+}
+
+int cohort_select(eyni_voice_model *m, const double *nk, const double *fk, size_t n, int count,
+                  uint64_t seed, eyni_error *err)
+{
+    size_t e = emb_dim(m), kd = (size_t)m->ubm.k * (size_t)m->ubm.d;
+    size_t c = (size_t)count < n ? (size_t)count : n;
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    m->cohort = malloc((c ? c : 1) * e * sizeof *m->cohort);
+    m->cohort_n = 0;
+    if (!idx || !m->cohort) {
+        free(idx);
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory for the score cohort");
+    }
+    vrng rng = {seed ^ 0x636f686fULL};
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = 0; i < c; i++) { /* partial Fisher-Yates: the first c are the choice */
+        size_t j = i + vrng_below(&rng, n - i);
+        size_t t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < c && rc == 0; i++) {
+        double *row = m->cohort + i * e;
+        rc = embed(m, nk + idx[i] * (size_t)m->ubm.k, fk + idx[i] * kd, row, err);
+        for (size_t j = 0; j < e; j++)
+            row[j] = (float)row[j];
+    }
+    if (rc == 0)
+        m->cohort_n = (int)c;
+    free(idx);
+    return rc;
+}
+
 int backend_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n,
                   const int *speaker, int rank, uint64_t seed, eyni_error *err)
 {

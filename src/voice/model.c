@@ -7,11 +7,12 @@
  *   u32 rate, frame, hop, nfft (fixed framing, checked)
  *   u32 n_mels, n_ceps, deltas, cmvn; f32 preemph, fmin, fmax
  *   u32 K, D, top_c; f64 relevance, target_fmr
- *   u64 calib_genuine, calib_impostor; f64 calib_eer; u32 scoring, nap_rank, ivec_dim;
+ *   u64 calib_genuine, calib_impostor; f64 calib_eer; u32 scoring, nap_rank, ivec_dim,
+ *   cohort_n;
  *   u32 nq; f64 quantiles[nq]
  *   f32 weights[K], means[K*D], variances[K*D], tv[K*D*ivec_dim],
- *   f32 emb_mean[E], nap[E*nap_rank]   (E = ivec_dim for i-vector scoring, else K*D)
- *   u8 sha256[32]
+ *   f32 emb_mean[E], nap[E*nap_rank], cohort[cohort_n*E]   (E = ivec_dim for i-vector scoring, else
+ * K*D) u8 sha256[32]
  */
 #include <math.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static void serialise(const eyni_voice_model *m, wbuf *b)
     wb_u32(b, (uint32_t)m->scoring);
     wb_u32(b, (uint32_t)m->nap_rank);
     wb_u32(b, (uint32_t)m->ivec_dim);
+    wb_u32(b, (uint32_t)m->cohort_n);
     wb_u32(b, VCALIB_QUANTILES);
     for (int i = 0; i < VCALIB_QUANTILES; i++)
         wb_f64(b, m->quant[i]);
@@ -66,6 +68,8 @@ static void serialise(const eyni_voice_model *m, wbuf *b)
         wb_f32(b, (float)m->sv_mean[i]);
     for (size_t i = 0; i < e * (size_t)m->nap_rank; i++)
         wb_f32(b, (float)m->nap[i]);
+    for (size_t i = 0; i < e * (size_t)m->cohort_n; i++)
+        wb_f32(b, (float)m->cohort[i]);
     unsigned char dig[32];
     if (!b->oom) {
         eyni_sha256(b->p, b->len, dig);
@@ -129,7 +133,7 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
     m->calib_genuine = rb_u64(r);
     m->calib_impostor = rb_u64(r);
     m->calib_eer = rb_f64(r);
-    uint32_t scoring = rb_u32(r), rank = rb_u32(r), ivec = rb_u32(r);
+    uint32_t scoring = rb_u32(r), rank = rb_u32(r), ivec = rb_u32(r), cohort = rb_u32(r);
     uint32_t nq = rb_u32(r);
     if (r->bad)
         return bad(err, name, "truncated header");
@@ -142,12 +146,14 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
         !isfinite(m->calib_eer))
         return bad(err, name, "invalid scoring settings");
     if (scoring > EYNI_VOICE_SCORE_IVEC || rank > EYNI_VOICE_MAX_NAP ||
-        ivec > EYNI_VOICE_MAX_IVEC || (scoring == EYNI_VOICE_SCORE_IVEC) != (ivec > 0))
+        ivec > EYNI_VOICE_MAX_IVEC || (scoring == EYNI_VOICE_SCORE_IVEC) != (ivec > 0) ||
+        cohort > EYNI_VOICE_MAX_COHORT || (cohort > 0 && scoring == EYNI_VOICE_SCORE_LLR))
         return bad(err, name, "invalid back-end settings");
     m->ubm.k = (int)k;
     m->ubm.d = (int)d;
     m->scoring = (int)scoring;
     m->ivec_dim = (int)ivec;
+    m->cohort_n = (int)cohort;
     if (rank > emb_dim(m))
         return bad(err, name, "invalid back-end settings");
     m->nap_rank = (int)rank;
@@ -163,11 +169,12 @@ static int read_header(rbuf *r, eyni_voice_model *m, const char *name, eyni_erro
 static int read_backend(rbuf *r, eyni_voice_model *m, const char *name, eyni_error *err)
 {
     size_t kd = (size_t)m->ubm.k * (size_t)m->ubm.d, nt = kd * (size_t)m->ivec_dim;
-    size_t e = emb_dim(m), nr = e * (size_t)m->nap_rank;
+    size_t e = emb_dim(m), nr = e * (size_t)m->nap_rank, nc = e * (size_t)m->cohort_n;
     m->tv = malloc((nt ? nt : 1) * sizeof *m->tv);
+    m->cohort = malloc((nc ? nc : 1) * sizeof *m->cohort);
     m->sv_mean = malloc(e * sizeof *m->sv_mean);
     m->nap = malloc((nr ? nr : 1) * sizeof *m->nap);
-    if (!m->tv || !m->sv_mean || !m->nap)
+    if (!m->tv || !m->sv_mean || !m->nap || !m->cohort)
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory loading %s", name);
     for (size_t i = 0; i < nt; i++) {
         m->tv[i] = rb_f32(r);
@@ -184,6 +191,11 @@ static int read_backend(rbuf *r, eyni_voice_model *m, const char *name, eyni_err
         if (!(fabs(m->nap[i]) <= 1.01))
             return bad(err, name, "back-end projection out of range");
     }
+    for (size_t i = 0; i < nc; i++) {
+        m->cohort[i] = rb_f32(r);
+        if (!(fabs(m->cohort[i]) <= 1.01))
+            return bad(err, name, "score cohort out of range");
+    }
     return 0;
 }
 
@@ -191,7 +203,7 @@ static int read_gmm(rbuf *r, const eyni_voice_model *m, gmm *g, const char *name
 {
     size_t kd = (size_t)g->k * (size_t)g->d, e = emb_dim(m);
     if (r->len - r->pos != (size_t)g->k * 4 + kd * 8 + kd * (size_t)m->ivec_dim * 4 + e * 4 +
-                               e * (size_t)m->nap_rank * 4 + 32)
+                               e * (size_t)m->nap_rank * 4 + e * (size_t)m->cohort_n * 4 + 32)
         return bad(err, name, "size does not match the header");
     double ws = 0;
     for (int k = 0; k < g->k; k++) {
@@ -280,6 +292,7 @@ void eyni_voice_model_free(eyni_voice_model *m)
         return;
     gmm_free(&m->ubm);
     free(m->tv);
+    free(m->cohort);
     free(m->sv_mean);
     free(m->nap);
     free(m);
@@ -307,6 +320,7 @@ void eyni_voice_model_get_info(const eyni_voice_model *m, eyni_voice_model_info 
     info->scoring = m->scoring;
     info->nap_rank = m->nap_rank;
     info->ivec_dim = m->ivec_dim;
+    info->cohort = m->cohort_n;
     info->relevance = m->relevance;
     info->target_fmr = m->target_fmr;
     info->calib_genuine = (size_t)m->calib_genuine;

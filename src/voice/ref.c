@@ -70,9 +70,14 @@ int ref_derive(const eyni_voice_model *m, eyni_voice_ref *r, eyni_error *err)
         }
         r->cst[k] = c;
     }
-    if (m->scoring != EYNI_VOICE_SCORE_LLR)
-        return embed(m, r->n, r->f, r->y, err);
-    return 0;
+    r->zm = 0;
+    r->zs = 1;
+    if (m->scoring == EYNI_VOICE_SCORE_LLR)
+        return 0;
+    int rc = embed(m, r->n, r->f, r->y, err);
+    if (rc == 0 && m->cohort_n > 0)
+        cohort_stats(m, r->y, &r->zm, &r->zs);
+    return rc;
 }
 
 static int add_audio(const eyni_voice_model *m, eyni_voice_ref *r,

@@ -83,6 +83,10 @@ static int probe_supervector(const eyni_voice_model *m, eyni_voice_probe *p, eyn
         rc = gmm_stats(&m->ubm, p->x, p->t, n, f, err);
     if (rc == 0)
         rc = embed(m, n, f, p->y, err);
+    p->tm = 0;
+    p->ts = 1;
+    if (rc == 0 && m->cohort_n > 0)
+        cohort_stats(m, p->y, &p->tm, &p->ts);
     free(n);
     free(f);
     return rc;
@@ -167,7 +171,10 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r, const e
     if (memcmp(p->model_id, m->id, 32))
         return eyni_error_set(err, EYNI_ECONFLICT, "voice probe was made with another model");
     if (m->scoring != EYNI_VOICE_SCORE_LLR) {
-        *score = cblas_ddot((int)emb_dim(m), r->y, 1, p->y, 1);
+        double raw = cblas_ddot((int)emb_dim(m), r->y, 1, p->y, 1);
+        /* s-norm: the mean of the score standardised by the reference's and by the
+         * probe's cohort statistics, so that thresholds mean the same for everyone. */
+        *score = m->cohort_n > 0 ? 0.5 * ((raw - r->zm) / r->zs + (raw - p->tm) / p->ts) : raw;
         return 0;
     }
     int d = p->d;

@@ -34,6 +34,7 @@ void eyni_voice_train_opts_default(eyni_voice_train_opts *o)
     o->nap_rank = 20;
     o->ivec_dim = 100;
     o->ivec_iters = 10;
+    o->cohort = 500;
 }
 
 typedef struct featset {
@@ -240,6 +241,8 @@ static int train_backends(eyni_voice_model *m, const featset *fs, const int *spe
         rc = ivec_train(m, nk, fk, fs->n, o->ivec_dim, o->ivec_iters, o->seed, o->log, err);
     if (rc == 0)
         rc = backend_train(m, nk, fk, fs->n, speaker, o->nap_rank, o->seed, err);
+    if (rc == 0 && o->cohort > 0 && o->scoring != EYNI_VOICE_SCORE_LLR)
+        rc = cohort_select(m, nk, fk, fs->n, o->cohort, o->seed, err);
     free(nk);
     free(fk);
     return rc;
@@ -255,7 +258,8 @@ static int check_opts(const eyni_voice_train_opts *o, size_t n, eyni_error *err)
         o->top_c < 1 || o->top_c > 64 || !(o->relevance > 0) ||
         !(o->target_fmr > 0 && o->target_fmr < 1) || o->max_frames < 1000 ||
         o->scoring < EYNI_VOICE_SCORE_LLR || o->scoring > EYNI_VOICE_SCORE_IVEC ||
-        o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP ||
+        o->nap_rank < 0 || o->nap_rank > EYNI_VOICE_MAX_NAP || o->cohort < 0 ||
+        o->cohort > EYNI_VOICE_MAX_COHORT ||
         (o->scoring == EYNI_VOICE_SCORE_IVEC &&
          (o->ivec_dim < 1 || o->ivec_dim > EYNI_VOICE_MAX_IVEC || o->nap_rank >= o->ivec_dim ||
           o->ivec_iters < 1 || o->ivec_iters > 100)))

@@ -114,7 +114,10 @@ struct eyni_voice_model {
     int ivec_dim;    /* 0 unless scoring is EYNI_VOICE_SCORE_IVEC */
     double *tv;      /* total-variability matrix (K*D x ivec_dim, row-major) */
     double *sv_mean; /* mean training embedding (emb_dim) */
-    double *nap;     /* nuisance directions (emb_dim x nap_rank, row-major) */
+    double *nap;
+    int cohort_n; /* s-norm cohort: projected background embeddings */
+    double *cohort;
+        /* cohort_n x emb_dim */ /* nuisance directions (emb_dim x nap_rank, row-major) */
     unsigned char id[32];
 };
 
@@ -126,6 +129,7 @@ struct eyni_voice_ref {
     double *y; /* projected embedding (all scorings but LLR) */
     uint32_t recordings;
     double seconds;
+    double zm, zs; /* s-norm: score statistics against the cohort */
     unsigned char model_id[32];
 };
 
@@ -137,6 +141,7 @@ struct eyni_voice_probe {
     double *ubm; /* t: UBM frame log-likelihood over the top components */
     double *y;   /* projected embedding (all scorings but LLR) */
     unsigned char model_id[32];
+    double tm, ts; /* s-norm: score statistics against the cohort */
 };
 
 /* ---- supervector back-end ----------------------------------------------------------- */
@@ -150,6 +155,11 @@ int embed(const eyni_voice_model *m, const double *n, const double *f, double *y
 void sv_project(const eyni_voice_model *m, const double *e, double *y);
 /* Mean embedding and NAP directions from n recordings' statistics (nk: n x K,
  * fk: n x K*D). */
+/* Mean and spread of y's cosines with the cohort. */
+void cohort_stats(const eyni_voice_model *m, const double *y, double *mean, double *sd);
+/* Keeps count of the n recordings (seeded choice) as the s-norm cohort. */
+int cohort_select(eyni_voice_model *m, const double *nk, const double *fk, size_t n, int count,
+                  uint64_t seed, eyni_error *err);
 int backend_train(eyni_voice_model *m, const double *nk, const double *fk, size_t n,
                   const int *speaker, int rank, uint64_t seed, eyni_error *err);
 
