@@ -168,6 +168,32 @@ typedef struct fold {
     const unsigned char *train_spk, *target_spk, *probe_spk;
 } fold;
 
+static void train_opts(const bopts *o, eyni_voice_train_opts *to)
+{
+    eyni_voice_train_opts_default(to);
+    if (o->components)
+        to->components = o->components;
+    if (o->ceps)
+        to->n_ceps = o->ceps;
+    if (o->deltas >= 0)
+        to->deltas = o->deltas;
+    if (o->cmvn >= 0)
+        to->cmvn = o->cmvn;
+    if (o->top_c)
+        to->top_c = o->top_c;
+    if (o->relevance > 0)
+        to->relevance = o->relevance;
+    if (o->scoring >= 0)
+        to->scoring = o->scoring;
+    if (o->nap >= 0)
+        to->nap_rank = o->nap;
+    if (o->ivec > 0)
+        to->ivec_dim = o->ivec;
+    if (o->cohort >= 0)
+        to->cohort = o->cohort;
+    to->seed = o->seed;
+}
+
 static int train_fold(const cli_voice_set *s, const int *role, const fold *f, const bopts *o,
                       eyni_voice_model **m, results *r, eyni_error *err)
 {
@@ -185,28 +211,7 @@ static int train_fold(const cli_voice_set *s, const int *role, const fold *f, co
             lab[n++] = s->speaker[i];
         }
     eyni_voice_train_opts to;
-    eyni_voice_train_opts_default(&to);
-    if (o->components)
-        to.components = o->components;
-    if (o->ceps)
-        to.n_ceps = o->ceps;
-    if (o->deltas >= 0)
-        to.deltas = o->deltas;
-    if (o->cmvn >= 0)
-        to.cmvn = o->cmvn;
-    if (o->top_c)
-        to.top_c = o->top_c;
-    if (o->relevance > 0)
-        to.relevance = o->relevance;
-    if (o->scoring >= 0)
-        to.scoring = o->scoring;
-    if (o->nap >= 0)
-        to.nap_rank = o->nap;
-    if (o->ivec > 0)
-        to.ivec_dim = o->ivec;
-    if (o->cohort >= 0)
-        to.cohort = o->cohort;
-    to.seed = o->seed;
+    train_opts(o, &to);
     double t0 = eyni_time_ms();
     int rc = eyni_voice_train(a, lab, n, &to, m, err);
     r->train_seconds += (eyni_time_ms() - t0) / 1000;
@@ -479,6 +484,20 @@ static int parse(int argc, char **argv, bopts *o)
     return o->dir && o->enrol >= 1 ? 0 : -1;
 }
 
+static json_t *recipe(const bopts *o)
+{
+    eyni_voice_train_opts to;
+    train_opts(o, &to);
+    const char *sc = to.scoring == EYNI_VOICE_SCORE_LLR    ? "llr"
+                     : to.scoring == EYNI_VOICE_SCORE_IVEC ? "ivec"
+                                                           : "sv";
+    return json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:I}", "scoring", sc, "components",
+                     to.components, "cepstra", to.n_ceps, "deltas", to.deltas, "cmvn", to.cmvn,
+                     "top_c", to.top_c, "relevance", to.relevance, "nap_rank", to.nap_rank,
+                     "ivec_dim", to.scoring == EYNI_VOICE_SCORE_IVEC ? to.ivec_dim : 0, "cohort",
+                     to.cohort, "seed", (json_int_t)to.seed);
+}
+
 static json_t *protocol_text(const bopts *o)
 {
     char buf[512];
@@ -521,17 +540,13 @@ int cli_bench_voice(int argc, char **argv)
         json_object_set_new(out, "rejected", json_integer((json_int_t)s.rejected));
         json_object_set_new(out, "enrol_per_speaker", json_integer(o.enrol));
         json_object_set_new(out, "ubm_per_speaker", json_integer(o.ubm_per_speaker));
-        json_object_set_new(out, "components", json_integer(o.components ? o.components : 16));
         json_object_set_new(out, "protocol_text", protocol_text(&o));
         json_object_set_new(out, "timing_text",
                             json_string("ms_per_second_of_audio: wall time to read, decode, "
                                         "check, extract and score each test recording against "
                                         "every reference, one BLAS thread, divided by the "
                                         "recordings' duration"));
-        json_object_set_new(out, "scoring",
-                            json_string(o.scoring == EYNI_VOICE_SCORE_LLR    ? "llr"
-                                        : o.scoring == EYNI_VOICE_SCORE_IVEC ? "ivec"
-                                                                             : "sv"));
+        json_object_set_new(out, "recipe", recipe(&o));
     }
     if (rc == 0 && out && o.generalisation) {
         json_t *gen = json_object();
