@@ -157,12 +157,47 @@ static void unusable_audio_is_bad_input(void **state)
     assert_int_equal(run(cmd, NULL), 2);
 }
 
+/* The DESIGN.md section 4 contract of `eyni bench voice DIR` on a small FSDD-named set:
+ * indices 0-4 scored, 5-6 enrolled, 7 trains the background model. */
+static void bench_prints_the_contract_keys(void **state)
+{
+    fixture *f = *state;
+    char path[4096], cmd[8192];
+    for (int s = 0; s < 3; s++) {
+        snprintf(path, sizeof path, "%s/bench/%s", f->dir, spk3[s]);
+        eyni_error err = {0};
+        assert_int_equal(eyni_dir_make(path, &err), 0);
+        for (int d = 0; d < 10; d++)
+            for (int i = 0; i < 8; i++) {
+                char *src = vt_fsdd(spk3[s], d, i);
+                snprintf(path, sizeof path, "%s/bench/%s/%d_%s_%d.wav", f->dir, spk3[s], d, spk3[s],
+                         i);
+                assert_int_equal(symlink(src, path), 0);
+                free(src);
+            }
+    }
+    snprintf(cmd, sizeof cmd, "'%s' bench voice '%s/bench' --components 4 --json 2>/dev/null",
+             f->eyni, f->dir);
+    json_t *j;
+    assert_int_equal(run(cmd, &j), 0);
+    assert_non_null(j);
+    double eer = json_real_value(json_object_get(j, "eer"));
+    assert_true(eer >= 0 && eer < 0.5);
+    assert_int_equal(json_integer_value(json_object_get(j, "trials")), 150 * 3);
+    assert_int_equal(json_integer_value(json_object_get(j, "genuine")), 150);
+    assert_int_equal(json_integer_value(json_object_get(j, "ubm_recordings")), 30);
+    assert_true(json_real_value(json_object_get(j, "ms_per_second_of_audio")) > 0);
+    assert_non_null(json_object_get(j, "protocol_text"));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verify_accepts_genuine_and_rejects_impostor),
         cmocka_unit_test(identify_finds_the_speaker_in_a_gallery_folder),
         cmocka_unit_test(unusable_audio_is_bad_input),
+        cmocka_unit_test(bench_prints_the_contract_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
