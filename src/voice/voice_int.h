@@ -117,7 +117,7 @@ struct eyni_voice_model {
     double *nap;
     int cohort_n; /* s-norm cohort: projected background embeddings */
     double *cohort;
-        /* cohort_n x emb_dim */ /* nuisance directions (emb_dim x nap_rank, row-major) */
+    /* cohort_n x emb_dim */ /* nuisance directions (emb_dim x nap_rank, row-major) */
     unsigned char id[32];
 };
 
