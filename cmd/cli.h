@@ -41,5 +41,7 @@ int cli_nist(int argc, char **argv);
 int cli_bench_wsq(int argc, char **argv);
 int cli_dna(int argc, char **argv);
 int cli_bench_dna(int argc, char **argv);
+int cli_voice(int argc, char **argv);
+int cli_bench_voice(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const bench benches[] = {
     {"mrtd", cli_bench_mrtd},
     {"wsq", cli_bench_wsq},
     {"dna", cli_bench_dna},
+    {"voice", cli_bench_voice},
     {NULL, NULL},
 };
 

@@ -31,6 +31,7 @@ static const command commands[] = {
     {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
     {"nist", cli_nist, "ANSI/NIST-ITL transactions: dump, validate, images; WSQ encode/decode"},
     {"dna", cli_dna, "STR profiles: rmp, kinship, search, simulate, freq"},
+    {"voice", cli_voice, "speaker models: train, enrol, verify, identify"},
 };
 
 static int cli_version(int argc, char **argv)
