@@ -21,5 +21,7 @@ const char *cli_data_dir(const char *flag);
 
 /* Subcommands (each in cmd/cli_<name>.c). */
 int cli_bench(int argc, char **argv);
+int cli_face(int argc, char **argv);
+int cli_bench_face(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"face", cli_bench_face},
     {NULL, NULL},
 };
 

@@ -14,6 +14,7 @@ static int cli_version(int argc, char **argv);
 
 static const command commands[] = {
     {"version", cli_version, "print the version"},
+    {"face", cli_face, "detect, compare and check the quality of faces"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
 };
 
