@@ -8,8 +8,8 @@
 #include "eyni/face.h"
 
 #define BENCH_MAX_IMAGES 20000
-#define BENCH_MAX_PAIRS 20000
-#define BENCH_MAX_NAME 256
+#define BENCH_MAX_PAIRS  20000
+#define BENCH_MAX_NAME   256
 
 typedef struct face_ctx {
     eyni_onnx_env *env;
@@ -54,8 +54,7 @@ static int parse_args(int argc, char **argv, int first, face_args *a)
 static int ctx_open(face_ctx *c, const face_args *a, eyni_error *err)
 {
     memset(c, 0, sizeof *c);
-    eyni_face_opts o = {.intra_threads = a->threads, .inter_threads = 1,
-                        .mirror = a->mirror > 0};
+    eyni_face_opts o = {.intra_threads = a->threads, .inter_threads = 1, .mirror = a->mirror > 0};
     int rc = eyni_onnx_env_new("eyni-face", &c->env, err);
     if (rc == 0)
         rc = eyni_face_engine_new(c->env, &o, &c->fe, err);
@@ -68,15 +67,18 @@ static void ctx_close(face_ctx *c)
     eyni_onnx_env_free(c->env);
 }
 
-static json_t *point_json(eyni_face_point p) { return json_pack("[f,f]", p.x, p.y); }
+static json_t *point_json(eyni_face_point p)
+{
+    return json_pack("[f,f]", p.x, p.y);
+}
 
 static json_t *det_json(const eyni_face_det *d)
 {
     json_t *five = json_array();
     for (int i = 0; i < 5; i++)
         json_array_append_new(five, point_json(d->five[i]));
-    return json_pack("{s:[f,f,f,f],s:f,s:o}", "box", d->x1, d->y1, d->x2, d->y2, "score",
-                     d->score, "landmarks5", five);
+    return json_pack("{s:[f,f,f,f],s:f,s:o}", "box", d->x1, d->y1, d->x2, d->y2, "score", d->score,
+                     "landmarks5", five);
 }
 
 /* ---- eyni face detect IMG ------------------------------------------------------------ */
@@ -124,8 +126,8 @@ static int embed_file(const face_ctx *c, const char *path, float *emb, eyni_face
     if (rc == 0 && n == 0)
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "%s: no face found", path);
     if (rc == 0) {
-        *det = dets[0];
-        rc = eyni_face_embed(c->fe, img, &dets[0], emb, err);
+        *det = dets[eyni_face_primary(img, dets, n)];
+        rc = eyni_face_embed(c->fe, img, det, emb, err);
     }
     eyni_image_free(img);
     return rc;
@@ -139,11 +141,11 @@ static int face_compare_cmd(const face_ctx *c, const face_args *a, eyni_error *e
         return cli_fail(err);
     float s = eyni_face_compare(ea, eb);
     int match = s >= EYNI_FACE_THRESHOLD_FMR_1E4;
-    json_t *o = json_pack("{s:f,s:f,s:b,s:{s:f,s:f,s:f},s:o,s:o}", "score", s, "fmr_estimate",
-                          eyni_face_score_fmr(s), "match", match, "thresholds", "fmr_1e-3",
-                          EYNI_FACE_THRESHOLD_FMR_1E3, "fmr_1e-4", EYNI_FACE_THRESHOLD_FMR_1E4,
-                          "fmr_1e-5", EYNI_FACE_THRESHOLD_FMR_1E5, "face_a", det_json(&da),
-                          "face_b", det_json(&db));
+    json_t *o =
+        json_pack("{s:f,s:f,s:b,s:{s:f,s:f,s:f},s:o,s:o}", "score", s, "fmr_estimate",
+                  eyni_face_score_fmr(s), "match", match, "thresholds", "fmr_1e-3",
+                  EYNI_FACE_THRESHOLD_FMR_1E3, "fmr_1e-4", EYNI_FACE_THRESHOLD_FMR_1E4, "fmr_1e-5",
+                  EYNI_FACE_THRESHOLD_FMR_1E5, "face_a", det_json(&da), "face_b", det_json(&db));
     int ex = cli_emit(o, a->json);
     return ex ? ex : match ? CLI_OK : CLI_NEGATIVE;
 }
@@ -166,12 +168,12 @@ static int face_quality_cmd(const face_ctx *c, const face_args *a, eyni_error *e
             json_array_append_new(reasons, json_string(eyni_face_reason_name(1u << b)));
             json_array_append_new(advice, json_string(eyni_face_reason_advice(1u << b)));
         }
-    json_t *o = json_pack(
-        "{s:b,s:f,s:i,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}}", "ok", q.ok,
-        "score", q.score, "faces", q.faces, "reasons", reasons, "advice", advice, "measures",
-        "eye_distance", q.eye_distance, "roll", q.roll, "yaw", q.yaw, "pitch", q.pitch,
-        "sharpness", q.sharpness, "brightness", q.brightness, "contrast", q.contrast,
-        "centre_dx", q.centre_dx, "centre_dy", q.centre_dy, "face_height", q.face_height);
+    json_t *o = json_pack("{s:b,s:f,s:i,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}}", "ok",
+                          q.ok, "score", q.score, "faces", q.faces, "reasons", reasons, "advice",
+                          advice, "measures", "eye_distance", q.eye_distance, "roll", q.roll, "yaw",
+                          q.yaw, "pitch", q.pitch, "sharpness", q.sharpness, "brightness",
+                          q.brightness, "contrast", q.contrast, "centre_dx", q.centre_dx,
+                          "centre_dy", q.centre_dy, "face_height", q.face_height);
     if (o && q.faces > 0)
         json_object_set_new(o, "face", det_json(&q.face));
     int ex = cli_emit(o, a->json);

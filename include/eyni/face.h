@@ -24,11 +24,11 @@
 extern "C" {
 #endif
 
-#define EYNI_FACE_DIM 512             /* embedding length */
-#define EYNI_FACE_MAX_FACES 64        /* detections returned at most */
-#define EYNI_FACE_LANDMARKS 68        /* iBUG 68-point layout */
-#define EYNI_FACE_ALIGNED 112         /* side of the aligned crop */
-#define EYNI_FACE_TEMPLATE_BYTES 524  /* "EYF1", version, dim, scale, 512 int8 */
+#define EYNI_FACE_DIM            512 /* embedding length */
+#define EYNI_FACE_MAX_FACES      64  /* detections returned at most */
+#define EYNI_FACE_LANDMARKS      68  /* iBUG 68-point layout */
+#define EYNI_FACE_ALIGNED        112 /* side of the aligned crop */
+#define EYNI_FACE_TEMPLATE_BYTES 524 /* "EYF1", version, dim, scale, 512 int8 */
 
 /*
  * Score thresholds (cosine of unit embeddings) at a target false-match rate, measured on
@@ -63,13 +63,16 @@ typedef struct eyni_face_det {
     eyni_face_point five[5];
 } eyni_face_det;
 
-int eyni_face_engine_new(eyni_onnx_env *env, const eyni_face_opts *opts,
-                         eyni_face_engine **out, eyni_error *err);
+int eyni_face_engine_new(eyni_onnx_env *env, const eyni_face_opts *opts, eyni_face_engine **out,
+                         eyni_error *err);
 void eyni_face_engine_free(eyni_face_engine *fe);
 
 /* Every face, largest first (at most cap, *n set). *n == 0 is not an error. */
 int eyni_face_detect(const eyni_face_engine *fe, const eyni_image *img, eyni_face_det *dets,
                      size_t cap, size_t *n, eyni_error *err);
+/* Index of the subject in dets[0..n): of the faces at least half as tall as the largest,
+ * the one nearest the image centre (a bystander at the edge is not the subject). */
+size_t eyni_face_primary(const eyni_image *img, const eyni_face_det *dets, size_t n);
 /* The 112x112 crop aligned by a similarity transform of the five points to the ArcFace
  * template (RGB). Caller frees *out. */
 int eyni_face_align(const eyni_image *img, const eyni_face_det *det, eyni_image **out,
@@ -87,20 +90,20 @@ double eyni_face_score_fmr(float score);
  * Presentation-attack score in 0..1 (1 = live) from fr_liveness.onnx for the face in det,
  * computed on the box enlarged 2.7 times. Not validated on attack data: see docs/face.md.
  */
-int eyni_face_liveness(const eyni_face_engine *fe, const eyni_image *img,
-                       const eyni_face_det *det, float *live, eyni_error *err);
+int eyni_face_liveness(const eyni_face_engine *fe, const eyni_image *img, const eyni_face_det *det,
+                       float *live, eyni_error *err);
 
 /* ---- portrait quality (ICAO 9303 / ISO/IEC 19794-5 in spirit) ------------------------ */
 
 typedef enum eyni_face_reason {
     EYNI_FACE_NO_FACE = 1u << 0,
     EYNI_FACE_MULTIPLE_FACES = 1u << 1,
-    EYNI_FACE_TOO_SMALL = 1u << 2,      /* inter-eye distance below the minimum */
-    EYNI_FACE_TOO_LARGE = 1u << 3,      /* face leaves no margin around the head */
+    EYNI_FACE_TOO_SMALL = 1u << 2, /* inter-eye distance below the minimum */
+    EYNI_FACE_TOO_LARGE = 1u << 3, /* face leaves no margin around the head */
     EYNI_FACE_NOT_CENTRED = 1u << 4,
-    EYNI_FACE_ROLL = 1u << 5,           /* head tilted in the image plane */
-    EYNI_FACE_YAW = 1u << 6,            /* head turned left/right */
-    EYNI_FACE_PITCH = 1u << 7,          /* head nodding up/down */
+    EYNI_FACE_ROLL = 1u << 5,  /* head tilted in the image plane */
+    EYNI_FACE_YAW = 1u << 6,   /* head turned left/right */
+    EYNI_FACE_PITCH = 1u << 7, /* head nodding up/down */
     EYNI_FACE_BLURRED = 1u << 8,
     EYNI_FACE_UNDEREXPOSED = 1u << 9,
     EYNI_FACE_OVEREXPOSED = 1u << 10,
@@ -111,18 +114,18 @@ typedef enum eyni_face_reason {
 #define EYNI_FACE_REASON_COUNT 13
 
 typedef struct eyni_face_quality {
-    int ok;               /* 1 when reasons == 0 */
-    unsigned reasons;     /* OR of eyni_face_reason */
-    double score;         /* 0..100, higher is better */
-    int faces;            /* faces found */
-    eyni_face_det face;   /* the largest face (valid when faces > 0) */
-    double eye_distance;  /* pixels between eye centres */
-    double roll, yaw, pitch; /* degrees, estimated from landmarks */
-    double sharpness;     /* variance of the Laplacian on the aligned face */
-    double brightness;    /* mean grey of the face, 0..255 */
-    double contrast;      /* standard deviation of grey on the face */
+    int ok;                      /* 1 when reasons == 0 */
+    unsigned reasons;            /* OR of eyni_face_reason */
+    double score;                /* 0..100, higher is better */
+    int faces;                   /* faces found */
+    eyni_face_det face;          /* the subject (eyni_face_primary), valid when faces > 0 */
+    double eye_distance;         /* pixels between eye centres */
+    double roll, yaw, pitch;     /* degrees, estimated from landmarks */
+    double sharpness;            /* variance of the Laplacian on the aligned face */
+    double brightness;           /* mean grey of the face, 0..255 */
+    double contrast;             /* standard deviation of grey on the face */
     double centre_dx, centre_dy; /* face centre offset as a fraction of image width/height */
-    double face_height;   /* eye-to-chin estimate as a fraction of the image height */
+    double face_height;          /* eye-to-chin estimate as a fraction of the image height */
 } eyni_face_quality;
 
 /* Stable name of one reason bit ("multiple_faces", ...); NULL for an unknown bit. */
@@ -130,8 +133,8 @@ const char *eyni_face_reason_name(unsigned bit);
 /* A sentence an operator can act on ("ask the person to look straight at the camera"). */
 const char *eyni_face_reason_advice(unsigned bit);
 /* Checks a portrait. A bad portrait is not an error: q->ok == 0 and q->reasons say why. */
-int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img,
-                            eyni_face_quality *q, eyni_error *err);
+int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
+                            eyni_error *err);
 
 /* ---- templates ----------------------------------------------------------------------- */
 

@@ -20,9 +20,9 @@
 extern "C" {
 #endif
 
-#define EYNI_GALLERY_MAX_DIM 4096
-#define EYNI_GALLERY_MAX_SIZE (64u * 1000 * 1000) /* persons */
-#define EYNI_GALLERY_MAX_K 1000
+#define EYNI_GALLERY_MAX_DIM     4096
+#define EYNI_GALLERY_MAX_SIZE    (64u * 1000 * 1000) /* persons */
+#define EYNI_GALLERY_MAX_K       1000
 #define EYNI_GALLERY_MAX_THREADS 64
 
 typedef struct eyni_gallery eyni_gallery;
@@ -71,8 +71,8 @@ typedef struct eyni_gallery_search_opts {
  * smaller id). opts may be NULL.
  */
 int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
-                        const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits,
-                        size_t *n, eyni_error *err);
+                        const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits, size_t *n,
+                        eyni_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,8 +16,8 @@
 extern "C" {
 #endif
 
-#define EYNI_ONNX_MAX_RANK 8
-#define EYNI_ONNX_MAX_IO 16
+#define EYNI_ONNX_MAX_RANK        8
+#define EYNI_ONNX_MAX_IO          16
 #define EYNI_ONNX_MAX_MODEL_BYTES (512u * 1024 * 1024)
 
 typedef struct eyni_onnx_env eyni_onnx_env;
@@ -56,8 +56,7 @@ void eyni_onnx_env_free(eyni_onnx_env *env);
  * be NULL for one thread of each kind.
  */
 int eyni_onnx_session_open(eyni_onnx_env *env, const char *path, const char *sha256_hex,
-                           const eyni_onnx_opts *opts, eyni_onnx_session **out,
-                           eyni_error *err);
+                           const eyni_onnx_opts *opts, eyni_onnx_session **out, eyni_error *err);
 void eyni_onnx_session_free(eyni_onnx_session *s);
 
 /* Number and names of the graph's inputs/outputs; names live as long as the session. */

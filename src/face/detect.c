@@ -16,7 +16,10 @@ static int by_score(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static float area(const float *b) { return fmaxf(0, b[2] - b[0]) * fmaxf(0, b[3] - b[1]); }
+static float area(const float *b)
+{
+    return fmaxf(0, b[2] - b[0]) * fmaxf(0, b[3] - b[1]);
+}
 
 static float iou(const float *a, const float *b)
 {
@@ -112,8 +115,10 @@ void face_five_points(eyni_face_det *d)
     d->five[0] = l;
     d->five[1] = r;
     d->five[2] = d->lm[30];
-    d->five[3] = (eyni_face_point){(d->lm[48].x + d->lm[60].x) / 2, (d->lm[48].y + d->lm[60].y) / 2};
-    d->five[4] = (eyni_face_point){(d->lm[54].x + d->lm[64].x) / 2, (d->lm[54].y + d->lm[64].y) / 2};
+    d->five[3] =
+        (eyni_face_point){(d->lm[48].x + d->lm[60].x) / 2, (d->lm[48].y + d->lm[60].y) / 2};
+    d->five[4] =
+        (eyni_face_point){(d->lm[54].x + d->lm[64].x) / 2, (d->lm[54].y + d->lm[64].y) / 2};
 }
 
 int face_landmarks(const eyni_face_engine *fe, const eyni_image *img, eyni_face_det *det,
@@ -121,10 +126,9 @@ int face_landmarks(const eyni_face_engine *fe, const eyni_image *img, eyni_face_
 {
     /* The 64x64 grey crop of the detector box itself, pixels / 256; the output is
      * 68 (x, y) pairs as fractions of the box (the package's own convention). */
-    double w = det->x2 - det->x1, h = det->y2 - det->y1;
+    double w = det->x2 - det->x1, h = det->y2 - det->y1, bx = det->x1, by = det->y1;
     eyni_image *crop = NULL;
-    int rc = face_crop(img, det->x1, det->y1, w, h, FACE_LM_SIDE, FACE_LM_SIDE, 1, 127, &crop,
-                       err);
+    int rc = face_crop(img, bx, by, w, h, FACE_LM_SIDE, FACE_LM_SIDE, 1, 127, &crop, err);
     if (rc)
         return rc;
     float in[FACE_LM_SIDE * FACE_LM_SIDE], out[2 * EYNI_FACE_LANDMARKS];
@@ -132,13 +136,13 @@ int face_landmarks(const eyni_face_engine *fe, const eyni_image *img, eyni_face_
         in[i] = crop->data[i] / 256.0f;
     eyni_image_free(crop);
     static const int64_t shape[4] = {1, 1, FACE_LM_SIDE, FACE_LM_SIDE};
-    rc = face_run1(fe->landmark, "input", in, shape, 4, "output", out, 2 * EYNI_FACE_LANDMARKS,
-                   err);
+    rc =
+        face_run1(fe->landmark, "input", in, shape, 4, "output", out, 2 * EYNI_FACE_LANDMARKS, err);
     if (rc)
         return rc;
     for (int i = 0; i < EYNI_FACE_LANDMARKS; i++) {
-        det->lm[i].x = (float)(det->x1 + out[2 * i] * w);
-        det->lm[i].y = (float)(det->y1 + out[2 * i + 1] * h);
+        det->lm[i].x = (float)(bx + out[2 * i] * w);
+        det->lm[i].y = (float)(by + out[2 * i + 1] * h);
     }
     face_five_points(det);
     return 0;
@@ -171,19 +175,20 @@ int eyni_face_detect(const eyni_face_engine *fe, const eyni_image *img, eyni_fac
     }
     if ((rc = make_input(img, in, &s, err)))
         goto fail;
-    eyni_onnx_tensor ti = {"input", EYNI_ONNX_FLOAT, in, 3 * FACE_DET_W * FACE_DET_H,
-                           {1, 3, FACE_DET_H, FACE_DET_W}, 4};
-    eyni_onnx_tensor to[2] = {{.name = "scores", .type = EYNI_ONNX_FLOAT, .data = scores,
-                               .count = 2 * FACE_DET_PRIORS},
-                              {.name = "boxes", .type = EYNI_ONNX_FLOAT, .data = boxes,
-                               .count = 4 * FACE_DET_PRIORS}};
+    eyni_onnx_tensor ti = {
+        "input", EYNI_ONNX_FLOAT, in, 3 * FACE_DET_W * FACE_DET_H, {1, 3, FACE_DET_H, FACE_DET_W},
+        4};
+    eyni_onnx_tensor to[2] = {
+        {.name = "scores", .type = EYNI_ONNX_FLOAT, .data = scores, .count = 2 * FACE_DET_PRIORS},
+        {.name = "boxes", .type = EYNI_ONNX_FLOAT, .data = boxes, .count = 4 * FACE_DET_PRIORS}};
     if ((rc = eyni_onnx_run(fe->detect, &ti, 1, to, 2, err)))
         goto fail;
     if (to[0].count != 2 * FACE_DET_PRIORS || to[1].count != 4 * FACE_DET_PRIORS) {
         rc = eyni_error_set(err, EYNI_EMODEL, "fr_detect.onnx: unexpected output sizes");
         goto fail;
     }
-    size_t k = nms(c, collect(fe, img, scores, boxes, s, c), cap < EYNI_FACE_MAX_FACES ? cap : EYNI_FACE_MAX_FACES);
+    size_t k = nms(c, collect(fe, img, scores, boxes, s, c),
+                   cap < EYNI_FACE_MAX_FACES ? cap : EYNI_FACE_MAX_FACES);
     for (size_t i = 0; i < k; i++) {
         eyni_face_det *d = &dets[i];
         memset(d, 0, sizeof *d);
@@ -203,4 +208,24 @@ fail:
     free(boxes);
     free(c);
     return rc;
+}
+
+size_t eyni_face_primary(const eyni_image *img, const eyni_face_det *dets, size_t n)
+{
+    float tallest = 0;
+    for (size_t i = 0; i < n; i++)
+        tallest = fmaxf(tallest, dets[i].y2 - dets[i].y1);
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (dets[i].y2 - dets[i].y1 < 0.5f * tallest)
+            continue;
+        double dx = (dets[i].x1 + dets[i].x2) / 2.0 - img->width / 2.0;
+        double dy = (dets[i].y1 + dets[i].y2) / 2.0 - img->height / 2.0;
+        if (dx * dx + dy * dy < bd) {
+            bd = dx * dx + dy * dy;
+            best = i;
+        }
+    }
+    return best;
 }

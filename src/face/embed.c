@@ -143,8 +143,8 @@ static void liveness_rect(const eyni_image *img, const eyni_face_det *d, double 
     r[3] = nh;
 }
 
-int eyni_face_liveness(const eyni_face_engine *fe, const eyni_image *img,
-                       const eyni_face_det *det, float *live, eyni_error *err)
+int eyni_face_liveness(const eyni_face_engine *fe, const eyni_image *img, const eyni_face_det *det,
+                       float *live, eyni_error *err)
 {
     enum { S = FACE_LIVE_SIDE, PLANE = S * S };
     double r[4];

@@ -29,8 +29,8 @@ static int open_model(eyni_onnx_env *env, const char *dir, const model_pin *pin,
     return eyni_onnx_session_open(env, path, pin->sha256, o, out, err);
 }
 
-int eyni_face_engine_new(eyni_onnx_env *env, const eyni_face_opts *opts,
-                         eyni_face_engine **out, eyni_error *err)
+int eyni_face_engine_new(eyni_onnx_env *env, const eyni_face_opts *opts, eyni_face_engine **out,
+                         eyni_error *err)
 {
     int rc;
     char dir[4096];
@@ -79,8 +79,8 @@ int face_run1(eyni_onnx_session *s, const char *in_name, float *in, const int64_
         count *= (size_t)shape[i];
     }
     ti.count = count;
-    eyni_onnx_tensor to = {.name = out_name, .type = EYNI_ONNX_FLOAT, .data = out,
-                           .count = out_count};
+    eyni_onnx_tensor to = {
+        .name = out_name, .type = EYNI_ONNX_FLOAT, .data = out, .count = out_count};
     int rc = eyni_onnx_run(s, &ti, 1, &to, 1, err);
     if (rc)
         return rc;

@@ -9,19 +9,19 @@
 #include "face_int.h"
 
 #define Q_MIN_EYE_DISTANCE 60.0 /* ISO/IEC 19794-5 token frontal: 60 px between eye centres */
-#define Q_MAX_ROLL 8.0          /* degrees */
-#define Q_MAX_YAW 12.0
-#define Q_MAX_PITCH 15.0
-#define Q_MIN_SHARPNESS 40.0    /* variance of the Laplacian on the aligned 112x112 crop */
-#define Q_MIN_BRIGHTNESS 60.0
-#define Q_MAX_BRIGHTNESS 200.0
-#define Q_MIN_CONTRAST 20.0
-#define Q_MAX_CENTRE_DX 0.10    /* face centre off the vertical mid-line, fraction of width */
-#define Q_EYES_MIN_Y 0.25       /* eye line as a fraction of height from the top */
-#define Q_EYES_MAX_Y 0.60
-#define Q_MIN_FACE_HEIGHT 0.15  /* eye-to-chin over image height */
-#define Q_MAX_FACE_HEIGHT 0.55
-#define Q_MIN_DET_SCORE 0.90f
+#define Q_MAX_ROLL         8.0  /* degrees */
+#define Q_MAX_YAW          12.0
+#define Q_MAX_PITCH        15.0
+#define Q_MIN_SHARPNESS    40.0 /* variance of the Laplacian on the aligned 112x112 crop */
+#define Q_MIN_BRIGHTNESS   60.0
+#define Q_MAX_BRIGHTNESS   200.0
+#define Q_MIN_CONTRAST     20.0
+#define Q_MAX_CENTRE_DX    0.10 /* face centre off the vertical mid-line, fraction of width */
+#define Q_EYES_MIN_Y       0.25 /* eye line as a fraction of height from the top */
+#define Q_EYES_MAX_Y       0.60
+#define Q_MIN_FACE_HEIGHT  0.15 /* eye-to-chin over image height */
+#define Q_MAX_FACE_HEIGHT  0.55
+#define Q_MIN_DET_SCORE    0.90f
 /* Eye-nose over eye-mouth distance on the ArcFace template: a level head. */
 #define Q_LEVEL_NOSE_RATIO 0.494
 
@@ -48,8 +48,7 @@ static const reason_text REASONS[EYNI_FACE_REASON_COUNT] = {
     {EYNI_FACE_BLURRED, "blurred", "picture blurred: hold still and check the focus", 40},
     {EYNI_FACE_UNDEREXPOSED, "underexposed", "face too dark: add light on the face", 30},
     {EYNI_FACE_OVEREXPOSED, "overexposed", "face too bright: reduce the light or the flash", 30},
-    {EYNI_FACE_LOW_CONTRAST, "low_contrast", "too little contrast on the face: check lighting",
-     20},
+    {EYNI_FACE_LOW_CONTRAST, "low_contrast", "too little contrast on the face: check lighting", 20},
     {EYNI_FACE_LOW_CONFIDENCE, "low_confidence",
      "face barely recognisable: remove obstructions (hair, hands, glasses glare)", 30},
 };
@@ -70,7 +69,10 @@ const char *eyni_face_reason_advice(unsigned bit)
     return NULL;
 }
 
-static double deg(double rad) { return rad * 180.0 / M_PI; }
+static double deg(double rad)
+{
+    return rad * 180.0 / M_PI;
+}
 
 /* Roll from the eye line; yaw from how far the nose tip sits between the jaw contour's two
  * ends; pitch from the nose tip's height between the eye line and the mouth. */
@@ -155,8 +157,8 @@ static unsigned judge(const eyni_image *img, const eyni_face_det *d, eyni_face_q
     return r;
 }
 
-int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img,
-                            eyni_face_quality *q, eyni_error *err)
+int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
+                            eyni_error *err)
 {
     eyni_face_det dets[EYNI_FACE_MAX_FACES];
     size_t n = 0;
@@ -168,11 +170,11 @@ int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img,
     if (n == 0) {
         q->reasons = EYNI_FACE_NO_FACE;
     } else {
-        q->face = dets[0];
-        pose(&dets[0], q);
-        if ((rc = texture(img, &dets[0], q, err)))
+        q->face = dets[eyni_face_primary(img, dets, n)];
+        pose(&q->face, q);
+        if ((rc = texture(img, &q->face, q, err)))
             return rc;
-        q->reasons = judge(img, &dets[0], q);
+        q->reasons = judge(img, &q->face, q);
         if (n > 1)
             q->reasons |= EYNI_FACE_MULTIPLE_FACES;
     }

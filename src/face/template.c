@@ -53,8 +53,7 @@ int eyni_face_template_decode(const unsigned char *buf, size_t len, float emb[EY
     if (memcmp(buf, "EYF1", 4) != 0)
         return eyni_error_set(err, EYNI_EFORMAT, "face template: bad magic");
     if (buf[4] != TEMPLATE_VERSION || buf[5] != 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "face template: unsupported version %u",
-                              buf[4]);
+        return eyni_error_set(err, EYNI_EFORMAT, "face template: unsupported version %u", buf[4]);
     if ((buf[6] | buf[7] << 8) != EYNI_FACE_DIM)
         return eyni_error_set(err, EYNI_EFORMAT, "face template: dimension %d, expected %d",
                               buf[6] | buf[7] << 8, EYNI_FACE_DIM);

@@ -155,8 +155,7 @@ int eyni_gallery_add_int8(eyni_gallery *g, int64_t id, const int8_t *q, float sc
     }
     size_t s = find_slot(g, id);
     if (g->slot_row[s] != EMPTY_ROW)
-        return eyni_error_set(err, EYNI_EEXIST, "gallery: id %lld already enrolled",
-                              (long long)id);
+        return eyni_error_set(err, EYNI_EEXIST, "gallery: id %lld already enrolled", (long long)id);
     put_row(g, g->n, q, scale);
     g->ids[g->n] = id;
     g->slot_id[s] = id;
@@ -185,8 +184,7 @@ int eyni_gallery_update(eyni_gallery *g, int64_t id, const float *vec, eyni_erro
         return rc;
     size_t slot = g->slots ? find_slot(g, id) : 0;
     if (!g->slots || g->slot_row[slot] == EMPTY_ROW)
-        return eyni_error_set(err, EYNI_ENOTFOUND, "gallery: id %lld not enrolled",
-                              (long long)id);
+        return eyni_error_set(err, EYNI_ENOTFOUND, "gallery: id %lld not enrolled", (long long)id);
     gallery_quantize(vec, g->dim, q, &s);
     put_row(g, g->slot_row[slot], q, s);
     return 0;
@@ -213,8 +211,7 @@ int eyni_gallery_remove(eyni_gallery *g, int64_t id, eyni_error *err)
 {
     size_t slot = g->slots ? find_slot(g, id) : 0;
     if (!g->slots || g->slot_row[slot] == EMPTY_ROW)
-        return eyni_error_set(err, EYNI_ENOTFOUND, "gallery: id %lld not enrolled",
-                              (long long)id);
+        return eyni_error_set(err, EYNI_ENOTFOUND, "gallery: id %lld not enrolled", (long long)id);
     size_t r = g->slot_row[slot], last = g->n - 1;
     slot_delete(g, slot);
     if (r != last) {
@@ -233,8 +230,14 @@ int eyni_gallery_contains(const eyni_gallery *g, int64_t id)
     return g->slots && g->slot_row[find_slot(g, id)] != EMPTY_ROW;
 }
 
-size_t eyni_gallery_size(const eyni_gallery *g) { return g->n; }
-int eyni_gallery_dim(const eyni_gallery *g) { return g->dim; }
+size_t eyni_gallery_size(const eyni_gallery *g)
+{
+    return g->n;
+}
+int eyni_gallery_dim(const eyni_gallery *g)
+{
+    return g->dim;
+}
 
 size_t eyni_gallery_bytes_per_person(const eyni_gallery *g)
 {

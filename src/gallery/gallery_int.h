@@ -8,11 +8,11 @@
 
 struct eyni_gallery {
     int dim;
-    size_t stride;   /* bytes per row, dim rounded up to GALLERY_ALIGN */
-    size_t n, cap;   /* rows used / allocated */
-    int8_t *rows;    /* cap * stride, 32-byte aligned */
-    float *scales;   /* cap */
-    int64_t *ids;    /* cap */
+    size_t stride; /* bytes per row, dim rounded up to GALLERY_ALIGN */
+    size_t n, cap; /* rows used / allocated */
+    int8_t *rows;  /* cap * stride, 32-byte aligned */
+    float *scales; /* cap */
+    int64_t *ids;  /* cap */
     /* id -> row: open addressing, linear probing, backward-shift deletion */
     int64_t *slot_id;
     uint32_t *slot_row; /* UINT32_MAX = empty */
@@ -20,8 +20,8 @@ struct eyni_gallery {
 };
 
 /* int8 dot products of one probe with rows [0, n): out[i] = sum q[j] * row_i[j]. */
-typedef void (*gallery_dot_fn)(const int8_t *probe, const int8_t *rows, size_t stride,
-                               size_t n, int32_t *out);
+typedef void (*gallery_dot_fn)(const int8_t *probe, const int8_t *rows, size_t stride, size_t n,
+                               int32_t *out);
 void gallery_dot_portable(const int8_t *probe, const int8_t *rows, size_t stride, size_t n,
                           int32_t *out);
 void gallery_dot_avx2(const int8_t *probe, const int8_t *rows, size_t stride, size_t n,

@@ -143,8 +143,8 @@ static int by_rank(const void *a, const void *b)
 }
 
 int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
-                        const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits,
-                        size_t *n, eyni_error *err)
+                        const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits, size_t *n,
+                        eyni_error *err)
 {
     int threads = opts && opts->threads > 0 ? opts->threads : 1;
     eyni_gallery_kernel kern = eyni_gallery_kernel_resolve(opts ? opts->kernel : EYNI_GALLERY_AUTO);
@@ -167,7 +167,11 @@ int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
     if (!heap)
         return eyni_error_set(err, EYNI_ENOMEM, "gallery: out of memory");
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (scan_job){g, q, ps, g->n * t / threads, g->n * (t + 1) / threads,
+        jobs[t] = (scan_job){g,
+                             q,
+                             ps,
+                             g->n * t / threads,
+                             g->n * (t + 1) / threads,
                              kern == EYNI_GALLERY_AVX2 ? gallery_dot_avx2 : gallery_dot_portable,
                              {heap + (size_t)t * k, 0, k}};
         if (t > 0) {

@@ -31,13 +31,13 @@ static int status_error(const OrtApi *api, OrtStatus *st, eyni_error *err, const
     return code;
 }
 
-#define ORT_CHECK(api, call, what, model)                                                     \
-    do {                                                                                      \
-        OrtStatus *st_ = (call);                                                              \
-        if (st_) {                                                                            \
-            rc = status_error((api), st_, err, (what), (model));                             \
-            goto fail;                                                                        \
-        }                                                                                     \
+#define ORT_CHECK(api, call, what, model)                                                          \
+    do {                                                                                           \
+        OrtStatus *st_ = (call);                                                                   \
+        if (st_) {                                                                                 \
+            rc = status_error((api), st_, err, (what), (model));                                   \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 int eyni_onnx_env_new(const char *log_id, eyni_onnx_env **out, eyni_error *err)
@@ -87,8 +87,8 @@ static int check_pin(const char *path, const unsigned char *buf, size_t len, con
     for (size_t i = 0; i < 64; i++) {
         char c = hex[i] >= 'A' && hex[i] <= 'F' ? (char)(hex[i] - 'A' + 'a') : hex[i];
         if (c != got[i])
-            return eyni_error_set(err, EYNI_ECRYPTO,
-                                  "%s: SHA-256 %s does not match the pinned %s", path, got, hex);
+            return eyni_error_set(err, EYNI_ECRYPTO, "%s: SHA-256 %s does not match the pinned %s",
+                                  path, got, hex);
     }
     return 0;
 }
@@ -105,14 +105,14 @@ static int make_options(const OrtApi *api, const eyni_onnx_opts *o, OrtSessionOp
     ORT_CHECK(api, api->SetInterOpNumThreads(so, inter), "setting inter-op threads", model);
     ORT_CHECK(api, api->SetSessionGraphOptimizationLevel(so, ORT_ENABLE_ALL),
               "setting graph optimisation", model);
-    ORT_CHECK(api,
-              api->AddSessionConfigEntry(so, "session.intra_op.allow_spinning",
-                                         o && o->spin ? "1" : "0"),
-              "setting spinning", model);
-    ORT_CHECK(api,
-              api->AddSessionConfigEntry(so, "session.inter_op.allow_spinning",
-                                         o && o->spin ? "1" : "0"),
-              "setting spinning", model);
+    ORT_CHECK(
+        api,
+        api->AddSessionConfigEntry(so, "session.intra_op.allow_spinning", o && o->spin ? "1" : "0"),
+        "setting spinning", model);
+    ORT_CHECK(
+        api,
+        api->AddSessionConfigEntry(so, "session.inter_op.allow_spinning", o && o->spin ? "1" : "0"),
+        "setting spinning", model);
     /* Denormal floats made fr_feature.onnx seven times slower on x86; flushing them to
      * zero changes no score measurably (docs/face.md). */
     ORT_CHECK(api, api->AddSessionConfigEntry(so, "session.set_denormal_as_zero", "1"),
@@ -132,11 +132,10 @@ static int read_names(eyni_onnx_session *s, eyni_error *err)
     OrtAllocator *alloc = NULL;
     ORT_CHECK(api, api->GetAllocatorWithDefaultOptions(&alloc), "getting allocator", s->model);
     ORT_CHECK(api, api->SessionGetInputCount(s->session, &s->n_in), "counting inputs", s->model);
-    ORT_CHECK(api, api->SessionGetOutputCount(s->session, &s->n_out), "counting outputs",
-              s->model);
+    ORT_CHECK(api, api->SessionGetOutputCount(s->session, &s->n_out), "counting outputs", s->model);
     if (s->n_in > EYNI_ONNX_MAX_IO || s->n_out > EYNI_ONNX_MAX_IO)
-        return eyni_error_set(err, EYNI_ELIMIT, "%s: %zu inputs / %zu outputs, limit %d",
-                              s->model, s->n_in, s->n_out, EYNI_ONNX_MAX_IO);
+        return eyni_error_set(err, EYNI_ELIMIT, "%s: %zu inputs / %zu outputs, limit %d", s->model,
+                              s->n_in, s->n_out, EYNI_ONNX_MAX_IO);
     for (int pass = 0; pass < 2; pass++) {
         size_t n = pass ? s->n_out : s->n_in;
         for (size_t i = 0; i < n; i++) {
@@ -217,8 +216,14 @@ void eyni_onnx_session_free(eyni_onnx_session *s)
     free(s);
 }
 
-size_t eyni_onnx_session_input_count(const eyni_onnx_session *s) { return s->n_in; }
-size_t eyni_onnx_session_output_count(const eyni_onnx_session *s) { return s->n_out; }
+size_t eyni_onnx_session_input_count(const eyni_onnx_session *s)
+{
+    return s->n_in;
+}
+size_t eyni_onnx_session_output_count(const eyni_onnx_session *s)
+{
+    return s->n_out;
+}
 
 const char *eyni_onnx_session_input_name(const eyni_onnx_session *s, size_t i)
 {
@@ -230,7 +235,10 @@ const char *eyni_onnx_session_output_name(const eyni_onnx_session *s, size_t i)
     return i < s->n_out ? s->out_names[i] : NULL;
 }
 
-static size_t elem_size(eyni_onnx_type t) { return t == EYNI_ONNX_INT64 ? 8 : 4; }
+static size_t elem_size(eyni_onnx_type t)
+{
+    return t == EYNI_ONNX_INT64 ? 8 : 4;
+}
 
 static int check_tensor(const eyni_onnx_session *s, const eyni_onnx_tensor *t, eyni_error *err)
 {
@@ -238,8 +246,8 @@ static int check_tensor(const eyni_onnx_session *s, const eyni_onnx_tensor *t, e
         return eyni_error_set(err, EYNI_EINVAL, "%s: tensor needs a name, data and a type",
                               s->model);
     if (t->rank > EYNI_ONNX_MAX_RANK)
-        return eyni_error_set(err, EYNI_EINVAL, "%s: %s has rank %zu, limit %d", s->model,
-                              t->name, t->rank, EYNI_ONNX_MAX_RANK);
+        return eyni_error_set(err, EYNI_EINVAL, "%s: %s has rank %zu, limit %d", s->model, t->name,
+                              t->rank, EYNI_ONNX_MAX_RANK);
     return 0;
 }
 
@@ -285,16 +293,16 @@ int eyni_onnx_run(eyni_onnx_session *s, const eyni_onnx_tensor *in, size_t n_in,
     OrtValue *iv[EYNI_ONNX_MAX_IO] = {0}, *ov[EYNI_ONNX_MAX_IO] = {0};
     const char *in_names[EYNI_ONNX_MAX_IO], *out_names[EYNI_ONNX_MAX_IO];
     if (n_in > EYNI_ONNX_MAX_IO || n_out > EYNI_ONNX_MAX_IO || n_out == 0)
-        return eyni_error_set(err, EYNI_EINVAL, "%s: %zu inputs / %zu outputs requested",
-                              s->model, n_in, n_out);
+        return eyni_error_set(err, EYNI_EINVAL, "%s: %zu inputs / %zu outputs requested", s->model,
+                              n_in, n_out);
     for (size_t i = 0; i < n_in; i++) {
         if ((rc = check_tensor(s, &in[i], err)))
             goto fail;
         in_names[i] = in[i].name;
         ORT_CHECK(api,
                   api->CreateTensorWithDataAsOrtValue(
-                      s->env->cpu, in[i].data, in[i].count * elem_size(in[i].type),
-                      in[i].shape, in[i].rank, (ONNXTensorElementDataType)in[i].type, &iv[i]),
+                      s->env->cpu, in[i].data, in[i].count * elem_size(in[i].type), in[i].shape,
+                      in[i].rank, (ONNXTensorElementDataType)in[i].type, &iv[i]),
                   "wrapping input", s->model);
     }
     for (size_t i = 0; i < n_out; i++) {
