@@ -230,27 +230,54 @@ static double fold_accuracy(const bench_set *s, int fold, int train, float t)
     return all ? (double)right / all : 0;
 }
 
+static int asc_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The threshold best on the training pairs: candidates are midpoints between consecutive
+ * training scores; when several in a row are equally best, the middle of that run is
+ * taken, so the boundary sits in the gap rather than on a training sample. */
+static float train_threshold(const bench_set *s, int fold, float *sorted, double *best_acc)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < s->npairs; i++)
+        if (s->pairs[i].fold != fold)
+            sorted[m++] = s->pairs[i].score;
+    qsort(sorted, m, sizeof *sorted, asc_float);
+    double best = -1;
+    size_t run_lo = 0, run_hi = 0;
+    for (size_t i = 0; i + 1 < m; i++) {
+        float t = (sorted[i] + sorted[i + 1]) / 2;
+        double a = fold_accuracy(s, fold, 1, t);
+        if (a > best) {
+            best = a;
+            run_lo = run_hi = i;
+        } else if (a == best && run_hi + 1 == i) {
+            run_hi = i;
+        }
+    }
+    *best_acc = best;
+    size_t mid = (run_lo + run_hi) / 2;
+    return m > 1 ? (sorted[mid] + sorted[mid + 1]) / 2 : 0;
+}
+
 /* LFW protocol: per fold, the threshold that is best on the other folds, tested here. */
 static double lfw_accuracy(const bench_set *s, double *sd)
 {
     double acc[BENCH_MAX_FOLDS], mean = 0;
+    float *sorted = malloc(s->npairs * sizeof *sorted);
+    if (!sorted)
+        return 0;
     for (int f = 0; f < s->folds; f++) {
-        float best_t = 0;
-        double best = -1;
-        for (size_t i = 0; i < s->npairs; i++) {
-            if (s->pairs[i].fold == f && s->folds > 1)
-                continue;
-            double a = fold_accuracy(s, s->folds > 1 ? f : -1, 1, s->pairs[i].score);
-            if (a > best) {
-                best = a;
-                best_t = s->pairs[i].score;
-            }
-        }
-        acc[f] = fold_accuracy(s, s->folds > 1 ? f : -1, s->folds > 1 ? 0 : 1, best_t);
-        if (s->folds == 1)
-            acc[f] = best;
+        double train;
+        /* a single fold can only be scored on itself (fold -1 trains on everything) */
+        float t = train_threshold(s, s->folds > 1 ? f : -1, sorted, &train);
+        acc[f] = s->folds > 1 ? fold_accuracy(s, f, 0, t) : train;
         mean += acc[f] / s->folds;
     }
+    free(sorted);
     double v = 0;
     for (int f = 0; f < s->folds; f++)
         v += (acc[f] - mean) * (acc[f] - mean) / s->folds;
@@ -349,7 +376,7 @@ static json_t *pair_results(bench_set *s, eyni_error *err, int *rc)
             imp[ni++] = p->score;
     }
     qsort(imp, ni, sizeof *imp, desc_float);
-    double sd;
+    double sd = 0;
     float t3;
     double acc = lfw_accuracy(s, &sd);
     double tar3 = tar_at_far(imp, ni, gen, ng, 1e-3, &t3);
