@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 {
     eyni_error err = {0};
     size_t size = 1000000, k = 50;
-    int threads = 2;
+    int threads = 2, nprobe = 16, nlist = 0;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
@@ -165,6 +165,10 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
             k = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--nprobe") == 0 && i + 1 < argc)
+            nprobe = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--nlist") == 0 && i + 1 < argc)
+            nlist = atoi(argv[++i]);
         else
             dir = argv[i];
     }
@@ -200,6 +204,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "bench_gallery: %zu enrolled (%zu LFW) in %.0f ms\n", eyni_gallery_size(g),
             persons, cpu_ms() - t0);
     eyni_gallery_hit *hits = calloc(k, sizeof *hits);
+    int64_t *exact_top = calloc(n, sizeof *exact_top);
     size_t probes = 0, same_top1 = 0, unverified = 0, rank1 = 0, nh = 0;
     double wall = 0, cpu = 0, worst = 0;
     eyni_gallery_search_opts so = {threads, EYNI_GALLERY_AUTO};
@@ -215,6 +220,7 @@ int main(int argc, char **argv)
         worst = fmax(worst, dw);
         probes++;
         rank1 += hits[0].id == v[i].person;
+        exact_top[i] = hits[0].id;
         /* probe quantisation error bound: (scale/2) * sum|row| <= (scale/2) * sqrt(dim) */
         float mx = 0;
         for (int j = 0; j < EYNI_FACE_DIM; j++)
@@ -244,7 +250,32 @@ int main(int argc, char **argv)
         if (eyni_gallery_search(g, v[0].emb, k, &po, hits, &nh, &err))
             goto fail;
     pw = (eyni_time_ms() - pw) / 5;
-    printf("{\"gallery_size\":%zu,\"lfw_enrolled\":%zu,\"probes\":%zu,\"threads\":%d,\"k\":%zu,"
+    /* the IVF over the same gallery: build time, speed, and top-1 agreement with exact */
+    eyni_gallery_ivf *ix = NULL;
+    eyni_gallery_ivf_opts io = {.nlist = nlist, .threads = threads};
+    double b0 = eyni_time_ms();
+    if (eyni_gallery_ivf_build(g, &io, &ix, &err))
+        goto fail;
+    double build_ms = eyni_time_ms() - b0, iwall = 0, icpu = 0;
+    size_t iagree = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].ok || enrolled[v[i].person] == i)
+            continue;
+        double w0 = eyni_time_ms(), c0 = cpu_ms();
+        if (eyni_gallery_ivf_search(ix, g, v[i].emb, k, nprobe, &so, hits, &nh, &err))
+            goto fail;
+        iwall += eyni_time_ms() - w0;
+        icpu += cpu_ms() - c0;
+        iagree += nh > 0 && hits[0].id == exact_top[i];
+    }
+    fprintf(stderr, "bench_gallery: ivf nlist %d nprobe %d built in %.0f ms\n",
+            eyni_gallery_ivf_nlist(ix), nprobe, build_ms);
+    printf("{\"ivf\":{\"nlist\":%d,\"nprobe\":%d,\"build_ms\":%.0f,\"ms_per_probe\":%.2f,"
+           "\"cpu_ms_per_probe\":%.2f,\"top1_same_as_exact\":%zu},",
+           eyni_gallery_ivf_nlist(ix), nprobe, build_ms, iwall / probes, icpu / probes, iagree);
+    eyni_gallery_ivf_free(ix);
+    free(exact_top);
+    printf("\"gallery_size\":%zu,\"lfw_enrolled\":%zu,\"probes\":%zu,\"threads\":%d,\"k\":%zu,"
            "\"kernel\":\"%s\",\"ms_per_probe\":%.2f,\"cpu_ms_per_probe\":%.2f,"
            "\"worst_ms\":%.2f,\"portable_ms_per_probe\":%.2f,\"top1_same_as_float\":%zu,"
            "\"top1_unverified\":%zu,\"rank1_identification\":%.4f,\"bytes_per_person\":%zu}\n",

@@ -74,6 +74,34 @@ int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
                         const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits, size_t *n,
                         eyni_error *err);
 
+/* ---- inverted-file index (IVF) --------------------------------------------------------
+ *
+ * Debian's libfaiss-dev ships the FAISS C API headers but no C library (libfaiss_c), so
+ * the IVF is our own: spherical k-means centroids over a sample of the gallery, every
+ * person filed under the nearest centroid, and a search that scans only the nprobe lists
+ * nearest the probe. The candidates are scored exactly on their full int8 vectors, so the
+ * index only prunes; it never changes a score. An index describes the gallery as it was
+ * when built: after any add/update/remove a search on it is ECONFLICT until rebuilt.
+ */
+typedef struct eyni_gallery_ivf eyni_gallery_ivf;
+
+typedef struct eyni_gallery_ivf_opts {
+    int nlist;      /* lists; 0 = about 4 * sqrt(size), a power of two in 16..4096 */
+    int iterations; /* k-means rounds; 0 = 8 */
+    int threads;    /* 0 = 1 */
+} eyni_gallery_ivf_opts;
+
+#define EYNI_GALLERY_IVF_MAX_LISTS 65536
+
+int eyni_gallery_ivf_build(const eyni_gallery *g, const eyni_gallery_ivf_opts *opts,
+                           eyni_gallery_ivf **out, eyni_error *err);
+void eyni_gallery_ivf_free(eyni_gallery_ivf *ix);
+int eyni_gallery_ivf_nlist(const eyni_gallery_ivf *ix);
+/* Like eyni_gallery_search over the nprobe nearest lists only. */
+int eyni_gallery_ivf_search(const eyni_gallery_ivf *ix, const eyni_gallery *g, const float *probe,
+                            size_t k, int nprobe, const eyni_gallery_search_opts *opts,
+                            eyni_gallery_hit *hits, size_t *n, eyni_error *err);
+
 #ifdef __cplusplus
 }
 #endif

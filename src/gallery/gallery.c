@@ -161,6 +161,7 @@ int eyni_gallery_add_int8(eyni_gallery *g, int64_t id, const int8_t *q, float sc
     g->slot_id[s] = id;
     g->slot_row[s] = (uint32_t)g->n;
     g->n++;
+    g->generation++;
     return 0;
 }
 
@@ -187,6 +188,7 @@ int eyni_gallery_update(eyni_gallery *g, int64_t id, const float *vec, eyni_erro
         return eyni_error_set(err, EYNI_ENOTFOUND, "gallery: id %lld not enrolled", (long long)id);
     gallery_quantize(vec, g->dim, q, &s);
     put_row(g, g->slot_row[slot], q, s);
+    g->generation++;
     return 0;
 }
 
@@ -222,6 +224,7 @@ int eyni_gallery_remove(eyni_gallery *g, int64_t id, eyni_error *err)
         g->slot_row[find_slot(g, g->ids[r])] = (uint32_t)r;
     }
     g->n--;
+    g->generation++;
     return 0;
 }
 

@@ -65,10 +65,7 @@ eyni_gallery_kernel eyni_gallery_kernel_resolve(eyni_gallery_kernel want)
 
 /* ---- top K: a min-heap on (score, -id) so the worst kept hit is at the root ---------- */
 
-typedef struct topk {
-    eyni_gallery_hit *h;
-    size_t n, k;
-} topk;
+typedef gallery_topk topk;
 
 /* a is worse than b: lower score, or equal score and larger id */
 static int worse(const eyni_gallery_hit *a, const eyni_gallery_hit *b)
@@ -93,7 +90,7 @@ static void sift_down(topk *t, size_t i)
     }
 }
 
-static void topk_push(topk *t, eyni_gallery_hit x)
+void gallery_topk_push(topk *t, eyni_gallery_hit x)
 {
     if (t->n < t->k) {
         size_t i = t->n++;
@@ -130,7 +127,7 @@ static void *scan_range(void *arg)
         for (size_t i = 0; i < m; i++) {
             float s = (float)dots[i] * j->pscale * g->scales[r0 + i];
             if (j->top.n < j->top.k || s >= j->top.h[0].score)
-                topk_push(&j->top, (eyni_gallery_hit){g->ids[r0 + i], s});
+                gallery_topk_push(&j->top, (eyni_gallery_hit){g->ids[r0 + i], s});
         }
     }
     return NULL;
@@ -140,6 +137,17 @@ static int by_rank(const void *a, const void *b)
 {
     const eyni_gallery_hit *x = a, *y = b;
     return worse(x, y) - worse(y, x);
+}
+
+void gallery_hits_sort(eyni_gallery_hit *hits, size_t n)
+{
+    qsort(hits, n, sizeof *hits, by_rank);
+}
+
+gallery_dot_fn gallery_kernel(eyni_gallery_kernel want)
+{
+    return eyni_gallery_kernel_resolve(want) == EYNI_GALLERY_AVX2 ? gallery_dot_avx2
+                                                                  : gallery_dot_portable;
 }
 
 int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
@@ -187,7 +195,7 @@ int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
     topk all = {hits, 0, k};
     for (int t = 0; t < threads; t++)
         for (size_t i = 0; i < jobs[t].top.n; i++)
-            topk_push(&all, jobs[t].top.h[i]);
+            gallery_topk_push(&all, jobs[t].top.h[i]);
     qsort(hits, all.n, sizeof *hits, by_rank);
     *n = all.n;
     free(heap);

@@ -144,6 +144,38 @@ static void bad_arguments_are_errors(void **state)
     eyni_gallery_free(g);
 }
 
+static void ivf_finds_the_same_best_and_knows_when_stale(void **state)
+{
+    eyni_gallery *g = filled(4000);
+    eyni_gallery_ivf *ix = NULL;
+    eyni_error err;
+    eyni_gallery_ivf_opts io = {.nlist = 32, .threads = 2};
+    assert_int_equal(eyni_gallery_ivf_build(g, &io, &ix, &err), 0);
+    assert_int_equal(eyni_gallery_ivf_nlist(ix), 32);
+    eyni_gallery_hit a[3], b[3];
+    size_t na = 0, nb = 0;
+    float v[DIM];
+    for (size_t i = 0; i < 4000; i += 131) {
+        rand_unit(i, v);
+        assert_int_equal(eyni_gallery_ivf_search(ix, g, v, 3, 4, NULL, a, &na, &err), 0);
+        assert_int_equal(eyni_gallery_search(g, v, 3, NULL, b, &nb, &err), 0);
+        assert_int_equal(a[0].id, b[0].id);
+        assert_true(a[0].score == b[0].score); /* the index prunes, it never rescores */
+    }
+    /* every list probed = the exact answer, in full */
+    rand_unit(77777, v);
+    assert_int_equal(eyni_gallery_ivf_search(ix, g, v, 3, 32, NULL, a, &na, &err), 0);
+    assert_int_equal(eyni_gallery_search(g, v, 3, NULL, b, &nb, &err), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(a[i].id, b[i].id);
+    assert_int_equal(eyni_gallery_remove(g, 3, &err), 0);
+    assert_int_equal(eyni_gallery_ivf_search(ix, g, v, 3, 4, NULL, a, &na, &err), EYNI_ECONFLICT);
+    eyni_gallery_ivf_free(ix);
+    io.nlist = 8000;
+    assert_int_equal(eyni_gallery_ivf_build(g, &io, &ix, &err), EYNI_EINVAL);
+    eyni_gallery_free(g);
+}
+
 /* Real faces: enrol the first LFW image of 8 people, find each by a later image. */
 static void lfw_people_are_found_by_another_photo(void **state)
 {
@@ -198,6 +230,7 @@ int main(void)
         cmocka_unit_test(avx2_and_portable_kernels_agree),
         cmocka_unit_test(remove_and_update_by_id),
         cmocka_unit_test(bad_arguments_are_errors),
+        cmocka_unit_test(ivf_finds_the_same_best_and_knows_when_stale),
         cmocka_unit_test(lfw_people_are_found_by_another_photo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
