@@ -148,6 +148,39 @@ int face_landmarks(const eyni_face_engine *fe, const eyni_image *img, eyni_face_
     return 0;
 }
 
+/*
+ * Second landmark pass on the square box spanned by the first pass's 68 points. The
+ * detector's boxes sit differently on each face (forehead, chin, aspect); a crop defined by
+ * the face's own landmarks is steadier, and aligning on the second pass raised all-vs-all
+ * TAR at FMR 1e-4 on lfw-a-gray-dev from 95.8 % to 96.0 % at equal pair accuracy
+ * (docs/face.md gives the variants measured).
+ */
+static int refine_landmarks(const eyni_face_engine *fe, const eyni_image *img, eyni_face_det *d,
+                            eyni_error *err)
+{
+    float x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < EYNI_FACE_LANDMARKS; i++) {
+        x0 = fminf(x0, d->lm[i].x);
+        x1 = fmaxf(x1, d->lm[i].x);
+        y0 = fminf(y0, d->lm[i].y);
+        y1 = fmaxf(y1, d->lm[i].y);
+    }
+    float side = fmaxf(x1 - x0, y1 - y0);
+    if (!(side >= 4)) /* degenerate first pass: keep it */
+        return 0;
+    eyni_face_det r = *d;
+    r.x1 = (x0 + x1 - side) / 2;
+    r.y1 = (y0 + y1 - side) / 2;
+    r.x2 = r.x1 + side;
+    r.y2 = r.y1 + side;
+    int rc = face_landmarks(fe, img, &r, err);
+    if (rc)
+        return rc;
+    memcpy(d->lm, r.lm, sizeof d->lm);
+    memcpy(d->five, r.five, sizeof d->five);
+    return 0;
+}
+
 static int check_image(const eyni_image *img, eyni_error *err)
 {
     if (!img || !img->data || img->width <= 0 || img->height <= 0 ||
@@ -198,6 +231,8 @@ int eyni_face_detect(const eyni_face_engine *fe, const eyni_image *img, eyni_fac
         d->y2 = c[i].box[3];
         d->score = c[i].score;
         if ((rc = face_landmarks(fe, img, d, err)))
+            goto fail;
+        if ((rc = refine_landmarks(fe, img, d, err)))
             goto fail;
     }
     qsort(dets, k, sizeof *dets, by_size);
