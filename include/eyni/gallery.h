@@ -67,8 +67,8 @@ typedef struct eyni_gallery_search_opts {
 } eyni_gallery_search_opts;
 
 /*
- * The k best persons for a unit float probe, best first (*n <= k set; ties broken by the
- * smaller id). opts may be NULL.
+ * The k best persons for a unit float probe, best first, into hits[0..k) (*n <= k set;
+ * ties broken by the smaller id). opts may be NULL.
  */
 int eyni_gallery_search(const eyni_gallery *g, const float *probe, size_t k,
                         const eyni_gallery_search_opts *opts, eyni_gallery_hit *hits, size_t *n,
