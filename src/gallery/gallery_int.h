@@ -28,6 +28,14 @@ void gallery_dot_portable(const int8_t *probe, const int8_t *rows, size_t stride
 void gallery_dot_avx2(const int8_t *probe, const int8_t *rows, size_t stride, size_t n,
                       int32_t *out);
 int gallery_has_avx2(void);
+/* The same over the rows listed in idx[0..n) (the IVF's lists). */
+typedef void (*gallery_dot_idx_fn)(const int8_t *probe, const int8_t *rows, size_t stride,
+                                   const uint32_t *idx, size_t n, int32_t *out);
+void gallery_dot_avx2_idx(const int8_t *probe, const int8_t *rows, size_t stride,
+                          const uint32_t *idx, size_t n, int32_t *out);
+void gallery_dot_portable_idx(const int8_t *probe, const int8_t *rows, size_t stride,
+                              const uint32_t *idx, size_t n, int32_t *out);
+gallery_dot_idx_fn gallery_kernel_idx(eyni_gallery_kernel want);
 
 /* Quantises a float vector to int8 with a per-vector scale (dim values, stride padded). */
 void gallery_quantize(const float *v, int dim, int8_t *q, float *scale);

@@ -239,23 +239,29 @@ typedef struct probe_job {
     float ps;
     const eyni_gallery_hit *lists; /* chosen lists (id = list index) */
     size_t lo, hi;
-    gallery_dot_fn dot;
+    gallery_dot_idx_fn dot;
     gallery_topk top;
 } probe_job;
+
+#define IVF_CHUNK 256 /* rows scored per kernel call */
 
 static void *probe_lists(void *arg)
 {
     probe_job *j = arg;
     const eyni_gallery *g = j->g;
+    int32_t d[IVF_CHUNK];
     for (size_t l = j->lo; l < j->hi; l++) {
         uint32_t c = (uint32_t)j->lists[l].id;
-        for (uint32_t i = j->ix->start[c]; i < j->ix->start[c + 1]; i++) {
-            uint32_t r = j->ix->rows[i];
-            int32_t d;
-            j->dot(j->q, g->rows + (size_t)r * g->stride, g->stride, 1, &d);
-            float s = (float)d * j->ps * g->scales[r];
-            if (j->top.n < j->top.k || s >= j->top.h[0].score)
-                gallery_topk_push(&j->top, (eyni_gallery_hit){g->ids[r], s});
+        for (uint32_t i0 = j->ix->start[c]; i0 < j->ix->start[c + 1]; i0 += IVF_CHUNK) {
+            uint32_t m =
+                j->ix->start[c + 1] - i0 < IVF_CHUNK ? j->ix->start[c + 1] - i0 : IVF_CHUNK;
+            const uint32_t *idx = j->ix->rows + i0;
+            j->dot(j->q, g->rows, g->stride, idx, m, d);
+            for (uint32_t i = 0; i < m; i++) {
+                float s = (float)d[i] * j->ps * g->scales[idx[i]];
+                if (j->top.n < j->top.k || s >= j->top.h[0].score)
+                    gallery_topk_push(&j->top, (eyni_gallery_hit){g->ids[idx[i]], s});
+            }
         }
     }
     return NULL;
@@ -314,7 +320,7 @@ int eyni_gallery_ivf_search(const eyni_gallery_ivf *ix, const eyni_gallery *g, c
                               lists,
                               nl * t / threads,
                               nl * (t + 1) / threads,
-                              dot,
+                              gallery_kernel_idx(opts ? opts->kernel : EYNI_GALLERY_AUTO),
                               {heap + (size_t)t * k, 0, k}};
         if (t > 0)
             started[t] = pthread_create(&tid[t], NULL, probe_lists, &jobs[t]) == 0;

@@ -24,9 +24,10 @@ void gallery_dot_portable(const int8_t *probe, const int8_t *rows, size_t stride
 
 /* maddubs multiplies unsigned by signed bytes: |probe| times row with the probe's sign
  * moved onto the row. Values are in -127..127, so each 16-bit pair sum (at most
- * 2 * 127 * 127) cannot saturate. */
-__attribute__((target("avx2"))) void gallery_dot_avx2(const int8_t *probe, const int8_t *rows,
-                                                      size_t stride, size_t n, int32_t *out)
+ * 2 * 127 * 127) cannot saturate. idx == NULL scores rows 0..n-1, else rows idx[0..n). */
+__attribute__((target("avx2"))) static void dot_avx2(const int8_t *probe, const int8_t *rows,
+                                                     size_t stride, const uint32_t *idx, size_t n,
+                                                     int32_t *out)
 {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i pa[EYNI_GALLERY_MAX_DIM / 32], ps[EYNI_GALLERY_MAX_DIM / 32];
@@ -36,7 +37,7 @@ __attribute__((target("avx2"))) void gallery_dot_avx2(const int8_t *probe, const
         pa[b] = _mm256_abs_epi8(ps[b]);
     }
     for (size_t r = 0; r < n; r++) {
-        const int8_t *row = rows + r * stride;
+        const int8_t *row = rows + (idx ? idx[r] : r) * stride;
         __m256i acc = _mm256_setzero_si256();
         for (size_t b = 0; b < blocks; b++) {
             __m256i v = _mm256_load_si256((const __m256i *)(row + 32 * b));
@@ -48,6 +49,31 @@ __attribute__((target("avx2"))) void gallery_dot_avx2(const int8_t *probe, const
         s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
         out[r] = _mm_cvtsi128_si32(s);
     }
+}
+
+void gallery_dot_avx2(const int8_t *probe, const int8_t *rows, size_t stride, size_t n,
+                      int32_t *out)
+{
+    dot_avx2(probe, rows, stride, NULL, n, out);
+}
+
+void gallery_dot_avx2_idx(const int8_t *probe, const int8_t *rows, size_t stride,
+                          const uint32_t *idx, size_t n, int32_t *out)
+{
+    dot_avx2(probe, rows, stride, idx, n, out);
+}
+
+void gallery_dot_portable_idx(const int8_t *probe, const int8_t *rows, size_t stride,
+                              const uint32_t *idx, size_t n, int32_t *out)
+{
+    for (size_t r = 0; r < n; r++)
+        gallery_dot_portable(probe, rows + (size_t)idx[r] * stride, stride, 1, out + r);
+}
+
+gallery_dot_idx_fn gallery_kernel_idx(eyni_gallery_kernel want)
+{
+    return eyni_gallery_kernel_resolve(want) == EYNI_GALLERY_AVX2 ? gallery_dot_avx2_idx
+                                                                  : gallery_dot_portable_idx;
 }
 
 int gallery_has_avx2(void)
