@@ -156,7 +156,8 @@ int main(int argc, char **argv)
 {
     eyni_error err = {0};
     size_t size = 1000000, k = 50;
-    int threads = 2, nprobe = 16, nlist = 0;
+    int threads = 2, nlist = 0;
+    const char *nprobes = "16,64,128";
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
             k = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--nprobe") == 0 && i + 1 < argc)
-            nprobe = atoi(argv[++i]);
+            nprobes = argv[++i];
         else if (strcmp(argv[i], "--nlist") == 0 && i + 1 < argc)
             nlist = atoi(argv[++i]);
         else
@@ -256,23 +257,35 @@ int main(int argc, char **argv)
     double b0 = eyni_time_ms();
     if (eyni_gallery_ivf_build(g, &io, &ix, &err))
         goto fail;
-    double build_ms = eyni_time_ms() - b0, iwall = 0, icpu = 0;
-    size_t iagree = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].ok || enrolled[v[i].person] == i)
-            continue;
-        double w0 = eyni_time_ms(), c0 = cpu_ms();
-        if (eyni_gallery_ivf_search(ix, g, v[i].emb, k, nprobe, &so, hits, &nh, &err))
-            goto fail;
-        iwall += eyni_time_ms() - w0;
-        icpu += cpu_ms() - c0;
-        iagree += nh > 0 && hits[0].id == exact_top[i];
+    double build_ms = eyni_time_ms() - b0;
+    fprintf(stderr, "bench_gallery: ivf nlist %d built in %.0f ms\n", eyni_gallery_ivf_nlist(ix),
+            build_ms);
+    printf("{\"ivf\":{\"nlist\":%d,\"build_ms\":%.0f,\"runs\":[", eyni_gallery_ivf_nlist(ix),
+           build_ms);
+    char list[256];
+    snprintf(list, sizeof list, "%s", nprobes);
+    int first = 1;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        int nprobe = atoi(tok);
+        double iwall = 0, icpu = 0;
+        size_t iagree = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!v[i].ok || enrolled[v[i].person] == i)
+                continue;
+            double w0 = eyni_time_ms(), c0 = cpu_ms();
+            if (eyni_gallery_ivf_search(ix, g, v[i].emb, k, nprobe, &so, hits, &nh, &err))
+                goto fail;
+            iwall += eyni_time_ms() - w0;
+            icpu += cpu_ms() - c0;
+            iagree += nh > 0 && hits[0].id == exact_top[i];
+        }
+        printf("%s{\"nprobe\":%d,\"ms_per_probe\":%.2f,\"cpu_ms_per_probe\":%.2f,"
+               "\"top1_same_as_exact\":%zu}",
+               first ? "" : ",", nprobe, iwall / probes, icpu / probes, iagree);
+        first = 0;
     }
-    fprintf(stderr, "bench_gallery: ivf nlist %d nprobe %d built in %.0f ms\n",
-            eyni_gallery_ivf_nlist(ix), nprobe, build_ms);
-    printf("{\"ivf\":{\"nlist\":%d,\"nprobe\":%d,\"build_ms\":%.0f,\"ms_per_probe\":%.2f,"
-           "\"cpu_ms_per_probe\":%.2f,\"top1_same_as_exact\":%zu},",
-           eyni_gallery_ivf_nlist(ix), nprobe, build_ms, iwall / probes, icpu / probes, iagree);
+    printf("]},");
     eyni_gallery_ivf_free(ix);
     free(exact_top);
     printf("\"gallery_size\":%zu,\"lfw_enrolled\":%zu,\"probes\":%zu,\"threads\":%d,\"k\":%zu,"

@@ -1,15 +1,9 @@
-/* `eyni face detect|compare|quality` and `eyni bench face DIR`. */
-#include <dirent.h>
-#include <math.h>
+/* `eyni face detect|compare|quality` (the benchmark is in cli_bench_face.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "eyni/face.h"
-
-#define BENCH_MAX_IMAGES 20000
-#define BENCH_MAX_PAIRS  20000
-#define BENCH_MAX_NAME   256
 
 typedef struct face_ctx {
     eyni_onnx_env *env;
