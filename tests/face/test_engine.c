@@ -275,6 +275,27 @@ static void quality_flags_dark_and_empty_pictures(void **state)
     eyni_image_free(a);
 }
 
+/* The ICAO 39794-5 sample portrait is a proper passport photo: it passes every check. */
+static void icao_sample_portrait_passes(void **state)
+{
+    fixture *f = *state;
+    eyni_image *a = load("icao9303-test/iso39794-5-face-records/ICAO_39794_5_AP_Face.jpg");
+    eyni_face_quality q;
+    quality(f, a, &q);
+    assert_int_equal(q.faces, 1);
+    assert_int_equal(q.reasons, 0);
+    assert_true(q.ok);
+    assert_true(q.score == 100);
+    assert_true(q.eye_distance >= 90); /* ICAO's recommended minimum */
+    assert_true(fabs(q.roll) < 3 && fabs(q.yaw) < 5);
+    eyni_image_free(a);
+    /* the 19794-5 test record's "face" image is a logo: no face, said as such */
+    eyni_image *logo = load("icao9303-test/iso19794-5-face-records/ISO19794_Test1_Face.jpg");
+    quality(f, logo, &q);
+    assert_int_equal(q.reasons, EYNI_FACE_NO_FACE);
+    eyni_image_free(logo);
+}
+
 static void liveness_is_a_probability_for_the_box(void **state)
 {
     fixture *f = *state;
@@ -394,6 +415,7 @@ int main(void)
         cmocka_unit_test(quality_flags_a_tiny_face),
         cmocka_unit_test(quality_flags_a_blurred_face),
         cmocka_unit_test(quality_flags_dark_and_empty_pictures),
+        cmocka_unit_test(icao_sample_portrait_passes),
         cmocka_unit_test(liveness_is_a_probability_for_the_box),
         cmocka_unit_test(templates_round_trip_and_reject_corruption),
         cmocka_unit_test(score_to_fmr_falls_with_the_score),
