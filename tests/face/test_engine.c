@@ -1,5 +1,6 @@
 /* Face engine on real LFW and ORL images: detection, alignment, matching, quality. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,48 @@ static void broken_and_odd_images(void **state)
     eyni_image_free(wide);
 }
 
+typedef struct worker {
+    const fixture *f;
+    const eyni_image *img;
+    float emb[EYNI_FACE_DIM];
+    int rc;
+} worker;
+
+static void *embed_worker(void *arg)
+{
+    worker *w = arg;
+    eyni_face_det d[EYNI_FACE_MAX_FACES];
+    size_t n = 0;
+    eyni_error err;
+    for (int round = 0; round < 3 && w->rc == 0; round++) {
+        w->rc = eyni_face_detect(w->f->fe, w->img, d, EYNI_FACE_MAX_FACES, &n, &err);
+        if (w->rc == 0)
+            w->rc = n ? eyni_face_embed(w->f->fe, w->img, &d[0], w->emb, &err) : -1;
+    }
+    return NULL;
+}
+
+/* One engine shared by threads gives every thread the answer it gives alone. */
+static void engine_is_shared_safely_between_threads(void **state)
+{
+    fixture *f = *state;
+    eyni_image *a = load(LFW("Abel_Pacheco", 1)), *b = load(LFW("Akhmed_Zakayev", 1));
+    float ea[EYNI_FACE_DIM], eb[EYNI_FACE_DIM];
+    embed(f, a, ea);
+    embed(f, b, eb);
+    worker w[4] = {{f, a, {0}, 0}, {f, b, {0}, 0}, {f, a, {0}, 0}, {f, b, {0}, 0}};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, embed_worker, &w[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].rc, 0);
+        assert_true(eyni_face_compare(w[i].emb, i % 2 ? eb : ea) > 0.9999f);
+    }
+    eyni_image_free(a);
+    eyni_image_free(b);
+}
+
 static void engine_refuses_a_missing_model_dir(void **state)
 {
     fixture *f = *state;
@@ -420,6 +463,7 @@ int main(void)
         cmocka_unit_test(templates_round_trip_and_reject_corruption),
         cmocka_unit_test(score_to_fmr_falls_with_the_score),
         cmocka_unit_test(broken_and_odd_images),
+        cmocka_unit_test(engine_is_shared_safely_between_threads),
         cmocka_unit_test(engine_refuses_a_missing_model_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
