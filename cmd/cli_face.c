@@ -168,8 +168,11 @@ static int face_quality_cmd(const face_ctx *c, const face_args *a, eyni_error *e
                           q.yaw, "pitch", q.pitch, "sharpness", q.sharpness, "brightness",
                           q.brightness, "contrast", q.contrast, "centre_dx", q.centre_dx,
                           "centre_dy", q.centre_dy, "face_height", q.face_height);
-    if (o && q.faces > 0)
+    if (o && q.faces > 0) {
         json_object_set_new(o, "face", det_json(&q.face));
+        json_object_set_new(json_object_get(o, "measures"), "eye_open",
+                            json_pack("[f,f]", q.eye_open[0], q.eye_open[1]));
+    }
     int ex = cli_emit(o, a->json);
     return ex ? ex : q.ok ? CLI_OK : CLI_NEGATIVE;
 }

@@ -109,10 +109,11 @@ typedef enum eyni_face_reason {
     EYNI_FACE_UNDEREXPOSED = 1u << 9,
     EYNI_FACE_OVEREXPOSED = 1u << 10,
     EYNI_FACE_LOW_CONTRAST = 1u << 11,
-    EYNI_FACE_LOW_CONFIDENCE = 1u << 12 /* detector not sure this is a face */
+    EYNI_FACE_LOW_CONFIDENCE = 1u << 12, /* detector not sure this is a face */
+    EYNI_FACE_EYES_CLOSED = 1u << 13     /* either eye judged closed by fr_eye.onnx */
 } eyni_face_reason;
 
-#define EYNI_FACE_REASON_COUNT 13
+#define EYNI_FACE_REASON_COUNT 14
 
 typedef struct eyni_face_quality {
     int ok;                      /* 1 when reasons == 0 */
@@ -127,6 +128,7 @@ typedef struct eyni_face_quality {
     double contrast;             /* standard deviation of grey on the face */
     double centre_dx, centre_dy; /* face centre offset as a fraction of image width/height */
     double face_height;          /* eye-to-chin estimate as a fraction of the image height */
+    double eye_open[2];          /* probability each eye (image left, right) is open */
 } eyni_face_quality;
 
 /* Stable name of one reason bit ("multiple_faces", ...); NULL for an unknown bit. */

@@ -19,6 +19,9 @@ static const model_pin PIN_FEATURE = {
 static const model_pin PIN_LIVENESS = {
     "fr_liveness.onnx", "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d"};
 
+static const model_pin PIN_EYE = {
+    "fr_eye.onnx", "1afcea006abc1ccac3c517022abde0aa092bed74ff3c9fe6878483ef9e6e38de"};
+
 static int open_model(eyni_onnx_env *env, const char *dir, const model_pin *pin,
                       const eyni_onnx_opts *o, eyni_onnx_session **out, eyni_error *err)
 {
@@ -49,7 +52,8 @@ int eyni_face_engine_new(eyni_onnx_env *env, const eyni_face_opts *opts, eyni_fa
     if ((rc = open_model(env, dir, &PIN_DETECT, &o, &fe->detect, err)) ||
         (rc = open_model(env, dir, &PIN_LANDMARK, &o, &fe->landmark, err)) ||
         (rc = open_model(env, dir, &PIN_FEATURE, &o, &fe->feature, err)) ||
-        (rc = open_model(env, dir, &PIN_LIVENESS, &o, &fe->liveness, err)))
+        (rc = open_model(env, dir, &PIN_LIVENESS, &o, &fe->liveness, err)) ||
+        (rc = open_model(env, dir, &PIN_EYE, &o, &fe->eye, err)))
         goto fail;
     *out = fe;
     return 0;
@@ -66,6 +70,7 @@ void eyni_face_engine_free(eyni_face_engine *fe)
     eyni_onnx_session_free(fe->landmark);
     eyni_onnx_session_free(fe->feature);
     eyni_onnx_session_free(fe->liveness);
+    eyni_onnx_session_free(fe->eye);
     free(fe);
 }
 

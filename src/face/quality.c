@@ -22,6 +22,7 @@
 #define Q_MIN_FACE_HEIGHT  0.15 /* eye-to-chin over image height */
 #define Q_MAX_FACE_HEIGHT  0.55
 #define Q_MIN_DET_SCORE    0.90f
+#define Q_MIN_EYE_OPEN     0.5
 /* Eye-nose over eye-mouth distance on the ArcFace template: a level head. */
 #define Q_LEVEL_NOSE_RATIO 0.494
 
@@ -51,6 +52,7 @@ static const reason_text REASONS[EYNI_FACE_REASON_COUNT] = {
     {EYNI_FACE_LOW_CONTRAST, "low_contrast", "too little contrast on the face: check lighting", 20},
     {EYNI_FACE_LOW_CONFIDENCE, "low_confidence",
      "face barely recognisable: remove obstructions (hair, hands, glasses glare)", 30},
+    {EYNI_FACE_EYES_CLOSED, "eyes_closed", "eyes closed: ask the person to keep the eyes open", 30},
 };
 
 const char *eyni_face_reason_name(unsigned bit)
@@ -154,6 +156,8 @@ static unsigned judge(const eyni_image *img, const eyni_face_det *d, eyni_face_q
         r |= EYNI_FACE_LOW_CONTRAST;
     if (d->score < Q_MIN_DET_SCORE)
         r |= EYNI_FACE_LOW_CONFIDENCE;
+    if (q->eye_open[0] < Q_MIN_EYE_OPEN || q->eye_open[1] < Q_MIN_EYE_OPEN)
+        r |= EYNI_FACE_EYES_CLOSED;
     return r;
 }
 
@@ -172,7 +176,8 @@ int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, e
     } else {
         q->face = dets[eyni_face_primary(img, dets, n)];
         pose(&q->face, q);
-        if ((rc = texture(img, &q->face, q, err)))
+        if ((rc = texture(img, &q->face, q, err)) ||
+            (rc = face_eyes_open(fe, img, &q->face, q->eye_open, err)))
             return rc;
         q->reasons = judge(img, &q->face, q);
         if (n > 1)

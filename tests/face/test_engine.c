@@ -289,12 +289,29 @@ static void icao_sample_portrait_passes(void **state)
     assert_true(q.score == 100);
     assert_true(q.eye_distance >= 90); /* ICAO's recommended minimum */
     assert_true(fabs(q.roll) < 3 && fabs(q.yaw) < 5);
+    assert_true(q.eye_open[0] > 0.9 && q.eye_open[1] > 0.9);
     eyni_image_free(a);
     /* the 19794-5 test record's "face" image is a logo: no face, said as such */
     eyni_image *logo = load("icao9303-test/iso19794-5-face-records/ISO19794_Test1_Face.jpg");
     quality(f, logo, &q);
     assert_int_equal(q.reasons, EYNI_FACE_NO_FACE);
     eyni_image_free(logo);
+}
+
+/* Tony Blair looking down with his eyes shut; the same man eyes open in another photo. */
+static void quality_flags_closed_eyes(void **state)
+{
+    fixture *f = *state;
+    eyni_image *shut = load("lfw-a-gray-dev/images/Tony_Blair/Tony_Blair_0018.jpg");
+    eyni_image *open = load("lfw-a-gray-dev/images/Abel_Pacheco/Abel_Pacheco_0001.jpg");
+    eyni_face_quality q;
+    quality(f, shut, &q);
+    assert_true(q.reasons & EYNI_FACE_EYES_CLOSED);
+    assert_true(q.eye_open[0] < 0.5 && q.eye_open[1] < 0.5);
+    quality(f, open, &q);
+    assert_false(q.reasons & EYNI_FACE_EYES_CLOSED);
+    eyni_image_free(shut);
+    eyni_image_free(open);
 }
 
 static void liveness_is_a_probability_for_the_box(void **state)
@@ -459,6 +476,7 @@ int main(void)
         cmocka_unit_test(quality_flags_a_blurred_face),
         cmocka_unit_test(quality_flags_dark_and_empty_pictures),
         cmocka_unit_test(icao_sample_portrait_passes),
+        cmocka_unit_test(quality_flags_closed_eyes),
         cmocka_unit_test(liveness_is_a_probability_for_the_box),
         cmocka_unit_test(templates_round_trip_and_reject_corruption),
         cmocka_unit_test(score_to_fmr_falls_with_the_score),
