@@ -8,10 +8,11 @@
 #include "cli.h"
 #include "eyni/face.h"
 
-#define BENCH_MAX_IMAGES   50000
-#define BENCH_MAX_FOLDS    10
-#define BENCH_MAX_PER_FOLD 5000
-#define BENCH_MAX_LINE     512
+#define BENCH_MAX_IMAGES     50000
+#define BENCH_MAX_FOLDS      10
+#define BENCH_MAX_PER_FOLD   5000
+#define BENCH_MAX_LINE       512
+#define BENCH_MAX_ALL_IMAGES 12000 /* all-vs-all keeps n^2/2 scores: 72M pairs, 0.6 GB */
 
 typedef struct bench_image {
     char *rel; /* "Name/Name_0001.jpg" */
@@ -339,6 +340,10 @@ typedef struct score_sets {
 
 static int all_scores(const bench_set *s, score_sets *o, eyni_error *err)
 {
+    if (s->n > BENCH_MAX_ALL_IMAGES)
+        return eyni_error_set(err, EYNI_ELIMIT,
+                              "bench face: %zu images, all-vs-all is limited to %d", s->n,
+                              BENCH_MAX_ALL_IMAGES);
     size_t total = s->n * (s->n - 1) / 2;
     o->imp = malloc(total * sizeof *o->imp);
     o->gen = malloc(total * sizeof *o->gen);
