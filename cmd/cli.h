@@ -43,5 +43,7 @@ int cli_dna(int argc, char **argv);
 int cli_bench_dna(int argc, char **argv);
 int cli_voice(int argc, char **argv);
 int cli_bench_voice(int argc, char **argv);
+int cli_face(int argc, char **argv);
+int cli_bench_face(int argc, char **argv);
 
 #endif

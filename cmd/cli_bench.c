@@ -13,6 +13,7 @@ static const bench benches[] = {
     {"wsq", cli_bench_wsq},
     {"dna", cli_bench_dna},
     {"voice", cli_bench_voice},
+    {"face", cli_bench_face},
     {NULL, NULL},
 };
 
