@@ -21,5 +21,9 @@ const char *cli_data_dir(const char *flag);
 
 /* Subcommands (each in cmd/cli_<name>.c). */
 int cli_bench(int argc, char **argv);
+int cli_finger(int argc, char **argv);
+
+/* Benchmarks (each registered in cmd/cli_bench.c). */
+int bench_finger(int argc, char **argv);
 
 #endif

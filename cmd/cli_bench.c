@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"finger", bench_finger},
     {NULL, NULL},
 };
 

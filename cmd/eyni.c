@@ -15,6 +15,7 @@ static int cli_version(int argc, char **argv);
 static const command commands[] = {
     {"version", cli_version, "print the version"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
+    {"finger", cli_finger, "fingerprint extract, compare, quality"},
 };
 
 static int cli_version(int argc, char **argv)

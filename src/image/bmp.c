@@ -57,7 +57,7 @@ static int palette_grey(const unsigned char *pal, uint32_t count)
 
 int image_decode_bmp(const unsigned char *b, size_t n, eyni_image **out, eyni_error *err)
 {
-    bmp_info bi;
+    bmp_info bi = {0};
     int rc = read_info(b, n, &bi, err);
     if (rc)
         return rc;
