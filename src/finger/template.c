@@ -215,7 +215,7 @@ int eyni_finger_template_read(const unsigned char *b, size_t len, const char *na
     eyni_finger_template *t = calloc(1, sizeof *t);
     if (!t)
         return eyni_error_set(err, EYNI_ENOMEM, "%s: out of memory", name);
-    const unsigned char *h = b + hdr - 14; /* capture equipment .. reserved */
+    const unsigned char *h = b + hdr - 12; /* capture equipment .. reserved */
     if (fmt == EYNI_FINGER_ANSI)
         t->cbeff_product = be32(h - 4);
     t->certification = h[0] >> 4;
