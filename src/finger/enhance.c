@@ -10,8 +10,11 @@
 #include "finger_int.h"
 
 #define N_ANGLES 24          /* orientation quantisation of the Gabor bank */
-#define SIGMA_PER_PERIOD 0.5f /* Gabor envelope sigma as a fraction of the ridge period */
+#define SIGMA_PER_PERIOD 0.5f /* Gabor envelope sigma across the ridges / period */
+#define SIGMA_ALONG 0.5f      /* ... and along the ridges */
 #define SEG_REL_THRESHOLD 0.30f
+#define SEG_LOW_THRESHOLD 0.12f
+#define SEG_COHERENCE 0.5f
 #define DIST_CAP 64.0f
 
 void fx_free(fx *f)
@@ -222,23 +225,6 @@ static int segment_and_orient(fx *f, eyni_error *err)
         goto fail;
     block_tensors(f, gxx, gyy, gxy, gstd);
 
-    /* Foreground: grey-level spread relative to the image's own strong blocks, so the rule
-     * holds for optical and capacitive sensors alike. */
-    memcpy(sorted, gstd, sizeof(float) * (size_t)nb);
-    qsort(sorted, (size_t)nb, sizeof(float), cmp_float);
-    float ref = sorted[(int)(0.95 * (nb - 1))];
-    float thr = SEG_REL_THRESHOLD * ref;
-    if (thr < 4.0f)
-        thr = 4.0f;
-    for (int b = 0; b < nb; b++)
-        f->bmask[b] = gstd[b] > thr;
-    unsigned char *mt = (unsigned char *)sorted; /* nb bytes of scratch */
-    morph(f->bmask, mt, f->bw, f->bh, 1);
-    morph(f->bmask, mt, f->bw, f->bh, 0);
-    morph(f->bmask, mt, f->bw, f->bh, 0);
-    morph(f->bmask, mt, f->bw, f->bh, 1);
-    mask_clean(f->bmask, f->bw, f->bh, stack);
-
     /* Coherence from the tensor over 3x3 blocks; orientation from doubled-angle vectors
      * smoothed with a Gaussian (sigma 1.5 blocks), which removes scars and noise. */
     for (int b = 0; b < nb; b++) {
@@ -254,8 +240,29 @@ static int segment_and_orient(fx *f, eyni_error *err)
     blur_field(gxy, f->bw, f->bh, 1.0f, tmp);
     for (int b = 0; b < nb; b++)
         f->bcoh[b] = gxy[b] > 1e-6f ? sqrtf(gxx[b] * gxx[b] + gyy[b] * gyy[b]) / gxy[b] : 0;
-    blur_field(vx, f->bw, f->bh, 2.0f, tmp);
-    blur_field(vy, f->bw, f->bh, 2.0f, tmp);
+    /* Foreground: grey-level spread relative to the image's own strong blocks, so the rule
+     * holds for optical and capacitive sensors alike. */
+    memcpy(sorted, gstd, sizeof(float) * (size_t)nb);
+    qsort(sorted, (size_t)nb, sizeof(float), cmp_float);
+    float ref = sorted[(int)(0.95 * (nb - 1))];
+    float thr = SEG_REL_THRESHOLD * ref;
+    if (thr < 4.0f)
+        thr = 4.0f;
+    /* Faint but well-formed ridges (coherent flow) count as well as contrasty ones. */
+    float lo = getenv("FSL") ? (float)atof(getenv("FSL")) * ref : SEG_LOW_THRESHOLD * ref;
+    float ch = getenv("FSC") ? (float)atof(getenv("FSC")) : SEG_COHERENCE;
+    for (int b = 0; b < nb; b++)
+        f->bmask[b] = gstd[b] > thr || (gstd[b] > lo && f->bcoh[b] > ch);
+    unsigned char *mt = (unsigned char *)sorted; /* nb bytes of scratch */
+    morph(f->bmask, mt, f->bw, f->bh, 1);
+    morph(f->bmask, mt, f->bw, f->bh, 0);
+    morph(f->bmask, mt, f->bw, f->bh, 0);
+    morph(f->bmask, mt, f->bw, f->bh, 1);
+    mask_clean(f->bmask, f->bw, f->bh, stack);
+
+    float osig = getenv("FOS") ? (float)atof(getenv("FOS")) : 2.0f;
+    blur_field(vx, f->bw, f->bh, osig, tmp);
+    blur_field(vy, f->bw, f->bh, osig, tmp);
     for (int b = 0; b < nb; b++) {
         float o = 0.5f * atan2f(vy[b], vx[b]) + (float)M_PI / 2;
         if (o >= (float)M_PI)
@@ -454,8 +461,12 @@ typedef struct gkernel {
 
 static int gabor_kernel(gkernel *k, float angle, float period, int w)
 {
-    float sigma = SIGMA_PER_PERIOD * period;
-    int r = (int)ceilf(2.5f * sigma);
+    float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
+    if (getenv("FSA"))
+        sv = (float)atof(getenv("FSA")) * period;
+    if (getenv("FSU"))
+        sigma = (float)atof(getenv("FSU")) * period;
+    int r = (int)ceilf(2.5f * (sigma > sv ? sigma : sv));
     int cap = (2 * r + 1) * (2 * r + 1);
     k->off = malloc(sizeof(int) * (size_t)cap);
     k->wt = malloc(sizeof(float) * (size_t)cap);
@@ -467,7 +478,7 @@ static int gabor_kernel(gkernel *k, float angle, float period, int w)
         for (int x = -r; x <= r; x++) {
             /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
             float v = x * c - y * s, u = x * s + y * c;
-            float g = expf(-(u * u + v * v) / (2 * sigma * sigma));
+            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
             if (g < 0.02f)
                 continue;
             k->off[k->n] = y * w + x;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "finger_int.h"
 
@@ -111,7 +112,9 @@ static trace_end trace(const unsigned char *s, int w, int h, int x, int y, int n
         r.x = cx;
         r.y = cy;
         r.len = step;
-        int cn = crossing(s, w, h, cx, cy);
+        /* The first pixel is on the start's ring, where junction pixels touch each other:
+         * judge topology only from the second step on. */
+        int cn = step == 1 ? 2 : crossing(s, w, h, cx, cy);
         if (cn == 1) {
             r.stop = 1;
             return r;
@@ -127,7 +130,7 @@ static trace_end trace(const unsigned char *s, int w, int h, int x, int y, int n
             int xx = cx + RX[i], yy = cy + RY[i];
             if (!px(s, w, h, xx, yy))
                 continue;
-            int seen = 0;
+            int seen = abs(xx - x) <= 1 && abs(yy - y) <= 1; /* never back into the start */
             for (int k = n - 1; k >= 0 && k >= n - 4; k--)
                 seen |= pathx[k] == xx && pathy[k] == yy;
             if (seen)
@@ -184,6 +187,8 @@ static double arrive_angle(int x, int y, trace_end t)
 /* Snap a traced direction to the (smoother) orientation field, keeping its sense. */
 static double refine(const fx *f, int x, int y, double a)
 {
+    if (getenv("FNR"))
+        return a;
     double o = fx_orientation_at(f, (float)x, (float)y);
     double d1 = fabs(ang_diff(a, o)), d2 = fabs(ang_diff(a, o + M_PI));
     double snapped = d1 < d2 ? o : o + M_PI;
@@ -208,7 +213,9 @@ static int detect(const fx *f, cand *c, int cap)
                 continue;
             double a;
             if (cn == 1) {
-                a = arrive_angle(x, y, trace(s, w, h, x, y, bx[0], by[0], TRACE_DIR_LEN));
+                /* ISO: an ending points back along its ridge, so that it keeps its direction
+                 * when pressure turns it into a bifurcation in another impression. */
+                a = arrive_angle(x, y, trace(s, w, h, x, y, bx[0], by[0], TRACE_DIR_LEN)) + M_PI;
             } else {
                 /* The stem is the branch farthest in angle from the other two. */
                 double ang[3];
@@ -379,9 +386,17 @@ int fx_minutiae(fx *f, eyni_finger_template *t, eyni_error *err)
         f->skel[i] = f->mask[i] && f->enh[i] > 0;
     thin(f->skel, w, h, tmp);
     int n = detect(f, c, MAX_RAW);
+#define DBGC(tag) do { int z = 0; for (int q = 0; q < n; q++) z += !c[q].dead; if (getenv("FDBG")) fprintf(stderr, "%s %d\n", tag, z); } while (0)
+    DBGC("raw");
+    if (!getenv("FNL"))
     remove_short_links(f, c, n);
+    DBGC("links");
+    if (!getenv("FNB"))
     remove_breaks(f, c, n);
+    DBGC("breaks");
+    if (!getenv("FNC"))
     remove_clusters(f, c, n);
+    DBGC("clusters");
     int k = 0;
     for (int i = 0; i < n; i++)
         if (!c[i].dead)
