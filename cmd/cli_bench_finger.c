@@ -171,9 +171,6 @@ static void score_pairs(sample *s, int n, db_result *r)
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
             double sc = eyni_finger_mcc_compare(s[i].m, s[j].m);
-            if (getenv("FDUMP") && s[i].finger == s[j].finger)
-                fprintf(stderr, "G %d_%d %d_%d %.4f\n", s[i].finger, s[i].impression,
-                        s[j].finger, s[j].impression, sc);
             if (s[i].finger == s[j].finger) {
                 r->gq[r->genuine] = s[i].quality < s[j].quality ? s[i].quality : s[j].quality;
                 r->gen[r->genuine++] = sc;

@@ -15,6 +15,10 @@
 #define SEG_REL_THRESHOLD 0.30f
 #define SEG_LOW_THRESHOLD 0.12f
 #define SEG_COHERENCE 0.5f
+#define SEG_NOISE_K 5.0f
+#define SEG_MIN_STD 4.0f
+#define MASK_SMOOTH 1.5f /* blocks */
+#define ORIENT_SMOOTH 2.0f /* blocks */
 #define DIST_CAP 64.0f
 
 void fx_free(fx *f)
@@ -245,12 +249,16 @@ static int segment_and_orient(fx *f, eyni_error *err)
     memcpy(sorted, gstd, sizeof(float) * (size_t)nb);
     qsort(sorted, (size_t)nb, sizeof(float), cmp_float);
     float ref = sorted[(int)(0.95 * (nb - 1))];
+    /* The quietest blocks tell the sensor's background noise; a block well above it is
+     * finger, unless the finger fills the frame (then the relative rule decides). */
+    float noise = sorted[(int)(0.05 * (nb - 1))];
     float thr = SEG_REL_THRESHOLD * ref;
-    if (thr < 4.0f)
-        thr = 4.0f;
+    if (SEG_NOISE_K * noise < thr)
+        thr = SEG_NOISE_K * noise;
+    if (thr < SEG_MIN_STD)
+        thr = SEG_MIN_STD;
     /* Faint but well-formed ridges (coherent flow) count as well as contrasty ones. */
-    float lo = getenv("FSL") ? (float)atof(getenv("FSL")) * ref : SEG_LOW_THRESHOLD * ref;
-    float ch = getenv("FSC") ? (float)atof(getenv("FSC")) : SEG_COHERENCE;
+    float lo = SEG_LOW_THRESHOLD * ref, ch = SEG_COHERENCE;
     for (int b = 0; b < nb; b++)
         f->bmask[b] = gstd[b] > thr || (gstd[b] > lo && f->bcoh[b] > ch);
     unsigned char *mt = (unsigned char *)sorted; /* nb bytes of scratch */
@@ -259,10 +267,19 @@ static int segment_and_orient(fx *f, eyni_error *err)
     morph(f->bmask, mt, f->bw, f->bh, 0);
     morph(f->bmask, mt, f->bw, f->bh, 1);
     mask_clean(f->bmask, f->bw, f->bh, stack);
+    /* A finger's outline is smooth: majority vote over a Gaussian neighbourhood removes
+     * ragged notches and protrusions, which would otherwise breed false border minutiae. */
+    {
+        for (int b = 0; b < nb; b++)
+            gstd[b] = f->bmask[b]; /* gstd is no longer needed */
+        blur_field(gstd, f->bw, f->bh, MASK_SMOOTH, tmp);
+        for (int b = 0; b < nb; b++)
+            f->bmask[b] = gstd[b] > 0.5f;
+        mask_clean(f->bmask, f->bw, f->bh, stack);
+    }
 
-    float osig = getenv("FOS") ? (float)atof(getenv("FOS")) : 2.0f;
-    blur_field(vx, f->bw, f->bh, osig, tmp);
-    blur_field(vy, f->bw, f->bh, osig, tmp);
+    blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH, tmp);
+    blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH, tmp);
     for (int b = 0; b < nb; b++) {
         float o = 0.5f * atan2f(vy[b], vx[b]) + (float)M_PI / 2;
         if (o >= (float)M_PI)
@@ -462,10 +479,6 @@ typedef struct gkernel {
 static int gabor_kernel(gkernel *k, float angle, float period, int w)
 {
     float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
-    if (getenv("FSA"))
-        sv = (float)atof(getenv("FSA")) * period;
-    if (getenv("FSU"))
-        sigma = (float)atof(getenv("FSU")) * period;
     int r = (int)ceilf(2.5f * (sigma > sv ? sigma : sv));
     int cap = (2 * r + 1) * (2 * r + 1);
     k->off = malloc(sizeof(int) * (size_t)cap);

@@ -45,13 +45,15 @@ static int normalise_minutiae(const eyni_finger_template *t, float *x, float *y,
     int n = t->n_minutiae < 0 ? 0 : t->n_minutiae;
     if (n > EYNI_FINGER_MAX_MINUTIAE)
         n = EYNI_FINGER_MAX_MINUTIAE;
+    int k = 0;
     for (int i = 0; i < n; i++) {
         const eyni_finger_minutia *m = &t->minutiae[i];
-        x[i] = (float)(m->x * sx);
-        y[i] = (float)(m->y * sy);
-        th[i] = (float)ang_norm(atan2(sin(m->angle) * sy, cos(m->angle) * sx));
+        x[k] = (float)(m->x * sx);
+        y[k] = (float)(m->y * sy);
+        th[k] = (float)ang_norm(atan2(sin(m->angle) * sy, cos(m->angle) * sx));
+        k++;
     }
-    return n;
+    return k;
 }
 
 /* Convex hull (monotone chain) of the minutiae, counter-clockwise in y-down coordinates. */
@@ -188,6 +190,12 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
         free(idx);
         return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory building cylinders");
     }
+    m->cyl = malloc(sizeof(mcc_cyl) * EYNI_FINGER_MAX_MINUTIAE);
+    if (!m->cyl) {
+        free(m);
+        free(idx);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory building cylinders");
+    }
     m->n = normalise_minutiae(t, m->x, m->y, m->th);
     int *h = idx + EYNI_FINGER_MAX_MINUTIAE;
     int nh = hull(m->x, m->y, m->n, idx, h);
@@ -202,7 +210,7 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
         mcc_cyl *c = &m->cyl[m->nc];
         int nvalid, ncontrib;
         build_cylinder(m->x, m->y, m->th, m->n, i, h, nh, c->bits, c->valid, &nvalid, &ncontrib);
-        int key[3] = {t->minutiae[i].x, t->minutiae[i].y, (int)lrint(t->minutiae[i].angle * 1e4)};
+        int key[3] = {(int)lrintf(m->x[i] * 8), (int)lrintf(m->y[i] * 8), (int)lrintf(m->th[i] * 1e4f)};
         m->hash = fnv(m->hash, key, sizeof key);
         if (nvalid < MIN_VC * disc || ncontrib < MIN_M)
             continue;
@@ -210,12 +218,18 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
         m->nc++;
     }
     free(idx);
+    /* Keep only the valid cylinders: the gallery holds millions of these. */
+    mcc_cyl *shrunk = realloc(m->cyl, sizeof(mcc_cyl) * (size_t)(m->nc ? m->nc : 1));
+    if (shrunk)
+        m->cyl = shrunk;
     *out = m;
     return 0;
 }
 
 void eyni_finger_mcc_free(eyni_finger_mcc *m)
 {
+    if (m)
+        free(m->cyl);
     free(m);
 }
 

@@ -23,7 +23,7 @@ struct eyni_finger_mcc {
     int min_me; /* matchable cells needed */
     uint64_t hash; /* orders the two sides of a comparison so the score is symmetric */
     float x[EYNI_FINGER_MAX_MINUTIAE], y[EYNI_FINGER_MAX_MINUTIAE], th[EYNI_FINGER_MAX_MINUTIAE];
-    mcc_cyl cyl[EYNI_FINGER_MAX_MINUTIAE];
+    mcc_cyl *cyl; /* nc cylinders, allocated to size */
 };
 
 typedef struct pair {

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "finger_int.h"
 
@@ -187,8 +186,6 @@ static double arrive_angle(int x, int y, trace_end t)
 /* Snap a traced direction to the (smoother) orientation field, keeping its sense. */
 static double refine(const fx *f, int x, int y, double a)
 {
-    if (getenv("FNR"))
-        return a;
     double o = fx_orientation_at(f, (float)x, (float)y);
     double d1 = fabs(ang_diff(a, o)), d2 = fabs(ang_diff(a, o + M_PI));
     double snapped = d1 < d2 ? o : o + M_PI;
@@ -201,9 +198,10 @@ static int detect(const fx *f, cand *c, int cap)
 {
     int w = f->w, h = f->h, n = 0;
     const unsigned char *s = f->skel;
+    const float margin = BORDER_MARGIN;
     for (int y = 1; y < h - 1 && n < cap; y++)
         for (int x = 1; x < w - 1 && n < cap; x++) {
-            if (!s[y * w + x] || f->dist[y * w + x] < BORDER_MARGIN)
+            if (!s[y * w + x] || f->dist[y * w + x] < margin)
                 continue;
             int cn = crossing(s, w, h, x, y);
             if (cn != 1 && cn != 3)
@@ -386,17 +384,9 @@ int fx_minutiae(fx *f, eyni_finger_template *t, eyni_error *err)
         f->skel[i] = f->mask[i] && f->enh[i] > 0;
     thin(f->skel, w, h, tmp);
     int n = detect(f, c, MAX_RAW);
-#define DBGC(tag) do { int z = 0; for (int q = 0; q < n; q++) z += !c[q].dead; if (getenv("FDBG")) fprintf(stderr, "%s %d\n", tag, z); } while (0)
-    DBGC("raw");
-    if (!getenv("FNL"))
     remove_short_links(f, c, n);
-    DBGC("links");
-    if (!getenv("FNB"))
     remove_breaks(f, c, n);
-    DBGC("breaks");
-    if (!getenv("FNC"))
     remove_clusters(f, c, n);
-    DBGC("clusters");
     int k = 0;
     for (int i = 0; i < n; i++)
         if (!c[i].dead)
