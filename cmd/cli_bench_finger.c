@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "eyni/finger.h"
 
-#define MAX_DBS 16
+#define MAX_DBS    16
 #define MAX_IMAGES 1024
 
 typedef struct sample {
@@ -293,12 +293,12 @@ int bench_finger(int argc, char **argv)
         json_object_set_new(
             jd, dbs[i],
             json_pack("{s:f,s:f,s:f,s:f,s:i,s:i,s:f,s:f,s:[f,f,f]}", "eer", r[i].eer, "fmr100",
-                      r[i].fmr100, "fmr1000", r[i].fmr1000, "zero_fmr", r[i].zero_fmr,
-                      "genuine", r[i].genuine, "impostor", r[i].impostor, "extract_ms",
-                      r[i].extract_ms, "compare_per_s", r[i].compare_per_s,
-                      "thresholds_fmr_1e2_1e3_1e4", r[i].thr[0], r[i].thr[1], r[i].thr[2]));
-        double v[6] = {r[i].eer, r[i].fmr100, r[i].fmr1000, r[i].zero_fmr, r[i].extract_ms,
-                       r[i].compare_per_s};
+                      r[i].fmr100, "fmr1000", r[i].fmr1000, "zero_fmr", r[i].zero_fmr, "genuine",
+                      r[i].genuine, "impostor", r[i].impostor, "extract_ms", r[i].extract_ms,
+                      "compare_per_s", r[i].compare_per_s, "thresholds_fmr_1e2_1e3_1e4",
+                      r[i].thr[0], r[i].thr[1], r[i].thr[2]));
+        double v[6] = {r[i].eer,      r[i].fmr100,     r[i].fmr1000,
+                       r[i].zero_fmr, r[i].extract_ms, r[i].compare_per_s};
         for (int k = 0; k < 6; k++)
             acc[k] += v[k] / ndb;
         gsum += r[i].genuine;

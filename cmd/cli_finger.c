@@ -7,9 +7,9 @@
 #include "cli.h"
 #include "eyni/finger.h"
 
-#define USAGE                                                                                   \
-    "eyni finger extract IMG [-o FILE.iso] [--ansi] [--ppi N] [--position N] [--json]\n"       \
-    "       eyni finger compare A B [--ppi N] [--json]   (images or ISO/ANSI records)\n"       \
+#define USAGE                                                                                      \
+    "eyni finger extract IMG [-o FILE.iso] [--ansi] [--ppi N] [--position N] [--json]\n"           \
+    "       eyni finger compare A B [--ppi N] [--json]   (images or ISO/ANSI records)\n"           \
     "       eyni finger quality IMG [--ppi N] [--json]"
 
 typedef struct fopts {
@@ -79,9 +79,8 @@ static int load_any(const char *path, const fopts *o, eyni_finger_template **t,
 static json_t *quality_json(const eyni_finger_quality *q)
 {
     return json_pack("{s:i,s:f,s:f,s:f,s:f,s:i,s:f}", "score", q->score, "foreground",
-                     q->foreground, "coherence", q->coherence, "clarity", q->clarity,
-                     "freq_valid", q->freq_valid, "minutiae", q->minutiae, "reliability",
-                     q->reliability);
+                     q->foreground, "coherence", q->coherence, "clarity", q->clarity, "freq_valid",
+                     q->freq_valid, "minutiae", q->minutiae, "reliability", q->reliability);
 }
 
 static int cmd_extract(const fopts *o)
@@ -93,8 +92,8 @@ static int cmd_extract(const fopts *o)
     size_t len = 0;
     int rc = load_any(o->in[0], o, &t, &q, &err);
     if (!rc)
-        rc = eyni_finger_template_write(t, o->ansi ? EYNI_FINGER_ANSI : EYNI_FINGER_ISO, &rec,
-                                        &len, &err);
+        rc = eyni_finger_template_write(t, o->ansi ? EYNI_FINGER_ANSI : EYNI_FINGER_ISO, &rec, &len,
+                                        &err);
     if (!rc && o->out)
         rc = eyni_file_write_atomic(o->out, rec, len, 0644, &err);
     if (rc) {
@@ -105,21 +104,20 @@ static int cmd_extract(const fopts *o)
     json_t *mins = json_array();
     for (int i = 0; i < t->n_minutiae; i++) {
         const eyni_finger_minutia *m = &t->minutiae[i];
-        json_array_append_new(mins, json_pack("{s:i,s:i,s:f,s:s,s:i}", "x", m->x, "y", m->y,
-                                              "angle_deg", m->angle * 180 / M_PI, "type",
-                                              m->type == EYNI_FINGER_ENDING ? "ending"
-                                                                            : "bifurcation",
-                                              "quality", m->quality));
+        json_array_append_new(mins,
+                              json_pack("{s:i,s:i,s:f,s:s,s:i}", "x", m->x, "y", m->y, "angle_deg",
+                                        m->angle * 180 / M_PI, "type",
+                                        m->type == EYNI_FINGER_ENDING ? "ending" : "bifurcation",
+                                        "quality", m->quality));
     }
     json_t *sing = json_array();
     for (int i = 0; i < t->n_singular; i++)
         json_array_append_new(sing, json_pack("{s:i,s:i,s:s}", "x", t->singular[i].x, "y",
                                               t->singular[i].y, "type",
                                               t->singular[i].type == 1 ? "core" : "delta"));
-    json_t *obj = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:I}", "width", t->width, "height",
-                            t->height, "quality", t->quality, "quality_features",
-                            quality_json(&q), "minutiae", mins, "singular", sing,
-                            "record_bytes", (json_int_t)len);
+    json_t *obj = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:I}", "width", t->width, "height", t->height,
+                            "quality", t->quality, "quality_features", quality_json(&q), "minutiae",
+                            mins, "singular", sing, "record_bytes", (json_int_t)len);
     if (o->out)
         json_object_set_new(obj, "output", json_string(o->out));
     eyni_finger_template_free(t);

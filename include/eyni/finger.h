@@ -27,14 +27,14 @@
 extern "C" {
 #endif
 
-#define EYNI_FINGER_MAX_MINUTIAE 255    /* the ISO/ANSI count field is one byte */
-#define EYNI_FINGER_MAX_SINGULAR 8      /* cores + deltas kept per template */
-#define EYNI_FINGER_MAX_RECORD 65536    /* bytes accepted for one ISO/ANSI record */
-#define EYNI_FINGER_MAX_EXTENDED 4096   /* extended data bytes kept per finger view */
-#define EYNI_FINGER_MAX_VIEWS 16        /* finger views accepted in one record */
-#define EYNI_FINGER_MIN_PPI 250.0       /* images below this resolution are refused */
-#define EYNI_FINGER_MAX_PPI 2000.0
-#define EYNI_FINGER_DEFAULT_PPI 500.0
+#define EYNI_FINGER_MAX_MINUTIAE 255   /* the ISO/ANSI count field is one byte */
+#define EYNI_FINGER_MAX_SINGULAR 8     /* cores + deltas kept per template */
+#define EYNI_FINGER_MAX_RECORD   65536 /* bytes accepted for one ISO/ANSI record */
+#define EYNI_FINGER_MAX_EXTENDED 4096  /* extended data bytes kept per finger view */
+#define EYNI_FINGER_MAX_VIEWS    16    /* finger views accepted in one record */
+#define EYNI_FINGER_MIN_PPI      250.0 /* images below this resolution are refused */
+#define EYNI_FINGER_MAX_PPI      2000.0
+#define EYNI_FINGER_DEFAULT_PPI  500.0
 
 /* Calibrated thresholds on the [0,1] score (FMR measured on the FVC2002 B impostor pairs). */
 #define EYNI_FINGER_THRESHOLD_FMR_1E2 0.060
@@ -48,10 +48,10 @@ typedef enum eyni_finger_minutia_type {
 } eyni_finger_minutia_type;
 
 typedef struct eyni_finger_minutia {
-    int x, y;      /* pixels at the template resolution */
-    double angle;  /* radians, ISO convention (see top of file) */
-    int type;      /* eyni_finger_minutia_type */
-    int quality;   /* reliability 0..100 (0 = not reported, as in the SecuGen records) */
+    int x, y;     /* pixels at the template resolution */
+    double angle; /* radians, ISO convention (see top of file) */
+    int type;     /* eyni_finger_minutia_type */
+    int quality;  /* reliability 0..100 (0 = not reported, as in the SecuGen records) */
 } eyni_finger_minutia;
 
 typedef struct eyni_finger_singular {
@@ -61,20 +61,20 @@ typedef struct eyni_finger_singular {
 
 /* A single-view minutiae template. Plain data: callers may read every field. */
 typedef struct eyni_finger_template {
-    int width, height;       /* image size in pixels */
-    int res_x, res_y;        /* resolution in pixels per centimetre (197 = 500 ppi) */
-    int position;            /* ISO finger position code 0..10 */
-    int view;                /* view number 0..15 */
-    int impression;          /* impression type 0..15 */
-    int quality;             /* 0..100 */
-    int capture_device;      /* 12-bit capture device type id */
-    int certification;       /* 4-bit capture equipment certification flags */
-    uint32_t cbeff_product;  /* ANSI only: CBEFF product identifier (owner << 16 | type) */
+    int width, height;      /* image size in pixels */
+    int res_x, res_y;       /* resolution in pixels per centimetre (197 = 500 ppi) */
+    int position;           /* ISO finger position code 0..10 */
+    int view;               /* view number 0..15 */
+    int impression;         /* impression type 0..15 */
+    int quality;            /* 0..100 */
+    int capture_device;     /* 12-bit capture device type id */
+    int certification;      /* 4-bit capture equipment certification flags */
+    uint32_t cbeff_product; /* ANSI only: CBEFF product identifier (owner << 16 | type) */
     int n_minutiae;
     eyni_finger_minutia minutiae[EYNI_FINGER_MAX_MINUTIAE];
     int n_singular;
     eyni_finger_singular singular[EYNI_FINGER_MAX_SINGULAR];
-    size_t extended_len;     /* extended data block kept verbatim for round trips */
+    size_t extended_len; /* extended data block kept verbatim for round trips */
     unsigned char extended[EYNI_FINGER_MAX_EXTENDED];
 } eyni_finger_template;
 
@@ -86,12 +86,12 @@ typedef struct eyni_finger_opts {
 /* Measured quality features of one impression; score is 0..100. */
 typedef struct eyni_finger_quality {
     int score;
-    double foreground;   /* foreground fraction of the image */
-    double coherence;    /* mean orientation certainty over the foreground */
-    double clarity;      /* mean ridge/valley separation of the enhanced image, 0..1 */
-    double freq_valid;   /* fraction of foreground blocks with a measurable ridge period */
-    int minutiae;        /* minutiae kept */
-    double reliability;  /* mean minutia reliability 0..1 */
+    double foreground;  /* foreground fraction of the image */
+    double coherence;   /* mean orientation certainty over the foreground */
+    double clarity;     /* mean ridge/valley separation of the enhanced image, 0..1 */
+    double freq_valid;  /* fraction of foreground blocks with a measurable ridge period */
+    int minutiae;       /* minutiae kept */
+    double reliability; /* mean minutia reliability 0..1 */
 } eyni_finger_quality;
 
 /*
@@ -101,14 +101,13 @@ typedef struct eyni_finger_quality {
  * eyni_finger_template_free.
  */
 int eyni_finger_extract(const eyni_image *img, const eyni_finger_opts *opts,
-                        eyni_finger_template **out, eyni_finger_quality *quality,
-                        eyni_error *err);
+                        eyni_finger_template **out, eyni_finger_quality *quality, eyni_error *err);
 void eyni_finger_template_free(eyni_finger_template *t);
 
 /* Record formats. */
 typedef enum eyni_finger_format {
-    EYNI_FINGER_ISO = 1,  /* ISO/IEC 19794-2:2005 finger minutiae record */
-    EYNI_FINGER_ANSI = 2  /* ANSI INCITS 378-2004 */
+    EYNI_FINGER_ISO = 1, /* ISO/IEC 19794-2:2005 finger minutiae record */
+    EYNI_FINGER_ANSI = 2 /* ANSI INCITS 378-2004 */
 } eyni_finger_format;
 
 /* Writes one record; *buf is malloc'd and owned by the caller. */
@@ -120,8 +119,7 @@ int eyni_finger_template_write(const eyni_finger_template *t, eyni_finger_format
  * name is used in error messages (may be NULL).
  */
 int eyni_finger_template_read(const unsigned char *buf, size_t len, const char *name,
-                              eyni_finger_template **out, eyni_finger_format *fmt,
-                              eyni_error *err);
+                              eyni_finger_template **out, eyni_finger_format *fmt, eyni_error *err);
 
 /* Symmetric similarity in [0,1]; templates of any resolution (rescaled to 500 ppi). */
 double eyni_finger_compare(const eyni_finger_template *a, const eyni_finger_template *b);
@@ -155,9 +153,8 @@ size_t eyni_finger_gallery_size(eyni_finger_gallery *g);
  * Best k entries by score (descending) into hits[0..k-1]; *n_hits gets how many were
  * filled. threads <= 1 searches on the calling thread.
  */
-int eyni_finger_gallery_search(eyni_finger_gallery *g, const eyni_finger_template *probe,
-                               int k, int threads, eyni_finger_hit *hits, int *n_hits,
-                               eyni_error *err);
+int eyni_finger_gallery_search(eyni_finger_gallery *g, const eyni_finger_template *probe, int k,
+                               int threads, eyni_finger_hit *hits, int *n_hits, eyni_error *err);
 
 #ifdef __cplusplus
 }

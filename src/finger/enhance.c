@@ -9,17 +9,17 @@
 
 #include "finger_int.h"
 
-#define N_ANGLES 24          /* orientation quantisation of the Gabor bank */
-#define SIGMA_PER_PERIOD 0.5f /* Gabor envelope sigma across the ridges / period */
-#define SIGMA_ALONG 0.5f      /* ... and along the ridges */
+#define N_ANGLES          24   /* orientation quantisation of the Gabor bank */
+#define SIGMA_PER_PERIOD  0.5f /* Gabor envelope sigma across the ridges / period */
+#define SIGMA_ALONG       0.5f /* ... and along the ridges */
 #define SEG_REL_THRESHOLD 0.30f
 #define SEG_LOW_THRESHOLD 0.12f
-#define SEG_COHERENCE 0.5f
-#define SEG_NOISE_K 5.0f
-#define SEG_MIN_STD 4.0f
-#define MASK_SMOOTH 1.5f /* blocks */
-#define ORIENT_SMOOTH 2.0f /* blocks */
-#define DIST_CAP 64.0f
+#define SEG_COHERENCE     0.5f
+#define SEG_NOISE_K       5.0f
+#define SEG_MIN_STD       4.0f
+#define MASK_SMOOTH       1.5f /* blocks */
+#define ORIENT_SMOOTH     2.0f /* blocks */
+#define DIST_CAP          64.0f
 
 void fx_free(fx *f)
 {
@@ -155,8 +155,8 @@ static void mask_clean(unsigned char *m, int bw, int bh, int *stack)
         while (top) {
             int p = stack[--top], x = p % bw, y = p / bw;
             size++;
-            const int nb[4] = {x > 0 ? p - 1 : -1, x < bw - 1 ? p + 1 : -1,
-                               y > 0 ? p - bw : -1, y < bh - 1 ? p + bw : -1};
+            const int nb[4] = {x > 0 ? p - 1 : -1, x < bw - 1 ? p + 1 : -1, y > 0 ? p - bw : -1,
+                               y < bh - 1 ? p + bw : -1};
             for (int k = 0; k < 4; k++)
                 if (nb[k] >= 0 && m[nb[k]] && !lab[nb[k]]) {
                     lab[nb[k]] = label;
@@ -363,8 +363,8 @@ static int normalise(fx *f, eyni_error *err)
             double n = (double)(x1 - x0) * (y1 - y0);
             double s = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0] +
                        ii[y0 * (w + 1) + x0];
-            double s2 = ii2[y1 * (w + 1) + x1] - ii2[y0 * (w + 1) + x1] -
-                        ii2[y1 * (w + 1) + x0] + ii2[y0 * (w + 1) + x0];
+            double s2 = ii2[y1 * (w + 1) + x1] - ii2[y0 * (w + 1) + x1] - ii2[y1 * (w + 1) + x0] +
+                        ii2[y0 * (w + 1) + x0];
             double m = s / n, var = s2 / n - m * m;
             double sd = var > 1 ? sqrt(var) : 1;
             f->norm[y * w + x] = (float)((m - f->grey[y * w + x]) / sd);

@@ -5,7 +5,7 @@
 
 #include "finger_int.h"
 
-#define MIN_SIDE 64           /* pixels at 500 ppi: smaller is no fingerprint */
+#define MIN_SIDE              64 /* pixels at 500 ppi: smaller is no fingerprint */
 #define MIN_FOREGROUND_BLOCKS 40
 
 void eyni_finger_template_free(eyni_finger_template *t)

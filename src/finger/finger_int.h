@@ -6,10 +6,10 @@
 
 #include "eyni/finger.h"
 
-#define FX_BLOCK 8          /* block side in pixels for orientation/frequency/mask */
-#define FX_MIN_PERIOD 5.0f  /* ridge period limits at 500 ppi, in pixels */
+#define FX_BLOCK      8    /* block side in pixels for orientation/frequency/mask */
+#define FX_MIN_PERIOD 5.0f /* ridge period limits at 500 ppi, in pixels */
 #define FX_MAX_PERIOD 18.0f
-#define FX_PPCM_500 197     /* 500 ppi in pixels per centimetre, as ISO records it */
+#define FX_PPCM_500   197 /* 500 ppi in pixels per centimetre, as ISO records it */
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846

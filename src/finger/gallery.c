@@ -11,7 +11,7 @@
 #include "mcc_int.h"
 
 #define MAX_THREADS 64
-#define MAX_K 1000
+#define MAX_K       1000
 
 typedef struct entry {
     int64_t id;
@@ -148,8 +148,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-static int search_locked(eyni_finger_gallery *g, const eyni_finger_mcc *probe, int k,
-                         int threads, eyni_finger_hit *hits, int *n_hits, eyni_error *err)
+static int search_locked(eyni_finger_gallery *g, const eyni_finger_mcc *probe, int k, int threads,
+                         eyni_finger_hit *hits, int *n_hits, eyni_error *err)
 {
     job jobs[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
@@ -158,8 +158,8 @@ static int search_locked(eyni_finger_gallery *g, const eyni_finger_mcc *probe, i
         return eyni_error_set(err, EYNI_ENOMEM, "finger gallery: out of memory");
     int started[MAX_THREADS] = {0}, rc = 0;
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (job){g, probe, g->n * t / threads, g->n * (t + 1) / threads, k, 0,
-                        slots + (size_t)k * t, 0};
+        jobs[t] = (job){g, probe, g->n * t / threads,    g->n * (t + 1) / threads,
+                        k, 0,     slots + (size_t)k * t, 0};
         if (t == 0)
             continue;
         /* Without a thread, the slice still gets searched, here. */

@@ -10,27 +10,27 @@
 #include "finger_int.h"
 #include "mcc_int.h"
 
-#define R_CYL 70.0         /* cylinder radius */
-#define SIGMA_S (28.0 / 3) /* spatial contribution sigma */
-#define SIGMA_D (2 * M_PI / 9)
-#define MU_PSI 0.01       /* binarisation threshold of the contribution */
-#define OMEGA 50.0        /* convex hull enlargement */
-#define MIN_VC 0.75       /* valid cells needed for a valid cylinder (of those in the disc) */
-#define MIN_M 2           /* contributing minutiae needed */
-#define MIN_ME 0.60       /* matchable cells needed (of those in the disc) */
+#define R_CYL       70.0       /* cylinder radius */
+#define SIGMA_S     (28.0 / 3) /* spatial contribution sigma */
+#define SIGMA_D     (2 * M_PI / 9)
+#define MU_PSI      0.01 /* binarisation threshold of the contribution */
+#define OMEGA       50.0 /* convex hull enlargement */
+#define MIN_VC      0.75 /* valid cells needed for a valid cylinder (of those in the disc) */
+#define MIN_M       2    /* contributing minutiae needed */
+#define MIN_ME      0.60 /* matchable cells needed (of those in the disc) */
 #define DELTA_THETA (M_PI / 2)
-#define MIN_NP 4
-#define MAX_NP 12
-#define MU_P 20.0
-#define TAU_P 0.4
-#define N_REL 5
-#define W_R 0.5
-#define MU_1 5.0
-#define TAU_1 (-8.0 / 5)
-#define MU_2 (M_PI / 12)
-#define TAU_2 (-30.0)
-#define MU_3 (M_PI / 12)
-#define TAU_3 (-30.0)
+#define MIN_NP      4
+#define MAX_NP      12
+#define MU_P        20.0
+#define TAU_P       0.4
+#define N_REL       5
+#define W_R         0.5
+#define MU_1        5.0
+#define TAU_1       (-8.0 / 5)
+#define MU_2        (M_PI / 12)
+#define TAU_2       (-30.0)
+#define MU_3        (M_PI / 12)
+#define TAU_3       (-30.0)
 
 static double sigmoid(double v, double mu, double tau)
 {
@@ -202,15 +202,17 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
     int disc = 0;
     for (int i = 0; i < MCC_NS; i++)
         for (int j = 0; j < MCC_NS; j++)
-            disc += hypot((i - (MCC_NS - 1) / 2.0), (j - (MCC_NS - 1) / 2.0)) * 2 * R_CYL / MCC_NS <=
-                    R_CYL;
+            disc +=
+                hypot((i - (MCC_NS - 1) / 2.0), (j - (MCC_NS - 1) / 2.0)) * 2 * R_CYL / MCC_NS <=
+                R_CYL;
     m->min_me = (int)ceil(MIN_ME * disc);
     m->hash = 1469598103934665603ULL;
     for (int i = 0; i < m->n; i++) {
         mcc_cyl *c = &m->cyl[m->nc];
         int nvalid, ncontrib;
         build_cylinder(m->x, m->y, m->th, m->n, i, h, nh, c->bits, c->valid, &nvalid, &ncontrib);
-        int key[3] = {(int)lrintf(m->x[i] * 8), (int)lrintf(m->y[i] * 8), (int)lrintf(m->th[i] * 1e4f)};
+        int key[3] = {(int)lrintf(m->x[i] * 8), (int)lrintf(m->y[i] * 8),
+                      (int)lrintf(m->th[i] * 1e4f)};
         m->hash = fnv(m->hash, key, sizeof key);
         if (nvalid < MIN_VC * disc || ncontrib < MIN_M)
             continue;

@@ -6,10 +6,10 @@
 
 #include "eyni/finger.h"
 
-#define MCC_NS 16                            /* cells per side */
-#define MCC_ND 6                             /* direction sections */
-#define MCC_VWORDS (MCC_NS * MCC_NS / 64)    /* words of one spatial layer */
-#define MCC_WORDS (MCC_VWORDS * MCC_ND)
+#define MCC_NS     16                     /* cells per side */
+#define MCC_ND     6                      /* direction sections */
+#define MCC_VWORDS (MCC_NS * MCC_NS / 64) /* words of one spatial layer */
+#define MCC_WORDS  (MCC_VWORDS * MCC_ND)
 
 typedef struct mcc_cyl {
     uint64_t bits[MCC_WORDS];   /* layer k occupies words k*MCC_VWORDS.. */
@@ -18,9 +18,9 @@ typedef struct mcc_cyl {
 } mcc_cyl;
 
 struct eyni_finger_mcc {
-    int n;      /* minutiae */
-    int nc;     /* valid cylinders */
-    int min_me; /* matchable cells needed */
+    int n;         /* minutiae */
+    int nc;        /* valid cylinders */
+    int min_me;    /* matchable cells needed */
     uint64_t hash; /* orders the two sides of a comparison so the score is symmetric */
     float x[EYNI_FINGER_MAX_MINUTIAE], y[EYNI_FINGER_MAX_MINUTIAE], th[EYNI_FINGER_MAX_MINUTIAE];
     mcc_cyl *cyl; /* nc cylinders, allocated to size */

@@ -9,11 +9,11 @@
 
 #include "finger_int.h"
 
-#define BORDER_MARGIN 10.0f  /* pixels from the foreground edge where minutiae are dropped */
-#define TRACE_DIR_LEN 10     /* pixels traced to measure a minutia direction */
-#define MIN_COHERENCE 0.15f  /* below this the orientation is noise */
-#define MAX_RAW 2000         /* candidate minutiae before filtering */
-#define MAX_TRACE 64
+#define BORDER_MARGIN 10.0f /* pixels from the foreground edge where minutiae are dropped */
+#define TRACE_DIR_LEN 10    /* pixels traced to measure a minutia direction */
+#define MIN_COHERENCE 0.15f /* below this the orientation is noise */
+#define MAX_RAW       2000  /* candidate minutiae before filtering */
+#define MAX_TRACE     64
 
 typedef struct cand {
     int x, y, type;
@@ -35,7 +35,8 @@ static int crossing(const unsigned char *s, int w, int h, int x, int y)
 {
     int cn = 0;
     for (int i = 0; i < 8; i++)
-        cn += !px(s, w, h, x + RX[i], y + RY[i]) && px(s, w, h, x + RX[(i + 1) % 8], y + RY[(i + 1) % 8]);
+        cn += !px(s, w, h, x + RX[i], y + RY[i]) &&
+              px(s, w, h, x + RX[(i + 1) % 8], y + RY[(i + 1) % 8]);
     return cn;
 }
 
@@ -91,9 +92,9 @@ static void thin(unsigned char *s, int w, int h, unsigned char *del)
 }
 
 typedef struct trace_end {
-    int x, y;    /* last pixel reached */
-    int len;     /* steps taken */
-    int stop;    /* 0 length limit, 1 ending, 2 bifurcation / crossing */
+    int x, y; /* last pixel reached */
+    int len;  /* steps taken */
+    int stop; /* 0 length limit, 1 ending, 2 bifurcation / crossing */
 } trace_end;
 
 /* Follows the skeleton from (x,y) through its neighbour (nx,ny) for at most maxlen steps. */

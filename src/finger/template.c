@@ -13,9 +13,9 @@
 
 #include "finger_int.h"
 
-#define ISO_HEADER 24
-#define ANSI_HEADER 26
-#define VIEW_HEADER 4
+#define ISO_HEADER    24
+#define ANSI_HEADER   26
+#define VIEW_HEADER   4
 #define MINUTIA_BYTES 6
 
 static unsigned be16(const unsigned char *p)
@@ -61,15 +61,15 @@ static int check_for_write(const eyni_finger_template *t, eyni_error *err)
     if (t->n_minutiae < 0 || t->n_minutiae > EYNI_FINGER_MAX_MINUTIAE)
         return eyni_error_set(err, EYNI_EINVAL, "finger: %d minutiae do not fit a record",
                               t->n_minutiae);
-    if (t->width < 0 || t->width > 0xffff || t->height < 0 || t->height > 0xffff ||
-        t->res_x < 0 || t->res_x > 0xffff || t->res_y < 0 || t->res_y > 0xffff)
+    if (t->width < 0 || t->width > 0xffff || t->height < 0 || t->height > 0xffff || t->res_x < 0 ||
+        t->res_x > 0xffff || t->res_y < 0 || t->res_y > 0xffff)
         return eyni_error_set(err, EYNI_EINVAL, "finger: image size or resolution out of range");
     if (t->extended_len > EYNI_FINGER_MAX_EXTENDED)
         return eyni_error_set(err, EYNI_EINVAL, "finger: extended data too long");
     for (int i = 0; i < t->n_minutiae; i++) {
         const eyni_finger_minutia *m = &t->minutiae[i];
-        if (m->x < 0 || m->x > 0x3fff || m->y < 0 || m->y > 0x3fff || m->type < 0 ||
-            m->type > 3 || m->quality < 0 || m->quality > 255)
+        if (m->x < 0 || m->x > 0x3fff || m->y < 0 || m->y > 0x3fff || m->type < 0 || m->type > 3 ||
+            m->quality < 0 || m->quality > 255)
             return eyni_error_set(err, EYNI_EINVAL, "finger: minutia %d out of range", i);
     }
     return 0;
@@ -125,8 +125,7 @@ int eyni_finger_template_write(const eyni_finger_template *t, eyni_finger_format
 }
 
 /* Which layout the length fields describe; 0 when neither fits. */
-static eyni_finger_format sniff(const unsigned char *b, size_t len, size_t *reclen,
-                                size_t *hdr)
+static eyni_finger_format sniff(const unsigned char *b, size_t len, size_t *reclen, size_t *hdr)
 {
     if (len >= ISO_HEADER && be32(b + 8) == len) {
         *reclen = len;
@@ -154,8 +153,8 @@ static int read_view(const unsigned char *b, size_t len, size_t *pos, eyni_finge
         return eyni_error_set(err, EYNI_EFORMAT, "%s: finger view header truncated", name);
     int n = b[p + 3];
     if (len - p - VIEW_HEADER < (size_t)n * MINUTIA_BYTES + 2)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: %d minutiae do not fit in the record",
-                              name, n);
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: %d minutiae do not fit in the record", name,
+                              n);
     if (keep) {
         t->position = b[p];
         t->view = b[p + 1] >> 4;
@@ -167,8 +166,8 @@ static int read_view(const unsigned char *b, size_t len, size_t *pos, eyni_finge
     for (int i = 0; i < n; i++, p += MINUTIA_BYTES) {
         unsigned a = b[p + 4];
         if (fmt == EYNI_FINGER_ANSI && a > 179)
-            return eyni_error_set(err, EYNI_EFORMAT, "%s: minutia %d angle %u exceeds 179",
-                                  name, i, a);
+            return eyni_error_set(err, EYNI_EFORMAT, "%s: minutia %d angle %u exceeds 179", name, i,
+                                  a);
         if (!keep)
             continue;
         eyni_finger_minutia *m = &t->minutiae[i];
@@ -181,8 +180,10 @@ static int read_view(const unsigned char *b, size_t len, size_t *pos, eyni_finge
     size_t ext = be16(b + p);
     p += 2;
     if (ext > len - p)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: extended data (%zu bytes) overruns the "
-                              "record", name, ext);
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "%s: extended data (%zu bytes) overruns the "
+                              "record",
+                              name, ext);
     if (keep) {
         if (ext > EYNI_FINGER_MAX_EXTENDED)
             return eyni_error_set(err, EYNI_ELIMIT, "%s: extended data of %zu bytes exceeds %d",
@@ -205,13 +206,14 @@ int eyni_finger_template_read(const unsigned char *b, size_t len, const char *na
         return eyni_error_set(err, EYNI_ELIMIT, "%s: %zu bytes exceeds the %d byte limit", name,
                               len, EYNI_FINGER_MAX_RECORD);
     if (len < 8 || memcmp(b, "FMR\0 20\0", 8) != 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: not a finger minutiae record (FMR 20)",
-                              name);
+        return eyni_error_set(err, EYNI_EFORMAT, "%s: not a finger minutiae record (FMR 20)", name);
     size_t reclen = 0, hdr = 0;
     eyni_finger_format fmt = sniff(b, len, &reclen, &hdr);
     if (!fmt)
-        return eyni_error_set(err, EYNI_EFORMAT, "%s: record length field does not match the "
-                              "%zu bytes given (truncated or corrupt)", name, len);
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "%s: record length field does not match the "
+                              "%zu bytes given (truncated or corrupt)",
+                              name, len);
     eyni_finger_template *t = calloc(1, sizeof *t);
     if (!t)
         return eyni_error_set(err, EYNI_ENOMEM, "%s: out of memory", name);
@@ -227,8 +229,8 @@ int eyni_finger_template_read(const unsigned char *b, size_t len, const char *na
     int views = h[10];
     int rc;
     if (views < 1 || views > EYNI_FINGER_MAX_VIEWS) {
-        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: %d finger views (expected 1..%d)", name,
-                            views, EYNI_FINGER_MAX_VIEWS);
+        rc = eyni_error_set(err, EYNI_EFORMAT, "%s: %d finger views (expected 1..%d)", name, views,
+                            EYNI_FINGER_MAX_VIEWS);
         goto fail;
     }
     size_t pos = hdr;
