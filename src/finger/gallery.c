@@ -135,7 +135,7 @@ static void push(eyni_finger_hit *h, int *n, int k, int64_t id, double s)
 static void *run(void *arg)
 {
     job *j = arg;
-    pair *buf = malloc(sizeof(pair) * EYNI_FINGER_MAX_MINUTIAE * EYNI_FINGER_MAX_MINUTIAE);
+    pair *buf = malloc(sizeof(pair) * 2 * EYNI_FINGER_MAX_MINUTIAE * EYNI_FINGER_MAX_MINUTIAE);
     if (!buf) {
         j->failed = 1;
         return NULL;

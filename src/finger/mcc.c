@@ -31,6 +31,8 @@
 #define TAU_2       (-30.0)
 #define MU_3        (M_PI / 12)
 #define TAU_3       (-30.0)
+#define MAX_NR 64 /* pairs relaxed; more never changes the top np */
+#define SORT_BINS 4096
 
 static double sigmoid(double v, double mu, double tau)
 {
@@ -269,60 +271,87 @@ static int cmp_pair(const void *p, const void *q)
     return x->b - y->b;
 }
 
-/* Relative position of minutia j seen from minutia i: distance, direction difference and
- * the angle between i's direction and the segment i->j. */
-static void relate(const eyni_finger_mcc *m, int i, int j, double *d, double *dth, double *dr)
+static float sigmoidf_(float v, float mu, float tau)
 {
-    double dx = m->x[j] - m->x[i], dy = m->y[j] - m->y[i];
-    *d = hypot(dx, dy);
-    *dth = ang_diff(m->th[i], m->th[j]);
-    *dr = ang_diff(m->th[i], atan2(-dy, dx));
+    return 1.0f / (1.0f + expf(-tau * (v - mu)));
 }
 
-/* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order). */
+static float wrapf(float d)
+{
+    const float pi = (float)M_PI;
+    while (d > pi)
+        d -= 2 * pi;
+    while (d <= -pi)
+        d += 2 * pi;
+    return d;
+}
+
+/* Pairs in descending similarity: a counting sort on a fine quantisation, stable in the
+ * (a, b) order the pairs were produced in (much cheaper than a comparison sort). */
+static void sort_pairs(const pair *in, int n, pair *out)
+{
+    int count[SORT_BINS + 1] = {0};
+    for (int i = 0; i < n; i++)
+        count[SORT_BINS - (int)(in[i].s * (SORT_BINS - 1))]++;
+    for (int i = 1; i <= SORT_BINS; i++)
+        count[i] += count[i - 1];
+    for (int i = n - 1; i >= 0; i--)
+        out[--count[SORT_BINS - (int)(in[i].s * (SORT_BINS - 1))]] = in[i];
+}
+
+/* Compatibility of two minutia pairs (Cappelli et al., eq. 11): distances, relative
+ * directions and radial angles must agree; dR is averaged over both ends for symmetry. */
+static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int ak, int bt,
+                    int bk)
+{
+    float ax = a->x[ak] - a->x[at], ay = a->y[ak] - a->y[at];
+    float bx = b->x[bk] - b->x[bt], by = b->y[bk] - b->y[bt];
+    float da = sqrtf(ax * ax + ay * ay), db = sqrtf(bx * bx + by * by);
+    float z1 = sigmoidf_(fabsf(da - db), (float)MU_1, (float)TAU_1);
+    if (z1 < 1e-4f)
+        return 0;
+    float ta = wrapf(a->th[at] - a->th[ak]), tb = wrapf(b->th[bt] - b->th[bk]);
+    float z2 = sigmoidf_(fabsf(wrapf(ta - tb)), (float)MU_2, (float)TAU_2);
+    if (z2 < 1e-4f)
+        return 0;
+    float sa = atan2f(-ay, ax), sb = atan2f(-by, bx);
+    float r1 = wrapf(wrapf(a->th[at] - sa) - wrapf(b->th[bt] - sb));
+    float r2 = wrapf(wrapf(a->th[ak] - sa) - wrapf(b->th[bk] - sb)); /* +pi cancels */
+    float z3 = 0.5f * (sigmoidf_(fabsf(r1), (float)MU_3, (float)TAU_3) +
+                       sigmoidf_(fabsf(r2), (float)MU_3, (float)TAU_3));
+    return z1 * z2 * z3;
+}
+
+/* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order).
+ * pairs holds np_all entries and room for as many again. */
 static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pairs, int np_all)
 {
     int na = a->nc, nb = b->nc;
-    qsort(pairs, (size_t)np_all, sizeof(pair), cmp_pair);
+    pair *sorted = pairs + np_all;
+    sort_pairs(pairs, np_all, sorted);
     int nr_max = na < nb ? na : nb;
     int np = MIN_NP + (int)lrint(sigmoid(nr_max, MU_P, TAU_P) * (MAX_NP - MIN_NP));
+    if (nr_max > MAX_NR)
+        nr_max = MAX_NR;
     /* Greedy one-to-one selection of the best pairs. */
     unsigned char useda[EYNI_FINGER_MAX_MINUTIAE] = {0}, usedb[EYNI_FINGER_MAX_MINUTIAE] = {0};
-    pair sel[EYNI_FINGER_MAX_MINUTIAE];
+    pair sel[MAX_NR];
     int nr = 0;
     for (int i = 0; i < np_all && nr < nr_max; i++) {
-        if (pairs[i].s <= 0)
-            break;
-        if (useda[pairs[i].a] || usedb[pairs[i].b])
+        if (useda[sorted[i].a] || usedb[sorted[i].b])
             continue;
-        useda[pairs[i].a] = usedb[pairs[i].b] = 1;
-        sel[nr++] = pairs[i];
+        useda[sorted[i].a] = usedb[sorted[i].b] = 1;
+        sel[nr++] = sorted[i];
     }
     if (nr < 2)
         return nr == 1 ? sel[0].s / np : 0;
-    float *rho = malloc(sizeof(float) * (size_t)nr * nr);
-    if (!rho)
-        return 0;
+    float rho[MAX_NR * MAX_NR];
     for (int t = 0; t < nr; t++) {
         rho[t * nr + t] = 0;
         int at = a->cyl[sel[t].a].minutia, bt = b->cyl[sel[t].b].minutia;
         for (int k = t + 1; k < nr; k++) {
             int ak = a->cyl[sel[k].a].minutia, bk = b->cyl[sel[k].b].minutia;
-            double d1, t1, r1, d2, t2, r2;
-            relate(a, at, ak, &d1, &t1, &r1);
-            relate(b, bt, bk, &d2, &t2, &r2);
-            double rr = sigmoid(fabs(d1 - d2), MU_1, TAU_1) *
-                        sigmoid(fabs(ang_diff(t1, t2)), MU_2, TAU_2) *
-                        sigmoid(fabs(ang_diff(r1, r2)), MU_3, TAU_3);
-            /* rho is symmetric in the pair of pairs except for the dR term, which is
-             * measured from the first minutia; use the mean of both views. */
-            double rd1, rt1, rr1, rd2, rt2, rr2;
-            relate(a, ak, at, &rd1, &rt1, &rr1);
-            relate(b, bk, bt, &rd2, &rt2, &rr2);
-            double rr_b = sigmoid(fabs(d1 - d2), MU_1, TAU_1) *
-                          sigmoid(fabs(ang_diff(t1, t2)), MU_2, TAU_2) *
-                          sigmoid(fabs(ang_diff(rr1, rr2)), MU_3, TAU_3);
-            rho[t * nr + k] = rho[k * nr + t] = (float)(0.5 * (rr + rr_b));
+            rho[t * nr + k] = rho[k * nr + t] = compat(a, b, at, ak, bt, bk);
         }
     }
     float lam[EYNI_FINGER_MAX_MINUTIAE], nxt[EYNI_FINGER_MAX_MINUTIAE];
@@ -337,7 +366,6 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
         }
         memcpy(lam, nxt, sizeof(float) * (size_t)nr);
     }
-    free(rho);
     /* Keep the np pairs whose similarity survived relaxation best (efficiency). */
     pair eff[EYNI_FINGER_MAX_MINUTIAE];
     for (int t = 0; t < nr; t++) {
@@ -385,7 +413,7 @@ double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
 
 double eyni_finger_mcc_compare(const eyni_finger_mcc *a, const eyni_finger_mcc *b)
 {
-    pair *buf = malloc(sizeof(pair) * (size_t)(a->nc * b->nc + 1));
+    pair *buf = malloc(sizeof(pair) * 2 * (size_t)(a->nc * b->nc + 1));
     if (!buf)
         return 0;
     double s = mcc_score(a, b, buf);

@@ -31,7 +31,7 @@ typedef struct pair {
     int a, b; /* cylinder indices */
 } pair;
 
-/* Scratch for one comparison: at least a->nc * b->nc pairs. */
+/* Scratch for one comparison: at least 2 * a->nc * b->nc pairs. */
 double mcc_score(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, pair *buf);
 
 #endif
