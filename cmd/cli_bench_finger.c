@@ -12,8 +12,10 @@
 #include "cli.h"
 #include "eyni/finger.h"
 
-#define MAX_DBS    16
-#define MAX_IMAGES 1024
+#define MAX_DBS       16
+#define MAX_IMAGES    1024
+#define SEARCH_COPIES 25
+#define SEARCH_PROBES 10
 
 typedef struct sample {
     int finger, impression;
@@ -24,6 +26,7 @@ typedef struct sample {
 
 typedef struct db_result {
     double eer, fmr100, fmr1000, zero_fmr, extract_ms, compare_per_s, thr[3];
+    double search_per_s[2]; /* 1:N comparisons per second, 1 and 2 threads */
     int genuine, impostor, failed;
     double *gen, *imp;
     int *gq;         /* min quality of each genuine pair */
@@ -186,6 +189,34 @@ static void score_pairs(sample *s, int n, db_result *r)
     r->compare_per_s = el > 0 ? (r->genuine + r->impostor) / (el / 1000.0) : 0;
 }
 
+/* 1:N speed: a few samples searched against a gallery made of copies of the DB. */
+static void search_speed(sample *s, int n, db_result *r)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    if (eyni_finger_gallery_new(&g, &err))
+        return;
+    /* Copies of the DB make a gallery large enough that per-search set-up is amortised. */
+    for (int c = 0; c < SEARCH_COPIES; c++)
+        for (int i = 0; i < n; i++)
+            if (eyni_finger_gallery_add(g, (int64_t)c * n + i, s[i].t, &err))
+                goto done;
+    int probes = n < SEARCH_PROBES ? n : SEARCH_PROBES;
+    for (int th = 1; th <= 2; th++) {
+        double t0 = eyni_time_ms();
+        for (int i = 0; i < probes; i++) {
+            eyni_finger_hit hit[5];
+            int nh = 0;
+            if (eyni_finger_gallery_search(g, s[i].t, 5, th, hit, &nh, &err))
+                goto done;
+        }
+        double el = eyni_time_ms() - t0;
+        r->search_per_s[th - 1] = el > 0 ? (double)probes * n * SEARCH_COPIES / (el / 1000.0) : 0;
+    }
+done:
+    eyni_finger_gallery_free(g);
+}
+
 static int run_db(const char *dir, const char *db, int templates, db_result *r, eyni_error *err)
 {
     char *dbdir = join3(dir, db, ".");
@@ -208,6 +239,7 @@ static int run_db(const char *dir, const char *db, int templates, db_result *r, 
         r->extract_ms = templates ? 0 : ms / n;
         score_pairs(s, n, r);
         rates(r);
+        search_speed(s, n, r);
     }
     for (int i = 0; i < n; i++) {
         if (s) {
@@ -250,12 +282,40 @@ static json_t *quality_json(const db_result *r, int ndb)
     json_t *o = json_array();
     const char *names[3] = {"low", "mid", "high"};
     for (int b = 0; b < 3; b++)
-        json_array_append_new(
-            o, json_pack("{s:s,s:f,s:f,s:i,s:i,s:f}", "tercile", names[b], "q_from",
-                         b ? cut[b - 1] : 0.0, "q_to", b < 2 ? cut[b] : 100.0, "pairs", tot[b],
-                         "failures_at_fmr1000", fail[b], "fnmr",
-                         tot[b] ? (double)fail[b] / tot[b] : 0.0));
+        json_array_append_new(o,
+                              json_pack("{s:s,s:f,s:f,s:i,s:i,s:f}", "tercile", names[b], "q_from",
+                                        b ? cut[b - 1] : 0.0, "q_to", b < 2 ? cut[b] : 100.0,
+                                        "pairs", tot[b], "failures_at_fmr1000", fail[b], "fnmr",
+                                        tot[b] ? (double)fail[b] / tot[b] : 0.0));
     return o;
+}
+
+/* Score thresholds at FMR 1e-2, 1e-3, 1e-4 on all impostor scores pooled over the DBs:
+ * the smallest score that at most FMR * N impostors reach. */
+static json_t *pooled_thresholds(const db_result *r, int ndb)
+{
+    int n = 0;
+    for (int d = 0; d < ndb; d++)
+        n += r[d].impostor;
+    double *all = malloc(sizeof(double) * (size_t)(n + 1));
+    if (!all || n == 0) {
+        free(all);
+        return json_null();
+    }
+    int k = 0;
+    for (int d = 0; d < ndb; d++)
+        for (int i = 0; i < r[d].impostor; i++)
+            all[k++] = r[d].imp[i];
+    qsort(all, (size_t)n, sizeof(double), cmp_dbl);
+    const double fmr[3] = {1e-2, 1e-3, 1e-4};
+    double t[3];
+    for (int i = 0; i < 3; i++) {
+        int above = (int)floor(fmr[i] * n); /* impostors allowed at or above */
+        t[i] = all[n - 1 - above] + 1e-6;
+    }
+    free(all);
+    return json_pack("{s:f,s:f,s:f,s:i}", "fmr_1e-2", t[0], "fmr_1e-3", t[1], "fmr_1e-4", t[2],
+                     "impostors", n);
 }
 
 int bench_finger(int argc, char **argv)
@@ -302,11 +362,13 @@ int bench_finger(int argc, char **argv)
             break;
         json_object_set_new(
             jd, dbs[i],
-            json_pack("{s:f,s:f,s:f,s:f,s:i,s:i,s:f,s:f,s:[f,f,f]}", "eer", r[i].eer, "fmr100",
-                      r[i].fmr100, "fmr1000", r[i].fmr1000, "zero_fmr", r[i].zero_fmr, "genuine",
-                      r[i].genuine, "impostor", r[i].impostor, "extract_ms", r[i].extract_ms,
-                      "compare_per_s", r[i].compare_per_s, "thresholds_fmr_1e2_1e3_1e4",
-                      r[i].thr[0], r[i].thr[1], r[i].thr[2]));
+            json_pack("{s:f,s:f,s:f,s:f,s:i,s:i,s:f,s:f,s:[f,f,f],s:f,s:f}", "eer", r[i].eer,
+                      "fmr100", r[i].fmr100, "fmr1000", r[i].fmr1000, "zero_fmr", r[i].zero_fmr,
+                      "genuine", r[i].genuine, "impostor", r[i].impostor, "extract_ms",
+                      r[i].extract_ms, "compare_per_s", r[i].compare_per_s,
+                      "thresholds_fmr_1e2_1e3_1e4", r[i].thr[0], r[i].thr[1], r[i].thr[2],
+                      "search_compare_per_s_1thread", r[i].search_per_s[0],
+                      "search_compare_per_s_2threads", r[i].search_per_s[1]));
         double v[6] = {r[i].eer,      r[i].fmr100,     r[i].fmr1000,
                        r[i].zero_fmr, r[i].extract_ms, r[i].compare_per_s};
         for (int k = 0; k < 6; k++)
@@ -322,6 +384,8 @@ int bench_finger(int argc, char **argv)
                        "extract_ms", acc[4], "compare_per_s", acc[5]);
     }
     json_t *q = !rc ? quality_json(r, ndb) : NULL;
+    if (ov)
+        json_object_set_new(ov, "thresholds_pooled", pooled_thresholds(r, ndb));
     for (int i = 0; i < ndb; i++) {
         free(r[i].gen);
         free(r[i].imp);

@@ -22,6 +22,7 @@ struct eyni_finger_gallery {
     pthread_rwlock_t lock;
     entry *e;
     size_t n, cap;
+    int max_nc; /* most cylinders of any entry ever added: sizes the scratch */
 };
 
 typedef struct job {
@@ -87,6 +88,8 @@ int eyni_finger_gallery_add(eyni_finger_gallery *g, int64_t id, const eyni_finge
         }
     }
     if (!rc) {
+        if (m->nc > g->max_nc)
+            g->max_nc = m->nc;
         g->e[g->n].id = id;
         g->e[g->n++].m = m;
         m = NULL;
@@ -135,7 +138,7 @@ static void push(eyni_finger_hit *h, int *n, int k, int64_t id, double s)
 static void *run(void *arg)
 {
     job *j = arg;
-    pair *buf = malloc(sizeof(pair) * 2 * EYNI_FINGER_MAX_MINUTIAE * EYNI_FINGER_MAX_MINUTIAE);
+    pair *buf = malloc(sizeof(pair) * 2 * ((size_t)j->probe->nc * j->g->max_nc + 1));
     if (!buf) {
         j->failed = 1;
         return NULL;

@@ -31,8 +31,8 @@
 #define TAU_2       (-30.0)
 #define MU_3        (M_PI / 12)
 #define TAU_3       (-30.0)
-#define MAX_NR 64 /* pairs relaxed; more never changes the top np */
-#define SORT_BINS 4096
+#define MAX_NR      64 /* pairs relaxed; more never changes the top np */
+#define SORT_BINS   1024
 
 static double sigmoid(double v, double mu, double tau)
 {
@@ -394,7 +394,7 @@ double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
         float tha = a->th[ca->minutia];
         for (int j = 0; j < b->nc; j++) {
             const mcc_cyl *cb = &b->cyl[j];
-            if (fabs(ang_diff(tha, b->th[cb->minutia])) > DELTA_THETA)
+            if (fabsf(wrapf(tha - b->th[cb->minutia])) > (float)DELTA_THETA)
                 continue;
             float s = local_sim(ca, cb, a->min_me < b->min_me ? a->min_me : b->min_me);
             if (s <= 0)
