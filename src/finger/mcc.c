@@ -108,16 +108,18 @@ static int in_hull(const float *x, const float *y, const int *h, int nh, double 
         return nh == 2 && seg_dist(px_, py, x[h[0]], y[h[0]], x[h[1]], y[h[1]]) <= OMEGA;
     }
     int inside = 1;
-    double best = 1e18;
+    for (int i = 0; i < nh && inside; i++) {
+        int a = h[i], b = h[(i + 1) % nh];
+        inside = (x[b] - x[a]) * (py - y[a]) - (y[b] - y[a]) * (px_ - x[a]) >= 0;
+    }
+    if (inside)
+        return 1;
     for (int i = 0; i < nh; i++) {
         int a = h[i], b = h[(i + 1) % nh];
-        double cr = (x[b] - x[a]) * (py - y[a]) - (y[b] - y[a]) * (px_ - x[a]);
-        if (cr < 0)
-            inside = 0;
-        double d = seg_dist(px_, py, x[a], y[a], x[b], y[b]);
-        best = d < best ? d : best;
+        if (seg_dist(px_, py, x[a], y[a], x[b], y[b]) <= OMEGA)
+            return 1;
     }
-    return inside || best <= OMEGA;
+    return 0;
 }
 
 /* Integral of the direction Gaussian over one angular cell centred at alpha. */
@@ -135,17 +137,27 @@ static void build_cylinder(const float *x, const float *y, const float *th, int 
     const double norm = 1.0 / (SIGMA_S * sqrt(2 * M_PI));
     double c = cos(th[m]), s = sin(th[m]);
     int nb[EYNI_FINGER_MAX_MINUTIAE], nn = 0;
-    for (int t = 0; t < n; t++)
-        if (t != m && hypot(x[t] - x[m], y[t] - y[m]) <= R_CYL + 3 * SIGMA_S)
+    const double reach = R_CYL + 3 * SIGMA_S;
+    for (int t = 0; t < n; t++) {
+        double dx = x[t] - x[m], dy = y[t] - y[m];
+        if (t != m && dx * dx + dy * dy <= reach * reach)
             nb[nn++] = t;
+    }
     *ncontrib = nn;
+    /* The direction term depends on the neighbour only, not on the cell: compute it once. */
+    double cd[EYNI_FINGER_MAX_MINUTIAE][MCC_ND];
+    for (int q = 0; q < nn; q++) {
+        double dth = ang_diff(th[m], th[nb[q]]);
+        for (int k = 0; k < MCC_ND; k++)
+            cd[q][k] = dir_contrib(ang_diff(-M_PI + (k + 0.5) * dd, dth));
+    }
     memset(bits, 0, sizeof(uint64_t) * MCC_WORDS);
     memset(valid, 0, sizeof(uint64_t) * MCC_VWORDS);
     *nvalid = 0;
     for (int i = 0; i < MCC_NS; i++)
         for (int j = 0; j < MCC_NS; j++) {
             double u = (i - (MCC_NS - 1) / 2.0) * ds, v = (j - (MCC_NS - 1) / 2.0) * ds;
-            if (hypot(u, v) > R_CYL)
+            if (u * u + v * v > R_CYL * R_CYL)
                 continue;
             /* Rotate the cell grid with the minutia (ISO angle, y down). */
             double px_ = x[m] + c * u + s * v, py = y[m] - s * u + c * v;
@@ -161,11 +173,8 @@ static void build_cylinder(const float *x, const float *y, const float *th, int 
                 if (d2 > 9 * SIGMA_S * SIGMA_S)
                     continue;
                 double cs = norm * exp(-d2 / (2 * SIGMA_S * SIGMA_S));
-                double dth = ang_diff(th[m], th[t]);
-                for (int k = 0; k < MCC_ND; k++) {
-                    double phik = -M_PI + (k + 0.5) * dd;
-                    sum[k] += cs * dir_contrib(ang_diff(phik, dth));
-                }
+                for (int k = 0; k < MCC_ND; k++)
+                    sum[k] += cs * cd[q][k];
             }
             for (int k = 0; k < MCC_ND; k++)
                 if (sum[k] >= MU_PSI) {
