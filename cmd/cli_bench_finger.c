@@ -22,6 +22,7 @@ typedef struct sample {
     eyni_finger_template *t;
     eyni_finger_mcc *m;
     int quality;
+    int failed; /* failure to extract */
 } sample;
 
 typedef struct db_result {
@@ -121,6 +122,14 @@ static int load_sample(const char *dbdir, const char *db, const char *name, int 
         rc = eyni_finger_extract(img, &o, &s->t, &q, err);
         *ms += eyni_time_ms() - t0;
         s->quality = q.score;
+        if (rc == EYNI_EQUALITY) {
+            /* Failure to extract: FVC counts it as an empty template that matches nothing. */
+            fprintf(stderr, "\n%s\n", err->msg);
+            s->t = calloc(1, sizeof *s->t);
+            s->quality = 0;
+            s->failed = 1;
+            rc = s->t ? 0 : EYNI_ENOMEM;
+        }
     } else {
         char base[256];
         snprintf(base, sizeof base, "%.*s.iso", (int)(strcspn(name, ".")), name);
