@@ -241,6 +241,7 @@ static int run_db(const char *dir, const char *db, int templates, db_result *r, 
     for (int i = 0; i < n && !rc; i++) {
         sscanf(names[i], "%d_%d", &s[i].finger, &s[i].impression);
         rc = load_sample(dbdir, db, names[i], templates, &s[i], &ms, err);
+        r->failed += s[i].failed;
         fprintf(stderr, "\r%s: %d/%d", db, i + 1, n);
     }
     fprintf(stderr, "\n");
@@ -378,6 +379,8 @@ int bench_finger(int argc, char **argv)
                       "thresholds_fmr_1e2_1e3_1e4", r[i].thr[0], r[i].thr[1], r[i].thr[2],
                       "search_compare_per_s_1thread", r[i].search_per_s[0],
                       "search_compare_per_s_2threads", r[i].search_per_s[1]));
+        json_object_set_new(json_object_get(jd, dbs[i]), "failed_extractions",
+                            json_integer(r[i].failed));
         double v[6] = {r[i].eer,      r[i].fmr100,     r[i].fmr1000,
                        r[i].zero_fmr, r[i].extract_ms, r[i].compare_per_s};
         for (int k = 0; k < 6; k++)
