@@ -124,9 +124,14 @@ size_t eyni_finger_gallery_size(eyni_finger_gallery *g)
 /* Insert into a descending top-k list; ties keep the smaller id first (stable output). */
 static void push(eyni_finger_hit *h, int *n, int k, int64_t id, double s)
 {
-    int i = *n < k ? (*n)++ : k - 1;
-    if (i == k - 1 && *n == k && (s < h[i].score || (s == h[i].score && id > h[i].id)))
-        return;
+    int i;
+    if (*n < k) {
+        i = (*n)++;
+    } else {
+        if (s < h[k - 1].score || (s == h[k - 1].score && id > h[k - 1].id))
+            return; /* not better than the current k-th */
+        i = k - 1;
+    }
     while (i > 0 && (h[i - 1].score < s || (h[i - 1].score == s && h[i - 1].id > id))) {
         h[i] = h[i - 1];
         i--;
