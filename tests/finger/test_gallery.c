@@ -1,5 +1,6 @@
 /* 1:N gallery: enrol SecuGen records of FVC2002 DB1, search, remove. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,10 +67,60 @@ static void search_finds_each_mate_first(void **state)
     eyni_finger_gallery_free(g);
 }
 
+typedef struct searcher {
+    eyni_finger_gallery *g;
+    eyni_finger_template *probe;
+    int64_t top;
+    int rc;
+} searcher;
+
+static void *search_many(void *arg)
+{
+    searcher *s = arg;
+    eyni_error err;
+    for (int i = 0; i < 5 && !s->rc; i++) {
+        eyni_finger_hit hit;
+        int n = 0;
+        s->rc = eyni_finger_gallery_search(s->g, s->probe, 1, 2, &hit, &n, &err);
+        s->top = n ? hit.id : -1;
+    }
+    return NULL;
+}
+
+/* Searches from several threads at once agree with a search on one thread. */
+static void concurrent_searches_agree(void **state)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_finger_gallery_new(&g, &err), 0);
+    for (int f = 101; f <= 110; f++) {
+        eyni_finger_template *t = record(f, 3);
+        assert_int_equal(eyni_finger_gallery_add(g, f, t, &err), 0);
+        eyni_finger_template_free(t);
+    }
+    searcher s[3];
+    pthread_t tid[3];
+    for (int i = 0; i < 3; i++) {
+        s[i] = (searcher){g, record(102 + 3 * i, 4), -1, 0};
+        assert_int_equal(pthread_create(&tid[i], NULL, search_many, &s[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(tid[i], NULL);
+        assert_int_equal(s[i].rc, 0);
+        eyni_finger_hit hit;
+        int n = 0;
+        assert_int_equal(eyni_finger_gallery_search(g, s[i].probe, 1, 1, &hit, &n, &err), 0);
+        assert_int_equal(s[i].top, hit.id);
+        eyni_finger_template_free(s[i].probe);
+    }
+    eyni_finger_gallery_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_finds_each_mate_first),
+        cmocka_unit_test(concurrent_searches_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
