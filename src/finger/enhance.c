@@ -32,6 +32,8 @@ void fx_free(fx *f)
     free(f->skel);
     free(f->bmask);
     free(f->bori);
+    free(f->bcos2);
+    free(f->bsin2);
     free(f->bcoh);
     free(f->bper);
     free(f->bperok);
@@ -223,9 +225,11 @@ static int segment_and_orient(fx *f, eyni_error *err)
     int *stack = calloc((size_t)nb * 2, sizeof(int));
     f->bmask = calloc((size_t)nb, 1);
     f->bori = calloc((size_t)nb, sizeof(float));
+    f->bcos2 = calloc((size_t)nb, sizeof(float));
+    f->bsin2 = calloc((size_t)nb, sizeof(float));
     f->bcoh = calloc((size_t)nb, sizeof(float));
     if (!gxx || !gyy || !gxy || !gstd || !tmp || !sorted || !vx || !vy || !stack || !f->bmask ||
-        !f->bori || !f->bcoh)
+        !f->bori || !f->bcos2 || !f->bsin2 || !f->bcoh)
         goto fail;
     block_tensors(f, gxx, gyy, gxy, gstd);
 
@@ -287,6 +291,8 @@ static int segment_and_orient(fx *f, eyni_error *err)
         if (o < 0)
             o += (float)M_PI;
         f->bori[b] = o;
+        f->bcos2[b] = cosf(2 * o);
+        f->bsin2[b] = sinf(2 * o);
     }
     rc = 0;
 fail:
@@ -315,9 +321,8 @@ float fx_orientation_at(const fx *f, float x, float y)
             int xx = x0 + i < 0 ? 0 : x0 + i >= f->bw ? f->bw - 1 : x0 + i;
             int yy = y0 + j < 0 ? 0 : y0 + j >= f->bh ? f->bh - 1 : y0 + j;
             float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
-            float o = f->bori[yy * f->bw + xx];
-            sc += wgt * cosf(2 * o);
-            ss += wgt * sinf(2 * o);
+            sc += wgt * f->bcos2[yy * f->bw + xx];
+            ss += wgt * f->bsin2[yy * f->bw + xx];
         }
     float o = 0.5f * atan2f(ss, sc);
     return o < 0 ? o + (float)M_PI : o;

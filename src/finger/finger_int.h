@@ -26,6 +26,7 @@ typedef struct fx {
     int bw, bh;            /* blocks */
     unsigned char *bmask;  /* block foreground */
     float *bori;           /* block ridge orientation in [0, pi) */
+    float *bcos2, *bsin2;  /* cos/sin of twice the orientation, for interpolation */
     float *bcoh;           /* block coherence 0..1 */
     float *bper;           /* block ridge period in pixels */
     unsigned char *bperok; /* period measured (not interpolated) */
