@@ -55,6 +55,12 @@ static void minutiae_are_plausible_and_inside(void **state)
         bifs += m->type == EYNI_FINGER_BIFURCATION;
     }
     assert_true(endings > 0 && bifs > 0);
+    /* 101_1 is a loop whose innermost recurve (read off the image) is near (162, 218). */
+    int core = 0;
+    for (int i = 0; i < t->n_singular; i++)
+        core |=
+            t->singular[i].type == 1 && hypot(t->singular[i].x - 162, t->singular[i].y - 218) < 30;
+    assert_true(core);
     assert_true(q.score >= 50 && q.score <= 100);
     assert_int_equal(t->quality, q.score);
     assert_int_equal(t->position, 1);
