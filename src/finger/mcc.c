@@ -228,6 +228,10 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
         if (nvalid < MIN_VC * disc || ncontrib < MIN_M)
             continue;
         c->minutia = i;
+        c->full = nvalid == disc;
+        c->ones = 0;
+        for (int w = 0; w < MCC_WORDS; w++)
+            c->ones += __builtin_popcountll(c->bits[w]);
         m->nc++;
     }
     free(idx);
@@ -248,6 +252,16 @@ void eyni_finger_mcc_free(eyni_finger_mcc *m)
 
 static inline float local_sim(const mcc_cyl *a, const mcc_cyl *b, int min_me)
 {
+    if (a->full && b->full) {
+        /* Both discs fully valid: the common mask is the disc, outside which no bit is set,
+         * so only the distance needs counting (same value as the general path). */
+        int d = 0;
+        for (int w = 0; w < MCC_WORDS; w++)
+            d += __builtin_popcountll(a->bits[w] ^ b->bits[w]);
+        if (a->ones + b->ones == 0)
+            return 0;
+        return 1.0f - sqrtf((float)d) / (sqrtf((float)a->ones) + sqrtf((float)b->ones));
+    }
     int common = 0;
     uint64_t v[MCC_VWORDS];
     for (int w = 0; w < MCC_VWORDS; w++) {

@@ -15,6 +15,8 @@ typedef struct mcc_cyl {
     uint64_t bits[MCC_WORDS];   /* layer k occupies words k*MCC_VWORDS.. */
     uint64_t valid[MCC_VWORDS]; /* cells inside the disc and the enlarged hull */
     int minutia;                /* index into x/y/th */
+    int full;                   /* every cell of the disc is valid */
+    int ones;                   /* set bits (all inside valid cells) */
 } mcc_cyl;
 
 struct eyni_finger_mcc {
