@@ -45,5 +45,9 @@ int cli_voice(int argc, char **argv);
 int cli_bench_voice(int argc, char **argv);
 int cli_face(int argc, char **argv);
 int cli_bench_face(int argc, char **argv);
+int cli_finger(int argc, char **argv);
+
+/* Benchmarks (each registered in cmd/cli_bench.c). */
+int bench_finger(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const bench benches[] = {
     {"dna", cli_bench_dna},
     {"voice", cli_bench_voice},
     {"face", cli_bench_face},
+    {"finger", bench_finger},
     {NULL, NULL},
 };
 

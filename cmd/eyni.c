@@ -33,6 +33,7 @@ static const command commands[] = {
     {"nist", cli_nist, "ANSI/NIST-ITL transactions: dump, validate, images; WSQ encode/decode"},
     {"dna", cli_dna, "STR profiles: rmp, kinship, search, simulate, freq"},
     {"voice", cli_voice, "speaker models: train, enrol, verify, identify"},
+    {"finger", cli_finger, "fingerprint extract, compare, quality"},
 };
 
 static int cli_version(int argc, char **argv)

@@ -1,0 +1,126 @@
+/* 1:N gallery: enrol SecuGen records of FVC2002 DB1, search, remove. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eyni/finger.h"
+#include "testutil.h"
+
+static eyni_finger_template *record(int finger, int impression)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "fvc2002-b-real/DB1_B/iso19794-2_templates/%d_%d.iso", finger,
+             impression);
+    char *p = eyni_test_path(rel);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    eyni_error err;
+    eyni_finger_template *t = NULL;
+    if (eyni_file_read(p, 1 << 20, &buf, &len, &err) ||
+        eyni_finger_template_read(buf, len, rel, &t, NULL, &err))
+        fail_msg("%s", err.msg);
+    free(buf);
+    free(p);
+    return t;
+}
+
+static void search_finds_each_mate_first(void **state)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_finger_gallery_new(&g, &err), 0);
+    for (int f = 101; f <= 110; f++) {
+        eyni_finger_template *t = record(f, 1);
+        assert_int_equal(eyni_finger_gallery_add(g, f, t, &err), 0);
+        assert_int_equal(eyni_finger_gallery_add(g, f, t, &err), EYNI_EEXIST);
+        eyni_finger_template_free(t);
+    }
+    assert_int_equal(eyni_finger_gallery_size(g), 10);
+    int found = 0;
+    for (int f = 101; f <= 110; f++) {
+        eyni_finger_template *probe = record(f, 2);
+        eyni_finger_hit hits[3];
+        int n = 0;
+        assert_int_equal(eyni_finger_gallery_search(g, probe, 3, 2, hits, &n, &err), 0);
+        assert_int_equal(n, 3);
+        assert_true(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
+        found += hits[0].id == f;
+        /* Same score as the 1:1 comparison. */
+        eyni_finger_template *mate = record((int)hits[0].id, 1);
+        assert_true(fabs(eyni_finger_compare(probe, mate) - hits[0].score) < 1e-9);
+        eyni_finger_template_free(mate);
+        eyni_finger_template_free(probe);
+    }
+    assert_true(found >= 9);
+    assert_int_equal(eyni_finger_gallery_remove(g, 105, &err), 0);
+    assert_int_equal(eyni_finger_gallery_remove(g, 105, &err), EYNI_ENOTFOUND);
+    eyni_finger_template *probe = record(105, 2);
+    eyni_finger_hit hits[10];
+    int n = 0;
+    assert_int_equal(eyni_finger_gallery_search(g, probe, 10, 3, hits, &n, &err), 0);
+    assert_int_equal(n, 9);
+    for (int i = 0; i < n; i++)
+        assert_true(hits[i].id != 105);
+    assert_int_equal(eyni_finger_gallery_search(g, probe, 0, 1, hits, &n, &err), EYNI_EINVAL);
+    eyni_finger_template_free(probe);
+    eyni_finger_gallery_free(g);
+}
+
+typedef struct searcher {
+    eyni_finger_gallery *g;
+    eyni_finger_template *probe;
+    int64_t top;
+    int rc;
+} searcher;
+
+static void *search_many(void *arg)
+{
+    searcher *s = arg;
+    eyni_error err;
+    for (int i = 0; i < 5 && !s->rc; i++) {
+        eyni_finger_hit hit;
+        int n = 0;
+        s->rc = eyni_finger_gallery_search(s->g, s->probe, 1, 2, &hit, &n, &err);
+        s->top = n ? hit.id : -1;
+    }
+    return NULL;
+}
+
+/* Searches from several threads at once agree with a search on one thread. */
+static void concurrent_searches_agree(void **state)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_finger_gallery_new(&g, &err), 0);
+    for (int f = 101; f <= 110; f++) {
+        eyni_finger_template *t = record(f, 3);
+        assert_int_equal(eyni_finger_gallery_add(g, f, t, &err), 0);
+        eyni_finger_template_free(t);
+    }
+    searcher s[3];
+    pthread_t tid[3];
+    for (int i = 0; i < 3; i++) {
+        s[i] = (searcher){g, record(102 + 3 * i, 4), -1, 0};
+        assert_int_equal(pthread_create(&tid[i], NULL, search_many, &s[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(tid[i], NULL);
+        assert_int_equal(s[i].rc, 0);
+        eyni_finger_hit hit;
+        int n = 0;
+        assert_int_equal(eyni_finger_gallery_search(g, s[i].probe, 1, 1, &hit, &n, &err), 0);
+        assert_int_equal(s[i].top, hit.id);
+        eyni_finger_template_free(s[i].probe);
+    }
+    eyni_finger_gallery_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(search_finds_each_mate_first),
+        cmocka_unit_test(concurrent_searches_agree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
