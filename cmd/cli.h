@@ -39,5 +39,9 @@ int cli_pki(int argc, char **argv);
 int cli_bench_mrtd(int argc, char **argv);
 int cli_nist(int argc, char **argv);
 int cli_bench_wsq(int argc, char **argv);
+int cli_finger(int argc, char **argv);
+
+/* Benchmarks (each registered in cmd/cli_bench.c). */
+int bench_finger(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ typedef struct bench {
 static const bench benches[] = {
     {"mrtd", cli_bench_mrtd},
     {"wsq", cli_bench_wsq},
+    {"finger", bench_finger},
     {NULL, NULL},
 };
 

@@ -30,6 +30,7 @@ static const command commands[] = {
     {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
     {"pki", cli_pki, "document PKI: keys, CSCA, document signers, CRLs, master lists"},
     {"nist", cli_nist, "ANSI/NIST-ITL transactions: dump, validate, images; WSQ encode/decode"},
+    {"finger", cli_finger, "fingerprint extract, compare, quality"},
 };
 
 static int cli_version(int argc, char **argv)

@@ -1,0 +1,602 @@
+/*
+ * Segmentation, orientation field (smoothed gradient tensor), ridge period (oriented
+ * x-signature) and contextual Gabor enhancement. Follows the classic pipeline of Hong, Wan
+ * and Jain (1998) as described in the Handbook of Fingerprint Recognition, ch. 3.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "finger_int.h"
+
+#define N_ANGLES          24   /* orientation quantisation of the Gabor bank */
+#define SIGMA_PER_PERIOD  0.5f /* Gabor envelope sigma across the ridges / period */
+#define SIGMA_ALONG       0.5f /* ... and along the ridges */
+#define SEG_REL_THRESHOLD 0.30f
+#define SEG_LOW_THRESHOLD 0.12f
+#define SEG_COHERENCE     0.5f
+#define SEG_NOISE_K       5.0f
+#define SEG_MIN_STD       4.0f
+#define MASK_SMOOTH       1.5f /* blocks */
+#define ORIENT_SMOOTH     2.0f /* blocks */
+#define DIST_CAP          64.0f
+
+void fx_free(fx *f)
+{
+    if (!f)
+        return;
+    free(f->grey);
+    free(f->norm);
+    free(f->enh);
+    free(f->mask);
+    free(f->skel);
+    free(f->bmask);
+    free(f->bori);
+    free(f->bcoh);
+    free(f->bper);
+    free(f->bperok);
+    free(f->bclar);
+    free(f->dist);
+    memset(f, 0, sizeof *f);
+}
+
+double ang_norm(double a)
+{
+    a = fmod(a, 2 * M_PI);
+    return a < 0 ? a + 2 * M_PI : a;
+}
+
+double ang_diff(double a, double b)
+{
+    double d = fmod(a - b, 2 * M_PI);
+    if (d <= -M_PI)
+        d += 2 * M_PI;
+    else if (d > M_PI)
+        d -= 2 * M_PI;
+    return d;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Gaussian smoothing of a block field (separable, clamped borders), in place. */
+static void blur_field(float *v, int bw, int bh, float sigma, float *tmp)
+{
+    int r = (int)ceilf(2.5f * sigma);
+    float k[32];
+    if (r > 15)
+        r = 15;
+    float ks = 0;
+    for (int i = -r; i <= r; i++)
+        ks += k[i + r] = expf(-(float)(i * i) / (2 * sigma * sigma));
+    for (int i = 0; i <= 2 * r; i++)
+        k[i] /= ks;
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            float s = 0;
+            for (int i = -r; i <= r; i++) {
+                int xx = x + i < 0 ? 0 : x + i >= bw ? bw - 1 : x + i;
+                s += k[i + r] * v[y * bw + xx];
+            }
+            tmp[y * bw + x] = s;
+        }
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            float s = 0;
+            for (int i = -r; i <= r; i++) {
+                int yy = y + i < 0 ? 0 : y + i >= bh ? bh - 1 : y + i;
+                s += k[i + r] * tmp[yy * bw + x];
+            }
+            v[y * bw + x] = s;
+        }
+}
+
+/* Block tensor sums from Sobel gradients; local grey std per block for segmentation. */
+static void block_tensors(const fx *f, float *gxx, float *gyy, float *gxy, float *gstd)
+{
+    int w = f->w, h = f->h, bw = f->bw;
+    const float *g = f->grey;
+    float *sum = calloc((size_t)f->bw * f->bh, sizeof(float));
+    float *sum2 = calloc((size_t)f->bw * f->bh, sizeof(float));
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int b = (y / FX_BLOCK) * bw + x / FX_BLOCK;
+            float v = g[y * w + x];
+            if (sum) {
+                sum[b] += v;
+                sum2[b] += v * v;
+            }
+            if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
+                continue;
+            const float *p = g + y * w + x;
+            float dx = (p[-w + 1] + 2 * p[1] + p[w + 1]) - (p[-w - 1] + 2 * p[-1] + p[w - 1]);
+            float dy = (p[w - 1] + 2 * p[w] + p[w + 1]) - (p[-w - 1] + 2 * p[-w] + p[-w + 1]);
+            gxx[b] += dx * dx;
+            gyy[b] += dy * dy;
+            gxy[b] += dx * dy;
+        }
+    /* Std over the 3x3 block neighbourhood: a 24-pixel window spans two ridges. */
+    for (int by = 0; by < f->bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            double s = 0, s2 = 0, n = 0;
+            for (int j = -1; j <= 1; j++)
+                for (int i = -1; i <= 1; i++) {
+                    int xx = bx + i, yy = by + j;
+                    if (xx < 0 || yy < 0 || xx >= bw || yy >= f->bh || !sum)
+                        continue;
+                    s += sum[yy * bw + xx];
+                    s2 += sum2[yy * bw + xx];
+                    n += FX_BLOCK * FX_BLOCK;
+                }
+            double m = n > 0 ? s / n : 0;
+            double var = n > 0 ? s2 / n - m * m : 0;
+            gstd[by * bw + bx] = var > 0 ? (float)sqrt(var) : 0;
+        }
+    free(sum);
+    free(sum2);
+}
+
+/* Largest 4-connected component of the block mask, holes filled. */
+static void mask_clean(unsigned char *m, int bw, int bh, int *stack)
+{
+    int n = bw * bh, best = 0, best_label = 0;
+    int *lab = stack + n;
+    memset(lab, 0, sizeof(int) * (size_t)n);
+    int label = 0;
+    for (int s = 0; s < n; s++) {
+        if (!m[s] || lab[s])
+            continue;
+        int top = 0, size = 0;
+        stack[top++] = s;
+        lab[s] = ++label;
+        while (top) {
+            int p = stack[--top], x = p % bw, y = p / bw;
+            size++;
+            const int nb[4] = {x > 0 ? p - 1 : -1, x < bw - 1 ? p + 1 : -1, y > 0 ? p - bw : -1,
+                               y < bh - 1 ? p + bw : -1};
+            for (int k = 0; k < 4; k++)
+                if (nb[k] >= 0 && m[nb[k]] && !lab[nb[k]]) {
+                    lab[nb[k]] = label;
+                    stack[top++] = nb[k];
+                }
+        }
+        if (size > best) {
+            best = size;
+            best_label = label;
+        }
+    }
+    /* Flood the background from the border; what it cannot reach is a hole. */
+    memset(stack, 0, sizeof(int) * (size_t)n);
+    int *outside = stack;
+    int *queue = lab; /* reuse after copying the keep flags into m */
+    for (int p = 0; p < n; p++)
+        m[p] = best_label && lab[p] == best_label;
+    int qh = 0, qt = 0;
+    for (int p = 0; p < n; p++) {
+        int x = p % bw, y = p / bw;
+        if ((x == 0 || y == 0 || x == bw - 1 || y == bh - 1) && !m[p]) {
+            outside[p] = 1;
+            queue[qt++] = p;
+        }
+    }
+    while (qh < qt) {
+        int p = queue[qh++], x = p % bw, y = p / bw;
+        const int nb[4] = {x > 0 ? p - 1 : -1, x < bw - 1 ? p + 1 : -1, y > 0 ? p - bw : -1,
+                           y < bh - 1 ? p + bw : -1};
+        for (int k = 0; k < 4; k++)
+            if (nb[k] >= 0 && !m[nb[k]] && !outside[nb[k]]) {
+                outside[nb[k]] = 1;
+                queue[qt++] = nb[k];
+            }
+    }
+    for (int p = 0; p < n; p++)
+        m[p] = !outside[p];
+}
+
+/* Binary morphology on the block grid with a 3x3 element. */
+static void morph(unsigned char *m, unsigned char *tmp, int bw, int bh, int dilate)
+{
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            int v = dilate ? 0 : 1;
+            for (int j = -1; j <= 1; j++)
+                for (int i = -1; i <= 1; i++) {
+                    int xx = x + i, yy = y + j;
+                    int in = xx >= 0 && yy >= 0 && xx < bw && yy < bh ? m[yy * bw + xx] : 0;
+                    v = dilate ? (v | in) : (v & in);
+                }
+            tmp[y * bw + x] = (unsigned char)v;
+        }
+    memcpy(m, tmp, (size_t)bw * bh);
+}
+
+static int segment_and_orient(fx *f, eyni_error *err)
+{
+    int nb = f->bw * f->bh, rc = EYNI_ENOMEM;
+    float *gxx = calloc((size_t)nb, sizeof(float)), *gyy = calloc((size_t)nb, sizeof(float));
+    float *gxy = calloc((size_t)nb, sizeof(float)), *gstd = calloc((size_t)nb, sizeof(float));
+    float *tmp = calloc((size_t)nb, sizeof(float)), *sorted = calloc((size_t)nb, sizeof(float));
+    float *vx = calloc((size_t)nb, sizeof(float)), *vy = calloc((size_t)nb, sizeof(float));
+    int *stack = calloc((size_t)nb * 2, sizeof(int));
+    f->bmask = calloc((size_t)nb, 1);
+    f->bori = calloc((size_t)nb, sizeof(float));
+    f->bcoh = calloc((size_t)nb, sizeof(float));
+    if (!gxx || !gyy || !gxy || !gstd || !tmp || !sorted || !vx || !vy || !stack || !f->bmask ||
+        !f->bori || !f->bcoh)
+        goto fail;
+    block_tensors(f, gxx, gyy, gxy, gstd);
+
+    /* Coherence from the tensor over 3x3 blocks; orientation from doubled-angle vectors
+     * smoothed with a Gaussian (sigma 1.5 blocks), which removes scars and noise. */
+    for (int b = 0; b < nb; b++) {
+        vx[b] = gxx[b] - gyy[b];
+        vy[b] = -2 * gxy[b]; /* y up, so angles follow the ISO convention */
+        tmp[b] = gxx[b] + gyy[b];
+    }
+    memcpy(gxx, vx, sizeof(float) * (size_t)nb);
+    memcpy(gyy, vy, sizeof(float) * (size_t)nb);
+    memcpy(gxy, tmp, sizeof(float) * (size_t)nb);
+    blur_field(gxx, f->bw, f->bh, 1.0f, tmp);
+    blur_field(gyy, f->bw, f->bh, 1.0f, tmp);
+    blur_field(gxy, f->bw, f->bh, 1.0f, tmp);
+    for (int b = 0; b < nb; b++)
+        f->bcoh[b] = gxy[b] > 1e-6f ? sqrtf(gxx[b] * gxx[b] + gyy[b] * gyy[b]) / gxy[b] : 0;
+    /* Foreground: grey-level spread relative to the image's own strong blocks, so the rule
+     * holds for optical and capacitive sensors alike. */
+    memcpy(sorted, gstd, sizeof(float) * (size_t)nb);
+    qsort(sorted, (size_t)nb, sizeof(float), cmp_float);
+    float ref = sorted[(int)(0.95 * (nb - 1))];
+    /* The quietest blocks tell the sensor's background noise; a block well above it is
+     * finger, unless the finger fills the frame (then the relative rule decides). */
+    float noise = sorted[(int)(0.05 * (nb - 1))];
+    float thr = SEG_REL_THRESHOLD * ref;
+    if (SEG_NOISE_K * noise < thr)
+        thr = SEG_NOISE_K * noise;
+    if (thr < SEG_MIN_STD)
+        thr = SEG_MIN_STD;
+    /* Faint but well-formed ridges (coherent flow) count as well as contrasty ones. */
+    float lo = SEG_LOW_THRESHOLD * ref, ch = SEG_COHERENCE;
+    for (int b = 0; b < nb; b++)
+        f->bmask[b] = gstd[b] > thr || (gstd[b] > lo && f->bcoh[b] > ch);
+    unsigned char *mt = (unsigned char *)sorted; /* nb bytes of scratch */
+    morph(f->bmask, mt, f->bw, f->bh, 1);
+    morph(f->bmask, mt, f->bw, f->bh, 0);
+    morph(f->bmask, mt, f->bw, f->bh, 0);
+    morph(f->bmask, mt, f->bw, f->bh, 1);
+    mask_clean(f->bmask, f->bw, f->bh, stack);
+    /* A finger's outline is smooth: majority vote over a Gaussian neighbourhood removes
+     * ragged notches and protrusions, which would otherwise breed false border minutiae. */
+    {
+        for (int b = 0; b < nb; b++)
+            gstd[b] = f->bmask[b]; /* gstd is no longer needed */
+        blur_field(gstd, f->bw, f->bh, MASK_SMOOTH, tmp);
+        for (int b = 0; b < nb; b++)
+            f->bmask[b] = gstd[b] > 0.5f;
+        mask_clean(f->bmask, f->bw, f->bh, stack);
+    }
+
+    blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH, tmp);
+    blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH, tmp);
+    for (int b = 0; b < nb; b++) {
+        float o = 0.5f * atan2f(vy[b], vx[b]) + (float)M_PI / 2;
+        if (o >= (float)M_PI)
+            o -= (float)M_PI;
+        if (o < 0)
+            o += (float)M_PI;
+        f->bori[b] = o;
+    }
+    rc = 0;
+fail:
+    free(gxx);
+    free(gyy);
+    free(gxy);
+    free(gstd);
+    free(tmp);
+    free(sorted);
+    free(vx);
+    free(vy);
+    free(stack);
+    if (rc)
+        eyni_error_set(err, rc, "finger: out of memory computing the orientation field");
+    return rc;
+}
+
+float fx_orientation_at(const fx *f, float x, float y)
+{
+    /* Bilinear interpolation of the doubled-angle unit vectors between block centres. */
+    float bx = x / FX_BLOCK - 0.5f, by = y / FX_BLOCK - 0.5f;
+    int x0 = (int)floorf(bx), y0 = (int)floorf(by);
+    float ax = bx - x0, ay = by - y0, sc = 0, ss = 0;
+    for (int j = 0; j <= 1; j++)
+        for (int i = 0; i <= 1; i++) {
+            int xx = x0 + i < 0 ? 0 : x0 + i >= f->bw ? f->bw - 1 : x0 + i;
+            int yy = y0 + j < 0 ? 0 : y0 + j >= f->bh ? f->bh - 1 : y0 + j;
+            float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
+            float o = f->bori[yy * f->bw + xx];
+            sc += wgt * cosf(2 * o);
+            ss += wgt * sinf(2 * o);
+        }
+    float o = 0.5f * atan2f(ss, sc);
+    return o < 0 ? o + (float)M_PI : o;
+}
+
+float fx_coherence_at(const fx *f, int x, int y)
+{
+    int bx = x / FX_BLOCK, by = y / FX_BLOCK;
+    if (bx < 0 || by < 0 || bx >= f->bw || by >= f->bh)
+        return 0;
+    return f->bcoh[by * f->bw + bx];
+}
+
+/* Local mean/std normalisation over a 2-block box; ridges (dark) become positive. */
+static int normalise(fx *f, eyni_error *err)
+{
+    int w = f->w, h = f->h, r = FX_BLOCK * 2;
+    double *ii = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
+    double *ii2 = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
+    f->norm = malloc(sizeof(float) * (size_t)w * h);
+    if (!ii || !ii2 || !f->norm) {
+        free(ii);
+        free(ii2);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory normalising");
+    }
+    for (int x = 0; x <= w; x++)
+        ii[x] = ii2[x] = 0;
+    for (int y = 1; y <= h; y++) {
+        double s = 0, s2 = 0;
+        ii[y * (w + 1)] = ii2[y * (w + 1)] = 0;
+        for (int x = 1; x <= w; x++) {
+            double v = f->grey[(y - 1) * w + x - 1];
+            s += v;
+            s2 += v * v;
+            ii[y * (w + 1) + x] = ii[(y - 1) * (w + 1) + x] + s;
+            ii2[y * (w + 1) + x] = ii2[(y - 1) * (w + 1) + x] + s2;
+        }
+    }
+    for (int y = 0; y < h; y++) {
+        int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
+        for (int x = 0; x < w; x++) {
+            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
+            double n = (double)(x1 - x0) * (y1 - y0);
+            double s = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0] +
+                       ii[y0 * (w + 1) + x0];
+            double s2 = ii2[y1 * (w + 1) + x1] - ii2[y0 * (w + 1) + x1] - ii2[y1 * (w + 1) + x0] +
+                        ii2[y0 * (w + 1) + x0];
+            double m = s / n, var = s2 / n - m * m;
+            double sd = var > 1 ? sqrt(var) : 1;
+            f->norm[y * w + x] = (float)((m - f->grey[y * w + x]) / sd);
+        }
+    }
+    free(ii);
+    free(ii2);
+    return 0;
+}
+
+/* Ridge period of one block from the signature across the ridges (Hong et al.). */
+static float block_period(const fx *f, int bx, int by, float *clarity)
+{
+    enum { L = 40, W = 16 };
+    float sig[L];
+    float o = f->bori[by * f->bw + bx];
+    float tx = cosf(o), ty = -sinf(o); /* along the ridge (y down) */
+    float nx = -ty, ny = tx;           /* across the ridges */
+    float cx = bx * FX_BLOCK + FX_BLOCK / 2.0f, cy = by * FX_BLOCK + FX_BLOCK / 2.0f;
+    for (int k = 0; k < L; k++) {
+        float s = 0;
+        int n = 0;
+        for (int j = 0; j < W; j++) {
+            float u = (float)k - L / 2.0f, v = (float)j - W / 2.0f;
+            int x = (int)lrintf(cx + u * nx + v * tx), y = (int)lrintf(cy + u * ny + v * ty);
+            if (x < 0 || y < 0 || x >= f->w || y >= f->h)
+                continue;
+            s += f->norm[y * f->w + x];
+            n++;
+        }
+        sig[k] = n ? s / n : 0;
+    }
+    float sm[L], lo = 1e9f, hi = -1e9f;
+    for (int k = 0; k < L; k++) {
+        float a = sig[k > 0 ? k - 1 : 0], b = sig[k], c = sig[k < L - 1 ? k + 1 : L - 1];
+        sm[k] = 0.25f * a + 0.5f * b + 0.25f * c;
+        lo = sm[k] < lo ? sm[k] : lo;
+        hi = sm[k] > hi ? sm[k] : hi;
+    }
+    *clarity = (hi - lo) / 3.0f > 1 ? 1 : (hi - lo) / 3.0f;
+    int first = -1, last = -1, peaks = 0;
+    for (int k = 1; k < L - 1; k++)
+        if (sm[k] > sm[k - 1] && sm[k] >= sm[k + 1] && sm[k] > 0) {
+            if (first < 0)
+                first = k;
+            last = k;
+            peaks++;
+        }
+    if (peaks < 2 || hi - lo < 0.5f)
+        return 0;
+    float per = (float)(last - first) / (float)(peaks - 1);
+    return per >= FX_MIN_PERIOD && per <= FX_MAX_PERIOD ? per : 0;
+}
+
+static int frequency(fx *f, eyni_error *err)
+{
+    int nb = f->bw * f->bh;
+    f->bper = calloc((size_t)nb, sizeof(float));
+    f->bperok = calloc((size_t)nb, 1);
+    f->bclar = calloc((size_t)nb, sizeof(float));
+    float *wsum = calloc((size_t)nb, sizeof(float)), *tmp = calloc((size_t)nb, sizeof(float));
+    float *vals = calloc((size_t)nb, sizeof(float));
+    if (!f->bper || !f->bperok || !f->bclar || !wsum || !tmp || !vals) {
+        free(wsum);
+        free(tmp);
+        free(vals);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory estimating frequency");
+    }
+    int nv = 0;
+    for (int by = 0; by < f->bh; by++)
+        for (int bx = 0; bx < f->bw; bx++) {
+            int b = by * f->bw + bx;
+            if (!f->bmask[b])
+                continue;
+            float p = block_period(f, bx, by, &f->bclar[b]);
+            if (p > 0) {
+                f->bper[b] = p;
+                f->bperok[b] = 1;
+                wsum[b] = 1;
+                vals[nv++] = p;
+            }
+        }
+    float med = 9.0f; /* typical adult ridge period at 500 ppi when nothing is measurable */
+    if (nv > 0) {
+        qsort(vals, (size_t)nv, sizeof(float), cmp_float);
+        med = vals[nv / 2];
+    }
+    /* Normalised convolution fills unmeasured blocks and smooths measured ones. */
+    blur_field(f->bper, f->bw, f->bh, 2.0f, tmp);
+    blur_field(wsum, f->bw, f->bh, 2.0f, tmp);
+    for (int b = 0; b < nb; b++) {
+        float p = wsum[b] > 0.05f ? f->bper[b] / wsum[b] : med;
+        if (p < 0.75f * med)
+            p = 0.75f * med;
+        if (p > 1.33f * med)
+            p = 1.33f * med;
+        f->bper[b] = p;
+    }
+    free(wsum);
+    free(tmp);
+    free(vals);
+    return 0;
+}
+
+/* Sparse Gabor kernel: offsets and weights of the taps that matter. */
+typedef struct gkernel {
+    int n;
+    int *off;
+    float *wt;
+} gkernel;
+
+static int gabor_kernel(gkernel *k, float angle, float period, int w)
+{
+    float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
+    int r = (int)ceilf(2.5f * (sigma > sv ? sigma : sv));
+    int cap = (2 * r + 1) * (2 * r + 1);
+    k->off = malloc(sizeof(int) * (size_t)cap);
+    k->wt = malloc(sizeof(float) * (size_t)cap);
+    if (!k->off || !k->wt)
+        return -1;
+    float c = cosf(angle), s = sinf(angle), mean = 0;
+    k->n = 0;
+    for (int y = -r; y <= r; y++)
+        for (int x = -r; x <= r; x++) {
+            /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
+            float v = x * c - y * s, u = x * s + y * c;
+            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
+            if (g < 0.02f)
+                continue;
+            k->off[k->n] = y * w + x;
+            k->wt[k->n] = g * cosf(2 * (float)M_PI * u / period);
+            mean += k->wt[k->n];
+            k->n++;
+        }
+    mean /= (float)k->n;
+    for (int i = 0; i < k->n; i++)
+        k->wt[i] -= mean;
+    return 0;
+}
+
+static int enhance(fx *f, eyni_error *err)
+{
+    int w = f->w, h = f->h, np = (int)FX_MAX_PERIOD * 2 + 1, rc = EYNI_ENOMEM;
+    gkernel *bank = calloc((size_t)N_ANGLES * np, sizeof(gkernel));
+    f->enh = calloc((size_t)w * h, sizeof(float));
+    f->mask = calloc((size_t)w * h, 1);
+    if (!bank || !f->enh || !f->mask)
+        goto fail;
+    int border = (int)ceilf(2.5f * SIGMA_PER_PERIOD * FX_MAX_PERIOD * 1.34f) + 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
+            if (!f->bmask[b])
+                continue;
+            f->mask[y * w + x] = 1;
+            float o = fx_orientation_at(f, (float)x, (float)y);
+            int ai = (int)lrintf(o / (float)M_PI * N_ANGLES) % N_ANGLES;
+            int pi = (int)lrintf(f->bper[b] * 2); /* half-pixel period steps */
+            gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
+            if (!k->off && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f, w))
+                goto fail;
+            const float *src = f->norm + y * w + x;
+            float s = 0;
+            if (x >= border && y >= border && x < w - border && y < h - border) {
+                for (int i = 0; i < k->n; i++)
+                    s += k->wt[i] * src[k->off[i]];
+            } else {
+                for (int i = 0; i < k->n; i++) {
+                    long p = (long)y * w + x + k->off[i];
+                    if (p >= 0 && p < (long)w * h)
+                        s += k->wt[i] * f->norm[p];
+                }
+            }
+            f->enh[y * w + x] = s;
+        }
+    rc = 0;
+fail:
+    if (bank)
+        for (int i = 0; i < N_ANGLES * np; i++) {
+            free(bank[i].off);
+            free(bank[i].wt);
+        }
+    free(bank);
+    if (rc)
+        eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
+    return rc;
+}
+
+/* Two-pass chamfer distance to the background, capped. */
+static int distance(fx *f, eyni_error *err)
+{
+    int w = f->w, h = f->h;
+    f->dist = malloc(sizeof(float) * (size_t)w * h);
+    if (!f->dist)
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory");
+    float *d = f->dist;
+    for (int i = 0; i < w * h; i++)
+        d[i] = f->mask[i] ? DIST_CAP : 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = d[y * w + x];
+            if (x == 0 || y == 0 || x == w - 1 || y == h - 1) {
+                d[y * w + x] = v > 0 ? 1 : 0; /* the image edge is background too */
+                continue;
+            }
+            float a = d[y * w + x - 1] + 1, b = d[(y - 1) * w + x] + 1;
+            float c = d[(y - 1) * w + x - 1] + 1.414f, e = d[(y - 1) * w + x + 1] + 1.414f;
+            v = fminf(fminf(v, a), fminf(b, fminf(c, e)));
+            d[y * w + x] = v;
+        }
+    for (int y = h - 2; y >= 1; y--)
+        for (int x = w - 2; x >= 1; x--) {
+            float v = d[y * w + x];
+            float a = d[y * w + x + 1] + 1, b = d[(y + 1) * w + x] + 1;
+            float c = d[(y + 1) * w + x + 1] + 1.414f, e = d[(y + 1) * w + x - 1] + 1.414f;
+            d[y * w + x] = fminf(fminf(v, a), fminf(b, fminf(c, e)));
+        }
+    return 0;
+}
+
+int fx_enhance(fx *f, eyni_error *err)
+{
+    f->bw = (f->w + FX_BLOCK - 1) / FX_BLOCK;
+    f->bh = (f->h + FX_BLOCK - 1) / FX_BLOCK;
+    int rc = segment_and_orient(f, err);
+    if (!rc)
+        rc = normalise(f, err);
+    if (!rc)
+        rc = frequency(f, err);
+    if (!rc)
+        rc = enhance(f, err);
+    if (!rc)
+        rc = distance(f, err);
+    return rc;
+}

@@ -1,0 +1,205 @@
+/*
+ * In-memory 1:N gallery: every entry keeps its precomputed binary cylinders, so a search
+ * only runs population counts and the LSS-R consolidation. Searches share a read lock and
+ * split the gallery across worker threads; add and remove take the write lock.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "finger_int.h"
+#include "mcc_int.h"
+
+#define MAX_THREADS 64
+#define MAX_K       1000
+
+typedef struct entry {
+    int64_t id;
+    eyni_finger_mcc *m;
+} entry;
+
+struct eyni_finger_gallery {
+    pthread_rwlock_t lock;
+    entry *e;
+    size_t n, cap;
+    int max_nc; /* most cylinders of any entry ever added: sizes the scratch */
+};
+
+typedef struct job {
+    const eyni_finger_gallery *g;
+    const eyni_finger_mcc *probe;
+    size_t from, to;
+    int k, n_hits;
+    eyni_finger_hit *hits; /* k slots, sorted descending */
+    int failed;
+} job;
+
+int eyni_finger_gallery_new(eyni_finger_gallery **out, eyni_error *err)
+{
+    eyni_finger_gallery *g = calloc(1, sizeof *g);
+    if (!g)
+        return eyni_error_set(err, EYNI_ENOMEM, "finger gallery: out of memory");
+    if (pthread_rwlock_init(&g->lock, NULL)) {
+        free(g);
+        return eyni_error_set(err, EYNI_EINTERNAL, "finger gallery: cannot create its lock");
+    }
+    *out = g;
+    return 0;
+}
+
+void eyni_finger_gallery_free(eyni_finger_gallery *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n; i++)
+        eyni_finger_mcc_free(g->e[i].m);
+    free(g->e);
+    pthread_rwlock_destroy(&g->lock);
+    free(g);
+}
+
+static long find(const eyni_finger_gallery *g, int64_t id)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->e[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+int eyni_finger_gallery_add(eyni_finger_gallery *g, int64_t id, const eyni_finger_template *t,
+                            eyni_error *err)
+{
+    eyni_finger_mcc *m = NULL;
+    int rc = eyni_finger_mcc_new(t, &m, err); /* outside the lock: the costly part */
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&g->lock);
+    if (find(g, id) >= 0) {
+        rc = eyni_error_set(err, EYNI_EEXIST, "finger gallery: id %lld already enrolled",
+                            (long long)id);
+    } else if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        entry *e = realloc(g->e, sizeof(entry) * cap);
+        if (!e) {
+            rc = eyni_error_set(err, EYNI_ENOMEM, "finger gallery: out of memory");
+        } else {
+            g->e = e;
+            g->cap = cap;
+        }
+    }
+    if (!rc) {
+        if (m->nc > g->max_nc)
+            g->max_nc = m->nc;
+        g->e[g->n].id = id;
+        g->e[g->n++].m = m;
+        m = NULL;
+    }
+    pthread_rwlock_unlock(&g->lock);
+    eyni_finger_mcc_free(m);
+    return rc;
+}
+
+int eyni_finger_gallery_remove(eyni_finger_gallery *g, int64_t id, eyni_error *err)
+{
+    pthread_rwlock_wrlock(&g->lock);
+    long i = find(g, id);
+    if (i >= 0) {
+        eyni_finger_mcc_free(g->e[i].m);
+        g->e[i] = g->e[--g->n];
+    }
+    pthread_rwlock_unlock(&g->lock);
+    if (i < 0)
+        return eyni_error_set(err, EYNI_ENOTFOUND, "finger gallery: no id %lld", (long long)id);
+    return 0;
+}
+
+size_t eyni_finger_gallery_size(eyni_finger_gallery *g)
+{
+    pthread_rwlock_rdlock(&g->lock);
+    size_t n = g->n;
+    pthread_rwlock_unlock(&g->lock);
+    return n;
+}
+
+/* Insert into a descending top-k list; ties keep the smaller id first (stable output). */
+static void push(eyni_finger_hit *h, int *n, int k, int64_t id, double s)
+{
+    int i = *n < k ? (*n)++ : k - 1;
+    if (i == k - 1 && *n == k && (s < h[i].score || (s == h[i].score && id > h[i].id)))
+        return;
+    while (i > 0 && (h[i - 1].score < s || (h[i - 1].score == s && h[i - 1].id > id))) {
+        h[i] = h[i - 1];
+        i--;
+    }
+    h[i].id = id;
+    h[i].score = s;
+}
+
+static void *run(void *arg)
+{
+    job *j = arg;
+    pair *buf = malloc(sizeof(pair) * 2 * ((size_t)j->probe->nc * j->g->max_nc + 1));
+    if (!buf) {
+        j->failed = 1;
+        return NULL;
+    }
+    for (size_t i = j->from; i < j->to; i++) {
+        const entry *e = &j->g->e[i];
+        push(j->hits, &j->n_hits, j->k, e->id, mcc_score(j->probe, e->m, buf));
+    }
+    free(buf);
+    return NULL;
+}
+
+static int search_locked(eyni_finger_gallery *g, const eyni_finger_mcc *probe, int k, int threads,
+                         eyni_finger_hit *hits, int *n_hits, eyni_error *err)
+{
+    job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    eyni_finger_hit *slots = malloc(sizeof(eyni_finger_hit) * (size_t)k * threads);
+    if (!slots)
+        return eyni_error_set(err, EYNI_ENOMEM, "finger gallery: out of memory");
+    int started[MAX_THREADS] = {0}, rc = 0;
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (job){g, probe, g->n * t / threads,    g->n * (t + 1) / threads,
+                        k, 0,     slots + (size_t)k * t, 0};
+        if (t == 0)
+            continue;
+        /* Without a thread, the slice still gets searched, here. */
+        started[t] = pthread_create(&tid[t], NULL, run, &jobs[t]) == 0;
+        if (!started[t])
+            run(&jobs[t]);
+    }
+    run(&jobs[0]);
+    for (int t = 1; t < threads; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+    *n_hits = 0;
+    for (int t = 0; t < threads; t++) {
+        if (jobs[t].failed)
+            rc = eyni_error_set(err, EYNI_ENOMEM, "finger gallery: a search worker failed");
+        for (int i = 0; i < jobs[t].n_hits; i++)
+            push(hits, n_hits, k, jobs[t].hits[i].id, jobs[t].hits[i].score);
+    }
+    free(slots);
+    return rc;
+}
+
+int eyni_finger_gallery_search(eyni_finger_gallery *g, const eyni_finger_template *probe, int k,
+                               int threads, eyni_finger_hit *hits, int *n_hits, eyni_error *err)
+{
+    if (k < 1 || k > MAX_K)
+        return eyni_error_set(err, EYNI_EINVAL, "finger gallery: k=%d outside 1..%d", k, MAX_K);
+    threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    eyni_finger_mcc *m = NULL;
+    int rc = eyni_finger_mcc_new(probe, &m, err);
+    if (rc)
+        return rc;
+    pthread_rwlock_rdlock(&g->lock);
+    if ((size_t)threads > g->n)
+        threads = g->n ? (int)g->n : 1;
+    rc = search_locked(g, m, k, threads, hits, n_hits, err);
+    pthread_rwlock_unlock(&g->lock);
+    eyni_finger_mcc_free(m);
+    return rc;
+}
