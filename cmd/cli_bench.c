@@ -12,6 +12,7 @@ static const bench benches[] = {
     {"mrtd", cli_bench_mrtd},
     {"wsq", cli_bench_wsq},
     {"finger", bench_finger},
+    {"face", cli_bench_face},
     {NULL, NULL},
 };
 

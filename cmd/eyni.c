@@ -25,6 +25,7 @@ static const command commands[] = {
     {"watchlist", cli_watchlist, "watchlists of persons, vehicles and invalid documents"},
     {"ban", cli_ban, "entry and exit bans"},
     {"document", cli_document, "issue documents and change their status"},
+    {"face", cli_face, "detect, compare and check the quality of faces"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
     {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},
     {"mrtd", cli_mrtd, "verify (passive authentication), decode and build chip data"},
