@@ -73,11 +73,24 @@ static void evidence_of(cand *c)
             c->evidence += id_finger_evidence(c->finger[p]);
 }
 
+/* Sum of the raw scores: orders candidates whose evidence is equal because it reached the
+ * floor every modality shares (two excellent matches are both 1e-6 by that measure). */
+static double raw_sum(const cand *c)
+{
+    double s = isnan(c->face) ? 0 : c->face;
+    for (int p = 0; p < ID_POSITIONS; p++)
+        s += isnan(c->finger[p]) ? 0 : c->finger[p];
+    return s;
+}
+
 static int by_evidence(const void *a, const void *b)
 {
     const cand *x = a, *y = b;
     if (x->evidence != y->evidence)
         return x->evidence < y->evidence ? 1 : -1;
+    double rx = raw_sum(x), ry = raw_sum(y);
+    if (rx != ry)
+        return rx < ry ? 1 : -1;
     return strcmp(x->fin, y->fin);
 }
 
