@@ -31,6 +31,10 @@ int cli_blank(int argc, char **argv);
 int cli_watchlist(int argc, char **argv);
 int cli_ban(int argc, char **argv);
 int cli_document(int argc, char **argv);
+int cli_enrol(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_identify(int argc, char **argv);
+int cli_adjudicate(int argc, char **argv);
 int cli_mrz(int argc, char **argv);
 int cli_mrtd(int argc, char **argv);
 int cli_pki(int argc, char **argv);
@@ -49,5 +53,7 @@ int cli_finger(int argc, char **argv);
 
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);
+int cli_face(int argc, char **argv);
+int cli_bench_face(int argc, char **argv);
 
 #endif

@@ -64,12 +64,22 @@ int cmd_serve(int argc, char **argv)
         cmd_env_path(&e, so.tls_key, key, sizeof key);
         so.tls_key = key;
     }
+    eyni_identity *identity = NULL;
+    eyni_identity_opts io;
+    memset(&io, 0, sizeof io);
+    io.log = e.log;
+    if (rc == 0)
+        rc = eyni_identity_opts_from_config(e.cfg, &io, &err);
+    if (rc == 0)
+        rc = eyni_identity_open(e.reg, &io, &identity, &err);
+    so.identity = identity;
     if (rc == 0)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
     if (rc == 0 && port_file)
         rc = write_port_file(port_file, eyni_server_port(srv), &err);
     if (rc) {
         eyni_server_stop(srv);
+        eyni_identity_close(identity);
         cmd_env_close(&e);
         return cli_fail(&err);
     }
@@ -83,6 +93,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
     eyni_server_stop(srv);
+    eyni_identity_close(identity);
     cmd_env_close(&e);
     return CLI_OK;
 }

@@ -9,13 +9,14 @@
 #define EYNI_SERVER_H
 
 #include "eyni/base.h"
+#include "eyni/identity.h"
 #include "eyni/register.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define EYNI_SERVER_MAX_BODY_DEFAULT (1024 * 1024)
+#define EYNI_SERVER_MAX_BODY_DEFAULT (16 * 1024 * 1024) /* a face and ten fingers in base64 */
 
 typedef struct eyni_server eyni_server;
 
@@ -27,6 +28,7 @@ typedef struct eyni_server_opts {
     eyni_log *log;      /* request log; may be NULL */
     const char *tls_cert; /* PEM certificate chain file: serve HTTPS when set */
     const char *tls_key;  /* PEM private key file (unencrypted; keep it mode 0600) */
+    eyni_identity *identity; /* biometric services; NULL answers them with 503 */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */

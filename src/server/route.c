@@ -6,7 +6,7 @@
 #include "server_int.h"
 
 static const srv_route *const tables[] = {srv_routes_admin, srv_routes_person, srv_routes_blank,
-                                          srv_routes_watch};
+                                          srv_routes_watch, srv_routes_identity};
 
 /* Matches "/v1/persons/{}" against a path, capturing {} segments into rq->params. */
 static int match(const char *pattern, const char *path, srv_request *rq)
@@ -40,6 +40,7 @@ int srv_status_of(int code)
     case EYNI_ECONFLICT: return 409;
     case EYNI_ELIMIT: return 413;
     case EYNI_EQUALITY: return 422;
+    case EYNI_EMODEL: return 503;
     default: return 500;
     }
 }

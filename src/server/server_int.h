@@ -12,6 +12,7 @@
 typedef struct srv_request {
     struct MHD_Connection *conn;
     eyni_register *reg;
+    eyni_identity *identity;
     const char *method;
     const char *path;
     char *body;
@@ -35,6 +36,7 @@ extern const srv_route srv_routes_person[];
 extern const srv_route srv_routes_admin[];
 extern const srv_route srv_routes_blank[];
 extern const srv_route srv_routes_watch[];
+extern const srv_route srv_routes_identity[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);

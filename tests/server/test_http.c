@@ -179,7 +179,7 @@ static void bad_requests_are_refused_and_store_nothing(void **state)
         assert_null(strchr(msg, '\n'));
         http_reply_free(&r);
     }
-    size_t big = 2 * 1024 * 1024;
+    size_t big = 17 * 1024 * 1024;
     char *huge = malloc(big + 64);
     int n = snprintf(huge, 64, "{\"surname\":\"");
     memset(huge + n, 'a', big);

@@ -1,0 +1,226 @@
+/* `eyni enrol|verify|identify|adjudicate`: the identity service from the command line, as
+ * the local operator. Contract in DESIGN.md and the identity issue. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "eyni/identity.h"
+
+enum { OPT_FACE = 1000, OPT_FINGER, OPT_DATA, OPT_JSON, OPT_FIN, OPT_TOP, OPT_MIN, OPT_PURPOSE,
+       OPT_NOTE, OPT_STATUS };
+
+static const struct {
+    const char *flag, *field;
+} person_flags[] = {{"surname", "surname"},         {"given-name", "given_name"},
+                    {"patronymic", "patronymic"},   {"birth-date", "birth_date"},
+                    {"birth-place", "birth_place"}, {"sex", "sex"},
+                    {"citizenship", "citizenship"}};
+#define NPERSON (int)(sizeof person_flags / sizeof person_flags[0])
+
+typedef struct id_args {
+    const char *data, *fin, *purpose, *note, *status;
+    int json, top;
+    double min;
+    json_t *person;
+    eyni_sample_in samples[EYNI_IDENTITY_MAX_SAMPLES];
+    unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
+    int n;
+    const char *pos[3];
+} id_args;
+
+static int add_sample(id_args *x, const char *modality, int position, const char *path,
+                      eyni_error *err)
+{
+    if (x->n == EYNI_IDENTITY_MAX_SAMPLES)
+        return eyni_error_set(err, EYNI_ELIMIT, "more than %d samples", EYNI_IDENTITY_MAX_SAMPLES);
+    size_t len;
+    int rc = eyni_file_read(path, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &x->bufs[x->n], &len, err);
+    if (rc)
+        return rc;
+    x->samples[x->n] = (eyni_sample_in){modality, position, x->bufs[x->n], len};
+    x->n++;
+    return 0;
+}
+
+/* --finger POSITION=IMG */
+static int add_finger(id_args *x, const char *arg, eyni_error *err)
+{
+    char *end;
+    long pos = strtol(arg, &end, 10);
+    if (end == arg || *end != '=')
+        return eyni_error_set(err, EYNI_EINVAL, "--finger needs POSITION=IMG, got '%.40s'", arg);
+    return add_sample(x, "finger", (int)pos, end + 1, err);
+}
+
+static int parse(int argc, char **argv, id_args *x, eyni_error *err)
+{
+    struct option opts[NPERSON + 12];
+    for (int i = 0; i < NPERSON; i++)
+        opts[i] = (struct option){person_flags[i].flag, required_argument, NULL, i};
+    const struct option extra[] = {
+        {"face", required_argument, NULL, OPT_FACE},  {"finger", required_argument, NULL, OPT_FINGER},
+        {"data", required_argument, NULL, OPT_DATA},  {"json", no_argument, NULL, OPT_JSON},
+        {"fin", required_argument, NULL, OPT_FIN},    {"top", required_argument, NULL, OPT_TOP},
+        {"min-score", required_argument, NULL, OPT_MIN},
+        {"purpose", required_argument, NULL, OPT_PURPOSE},
+        {"note", required_argument, NULL, OPT_NOTE},  {"status", required_argument, NULL, OPT_STATUS},
+        {NULL, 0, NULL, 0}};
+    memcpy(opts + NPERSON, extra, sizeof extra);
+    x->person = json_object();
+    x->top = 10;
+    int c, rc = 0;
+    optind = 1;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c >= 0 && c < NPERSON)
+            json_object_set_new(x->person, person_flags[c].field, json_string(optarg));
+        else if (c == OPT_FACE)
+            rc = add_sample(x, "face", 0, optarg, err);
+        else if (c == OPT_FINGER)
+            rc = add_finger(x, optarg, err);
+        else if (c == OPT_DATA)
+            x->data = optarg;
+        else if (c == OPT_JSON)
+            x->json = 1;
+        else if (c == OPT_FIN)
+            x->fin = optarg;
+        else if (c == OPT_TOP)
+            x->top = atoi(optarg);
+        else if (c == OPT_MIN)
+            x->min = atof(optarg);
+        else if (c == OPT_PURPOSE)
+            x->purpose = optarg;
+        else if (c == OPT_NOTE)
+            x->note = optarg;
+        else if (c == OPT_STATUS)
+            x->status = optarg;
+        else
+            rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
+    }
+    for (int i = 0; i < 3 && optind + i < argc; i++)
+        x->pos[i] = argv[optind + i];
+    return rc;
+}
+
+static void free_args(id_args *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->bufs[i]);
+    json_decref(x->person);
+}
+
+static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
+{
+    eyni_identity_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = e->log;
+    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
+}
+
+typedef int (*id_fn)(id_args *, cmd_env *, eyni_actor *, json_t **, eyni_error *);
+
+static int run(int argc, char **argv, id_fn fn, const char *usage)
+{
+    id_args x;
+    memset(&x, 0, sizeof x);
+    eyni_error err;
+    cmd_env e;
+    json_t *out = NULL;
+    int rc = parse(argc, argv, &x, &err);
+    if (rc) {
+        free_args(&x);
+        fprintf(stderr, "usage: %s\n", usage);
+        return cli_fail(&err);
+    }
+    rc = cmd_env_open(&e, cli_data_dir(x.data), NULL, 1, &err);
+    if (rc == 0) {
+        eyni_actor a;
+        eyni_actor_local(&a, eyni_config_get(e.cfg, "cli.agency", "LOCAL"),
+                         x.purpose ? x.purpose : "command line");
+        rc = fn(&x, &e, &a, &out, &err);
+        cmd_env_close(&e);
+    }
+    free_args(&x);
+    if (rc)
+        return cli_fail(&err);
+    /* Negative results that are not errors: a refused duplicate, a rejected verification,
+     * an identification without candidates. */
+    const char *status = json_string_value(json_object_get(out, "status"));
+    int negative = (status && !strcmp(status, "duplicate")) ||
+                   json_is_false(json_object_get(out, "match")) ||
+                   (json_object_get(out, "count") && !json_integer_value(json_object_get(out, "count")));
+    rc = cli_emit(out, x.json);
+    return rc == CLI_OK && negative ? CLI_NEGATIVE : rc;
+}
+
+static int do_enrol(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
+{
+    eyni_identity *id = NULL;
+    int rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_enrol(id, a, x->person, x->samples, x->n, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+static int do_verify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
+{
+    eyni_identity *id = NULL;
+    int rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_verify(id, a, x->fin, x->samples, x->n, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
+{
+    eyni_identity *id = NULL;
+    int rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_identify(id, a, x->samples, x->n, x->top, x->min, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+static int do_adjudicate(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
+{
+    const char *verb = x->pos[0] ? x->pos[0] : "";
+    long long id = x->pos[1] ? atoll(x->pos[1]) : 0;
+    if (!strcmp(verb, "list"))
+        return eyni_register_case_list(e->reg, a, x->status, x->top, out, err);
+    if (!strcmp(verb, "show"))
+        return eyni_register_case_get(e->reg, a, id, out, err);
+    if (!strcmp(verb, "decide"))
+        return eyni_register_case_decide(e->reg, a, id, x->pos[2], x->fin, x->note, out, err);
+    return eyni_error_set(err, EYNI_EINVAL, "eyni adjudicate list|show ID|decide ID same|different");
+}
+
+int cli_enrol(int argc, char **argv)
+{
+    return run(argc, argv, do_enrol,
+               "eyni enrol --surname S --given-name G --birth-date YYYY-MM-DD --sex M|F|X "
+               "[--citizenship C] [--face IMG]... [--finger POSITION=IMG]... [--data DIR] [--json]");
+}
+
+int cli_verify(int argc, char **argv)
+{
+    return run(argc, argv, do_verify,
+               "eyni verify --fin FIN (--face IMG | --finger POSITION=IMG)... [--data DIR] [--json]");
+}
+
+int cli_identify(int argc, char **argv)
+{
+    return run(argc, argv, do_identify,
+               "eyni identify (--face IMG | --finger POSITION=IMG)... [--top K] [--min-score S] "
+               "[--data DIR] [--json]");
+}
+
+int cli_adjudicate(int argc, char **argv)
+{
+    return run(argc, argv, do_adjudicate,
+               "eyni adjudicate list [--status open|decided] | show CASE | decide CASE "
+               "same|different [--fin FIN] --note WHY [--data DIR] [--json]");
+}

@@ -1,0 +1,86 @@
+/*
+ * eyni/identity.h - the national biometric identification service: multimodal enrolment
+ * with FIN uniqueness (de-duplication), 1:1 verification and 1:N identification.
+ *
+ * An eyni_identity joins the register (persons, sealed samples, cases) with the engines
+ * (face, fingerprint) and their in-memory galleries. Galleries are built by replaying the
+ * register's change log and follow it after every enrolment, so they match the store
+ * exactly, also after a crash. All calls are thread-safe; enrolments are serialised so two
+ * applications of one person can never both come out unique.
+ *
+ * Scores from different modalities are put on one scale before fusion: each comparison
+ * score becomes the false-match rate it corresponds to on the engine's measured impostor
+ * distribution, and its evidence is -log10(FMR) (floored at 1e-6: 6 units at most per
+ * comparison). Fused evidence is the sum over modalities and fingers - the product rule
+ * for independent comparisons - so 8 units mean "as unlikely by chance as 1 in 10^8".
+ */
+#ifndef EYNI_IDENTITY_H
+#define EYNI_IDENTITY_H
+
+#include "eyni/base.h"
+#include "eyni/register.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_IDENTITY_MAX_SAMPLES 16    /* samples in one request */
+#define EYNI_IDENTITY_MAX_SAMPLE_BYTES (8 * 1024 * 1024)
+#define EYNI_IDENTITY_EVIDENCE_MAX 6.0  /* evidence of one comparison, -log10(1e-6) */
+
+typedef struct eyni_identity eyni_identity;
+
+typedef struct eyni_identity_opts {
+    const char *model_dir;   /* NULL: $EYNI_MODEL_DIR or the cache */
+    int threads;             /* search threads; 0 = 2 */
+    double duplicate_at;     /* fused evidence from which an applicant is a duplicate; 0 = 9 */
+    double possible_at;      /* from which a case is opened for an adjudicator; 0 = 5.5 */
+    double verify_fmr;       /* false-match rate a verification is decided at; 0 = 1e-4 */
+    int finger_min_quality;  /* fingerprint quality gate 0..100; 0 = 20 */
+    eyni_log *log;
+} eyni_identity_opts;
+
+/* A captured sample: modality "face" or "finger", the ISO/ANSI finger position (1..10) for
+ * fingers, and the image file bytes as received (any format eyni_image_decode reads). */
+typedef struct eyni_sample_in {
+    const char *modality;
+    int position;
+    const unsigned char *data;
+    size_t len;
+} eyni_sample_in;
+
+/* Loads the engines and builds the galleries from reg (which must outlive the service). */
+int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *opts, eyni_identity **out,
+                       eyni_error *err);
+void eyni_identity_close(eyni_identity *id);
+/* Reads identity.duplicate_at, identity.possible_at, identity.verify_fmr,
+ * identity.finger_min_quality and identity.threads from cfg into opts. */
+int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *opts,
+                                   eyni_error *err);
+/* Applies register changes made since the last call (e.g. by another process). */
+int eyni_identity_sync(eyni_identity *id, eyni_error *err);
+/* Persons and samples in the galleries: {"face": n, "finger": n, "persons": n}. */
+json_t *eyni_identity_stats(eyni_identity *id);
+
+/*
+ * Enrols a person: every sample must pass its quality gate (EQUALITY naming the sample and
+ * the reasons; nothing is stored), then a 1:N search on every modality against everyone
+ * enrolled, fusion, and the decision: {"status": "unique" | "duplicate" | "possible",
+ * "fin" (unique), "duplicate_of", "case" (possible), "enrolment", "candidates": [{"fin",
+ * "score", "scores": {"face", "finger"}}], "quality": [...]}.
+ */
+int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *person,
+                        const eyni_sample_in *samples, int n, json_t **out, eyni_error *err);
+/* 1:1: {"match", "score", "far_target", "threshold", "scores"}; ENOTFOUND for an unknown
+ * FIN, ECONFLICT when the person has no enrolled sample of the given modalities. */
+int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin,
+                         const eyni_sample_in *samples, int n, json_t **out, eyni_error *err);
+/* 1:N: {"candidates": [...]} best first, at most top (1..100), with fused score at least
+ * min_score. */
+int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
+                           int n, int top, double min_score, json_t **out, eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

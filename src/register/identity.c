@@ -1,0 +1,188 @@
+/* The identity service object: engines, galleries rebuilt from the register's change log,
+ * and the owner table that maps gallery entries back to FINs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity_int.h"
+
+const char *id_owner_of(const eyni_identity *id, int64_t biometric)
+{
+    size_t lo = 0, hi = id->n_owners;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (id->owners[mid].biometric < biometric)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin
+                                                                       : NULL;
+}
+
+static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char modality)
+{
+    if (id->n_owners && id->owners[id->n_owners - 1].biometric >= biometric)
+        return EYNI_EINTERNAL; /* the change log is ordered; anything else is a bug */
+    if (id->n_owners == id->cap_owners) {
+        size_t cap = id->cap_owners ? id->cap_owners * 2 : 1024;
+        id_owner *o = realloc(id->owners, cap * sizeof *o);
+        if (!o)
+            return EYNI_ENOMEM;
+        id->owners = o;
+        id->cap_owners = cap;
+    }
+    id_owner *o = &id->owners[id->n_owners++];
+    o->biometric = biometric;
+    o->modality = modality;
+    snprintf(o->fin, sizeof o->fin, "%s", fin);
+    return 0;
+}
+
+/* Adds one sample from the change log to its gallery. */
+static int apply_change(long long change, const char *op, long long bio, const char *fin,
+                        const char *modality, int position, const unsigned char *tpl,
+                        size_t tlen, void *ctx)
+{
+    eyni_identity *id = ctx;
+    eyni_error err;
+    int rc = 0;
+    if (strcmp(op, "add") != 0)
+        return EYNI_EINTERNAL; /* removals arrive with the update issue; none are written */
+    if (!strcmp(modality, "face")) {
+        float emb[EYNI_FACE_DIM];
+        rc = eyni_face_template_decode(tpl, tlen, emb, &err);
+        if (rc == 0)
+            rc = eyni_gallery_add(id->faces, bio, emb, &err);
+    } else if (!strcmp(modality, "finger") && position >= 0 && position < ID_POSITIONS) {
+        eyni_finger_template *t = NULL;
+        rc = eyni_finger_template_read(tpl, tlen, fin, &t, NULL, &err);
+        if (rc == 0)
+            rc = eyni_finger_gallery_add(id->fingers[position], bio, t, &err);
+        eyni_finger_template_free(t);
+    } else {
+        return 0; /* voice and DNA have their own services */
+    }
+    if (rc == 0)
+        rc = add_owner(id, bio, fin, modality[0]);
+    if (rc)
+        eyni_log_write(id->opts.log, EYNI_LOG_ERROR, "gallery", "change %lld (%s of %s): %s",
+                       change, modality, fin, err.msg);
+    return rc;
+}
+
+int eyni_identity_sync(eyni_identity *id, eyni_error *err)
+{
+    pthread_rwlock_wrlock(&id->lock);
+    long long last = id->last_change;
+    int rc = reg_changes_each(id->reg, id->last_change, apply_change, id, &last, err);
+    id->last_change = last;
+    pthread_rwlock_unlock(&id->lock);
+    return rc;
+}
+
+static int open_engines(eyni_identity *id, eyni_error *err)
+{
+    eyni_face_opts fo;
+    memset(&fo, 0, sizeof fo);
+    fo.model_dir = id->opts.model_dir;
+    int rc = eyni_onnx_env_new("eyni-identity", &id->env, err);
+    if (rc == 0)
+        rc = eyni_face_engine_new(id->env, &fo, &id->face, err);
+    if (rc == 0)
+        rc = eyni_gallery_new(EYNI_FACE_DIM, &id->faces, err);
+    for (int p = 0; rc == 0 && p < ID_POSITIONS; p++)
+        rc = eyni_finger_gallery_new(&id->fingers[p], err);
+    return rc;
+}
+
+int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_identity **out,
+                       eyni_error *err)
+{
+    eyni_identity *id = calloc(1, sizeof *id);
+    if (!id)
+        return eyni_error_set(err, EYNI_ENOMEM, "identity: out of memory");
+    id->reg = reg;
+    if (o)
+        id->opts = *o;
+    if (id->opts.threads <= 0)
+        id->opts.threads = 2;
+    if (id->opts.duplicate_at <= 0)
+        id->opts.duplicate_at = 9.0;
+    if (id->opts.possible_at <= 0)
+        id->opts.possible_at = 5.5;
+    if (id->opts.verify_fmr <= 0)
+        id->opts.verify_fmr = 1e-4;
+    if (id->opts.finger_min_quality <= 0)
+        id->opts.finger_min_quality = 20;
+    pthread_rwlock_init(&id->lock, NULL);
+    pthread_mutex_init(&id->enrol, NULL);
+    int rc = open_engines(id, err);
+    if (rc == 0)
+        rc = eyni_identity_sync(id, err);
+    if (rc) {
+        eyni_identity_close(id);
+        return rc;
+    }
+    eyni_log_write(id->opts.log, EYNI_LOG_INFO, "gallery", "%zu face and %zu samples in all "
+                   "loaded up to change %lld", eyni_gallery_size(id->faces), id->n_owners,
+                   id->last_change);
+    *out = id;
+    return 0;
+}
+
+void eyni_identity_close(eyni_identity *id)
+{
+    if (!id)
+        return;
+    eyni_gallery_free(id->faces);
+    for (int p = 0; p < ID_POSITIONS; p++)
+        eyni_finger_gallery_free(id->fingers[p]);
+    eyni_face_engine_free(id->face);
+    eyni_onnx_env_free(id->env);
+    free(id->owners);
+    pthread_rwlock_destroy(&id->lock);
+    pthread_mutex_destroy(&id->enrol);
+    free(id);
+}
+
+json_t *eyni_identity_stats(eyni_identity *id)
+{
+    pthread_rwlock_rdlock(&id->lock);
+    size_t fingers = 0;
+    for (int p = 0; p < ID_POSITIONS; p++)
+        fingers += eyni_finger_gallery_size(id->fingers[p]);
+    json_t *s = json_pack("{s:I, s:I, s:I, s:I}", "face", (json_int_t)eyni_gallery_size(id->faces),
+                          "finger", (json_int_t)fingers, "samples", (json_int_t)id->n_owners,
+                          "last_change", (json_int_t)id->last_change);
+    pthread_rwlock_unlock(&id->lock);
+    return s;
+}
+
+int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o,
+                                   eyni_error *err)
+{
+    static const char *const keys[] = {"identity.duplicate_at", "identity.possible_at",
+                                       "identity.verify_fmr"};
+    double *dst[] = {&o->duplicate_at, &o->possible_at, &o->verify_fmr};
+    for (int i = 0; i < 3; i++) {
+        const char *v = eyni_config_get(cfg, keys[i], NULL);
+        if (!v)
+            continue;
+        char *end;
+        double d = strtod(v, &end);
+        if (*end || end == v || d <= 0 || (i == 2 && d >= 1))
+            return eyni_error_set(err, EYNI_EINVAL, "config %s = '%.32s' is not a valid number",
+                                  keys[i], v);
+        *dst[i] = d;
+    }
+    long long q, t;
+    int rc = eyni_config_get_int(cfg, "identity.finger_min_quality", 20, 1, 100, &q, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "identity.threads", 2, 1, 64, &t, err);
+    if (rc == 0) {
+        o->finger_min_quality = (int)q;
+        o->threads = (int)t;
+        o->model_dir = eyni_config_get(cfg, "models.dir", NULL);
+    }
+    return rc;
+}

@@ -1,0 +1,410 @@
+/* Search, fusion and the three services: enrol (with de-duplication), verify, identify. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity_int.h"
+
+#define SHORTLIST 20 /* candidates whose missing scores are computed from their templates */
+
+double id_face_evidence(float score)
+{
+    double fmr = eyni_face_score_fmr(score);
+    double e = -log10(fmr < 1e-6 ? 1e-6 : fmr > 1 ? 1 : fmr);
+    return e < 0 ? 0 : e;
+}
+
+/* The finger engine states its thresholds at FMR 1e-2, 1e-3, 1e-4: evidence is linear in
+ * the score between them, 0 at score 0, and continues the last slope above 1e-4 up to the
+ * 1e-6 floor every modality shares. */
+double id_finger_evidence(double s)
+{
+    static const double t[] = {0, EYNI_FINGER_THRESHOLD_FMR_1E2, EYNI_FINGER_THRESHOLD_FMR_1E3,
+                               EYNI_FINGER_THRESHOLD_FMR_1E4};
+    static const double e[] = {0, 2, 3, 4};
+    if (s <= 0)
+        return 0;
+    for (int i = 1; i < 4; i++)
+        if (s <= t[i])
+            return e[i - 1] + (s - t[i - 1]) * (e[i] - e[i - 1]) / (t[i] - t[i - 1]);
+    double v = 4 + (s - t[3]) / (t[3] - t[2]);
+    return v > EYNI_IDENTITY_EVIDENCE_MAX ? EYNI_IDENTITY_EVIDENCE_MAX : v;
+}
+
+typedef struct cand {
+    char fin[EYNI_FIN_MAX + 1];
+    float face;                  /* best face score, or NAN when not compared */
+    double finger[ID_POSITIONS]; /* best score per position, NAN when not compared */
+    double evidence;
+} cand;
+
+typedef struct cands {
+    cand *v;
+    size_t n, cap;
+} cand_list;
+
+static cand *cand_of(cand_list *c, const char *fin)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i].fin, fin))
+            return &c->v[i];
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        cand *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        c->v = v;
+        c->cap = cap;
+    }
+    cand *x = &c->v[c->n++];
+    snprintf(x->fin, sizeof x->fin, "%s", fin);
+    x->face = NAN;
+    for (int p = 0; p < ID_POSITIONS; p++)
+        x->finger[p] = NAN;
+    x->evidence = 0;
+    return x;
+}
+
+static void evidence_of(cand *c)
+{
+    c->evidence = isnan(c->face) ? 0 : id_face_evidence(c->face);
+    for (int p = 0; p < ID_POSITIONS; p++)
+        if (!isnan(c->finger[p]))
+            c->evidence += id_finger_evidence(c->finger[p]);
+}
+
+/* Sum of the raw scores: orders candidates whose evidence is equal because it reached the
+ * floor every modality shares (two excellent matches are both 1e-6 by that measure). */
+static double raw_sum(const cand *c)
+{
+    double s = isnan(c->face) ? 0 : c->face;
+    for (int p = 0; p < ID_POSITIONS; p++)
+        s += isnan(c->finger[p]) ? 0 : c->finger[p];
+    return s;
+}
+
+static int by_evidence(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->evidence != y->evidence)
+        return x->evidence < y->evidence ? 1 : -1;
+    double rx = raw_sum(x), ry = raw_sum(y);
+    if (rx != ry)
+        return rx < ry ? 1 : -1;
+    return strcmp(x->fin, y->fin);
+}
+
+/* Gallery search of one probe; hits are folded into the candidates by owner. */
+static int search_probe(eyni_identity *id, const id_probe *p, cand_list *c, eyni_error *err)
+{
+    int rc = 0;
+    if (!strcmp(p->modality, "face")) {
+        eyni_gallery_hit hits[ID_SEARCH_K];
+        size_t n = 0;
+        eyni_gallery_search_opts so = {id->opts.threads, EYNI_GALLERY_AUTO};
+        rc = eyni_gallery_size(id->faces) ? eyni_gallery_search(id->faces, p->emb, ID_SEARCH_K,
+                                                                &so, hits, &n, err)
+                                          : 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const char *fin = id_owner_of(id, hits[i].id);
+            cand *x = fin ? cand_of(c, fin) : NULL;
+            if (x && (isnan(x->face) || hits[i].score > x->face))
+                x->face = hits[i].score;
+        }
+        return rc;
+    }
+    eyni_finger_gallery *g = id->fingers[p->position];
+    eyni_finger_hit hits[ID_SEARCH_K];
+    int n = 0;
+    if (eyni_finger_gallery_size(g))
+        rc = eyni_finger_gallery_search(g, p->finger, ID_SEARCH_K, id->opts.threads, hits, &n,
+                                        err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        const char *fin = id_owner_of(id, hits[i].id);
+        cand *x = fin ? cand_of(c, fin) : NULL;
+        if (x && (isnan(x->finger[p->position]) || hits[i].score > x->finger[p->position]))
+            x->finger[p->position] = hits[i].score;
+    }
+    return rc;
+}
+
+typedef struct complete_ctx {
+    const id_probe *p;
+    int n;
+    cand *c;
+} complete_ctx;
+
+/* Scores a candidate's stored sample against the probes of its modality and position. */
+static int score_stored(long long change, const char *op, long long bio, const char *fin,
+                        const char *modality, int position, const unsigned char *tpl,
+                        size_t tlen, void *ctx)
+{
+    complete_ctx *k = ctx;
+    eyni_error err;
+    for (int i = 0; i < k->n; i++) {
+        const id_probe *p = &k->p[i];
+        if (strcmp(p->modality, modality) != 0)
+            continue;
+        if (!strcmp(modality, "face")) {
+            float emb[EYNI_FACE_DIM];
+            if (eyni_face_template_decode(tpl, tlen, emb, &err) == 0) {
+                float s = eyni_face_compare(p->emb, emb);
+                if (isnan(k->c->face) || s > k->c->face)
+                    k->c->face = s;
+            }
+        } else if (p->position == position && position >= 0 && position < ID_POSITIONS) {
+            eyni_finger_template *t = NULL;
+            if (eyni_finger_template_read(tpl, tlen, fin, &t, NULL, &err) == 0) {
+                double s = eyni_finger_compare(p->finger, t);
+                if (isnan(k->c->finger[position]) || s > k->c->finger[position])
+                    k->c->finger[position] = s;
+            }
+            eyni_finger_template_free(t);
+        }
+    }
+    return 0;
+}
+
+/* The gallery shortlist only knows the scores that made a top-K; the best candidates get
+ * every comparison the probes allow, so fusion never counts a missing score as a miss. */
+static int complete(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_error *err)
+{
+    complete_ctx k = {p, n, c};
+    int want_face = 0, rc = 0;
+    for (int i = 0; i < n; i++)
+        want_face |= !strcmp(p[i].modality, "face");
+    if (want_face && isnan(c->face))
+        rc = reg_samples_of(id->reg, c->fin, "face", score_stored, &k, err);
+    int want_finger = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(p[i].modality, "finger") && isnan(c->finger[p[i].position]))
+            want_finger = 1;
+    if (rc == 0 && want_finger)
+        rc = reg_samples_of(id->reg, c->fin, "finger", score_stored, &k, err);
+    evidence_of(c);
+    return rc;
+}
+
+static json_t *cand_json(const cand *c)
+{
+    json_t *scores = json_object(), *fingers = json_object();
+    if (!isnan(c->face))
+        json_object_set_new(scores, "face", json_real(c->face));
+    for (int p = 0; p < ID_POSITIONS; p++) {
+        if (isnan(c->finger[p]))
+            continue;
+        char k[4];
+        snprintf(k, sizeof k, "%d", p);
+        json_object_set_new(fingers, k, json_real(c->finger[p]));
+    }
+    if (json_object_size(fingers))
+        json_object_set(scores, "finger", fingers);
+    json_decref(fingers);
+    return json_pack("{s:s, s:f, s:o}", "fin", c->fin, "score", round(c->evidence * 1000) / 1000,
+                     "scores", scores);
+}
+
+int id_search(eyni_identity *id, const id_probe *p, int n, json_t **out, eyni_error *err)
+{
+    cand_list c = {NULL, 0, 0};
+    int rc = 0;
+    pthread_rwlock_rdlock(&id->lock);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = search_probe(id, &p[i], &c, err);
+    pthread_rwlock_unlock(&id->lock);
+    for (size_t i = 0; i < c.n; i++)
+        evidence_of(&c.v[i]);
+    if (c.n)
+        qsort(c.v, c.n, sizeof *c.v, by_evidence);
+    size_t shortlist = c.n < SHORTLIST ? c.n : SHORTLIST;
+    for (size_t i = 0; rc == 0 && i < shortlist; i++)
+        rc = complete(id, p, n, &c.v[i], err);
+    if (shortlist)
+        qsort(c.v, shortlist, sizeof *c.v, by_evidence);
+    json_t *list = json_array();
+    for (size_t i = 0; rc == 0 && i < shortlist; i++)
+        json_array_append_new(list, cand_json(&c.v[i]));
+    free(c.v);
+    if (rc) {
+        json_decref(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+/* ---- services ------------------------------------------------------------------------ */
+
+static json_t *reports(const id_probe *p, int n)
+{
+    json_t *r = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append(r, p[i].report);
+    return r;
+}
+
+/* Keeps candidates with a fused score of at least min. */
+static json_t *at_least(const json_t *cands, double min)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(cands, i, c)
+    {
+        if (json_real_value(json_object_get(c, "score")) >= min)
+            json_array_append(out, c);
+    }
+    return out;
+}
+
+static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
+                  const eyni_sample_in *s, const id_probe *p, int n, const char *status,
+                  const char *dup, json_t *result, json_t **out, eyni_error *err)
+{
+    reg_sample *rs = calloc((size_t)n, sizeof *rs);
+    if (!rs)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        snprintf(rs[i].modality, sizeof rs[i].modality, "%s", p[i].modality);
+        rs[i].position = p[i].position;
+        rs[i].tpl = p[i].tpl;
+        rs[i].tlen = p[i].tlen;
+        rs[i].img = (unsigned char *)s[i].data;
+        rs[i].ilen = s[i].len;
+        rs[i].quality = p[i].quality;
+        snprintf(rs[i].engine, sizeof rs[i].engine, "%s",
+                 !strcmp(p[i].modality, "face") ? "eyni-face-1" : "iso19794-2:2005");
+    }
+    reg_enrolment e = {person, rs, n, status, dup, result};
+    long long eid = 0, case_id = 0;
+    char fin[EYNI_FIN_MAX + 1] = "";
+    int rc = reg_enrolment_record(id->reg, a, &e, &eid, fin, &case_id, err);
+    free(rs);
+    if (rc)
+        return rc;
+    *out = json_pack("{s:s, s:s?, s:s?, s:o, s:I}", "status", status, "fin", fin[0] ? fin : NULL,
+                     "duplicate_of", dup, "case", case_id ? json_integer(case_id) : json_null(),
+                     "enrolment", (json_int_t)eid);
+    return 0;
+}
+
+int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *person,
+                        const eyni_sample_in *s, int n, json_t **out, eyni_error *err)
+{
+    int rc = reg_require(id->reg, a, EYNI_OP_ENROL, "enrolment", err);
+    if (rc == 0)
+        rc = reg_person_validate(person, 1, err);
+    id_probe *p = NULL;
+    if (rc == 0)
+        rc = id_probes_make(id, s, n, &p, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&id->enrol);
+    json_t *cands = NULL, *kept = NULL, *result = NULL;
+    rc = eyni_identity_sync(id, err); /* see what other processes enrolled meanwhile */
+    if (rc == 0)
+        rc = id_search(id, p, n, &cands, err);
+    if (rc == 0) {
+        double top = json_real_value(json_object_get(json_array_get(cands, 0), "score"));
+        const char *status = top >= id->opts.duplicate_at  ? "duplicate"
+                             : top >= id->opts.possible_at ? "possible"
+                                                           : "unique";
+        const char *dup = !strcmp(status, "duplicate")
+                              ? json_string_value(json_object_get(json_array_get(cands, 0), "fin"))
+                              : NULL;
+        kept = at_least(cands, id->opts.possible_at);
+        result = json_pack("{s:O, s:f, s:f}", "candidates", kept, "duplicate_at",
+                           id->opts.duplicate_at, "possible_at", id->opts.possible_at);
+        rc = record(id, a, person, s, p, n, status, dup, result, out, err);
+    }
+    if (rc == 0)
+        rc = eyni_identity_sync(id, err);
+    pthread_mutex_unlock(&id->enrol);
+    if (rc == 0) {
+        json_object_set(*out, "candidates", kept);
+        json_object_set_new(*out, "quality", reports(p, n));
+    }
+    json_decref(cands);
+    json_decref(kept);
+    json_decref(result);
+    id_probes_free(p, n);
+    return rc;
+}
+
+int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin,
+                         const eyni_sample_in *s, int n, json_t **out, eyni_error *err)
+{
+    int rc = reg_require(id->reg, a, EYNI_OP_MATCH, fin, err);
+    if (rc == 0 && !reg_fin_wellformed(id->reg, fin))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a FIN", fin ? fin : "");
+    id_probe *p = NULL;
+    if (rc == 0)
+        rc = id_probes_make(id, s, n, &p, err);
+    if (rc)
+        return rc;
+    cand c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.fin, sizeof c.fin, "%s", fin);
+    c.face = NAN;
+    for (int i = 0; i < ID_POSITIONS; i++)
+        c.finger[i] = NAN;
+    rc = complete(id, p, n, &c, err);
+    int compared = !isnan(c.face);
+    for (int i = 0; i < ID_POSITIONS; i++)
+        compared |= !isnan(c.finger[i]);
+    if (rc == 0 && !compared)
+        rc = eyni_error_set(err, EYNI_ECONFLICT,
+                            "FIN %s has no enrolled sample to compare these with (unknown FIN or "
+                            "no such modality/finger on record)", fin);
+    double threshold = -log10(id->opts.verify_fmr);
+    int match = rc == 0 && c.evidence >= threshold;
+    char detail[64];
+    snprintf(detail, sizeof detail, "score %.3f %s", c.evidence, match ? "match" : "no match");
+    eyni_error aerr;
+    if (rc == 0)
+        rc = eyni_register_audit_event(id->reg, a, "match.verify", fin, match ? "match" : "no match",
+                                       detail, &aerr) ? eyni_error_set(err, aerr.code, "%s", aerr.msg) : 0;
+    if (rc == 0) {
+        json_t *cj = cand_json(&c);
+        *out = json_pack("{s:b, s:O, s:f, s:f, s:O, s:s}", "match", match, "score",
+                         json_object_get(cj, "score"), "far_target", id->opts.verify_fmr,
+                         "threshold", threshold, "scores", json_object_get(cj, "scores"), "fin",
+                         fin);
+        json_decref(cj);
+    }
+    id_probes_free(p, n);
+    return rc;
+}
+
+int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s,
+                           int n, int top, double min_score, json_t **out, eyni_error *err)
+{
+    int rc = reg_require(id->reg, a, EYNI_OP_MATCH, "identify", err);
+    if (rc == 0 && (top < 1 || top > 100))
+        rc = eyni_error_set(err, EYNI_EINVAL, "top must be 1..100");
+    id_probe *p = NULL;
+    if (rc == 0)
+        rc = id_probes_make(id, s, n, &p, err);
+    if (rc)
+        return rc;
+    json_t *cands = NULL;
+    rc = eyni_identity_sync(id, err);
+    if (rc == 0)
+        rc = id_search(id, p, n, &cands, err);
+    if (rc == 0) {
+        json_t *kept = at_least(cands, min_score);
+        while (json_array_size(kept) > (size_t)top)
+            json_array_remove(kept, json_array_size(kept) - 1);
+        char detail[32];
+        snprintf(detail, sizeof detail, "%zu candidates", json_array_size(kept));
+        rc = eyni_register_audit_event(id->reg, a, "match.identify", "register", "ok", detail, err);
+        if (rc == 0)
+            *out = json_pack("{s:o, s:i}", "candidates", kept, "count",
+                             (int)json_array_size(kept));
+        else
+            json_decref(kept);
+    }
+    json_decref(cands);
+    id_probes_free(p, n);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/* /v1/enrolments, /v1/verify, /v1/identify and /v1/adjudications: the identity service.
+ * Samples travel as {"modality", "position", "image": base64 of the image file}. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_int.h"
+
+typedef struct samples {
+    eyni_sample_in v[EYNI_IDENTITY_MAX_SAMPLES];
+    unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
+    int n;
+} samples;
+
+static void samples_free(samples *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->bufs[i]);
+}
+
+static int one_sample(const json_t *j, samples *s, size_t i, eyni_error *err)
+{
+    static const char *const keys[] = {"modality", "position", "image", NULL};
+    const char *mod = NULL, *img = NULL;
+    int rc = json_is_object(j) ? eyni_json_check_keys(j, keys, err)
+                               : eyni_error_set(err, EYNI_EFORMAT, "samples[%zu] is not an object", i);
+    if (rc == 0)
+        rc = eyni_json_get_string(j, "modality", 16, &mod, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(j, "image", (size_t)EYNI_IDENTITY_MAX_SAMPLE_BYTES * 4 / 3 + 4,
+                                  &img, err);
+    const json_t *pos = json_object_get(j, "position");
+    if (rc == 0 && (!mod || !img))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "samples[%zu] needs modality and image", i);
+    if (rc == 0 && pos && !json_is_integer(pos))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "samples[%zu].position must be an integer", i);
+    size_t len = 0;
+    if (rc == 0 && (rc = eyni_base64_decode(img, strlen(img), &s->bufs[s->n], &len, err)) != 0)
+        eyni_error_prefix(err, "samples[%zu].image: ", i);
+    if (rc == 0) {
+        s->v[s->n] = (eyni_sample_in){mod, pos ? (int)json_integer_value(pos) : 0, s->bufs[s->n],
+                                      len};
+        s->n++;
+    }
+    return rc;
+}
+
+static int read_samples(const json_t *in, samples *s, eyni_error *err)
+{
+    const json_t *arr = json_object_get(in, "samples");
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > EYNI_IDENTITY_MAX_SAMPLES)
+        return eyni_error_set(err, EYNI_EFORMAT, "'samples' must list 1..%d samples",
+                              EYNI_IDENTITY_MAX_SAMPLES);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++)
+        rc = one_sample(json_array_get(arr, i), s, i, err);
+    return rc;
+}
+
+static int need_identity(srv_request *rq, eyni_error *err)
+{
+    return rq->identity ? 0 : eyni_error_set(err, EYNI_EMODEL, "biometric services are not loaded");
+}
+
+static int with_samples(srv_request *rq, const char *const *keys, json_t **in, samples *s,
+                        eyni_error *err)
+{
+    int rc = need_identity(rq, err);
+    if (rc == 0)
+        rc = srv_body_json(rq, in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(*in, keys, err);
+    if (rc == 0)
+        rc = read_samples(*in, s, err);
+    return rc;
+}
+
+static int enrol(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"person", "samples", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    int rc = with_samples(rq, keys, &in, &s, err);
+    if (rc == 0)
+        rc = eyni_identity_enrol(rq->identity, &rq->actor, json_object_get(in, "person"), s.v,
+                                 s.n, out, err);
+    samples_free(&s);
+    json_decref(in);
+    *status = 201;
+    return rc;
+}
+
+static long long id_param(const char *p, eyni_error *err)
+{
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    if (*end || v <= 0) {
+        eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not an id", p);
+        return -1;
+    }
+    return v;
+}
+
+static int enrolment_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id = id_param(rq->params[0], err);
+    return id < 0 ? EYNI_EFORMAT : eyni_register_enrolment_get(rq->reg, &rq->actor, id, out, err);
+}
+
+static int verify(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"fin", "samples", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    int rc = with_samples(rq, keys, &in, &s, err);
+    if (rc == 0)
+        rc = eyni_identity_verify(rq->identity, &rq->actor,
+                                  json_string_value(json_object_get(in, "fin")), s.v, s.n, out, err);
+    samples_free(&s);
+    json_decref(in);
+    return rc;
+}
+
+static int identify(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"samples", "top", "min_score", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    int rc = with_samples(rq, keys, &in, &s, err);
+    const json_t *top = in ? json_object_get(in, "top") : NULL;
+    const json_t *min = in ? json_object_get(in, "min_score") : NULL;
+    if (rc == 0 && ((top && !json_is_integer(top)) || (min && !json_is_number(min))))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "'top' must be an integer, 'min_score' a number");
+    if (rc == 0)
+        rc = eyni_identity_identify(rq->identity, &rq->actor, s.v, s.n,
+                                    top ? (int)json_integer_value(top) : 10,
+                                    min ? json_number_value(min) : 0, out, err);
+    samples_free(&s);
+    json_decref(in);
+    return rc;
+}
+
+static int cases(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long limit;
+    int rc = srv_query_int(rq, "limit", 100, 1, 1000, &limit, err);
+    return rc ? rc
+              : eyni_register_case_list(rq->reg, &rq->actor, srv_query(rq, "status"), (int)limit,
+                                        out, err);
+}
+
+static int case_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id = id_param(rq->params[0], err);
+    return id < 0 ? EYNI_EFORMAT : eyni_register_case_get(rq->reg, &rq->actor, id, out, err);
+}
+
+static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"decision", "fin", "note", NULL};
+    long long id = id_param(rq->params[0], err);
+    json_t *in = NULL;
+    const char *decision = NULL, *fin = NULL, *note = NULL;
+    int rc = id < 0 ? EYNI_EFORMAT : srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "decision", 16, &decision, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "fin", EYNI_FIN_MAX, &fin, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
+    if (rc == 0)
+        rc = eyni_register_case_decide(rq->reg, &rq->actor, id, decision, fin, note, out, err);
+    /* the applicant may have become a person: let the galleries catch up */
+    if (rc == 0 && rq->identity)
+        rc = eyni_identity_sync(rq->identity, err);
+    json_decref(in);
+    return rc;
+}
+
+const srv_route srv_routes_identity[] = {
+    {"POST", "/v1/enrolments", enrol, 1},
+    {"GET", "/v1/enrolments/{}", enrolment_get, 1},
+    {"POST", "/v1/verify", verify, 1},
+    {"POST", "/v1/identify", identify, 1},
+    {"GET", "/v1/adjudications", cases, 1},
+    {"GET", "/v1/adjudications/{}", case_get, 1},
+    {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
+    {NULL, NULL, NULL, 0},
+};
