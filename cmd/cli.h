@@ -53,7 +53,5 @@ int cli_finger(int argc, char **argv);
 
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);
-int cli_face(int argc, char **argv);
-int cli_bench_face(int argc, char **argv);
 
 #endif

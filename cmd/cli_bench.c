@@ -15,8 +15,6 @@ static const bench benches[] = {
     {"voice", cli_bench_voice},
     {"face", cli_bench_face},
     {"finger", bench_finger},
-    {"finger", bench_finger},
-    {"face", cli_bench_face},
     {NULL, NULL},
 };
 
