@@ -9,6 +9,7 @@ typedef struct bench {
 } bench;
 
 static const bench benches[] = {
+    {"dedup", cli_bench_dedup},
     {"mrtd", cli_bench_mrtd},
     {"wsq", cli_bench_wsq},
     {"dna", cli_bench_dna},
