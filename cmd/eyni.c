@@ -29,6 +29,7 @@ static const command commands[] = {
     {"verify", cli_verify, "1:1 verification of a FIN against live samples"},
     {"identify", cli_identify, "1:N identification against the register"},
     {"adjudicate", cli_adjudicate, "list, show and decide possible-duplicate cases"},
+    {"border", cli_border, "traveller check at a checkpoint; crossing records"},
     {"face", cli_face, "detect, compare and check the quality of faces"},
     {"bench", cli_bench, "measure accuracy and speed (finger, face, voice)"},
     {"mrz", cli_mrz, "check, build and transliterate ICAO 9303 machine readable zones"},

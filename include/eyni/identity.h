@@ -37,6 +37,7 @@ typedef struct eyni_identity_opts {
     double possible_at;      /* from which a case is opened for an adjudicator; 0 = 5.5 */
     double verify_fmr;       /* false-match rate a verification is decided at; 0 = 1e-4 */
     int finger_min_quality;  /* fingerprint quality gate 0..100; 0 = 20 */
+    const char *csca_cert;   /* trusted CSCA for passive authentication at checkpoints */
     eyni_log *log;
 } eyni_identity_opts;
 

@@ -58,6 +58,8 @@ typedef enum eyni_op {
     EYNI_OP_DOC_ISSUE,
     EYNI_OP_DOC_STATUS,
     EYNI_OP_DOC_READ,
+    EYNI_OP_BORDER_CHECK,
+    EYNI_OP_CROSSING_READ,
     EYNI_OP_COUNT
 } eyni_op;
 

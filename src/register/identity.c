@@ -183,6 +183,7 @@ int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o
         o->finger_min_quality = (int)q;
         o->threads = (int)t;
         o->model_dir = eyni_config_get(cfg, "models.dir", NULL);
+        o->csca_cert = eyni_config_get(cfg, "pki.csca_cert", NULL);
     }
     return rc;
 }

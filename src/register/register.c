@@ -152,6 +152,8 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_DOC_ISSUE] = R(DOCUMENTS) | R(OPERATOR),
     [EYNI_OP_DOC_STATUS] = R(DOCUMENTS) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_DOC_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
+    [EYNI_OP_BORDER_CHECK] = R(BORDER) | R(POLICE) | R(OPERATOR),
+    [EYNI_OP_CROSSING_READ] = R(BORDER) | R(POLICE) | R(AUDITOR) | R(OPERATOR),
 };
 #undef R
 
@@ -159,7 +161,8 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "person.create", "person.read", "person.update", "person.search",
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
     "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
-    "case.read", "case.decide", "document.issue", "document.status", "document.read"};
+    "case.read", "case.decide", "document.issue", "document.status", "document.read",
+    "border.check", "crossing.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {

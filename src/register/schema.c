@@ -174,12 +174,31 @@ static const char v5_sqlite[] =
     " from_status TEXT, to_status TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT);"
     "CREATE TABLE document_sequences (type TEXT PRIMARY KEY, next INTEGER NOT NULL);";
 
+/* Border crossings: one row per check, kept whatever the decision; a client's request id
+ * makes a retried check return the first answer instead of a second record. */
+static const char v6_sqlite[] =
+    "CREATE TABLE crossings (id INTEGER PRIMARY KEY, request_id TEXT UNIQUE, at TEXT NOT NULL,"
+    " day TEXT NOT NULL, checkpoint TEXT NOT NULL,"
+    " direction TEXT NOT NULL CHECK (direction IN ('entry', 'exit')),"
+    " officer TEXT NOT NULL, agency TEXT NOT NULL, document_number TEXT, issuing_state TEXT,"
+    " nationality TEXT, fin TEXT, surname TEXT, given_name TEXT, birth_date TEXT, plate TEXT,"
+    " decision TEXT NOT NULL CHECK (decision IN ('clear', 'refer', 'deny')),"
+    " result TEXT NOT NULL);"
+    "CREATE INDEX crossings_by_fin ON crossings (fin, at);"
+    "CREATE INDEX crossings_by_document ON crossings (document_number, at);"
+    "CREATE INDEX crossings_by_checkpoint ON crossings (checkpoint, day);"
+    "CREATE TRIGGER crossings_keep_update BEFORE UPDATE ON crossings"
+    " BEGIN SELECT RAISE(ABORT, 'crossing records are kept as made'); END;"
+    "CREATE TRIGGER crossings_keep_delete BEFORE DELETE ON crossings"
+    " BEGIN SELECT RAISE(ABORT, 'crossing records are kept as made'); END;";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
     {3, "watchlists and bans", v3_sqlite, NULL},
     {4, "biometrics, enrolments, adjudication cases, gallery change log", v4_sqlite, NULL},
     {5, "documents and their life cycle", v5_sqlite, NULL},
+    {6, "border crossings", v6_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -37,6 +37,7 @@ extern const srv_route srv_routes_admin[];
 extern const srv_route srv_routes_blank[];
 extern const srv_route srv_routes_watch[];
 extern const srv_route srv_routes_identity[];
+extern const srv_route srv_routes_border[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);

@@ -131,6 +131,39 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_true(json_is_true(json_object_get(pa, "signature_ok")));
     assert_true(json_is_true(json_object_get(pa, "chain_ok")));
     json_decref(pa);
+    /* The border check over HTTP with the chip files: the holder passes. */
+    json_t *chipfiles = json_object();
+    const char *names[] = {"EF_COM.bin", "EF_SOD.bin", "Datagroup1.bin", "Datagroup2.bin"};
+    for (int i = 0; i < 4; i++) {
+        char p[4400];
+        unsigned char *buf;
+        size_t len;
+        eyni_error err;
+        snprintf(p, sizeof p, "%s/%s", json_string_value(json_object_get(doc, "chip_dir")),
+                 names[i]);
+        assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
+        char *t;
+        assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
+        json_object_set_new(chipfiles, names[i], json_string(t));
+        free(t);
+        free(buf);
+    }
+    char *face = b64_of(LFW "Tony_Blair/Tony_Blair_0006.jpg");
+    json_t *chk = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s}", "mrz", mrz, "chip", chipfiles,
+                            "face", face, "checkpoint", "GYD-AIRPORT", "direction", "entry",
+                            "request_id", "gate-7-0001");
+    free(face);
+    char *chk_text = json_dumps(chk, JSON_COMPACT);
+    json_decref(chk);
+    r = http_call(srv, "POST", "/v1/border/checks", border, "border check", chk_text);
+    free(chk_text);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "decision")), "clear");
+    http_reply_free(&r);
+    r = http_call(srv, "GET", "/v1/border/crossings?in_country=true", border, "check", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
+    http_reply_free(&r);
     const char *stolen[] = {"document", "set-status", "--data", srv->data,
                             json_string_value(json_object_get(doc, "number")), "stolen", "--json",
                             NULL};

@@ -1,0 +1,49 @@
+/*
+ * eyni/border.h - the traveller check at a border checkpoint, and crossing records.
+ *
+ * A check reads the document (MRZ, and the chip when given), asks the register about the
+ * document and its holder, compares the live face and fingers with the chip and the
+ * register, runs every watchlist and ban the officer may see, and answers clear, refer or
+ * deny with every reason. Every check is recorded once (a retried request with the same
+ * request id returns the first answer). A check that cannot complete a step (a corrupt
+ * chip, an image that does not decode) says so as a reason and is at least a refer: never
+ * a silent clear.
+ */
+#ifndef EYNI_BORDER_H
+#define EYNI_BORDER_H
+
+#include "eyni/identity.h"
+#include "eyni/register.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct eyni_border_request {
+    const char *mrz;              /* required: the lines, newline-separated or concatenated */
+    const char *chip_dir;         /* chip files (EF_COM.bin, EF_SOD.bin, Datagroup<N>.bin) */
+    const char *const *trust;     /* CSCA certificate files for passive authentication */
+    size_t ntrust;
+    const unsigned char *face;    /* live face image bytes (optional) */
+    size_t face_len;
+    const eyni_sample_in *fingers; /* live fingerprints (optional) */
+    int nfingers;
+    const char *plate;            /* vehicle registration plate (optional) */
+    const char *checkpoint;       /* required */
+    const char *direction;        /* "entry" or "exit" */
+    const char *request_id;       /* client's id for the check: retries return the first answer */
+} eyni_border_request;
+
+/* *out = {"decision": "clear"|"refer"|"deny", "reasons": [{"code", "severity", "message"}],
+ * "document": {...}, "holder": {...}, "crossing": id}. */
+int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
+                      json_t **out, eyni_error *err);
+/* Crossings by {"fin", "document", "checkpoint", "day", "limit"}; "in_country": true lists the
+ * persons whose last recorded crossing was a cleared entry. */
+int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,
+                          json_t **out, eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
