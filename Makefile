@@ -44,11 +44,19 @@ test-fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
+# Accuracy and speed figures; each writes one JSON object into $(BUILD)/bench-results.
+BENCHES = finger:fvc2002-b-real face:lfw-a-gray-dev voice:fsdd-spoken-digits/speakers \
+          wsq:fvc2002-b-real mrtd:icao9303-test/bsi2008-test-passport-MUSTERMANN dna: dedup:
 bench: build
 	mkdir -p $(BUILD)/bench-results
-	$(BUILD)/eyni bench finger $(EYNI_TESTDATA)/fvc2002-b-real --json | tee $(BUILD)/bench-results/finger.json || true
-	$(BUILD)/eyni bench face $(EYNI_TESTDATA)/lfw-a-gray-dev --json | tee $(BUILD)/bench-results/face.json || true
-	$(BUILD)/eyni bench voice $(EYNI_TESTDATA)/fsdd-spoken-digits/speakers --json | tee $(BUILD)/bench-results/voice.json || true
+	@for b in $(BENCHES); do name=$${b%%:*}; dir=$${b#*:}; \
+	  echo "== eyni bench $$name" >&2; \
+	  if [ "$$name" = dna ]; then arg=""; elif [ "$$name" = dedup ]; then arg="$(EYNI_TESTDATA)"; \
+	  else arg="$(EYNI_TESTDATA)/$$dir"; fi; \
+	  $(BUILD)/eyni bench $$name $$arg --json > $(BUILD)/bench-results/$$name.json \
+	    || echo "eyni bench $$name failed" >&2; \
+	done
+	@ls -l $(BUILD)/bench-results
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
