@@ -79,19 +79,33 @@ static int store_version(eyni_db *db, int64_t pid, const json_t *rec, const eyni
     return rc < 0 ? rc : 0;
 }
 
+/* What a persons row holds besides the record: its search keys and the record as text. */
+typedef struct row_text {
+    char sk[4 * EYNI_NAME_MAX], gk[4 * EYNI_NAME_MAX];
+    char *text;
+} row_text;
+
+static int row_prepare(eyni_db *db, const char *sql, const json_t *rec, row_text *r,
+                       eyni_stmt **st, eyni_error *err)
+{
+    int rc = search_keys(rec, r->sk, r->gk, sizeof r->sk, err);
+    r->text = rc ? NULL : json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+    if (rc == 0)
+        rc = r->text ? eyni_db_prepare(db, sql, st, err)
+                     : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    return rc;
+}
+
 static int insert_person(eyni_db *db, const json_t *rec, int64_t *pid, eyni_error *err)
 {
-    char sk[4 * EYNI_NAME_MAX], gk[4 * EYNI_NAME_MAX];
-    int rc = search_keys(rec, sk, gk, sizeof sk, err);
-    char *text = rc ? NULL : json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+    row_text r;
     eyni_stmt *st = NULL;
-    if (rc == 0)
-        rc = text ? eyni_db_prepare(db,
-                                    "INSERT INTO persons (fin, version, surname_key, given_name_key,"
-                                    " birth_date, record, created_at, updated_at)"
-                                    " VALUES (?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                    &st, err)
-                  : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    int rc = row_prepare(db,
+                         "INSERT INTO persons (fin, version, surname_key, given_name_key,"
+                         " birth_date, record, created_at, updated_at)"
+                         " VALUES (?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+                         rec, &r, &st, err);
+    const char *sk = r.sk, *gk = r.gk, *text = r.text;
     if (rc == 0) {
         const char *at = json_string_value(json_object_get(rec, "created_at"));
         const char *vals[] = {json_string_value(json_object_get(rec, "fin")), sk, gk,
@@ -106,7 +120,7 @@ static int insert_person(eyni_db *db, const json_t *rec, int64_t *pid, eyni_erro
         }
     }
     eyni_stmt_free(st);
-    free(text);
+    free(r.text);
     return rc;
 }
 
@@ -237,17 +251,13 @@ int eyni_register_person_get(eyni_register *reg, const eyni_actor *a, const char
 
 static int update_row(eyni_db *db, int64_t pid, const json_t *rec, eyni_error *err)
 {
-    char sk[4 * EYNI_NAME_MAX], gk[4 * EYNI_NAME_MAX];
-    int rc = search_keys(rec, sk, gk, sizeof sk, err);
-    char *text = rc ? NULL : json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+    row_text r;
     eyni_stmt *st = NULL;
-    if (rc == 0)
-        rc = text ? eyni_db_prepare(db,
-                                    "UPDATE persons SET version = ?, surname_key = ?,"
-                                    " given_name_key = ?, birth_date = ?, record = ?,"
-                                    " updated_at = ? WHERE id = ?",
-                                    &st, err)
-                  : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    int rc = row_prepare(db,
+                         "UPDATE persons SET version = ?, surname_key = ?, given_name_key = ?,"
+                         " birth_date = ?, record = ?, updated_at = ? WHERE id = ?",
+                         rec, &r, &st, err);
+    const char *sk = r.sk, *gk = r.gk, *text = r.text;
     if (rc == 0) {
         const char *vals[] = {sk, gk, json_string_value(json_object_get(rec, "birth_date")), text,
                               json_string_value(json_object_get(rec, "updated_at"))};
@@ -260,7 +270,7 @@ static int update_row(eyni_db *db, int64_t pid, const json_t *rec, eyni_error *e
             rc = eyni_stmt_step(st, err);
     }
     eyni_stmt_free(st);
-    free(text);
+    free(r.text);
     return rc < 0 ? rc : 0;
 }
 
