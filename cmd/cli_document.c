@@ -5,9 +5,10 @@
 
 #include "cli.h"
 #include "common.h"
+#include "eyni/border.h"
 
 typedef struct doc_args {
-    const char *data, *fin, *type, *office, *reason;
+    const char *data, *fin, *type, *office, *reason, *face;
     int json, replace;
     const char *pos[2];
 } doc_args;
@@ -18,7 +19,8 @@ static int parse(int argc, char **argv, doc_args *d)
         {"data", required_argument, NULL, 'd'},   {"json", no_argument, NULL, 'j'},
         {"fin", required_argument, NULL, 'f'},    {"type", required_argument, NULL, 't'},
         {"office", required_argument, NULL, 'o'}, {"reason", required_argument, NULL, 'r'},
-        {"replace", no_argument, NULL, 'R'},      {NULL, 0, NULL, 0}};
+        {"replace", no_argument, NULL, 'R'},      {"face", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -30,12 +32,35 @@ static int parse(int argc, char **argv, doc_args *d)
         case 'o': d->office = optarg; break;
         case 'r': d->reason = optarg; break;
         case 'R': d->replace = 1; break;
+        case 'F': d->face = optarg; break;
         default: return -1;
         }
     }
     for (int i = 0; i < 2 && optind + i < argc; i++)
         d->pos[i] = argv[optind + i];
     return 0;
+}
+
+/* The applicant is present: the live face is checked against the register first. */
+static int issue_with_face(doc_args *d, cmd_env *e, eyni_actor *a, const json_t *in, json_t **out,
+                           eyni_error *err)
+{
+    unsigned char *face = NULL;
+    size_t len = 0;
+    eyni_identity_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = e->log;
+    eyni_identity *id = NULL;
+    int rc = eyni_file_read(d->face, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &face, &len, err);
+    if (rc == 0)
+        rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    if (rc == 0)
+        rc = eyni_identity_open(e->reg, &o, &id, err);
+    if (rc == 0)
+        rc = eyni_document_apply(id, a, in, face, len, out, err);
+    eyni_identity_close(id);
+    free(face);
+    return rc;
 }
 
 static int run(const char *verb, doc_args *d, cmd_env *e, json_t **out, eyni_error *err)
@@ -46,7 +71,8 @@ static int run(const char *verb, doc_args *d, cmd_env *e, json_t **out, eyni_err
         const char *office = d->office ? d->office : eyni_config_get(e->cfg, "documents.office", NULL);
         json_t *in = json_pack("{s:s?, s:s?, s:s?, s:b, s:s?}", "fin", d->fin, "type", d->type,
                                "office", office, "replace", d->replace, "reason", d->reason);
-        int rc = eyni_register_document_issue(e->reg, &a, in, out, err);
+        int rc = d->face ? issue_with_face(d, e, &a, in, out, err)
+                         : eyni_register_document_issue(e->reg, &a, in, out, err);
         json_decref(in);
         return rc;
     }
@@ -62,7 +88,7 @@ static int run(const char *verb, doc_args *d, cmd_env *e, json_t **out, eyni_err
 int cli_document(int argc, char **argv)
 {
     static const char usage[] =
-        "eyni document issue --fin FIN --type TYPE [--office ID] [--replace] | set-status "
+        "eyni document issue --fin FIN --type TYPE [--office ID] [--replace] [--face IMG] | set-status "
         "NUMBER STATUS [--reason R] | show NUMBER | types [--data DIR] [--json]";
     doc_args d;
     memset(&d, 0, sizeof d);

@@ -38,6 +38,13 @@ typedef struct eyni_border_request {
  * "document": {...}, "holder": {...}, "crossing": id}. */
 int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
                       json_t **out, eyni_error *err);
+/* A document application: with the applicant's live face (face != NULL) it must match the
+ * FIN's enrolled portrait and no other registered person better (ECONFLICT naming why),
+ * then the document is issued as eyni_register_document_issue does. */
+int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in,
+                        const unsigned char *face, size_t face_len, json_t **out,
+                        eyni_error *err);
+
 /* Crossings by {"fin", "document", "checkpoint", "day", "limit"}; "in_country": true lists the
  * persons whose last recorded crossing was a cleared entry. */
 int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,

@@ -1,6 +1,9 @@
 /* /v1/offices, /v1/blanks and /v1/documents: offices, blank stock and issued documents. */
 #include <stdlib.h>
 
+#include <string.h>
+
+#include "eyni/border.h"
 #include "server_int.h"
 
 typedef int (*json_op)(eyni_register *, const eyni_actor *, const json_t *, json_t **,
@@ -96,10 +99,31 @@ static int doc_types(srv_request *rq, json_t **out, int *status, eyni_error *err
     return 0;
 }
 
+/* With "face" (base64 of the applicant's live photo) the face is checked against the
+ * register before issuing. */
 static int doc_issue(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
+    json_t *in;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc)
+        return rc;
+    const char *b64 = json_string_value(json_object_get(in, "face"));
+    unsigned char *face = NULL;
+    size_t len = 0;
+    if (b64 && !rq->identity)
+        rc = eyni_error_set(err, EYNI_EMODEL, "biometric services are not loaded");
+    if (rc == 0 && b64)
+        rc = eyni_base64_decode(b64, strlen(b64), &face, &len, err);
+    json_t *fields = json_deep_copy(in);
+    json_object_del(fields, "face");
+    if (rc == 0)
+        rc = face ? eyni_document_apply(rq->identity, &rq->actor, fields, face, len, out, err)
+                  : eyni_register_document_issue(rq->reg, &rq->actor, fields, out, err);
+    free(face);
+    json_decref(fields);
+    json_decref(in);
     *status = 201;
-    return with_body(rq, eyni_register_document_issue, out, err);
+    return rc;
 }
 
 static int doc_get(srv_request *rq, json_t **out, int *status, eyni_error *err)

@@ -109,6 +109,17 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_string_equal(json_string_value(json_object_get(r.json, "duplicate_of")), fin);
     http_reply_free(&r);
 
+    /* Someone else cannot collect a document for this FIN. */
+    char *other = eyni_test_path(LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg");
+    const char *wrong[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
+                           "id_card", "--face", other, "--json", NULL};
+    assert_int_equal(test_cli(NULL, wrong), 2);
+    free(other);
+    char *own = eyni_test_path(LFW "Tony_Blair/Tony_Blair_0018.jpg");
+    const char *right[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
+                           "id_card", "--face", own, "--json", NULL};
+    assert_int_equal(test_cli(NULL, right), 0);
+    free(own);
     /* A passport for the enrolled person, through the CLI contract. */
     char *out = NULL;
     const char *issue[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
