@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eyni/image.h"
 #include "eyni/mrtd.h"
 #include "eyni/pki.h"
 #include "register_int.h"
@@ -136,6 +137,63 @@ static int portrait(eyni_db *db, issue_arg *x, unsigned char **img, size_t *len,
     return rc;
 }
 
+/* DG3: up to two enrolled fingerprints (index fingers first), WSQ-compressed in an
+ * ISO/IEC 19794-4 record, for passports. */
+typedef struct dg3 {
+    eyni_finger_record rec;
+    unsigned char *wsq[2];
+} dg3;
+
+static int add_finger(issue_arg *x, dg3 *d, const unsigned char *blob, size_t n, int position,
+                      int quality, eyni_error *err)
+{
+    char aad[96];
+    snprintf(aad, sizeof aad, "bio:%s:finger:%d:i", x->fin, position);
+    unsigned char *raw = NULL;
+    size_t len = 0;
+    eyni_image *img = NULL;
+    int rc = eyni_keyring_open(x->reg->keys, aad, strlen(aad), blob, n, &raw, &len, err);
+    if (rc == 0)
+        rc = eyni_image_decode(raw, len, 1, &img, err);
+    int ppi = img && img->ppi > 0 ? (int)(img->ppi + 0.5) : 500;
+    int k = d->rec.count;
+    size_t wlen = 0;
+    if (rc == 0)
+        rc = eyni_image_encode_wsq(img, 0.75, ppi, &d->wsq[k], &wlen, err);
+    if (rc == 0) {
+        d->rec.fingers[k] = (eyni_finger_image){position, quality, 0, (unsigned)img->width,
+                                                (unsigned)img->height, d->wsq[k], wlen};
+        d->rec.resolution_ppi = (unsigned)ppi;
+        d->rec.count++;
+    }
+    eyni_image_free(img);
+    free(raw);
+    return rc ? eyni_error_prefix(err, "DG3 finger %d: ", position) : 0;
+}
+
+static int fingers_for_chip(eyni_db *db, issue_arg *x, dg3 *d, eyni_error *err)
+{
+    d->rec.compression = 2; /* WSQ */
+    d->rec.pixel_depth = 8;
+    eyni_stmt *st;
+    int rc = eyni_db_prepare(db,
+                             "SELECT image, position, quality FROM biometrics WHERE person_id = ?"
+                             " AND modality = 'finger' AND replaced_at IS NULL AND image IS NOT NULL"
+                             " ORDER BY position IN (2, 7) DESC, position LIMIT 2",
+                             &st, err);
+    if (rc)
+        return rc;
+    rc = eyni_stmt_bind_int64(st, 1, x->pid, err);
+    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        size_t n;
+        const unsigned char *blob = eyni_stmt_blob(st, 0, &n);
+        rc = add_finger(x, d, blob, n, (int)eyni_stmt_int64(st, 1), (int)eyni_stmt_int64(st, 2),
+                        err);
+    }
+    eyni_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
 static void yymmdd(const char *iso, char out[7])
 {
     snprintf(out, 7, "%.2s%.2s%.2s", iso + 2, iso + 5, iso + 8);
@@ -154,10 +212,12 @@ static int build_mrz(issue_arg *x, eyni_error *err)
     return rc ? eyni_error_prefix(err, "MRZ: ") : 0;
 }
 
-static int write_chip(issue_arg *x, const unsigned char *face, size_t face_len, eyni_error *err)
+static int write_chip(issue_arg *x, const unsigned char *face, size_t face_len,
+                      const eyni_finger_record *fingers, eyni_error *err)
 {
     eyni_mrtd_chip chip;
     memset(&chip, 0, sizeof chip);
+    chip.fingers = fingers && fingers->count ? fingers : NULL;
     int rc = eyni_mrz_parse(x->mrz, strlen(x->mrz), &chip.mrz, err);
     const char *sex = field(x->person, "sex");
     chip.face = face;
@@ -239,6 +299,8 @@ static int issue_tx(eyni_db *db, void *p, eyni_error *err)
     issue_arg *x = p;
     unsigned char *face = NULL;
     size_t face_len = 0;
+    dg3 d;
+    memset(&d, 0, sizeof d);
     int rc = reg_person_load(db, x->fin, &x->pid, &x->person, err);
     if (rc == 0)
         rc = eligible(x, err);
@@ -254,9 +316,13 @@ static int issue_tx(eyni_db *db, void *p, eyni_error *err)
         rc = portrait(db, x, &face, &face_len, err);
     if (rc == 0 && x->t->code)
         rc = build_mrz(x, err);
+    if (rc == 0 && x->t->code && x->t->format == EYNI_MRZ_TD3)
+        rc = fingers_for_chip(db, x, &d, err);
     if (rc == 0 && x->t->code)
-        rc = write_chip(x, face, face_len, err);
+        rc = write_chip(x, face, face_len, &d.rec, err);
     free(face);
+    free(d.wsq[0]);
+    free(d.wsq[1]);
     if (rc == 0 && x->revoked[0])
         rc = revoke_previous(db, x, err);
     if (rc == 0)

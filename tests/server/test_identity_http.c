@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_client.h"
 #include "testutil.h"
@@ -141,6 +142,13 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_true(json_is_true(json_object_get(pa, "hashes_ok")));
     assert_true(json_is_true(json_object_get(pa, "signature_ok")));
     assert_true(json_is_true(json_object_get(pa, "chain_ok")));
+    /* DG3 carries the enrolled fingerprint, WSQ in a 19794-4 record, covered by the SOD. */
+    char dg3[4400];
+    snprintf(dg3, sizeof dg3, "%s/Datagroup3.bin", json_string_value(json_object_get(doc, "chip_dir")));
+    assert_int_equal(access(dg3, R_OK), 0);
+    char *dgs = json_dumps(json_object_get(pa, "data_groups"), 0);
+    assert_non_null(strstr(dgs, "3"));
+    free(dgs);
     json_decref(pa);
     /* The border check over HTTP with the chip files: the holder passes. */
     json_t *chipfiles = json_object();
