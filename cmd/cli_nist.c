@@ -307,6 +307,9 @@ static int wsq_decode_file(const args *a)
 
 int cli_nist(int argc, char **argv)
 {
+    /* Import into and export from the register are the identity service's side. */
+    if (argc > 1 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "export")))
+        return cli_exchange(argc - 1, argv + 1);
     args a;
     if (parse_args(argc, argv, &a) || a.npos < 2)
         return cli_usage(NIST_USAGE);
