@@ -7,26 +7,11 @@
 
 #include "eyni/exchange.h"
 #include "eyni/nist.h"
-#include "testutil.h"
+#include "reg_fixture.h"
 
 static eyni_register *reg_open(void)
 {
-    char *dir = eyni_test_tmpdir("exchange");
-    char keys[4200], key[4300], uri[4200];
-    snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
-    free(dir);
-    eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
-    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
-    eyni_register *r = NULL;
-    if (eyni_register_open(&o, &r, &err))
-        fail_msg("%s", err.msg);
-    return r;
+    return fixture_open_keyed("exchange");
 }
 
 static eyni_sample_in sample(const char *modality, int position, const char *rel)

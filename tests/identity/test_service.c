@@ -7,7 +7,7 @@
 
 #include "eyni/identity.h"
 #include "eyni/image.h"
-#include "testutil.h"
+#include "reg_fixture.h"
 
 #define LFW "lfw-a-gray-dev/images/"
 #define FVC "fvc2002-b-real/DB1_B/images/"
@@ -17,26 +17,6 @@ typedef struct fx {
     eyni_identity *id;
     char fin1[EYNI_FIN_MAX + 1];
 } fx;
-
-static eyni_register *open_register(const char *dir)
-{
-    char keys[4200], key[4300], uri[4200];
-    snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
-    eyni_error err;
-    unsigned char k[32];
-    if (access(key, F_OK) != 0) {
-        assert_int_equal(eyni_dir_make(keys, &err), 0);
-        assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-        assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
-    }
-    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
-    eyni_register *r = NULL;
-    if (eyni_register_open(&o, &r, &err))
-        fail_msg("%s", err.msg);
-    return r;
-}
 
 static eyni_identity *open_identity(eyni_register *r)
 {
@@ -105,9 +85,7 @@ static int persons_named(fx *f, const char *surname)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    char *dir = eyni_test_tmpdir("identity");
-    f->reg = open_register(dir);
-    free(dir);
+    f->reg = fixture_open_keyed("identity");
     f->id = open_identity(f->reg);
     eyni_sample_in s[2] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0001.jpg"),
                            sample("finger", 2, FVC "101_1.tif")};

@@ -23,6 +23,28 @@ static inline eyni_register *fixture_open(const char *tag)
     return r;
 }
 
+/* A fresh register in tag's temporary folder with a data key (keys/data-1.key), so the
+ * identity service can store sealed samples. */
+static inline eyni_register *fixture_open_keyed(const char *tag)
+{
+    char *dir = eyni_test_tmpdir(tag);
+    char keys[4200], key[4300], uri[4200];
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(key, sizeof key, "%s/data-1.key", keys);
+    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
+    free(dir);
+    eyni_error err;
+    unsigned char k[32];
+    assert_int_equal(eyni_dir_make(keys, &err), 0);
+    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
+    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
+    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
+    eyni_register *r = NULL;
+    if (eyni_register_open(&o, &r, &err))
+        fail_msg("%s", err.msg);
+    return r;
+}
+
 static inline json_t *fixture_json(const char *text)
 {
     json_error_t je;
