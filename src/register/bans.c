@@ -64,10 +64,8 @@ static int create_tx(eyni_db *db, void *p, eyni_error *err)
     rc = reg_bind_texts(st, 1, b->v, 10, err);
     if (rc == 0)
         rc = reg_bind_texts(st, 11, tail, 4, err);
-    if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        b->id = eyni_stmt_int64(st, 0);
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_step_id(st, &b->id, err);
     eyni_stmt_free(st);
     char obj[32];
     snprintf(obj, sizeof obj, "ban/%lld", b->id);

@@ -239,10 +239,8 @@ static int receive_tx(eyni_db *db, void *p, eyni_error *err)
             rc = eyni_stmt_bind_int64(st, 4, x->r.last - x->r.first + 1, err);
         if (rc == 0)
             rc = reg_bind_texts(st, 5, b, 5, err);
-        if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-            x->batch = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (rc == 0)
+            rc = reg_step_id(st, &x->batch, err);
     }
     eyni_stmt_free(st);
     if (rc == 0)
@@ -332,10 +330,8 @@ static int send_tx(eyni_db *db, void *p, eyni_error *err)
             rc = eyni_stmt_bind_int64(st, 3, x->count, err);
         if (rc == 0)
             rc = reg_bind_texts(st, 4, b, 3, err);
-        if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-            x->transfer = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (rc == 0)
+            rc = reg_step_id(st, &x->transfer, err);
     }
     eyni_stmt_free(st);
     char serial[SERIAL_MAX];

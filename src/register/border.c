@@ -325,10 +325,8 @@ static int record_tx(eyni_db *db, void *p, eyni_error *err)
     if (rc)
         return rc;
     rc = reg_bind_texts(st, 1, vals, 17, err);
-    if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        x->id = eyni_stmt_int64(st, 0);
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_step_id(st, &x->id, err);
     eyni_stmt_free(st);
     char obj[32], detail[96];
     snprintf(obj, sizeof obj, "crossing/%lld", x->id);

@@ -264,10 +264,8 @@ static int insert_document(eyni_db *db, issue_arg *x, eyni_error *err)
     if (rc == 0)
         rc = reg_bind_texts(st, 4, b, 10, err);
     long long id = 0;
-    if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        id = eyni_stmt_int64(st, 0);
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = reg_step_id(st, &id, err);
     eyni_stmt_free(st);
     if (rc == 0)
         rc = add_event(db, id, NULL, "issued", x->a, x->reason, err);

@@ -64,10 +64,8 @@ static int insert_sample(eyni_register *reg, eyni_db *db, const eyni_actor *a, i
             rc = eyni_stmt_bind_int64(st, 6, s->quality, err);
         if (!rc)
             rc = reg_bind_texts(st, 7, tail, 3, err);
-        if (!rc && (rc = eyni_stmt_step(st, err)) == 1) {
-            id = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (!rc)
+            rc = reg_step_id(st, &id, err);
     }
     eyni_stmt_free(st);
     free(bt);
@@ -228,10 +226,8 @@ static int insert_enrolment(eyni_db *db, record_arg *x, const unsigned char *pen
                          : eyni_stmt_bind_null(st, 4, err);
         if (!rc)
             rc = reg_bind_texts(st, 5, tail, 4, err);
-        if (!rc && (rc = eyni_stmt_step(st, err)) == 1) {
-            x->id = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (!rc)
+            rc = reg_step_id(st, &x->id, err);
     }
     eyni_stmt_free(st);
     free(result);
@@ -254,10 +250,8 @@ static int open_case(eyni_db *db, record_arg *x, eyni_error *err)
         rc = eyni_stmt_bind_int64(st, 1, x->id, err);
         if (!rc)
             rc = reg_bind_texts(st, 2, vals, 2, err);
-        if (!rc && (rc = eyni_stmt_step(st, err)) == 1) {
-            x->case_id = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (!rc)
+            rc = reg_step_id(st, &x->case_id, err);
     }
     eyni_stmt_free(st);
     free(cands);

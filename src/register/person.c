@@ -111,13 +111,11 @@ static int insert_person(eyni_db *db, const json_t *rec, int64_t *pid, eyni_erro
         const char *vals[] = {json_string_value(json_object_get(rec, "fin")), sk, gk,
                               json_string_value(json_object_get(rec, "birth_date")), text, at,
                               at};
+        long long id = 0;
         rc = reg_bind_texts(st, 1, vals, 7, err);
-        if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-            *pid = eyni_stmt_int64(st, 0);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = eyni_error_set(err, EYNI_ESTORE, "person insert returned no id");
-        }
+        if (rc == 0)
+            rc = reg_step_id(st, &id, err);
+        *pid = id;
     }
     eyni_stmt_free(st);
     free(r.text);

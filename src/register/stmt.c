@@ -58,3 +58,13 @@ int reg_read_rows(eyni_register *reg, const char *sql, const char *const *vals, 
     *out = list;
     return 0;
 }
+
+int reg_step_id(eyni_stmt *st, long long *id, eyni_error *err)
+{
+    int rc = eyni_stmt_step(st, err);
+    if (rc == 1) {
+        *id = eyni_stmt_int64(st, 0);
+        return 0;
+    }
+    return rc == 0 ? eyni_error_set(err, EYNI_ESTORE, "insert returned no id") : rc;
+}

@@ -268,10 +268,8 @@ static int insert_entry(eyni_db *db, entry_arg *x, eyni_error *err)
         rc = eyni_stmt_bind_int64(st, 1, x->list_id, err);
         if (rc == 0)
             rc = reg_bind_texts(st, 2, vals, 10, err);
-        if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-            x->entry = eyni_stmt_int64(st, 0);
-            rc = 0;
-        }
+        if (rc == 0)
+            rc = reg_step_id(st, &x->entry, err);
     }
     eyni_stmt_free(st);
     free(rec);
