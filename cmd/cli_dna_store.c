@@ -11,12 +11,14 @@
 
 #define STORE_USAGE                                                                                \
     "eyni dna add --data DIR (--fin FIN | --sample ID --case CASE [--scene TEXT]\n"                \
-    "               [--collected YYYY-MM-DD]) --profile FILE [--population P]\n"                  \
+    "               [--collected YYYY-MM-DD]) --profile FILE [--population P]\n"                   \
     "       eyni dna remove --data DIR (--fin FIN | --sample ID) --reason TEXT\n"                  \
     "       eyni dna search --data DIR (--probe FILE | --sample ID | --fin FIN)\n"                 \
     "               [--stringency high|moderate|low] [--min-loci N] [--max N]\n"                   \
-    "               [--targets reference|forensic|both] [--familial parent|sibling|half-sibling]\n" \
-    "       eyni dna kinship --data DIR KIND:ID KIND:ID [--relation parent|sibling|half-sibling|all]\n" \
+    "               [--targets reference|forensic|both] [--familial "                              \
+    "parent|sibling|half-sibling]\n"                                                               \
+    "       eyni dna kinship --data DIR KIND:ID KIND:ID [--relation "                              \
+    "parent|sibling|half-sibling|all]\n"                                                           \
     "       eyni dna rmp --data DIR (--fin FIN | --sample ID) [--formula 4.1|4.10] [--theta T]\n"  \
     "  (all take --population P, --freq CSV (instead of dna.freq), --purpose TEXT, --json)"
 
@@ -181,7 +183,8 @@ static int req_kinship(const store_args *a, json_t *in, eyni_error *err)
     if (!x || !y) {
         json_decref(x);
         json_decref(y);
-        return eyni_error_set(err, EYNI_EINVAL, "kinship needs two stored profiles, each "
+        return eyni_error_set(err, EYNI_EINVAL,
+                              "kinship needs two stored profiles, each "
                               "written reference:FIN or forensic:ID");
     }
     json_object_set_new(in, "a", x);

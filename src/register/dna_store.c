@@ -25,7 +25,8 @@ int dreg_kind_parse(const char *s, eyni_dna_kind *k)
 static int need_keys(const eyni_register *reg, eyni_error *err)
 {
     if (!reg->keys)
-        return eyni_error_set(err, EYNI_ECRYPTO, "no data key configured (crypto.keydir): DNA "
+        return eyni_error_set(err, EYNI_ECRYPTO,
+                              "no data key configured (crypto.keydir): DNA "
                               "profiles are only stored encrypted");
     return 0;
 }
@@ -140,9 +141,8 @@ static int insert_row(eyni_db *db, insert_arg *x, int64_t pid, const unsigned ch
     if (rc)
         return rc;
     const char *head[] = {dreg_kind_name(p->kind), p->id};
-    const char *mid[] = {forensic ? p->case_id : NULL,
-                         forensic && p->scene[0] ? p->scene : NULL, x->collected_on,
-                         x->a->agency, p->population[0] ? p->population : NULL};
+    const char *mid[] = {forensic ? p->case_id : NULL, forensic && p->scene[0] ? p->scene : NULL,
+                         x->collected_on, x->a->agency, p->population[0] ? p->population : NULL};
     const char *tail[] = {now, x->a->id};
     rc = reg_bind_texts(st, 1, head, 2, err);
     if (rc == 0)
@@ -190,10 +190,9 @@ static int insert_tx(eyni_db *db, void *arg, eyni_error *err)
              p->kind == EYNI_DNA_FORENSIC ? " case=" : "",
              p->kind == EYNI_DNA_FORENSIC ? p->case_id : "");
     if (rc == 0)
-        rc = reg_audit_append(db, x->a,
-                              p->kind == EYNI_DNA_REFERENCE ? "dna.reference.add"
-                                                            : "dna.forensic.add",
-                              obj, "ok", detail, err);
+        rc = reg_audit_append(
+            db, x->a, p->kind == EYNI_DNA_REFERENCE ? "dna.reference.add" : "dna.forensic.add", obj,
+            "ok", detail, err);
     return rc;
 }
 
@@ -310,8 +309,8 @@ int dreg_last_change(eyni_register *reg, long long *last, eyni_error *err)
     return rc < 0 ? rc : 0;
 }
 
-static int replay(eyni_register *reg, eyni_stmt *st, dreg_change_fn fn, void *ctx,
-                  long long *last, eyni_error *err)
+static int replay(eyni_register *reg, eyni_stmt *st, dreg_change_fn fn, void *ctx, long long *last,
+                  eyni_error *err)
 {
     int rc;
     while ((rc = eyni_stmt_step(st, err)) == 1) {

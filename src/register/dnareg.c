@@ -123,8 +123,8 @@ json_t *eyni_dnareg_stats(eyni_dnareg *s)
     return o;
 }
 
-int dreg_freq(const eyni_dnareg *s, const char *population, int required,
-              const eyni_dna_freq **out, eyni_error *err)
+int dreg_freq(const eyni_dnareg *s, const char *population, int required, const eyni_dna_freq **out,
+              eyni_error *err)
 {
     *out = NULL;
     if (!s->freqs)
@@ -191,12 +191,16 @@ static int check_loci(const eyni_dna_profile *p, eyni_error *err)
     int need = p->kind == EYNI_DNA_REFERENCE ? EYNI_DNAREG_MIN_REFERENCE_LOCI
                                              : EYNI_DNAREG_MIN_FORENSIC_LOCI;
     if (typed < need)
-        return eyni_error_set(err, EYNI_EFORMAT, "a %s profile needs at least %d typed autosomal "
-                              "loci, this one has %d", dreg_kind_name(p->kind), need, typed);
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "a %s profile needs at least %d typed autosomal "
+                              "loci, this one has %d",
+                              dreg_kind_name(p->kind), need, typed);
     for (int l = 0; p->kind == EYNI_DNA_REFERENCE && l < EYNI_DNA_NLOCI; l++)
         if (p->loci[l].b == EYNI_DNA_ALLELE_DROPOUT)
-            return eyni_error_set(err, EYNI_EFORMAT, "a reference profile is fully typed: drop-out "
-                                  "marker at %s", eyni_dna_locus_name(l));
+            return eyni_error_set(err, EYNI_EFORMAT,
+                                  "a reference profile is fully typed: drop-out "
+                                  "marker at %s",
+                                  eyni_dna_locus_name(l));
     return 0;
 }
 
@@ -211,8 +215,10 @@ static int forensic_fields(const json_t *in, eyni_dna_profile *p, const char **c
     if (rc == 0)
         rc = eyni_json_get_string(in, "collected_on", 10, collected, err);
     if (rc == 0 && !text_id(case_id, 1))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "case_id is required: 1..%d characters of "
-                            "letters, digits, . _ - /", EYNI_DNA_MAX_ID);
+        rc = eyni_error_set(err, EYNI_EFORMAT,
+                            "case_id is required: 1..%d characters of "
+                            "letters, digits, . _ - /",
+                            EYNI_DNA_MAX_ID);
     if (rc == 0 && *collected && eyni_date_parse(*collected, NULL, NULL, NULL, err))
         rc = eyni_error_prefix(err, "collected_on: ");
     if (rc == 0 && *collected) {
@@ -228,11 +234,11 @@ static int forensic_fields(const json_t *in, eyni_dna_profile *p, const char **c
     return rc;
 }
 
-static int parse_add(const json_t *in, eyni_dna_profile *p, const char **collected,
-                     eyni_error *err)
+static int parse_add(const json_t *in, eyni_dna_profile *p, const char **collected, eyni_error *err)
 {
-    static const char *const keys[] = {"kind",  "fin",          "sample_id",  "case_id",
-                                       "scene", "collected_on", "population", "profile", NULL};
+    static const char *const keys[] = {"kind",       "fin",     "sample_id",
+                                       "case_id",    "scene",   "collected_on",
+                                       "population", "profile", NULL};
     const char *kind_s = NULL, *id = NULL, *pop = NULL;
     eyni_dna_kind kind = EYNI_DNA_REFERENCE;
     *collected = NULL;
@@ -246,8 +252,10 @@ static int parse_add(const json_t *in, eyni_dna_profile *p, const char **collect
     if (rc == 0)
         rc = eyni_json_get_string(in, idkey, EYNI_DNA_MAX_ID, &id, err);
     if (rc == 0 && !dreg_id_valid(id))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "%s is required: 1..%d characters of letters, "
-                            "digits, . _ -", idkey, EYNI_DNA_MAX_ID);
+        rc = eyni_error_set(err, EYNI_EFORMAT,
+                            "%s is required: 1..%d characters of letters, "
+                            "digits, . _ -",
+                            idkey, EYNI_DNA_MAX_ID);
     if (rc == 0 && kind == EYNI_DNA_REFERENCE &&
         (json_object_get(in, "sample_id") || json_object_get(in, "case_id") ||
          json_object_get(in, "scene") || json_object_get(in, "collected_on")))
@@ -289,8 +297,8 @@ int eyni_dnareg_add(eyni_dnareg *s, const eyni_actor *a, const json_t *in, json_
     if (rc == 0)
         rc = eyni_dnareg_sync(s, err);
     if (rc == 0)
-        *out = json_pack("{s:s, s:s, s:i, s:I}", "kind", dreg_kind_name(p.kind), "id", p.id,
-                         "loci", eyni_dna_profile_count(&p, EYNI_DNA_LOCI_AUTOSOMAL), "record",
+        *out = json_pack("{s:s, s:s, s:i, s:I}", "kind", dreg_kind_name(p.kind), "id", p.id, "loci",
+                         eyni_dna_profile_count(&p, EYNI_DNA_LOCI_AUTOSOMAL), "record",
                          (json_int_t)row);
     return rc;
 }
@@ -301,7 +309,8 @@ int eyni_dnareg_remove(eyni_dnareg *s, const eyni_actor *a, const char *kind_s, 
     eyni_dna_kind kind;
     int rc = reg_require(s->reg, a, EYNI_OP_DNA_REMOVE, "dna", err);
     if (rc == 0 && (dreg_kind_parse(kind_s, &kind) || !dreg_id_valid(id)))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "a profile is named by kind (reference or "
+        rc = eyni_error_set(err, EYNI_EFORMAT,
+                            "a profile is named by kind (reference or "
                             "forensic) and id");
     if (rc == 0 && (!reason || !reason[0] || strlen(reason) > EYNI_TEXT_MAX ||
                     !eyni_utf8_valid(reason, strlen(reason))))
@@ -321,15 +330,16 @@ int dreg_audit(eyni_dnareg *s, const eyni_actor *a, const char *action, const ch
     return eyni_register_audit_event(s->reg, a, action, object, "ok", detail, err);
 }
 
-int dreg_stored(eyni_dnareg *s, const json_t *ref, const char *name, dreg_row *row,
-                eyni_error *err)
+int dreg_stored(eyni_dnareg *s, const json_t *ref, const char *name, dreg_row *row, eyni_error *err)
 {
     eyni_dna_kind kind;
     const char *kind_s = json_string_value(json_object_get(ref, "kind"));
     const char *id = json_string_value(json_object_get(ref, "id"));
     if (!json_is_object(ref) || dreg_kind_parse(kind_s, &kind) || !dreg_id_valid(id))
-        return eyni_error_set(err, EYNI_EFORMAT, "%s must be {\"kind\": reference|forensic, "
-                              "\"id\": FIN or sample id}", name);
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "%s must be {\"kind\": reference|forensic, "
+                              "\"id\": FIN or sample id}",
+                              name);
     return dreg_load(s->reg, kind, id, row, err);
 }
 

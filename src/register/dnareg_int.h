@@ -10,11 +10,11 @@
 struct eyni_dnareg {
     eyni_register *reg;
     eyni_dnareg_opts opts;
-    eyni_dna_freqset *freqs;     /* NULL when dna.freq is not set */
-    const eyni_dna_freq *freq;   /* the default population of freqs */
-    eyni_dna_db *db;             /* active profiles, as of last_change */
+    eyni_dna_freqset *freqs;   /* NULL when dna.freq is not set */
+    const eyni_dna_freq *freq; /* the default population of freqs */
+    eyni_dna_db *db;           /* active profiles, as of last_change */
     long long last_change;
-    pthread_rwlock_t lock;       /* db and last_change: many searches or one writer */
+    pthread_rwlock_t lock; /* db and last_change: many searches or one writer */
 };
 
 /* One stored profile with the facts kept beside it. */
@@ -55,8 +55,8 @@ int dreg_changes_each(eyni_register *reg, long long after, dreg_change_fn fn, vo
 /* dnareg.c */
 /* The table of population (NULL: the default); EINVAL when it is absent, or when none is
  * configured and one is required or named (else *out is NULL and the answer has no LR). */
-int dreg_freq(const eyni_dnareg *s, const char *population, int required,
-              const eyni_dna_freq **out, eyni_error *err);
+int dreg_freq(const eyni_dnareg *s, const char *population, int required, const eyni_dna_freq **out,
+              eyni_error *err);
 /* 1 for a FIN or sample id: 1..EYNI_DNA_MAX_ID of letters, digits, . _ - */
 int dreg_id_valid(const char *s);
 /* Audits a successful read or search (its own transaction). */

@@ -19,8 +19,10 @@ static int probe_of(eyni_dnareg *s, const json_t *in, probe *pr, eyni_error *err
     const char *sample = json_string_value(json_object_get(in, "sample_id"));
     const char *fin = json_string_value(json_object_get(in, "fin"));
     if ((prof != NULL) + (json_object_get(in, "sample_id") != NULL) +
-            (json_object_get(in, "fin") != NULL) != 1)
-        return eyni_error_set(err, EYNI_EFORMAT, "give exactly one probe: 'profile', "
+            (json_object_get(in, "fin") != NULL) !=
+        1)
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "give exactly one probe: 'profile', "
                               "'sample_id' (stored sample) or 'fin' (stored reference)");
     memset(pr, 0, sizeof *pr);
     if (prof) {
@@ -42,15 +44,14 @@ static int probe_of(eyni_dnareg *s, const json_t *in, probe *pr, eyni_error *err
     if (rc == 0) {
         pr->p = row.p;
         pr->stored = 1;
-        snprintf(pr->object, sizeof pr->object, "dna/%s/%s", dreg_kind_name(row.p.kind),
-                 row.p.id);
+        snprintf(pr->object, sizeof pr->object, "dna/%s/%s", dreg_kind_name(row.p.kind), row.p.id);
     }
     memset(&row, 0, sizeof row);
     return rc;
 }
 
-static int int_field(const json_t *in, const char *key, long long def, long long lo,
-                     long long hi, long long *out, eyni_error *err)
+static int int_field(const json_t *in, const char *key, long long def, long long lo, long long hi,
+                     long long *out, eyni_error *err)
 {
     const json_t *v = json_object_get(in, key);
     *out = def;
@@ -62,8 +63,8 @@ static int int_field(const json_t *in, const char *key, long long def, long long
     return 0;
 }
 
-static int choice(const json_t *in, const char *key, const char *const *names, int def,
-                  int *out, eyni_error *err)
+static int choice(const json_t *in, const char *key, const char *const *names, int def, int *out,
+                  eyni_error *err)
 {
     const json_t *v = json_object_get(in, key);
     *out = def;
@@ -97,14 +98,13 @@ static json_t *hits_json(const eyni_dnareg *s, const probe *pr, const eyni_dna_h
         if (pr->stored && h[i].kind == pr->p.kind && strcmp(h[i].id, pr->p.id) == 0)
             continue;
         json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "kind", dreg_kind_name(h[i].kind),
-                              "id", h[i].id, "loci_compared", h[i].loci_compared,
-                              "loci_mismatched", h[i].loci_mismatched, "lr",
-                              have_lr ? num(h[i].lr) : json_null(), "log10_lr",
-                              have_lr ? num(h[i].log10_lr) : json_null());
+                              "id", h[i].id, "loci_compared", h[i].loci_compared, "loci_mismatched",
+                              h[i].loci_mismatched, "lr", have_lr ? num(h[i].lr) : json_null(),
+                              "log10_lr", have_lr ? num(h[i].log10_lr) : json_null());
         eyni_dna_profile c;
         eyni_error ignore;
-        if (h[i].kind == EYNI_DNA_FORENSIC && eyni_dna_db_get(s->db, h[i].kind, h[i].id, &c,
-                                                              &ignore) == 0)
+        if (h[i].kind == EYNI_DNA_FORENSIC &&
+            eyni_dna_db_get(s->db, h[i].kind, h[i].id, &c, &ignore) == 0)
             json_object_set_new(o, "case_id", json_string(c.case_id));
         json_array_append_new(arr, o);
         (*shown)++;
@@ -123,9 +123,9 @@ typedef struct search_req {
 static int parse_search(eyni_dnareg *s, const json_t *in, int familial, search_req *q,
                         eyni_error *err)
 {
-    static const char *const keys[] = {"profile", "sample_id",  "fin",       "stringency", "min_loci",
-                                       "targets", "max",        "population", "relation",  "top",
-                                       NULL};
+    static const char *const keys[] = {"profile",  "sample_id", "fin", "stringency",
+                                       "min_loci", "targets",   "max", "population",
+                                       "relation", "top",       NULL};
     const char *pop = NULL;
     int rc = json_is_object(in) ? eyni_json_check_keys(in, keys, err)
                                 : eyni_error_set(err, EYNI_EFORMAT, "request must be an object");
@@ -193,8 +193,8 @@ static int run(eyni_dnareg *s, search_req *q, int familial, json_t **out, size_t
         rc = eyni_dna_db_search(s->db, &q->pr.p, &o, &hits, &n, err);
     }
     json_t *arr = rc == 0 ? hits_json(s, &q->pr, hits, n, q->freq != NULL, shown) : NULL;
-    size_t total = eyni_dna_db_count(s->db, EYNI_DNA_REFERENCE) +
-                   eyni_dna_db_count(s->db, EYNI_DNA_FORENSIC);
+    size_t total =
+        eyni_dna_db_count(s->db, EYNI_DNA_REFERENCE) + eyni_dna_db_count(s->db, EYNI_DNA_FORENSIC);
     pthread_rwlock_unlock(&s->lock);
     free(hits);
     if (rc)
@@ -269,8 +269,8 @@ static json_t *stat_json(const eyni_dna_stat *st, const char *value_name)
         const eyni_dna_locus_stat *l = &st->loci[i];
         json_object_set_new(loci, eyni_dna_locus_name(l->locus),
                             json_pack("{s:o, s:f, s:f, s:o}", "genotype",
-                                      genotype_json(l->genotype), "p", l->p, "q", l->q,
-                                      value_name, num(l->value)));
+                                      genotype_json(l->genotype), "p", l->p, "q", l->q, value_name,
+                                      num(l->value)));
     }
     return json_pack("{s:o, s:o, s:i, s:o}", value_name, num(st->value), "log10", num(st->log10),
                      "nloci", st->nloci, "loci", loci);
@@ -318,9 +318,9 @@ int eyni_dnareg_kinship(eyni_dnareg *s, const eyni_actor *a, const json_t *in, j
     if (rc == 0)
         rc = dreg_audit(s, a, "dna.kinship", obj, detail, err);
     if (rc == 0)
-        *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "a_kind", dreg_kind_name(x.p.kind),
-                         "a", x.p.id, "b_kind", dreg_kind_name(y.p.kind), "b", y.p.id,
-                         "population", eyni_dna_freq_population(f), "relations", res);
+        *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "a_kind", dreg_kind_name(x.p.kind), "a",
+                         x.p.id, "b_kind", dreg_kind_name(y.p.kind), "b", y.p.id, "population",
+                         eyni_dna_freq_population(f), "relations", res);
     else
         json_decref(res);
     memset(&x, 0, sizeof x);
@@ -339,8 +339,8 @@ static int rmp_params(const json_t *in, eyni_dna_formula *formula, double *theta
         return eyni_error_set(err, EYNI_EFORMAT, "formula must be \"4.1\" or \"4.10\"");
     if (fs && strcmp(fs, "4.1") == 0)
         *formula = EYNI_DNA_NRC_4_1;
-    if (tj && (!json_is_number(tj) || !(json_number_value(tj) >= 0) ||
-               json_number_value(tj) >= 0.5))
+    if (tj &&
+        (!json_is_number(tj) || !(json_number_value(tj) >= 0) || json_number_value(tj) >= 0.5))
         return eyni_error_set(err, EYNI_EFORMAT, "theta must be a number in [0, 0.5)");
     if (tj)
         *theta = json_number_value(tj);

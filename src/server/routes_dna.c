@@ -18,8 +18,7 @@ static int body(srv_request *rq, json_t **in, eyni_error *err)
 }
 
 /* POST /v1/dna/reference and /v1/dna/forensic: the kind comes from the path. */
-static int add_kind(srv_request *rq, const char *kind, json_t **out, int *status,
-                    eyni_error *err)
+static int add_kind(srv_request *rq, const char *kind, json_t **out, int *status, eyni_error *err)
 {
     json_t *in = NULL;
     int rc = body(rq, &in, err);
