@@ -59,6 +59,11 @@ json_t *eyni_dnareg_stats(eyni_dnareg *s);
  */
 int eyni_dnareg_add(eyni_dnareg *s, const eyni_actor *a, const json_t *in, json_t **out,
                     eyni_error *err);
+/* For an enrolment that carries a DNA reference: checks the caller may add one and that the
+ * profile would be accepted, before the person exists (stores and audits nothing but a
+ * refusal of the role). The enrolment then adds it with eyni_dnareg_add for the new FIN. */
+int eyni_dnareg_check_reference(eyni_dnareg *s, const eyni_actor *a, const json_t *profile,
+                                eyni_error *err);
 /* Marks the active profile (kind, id) removed with a reason; it stays in the store. */
 int eyni_dnareg_remove(eyni_dnareg *s, const eyni_actor *a, const char *kind, const char *id,
                        const char *reason, eyni_error *err);

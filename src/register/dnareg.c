@@ -303,6 +303,23 @@ int eyni_dnareg_add(eyni_dnareg *s, const eyni_actor *a, const json_t *in, json_
     return rc;
 }
 
+int eyni_dnareg_check_reference(eyni_dnareg *s, const eyni_actor *a, const json_t *profile,
+                                eyni_error *err)
+{
+    int rc = reg_require(s->reg, a, EYNI_OP_DNA_REFERENCE_ADD, "dna/reference", err);
+    /* The FIN does not exist yet: a well-formed stand-in lets the profile be checked. */
+    json_t *in = rc ? NULL
+                    : json_pack("{s:s, s:s, s:O}", "kind", "reference", "fin", "ENROLMENT",
+                                "profile", profile);
+    eyni_dna_profile p;
+    const char *collected = NULL;
+    if (rc == 0)
+        rc = in ? parse_add(in, &p, &collected, err)
+                : eyni_error_set(err, EYNI_EFORMAT, "'dna' must be a profile object");
+    json_decref(in);
+    return rc;
+}
+
 int eyni_dnareg_remove(eyni_dnareg *s, const eyni_actor *a, const char *kind_s, const char *id,
                        const char *reason, eyni_error *err)
 {

@@ -41,6 +41,11 @@ extern const srv_route srv_routes_identity[];
 extern const srv_route srv_routes_border[];
 extern const srv_route srv_routes_dna[];
 
+/* routes_dna.c: a DNA reference sent with an enrolment is checked before the enrolment and
+ * stored for the new FIN after it; the outcome is reported under "dna" in reply. */
+int srv_dna_enrol_check(srv_request *rq, const json_t *profile, eyni_error *err);
+void srv_dna_enrol_store(srv_request *rq, const json_t *profile, json_t *reply);
+
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);
 /* The HTTP status for an error code. */

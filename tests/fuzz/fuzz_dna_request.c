@@ -27,13 +27,12 @@ static const char *key_dir(void)
     return dir;
 }
 
-typedef int (*query_fn)(eyni_dnareg *, const eyni_actor *, const json_t *, json_t **,
-                        eyni_error *);
+typedef int (*query_fn)(eyni_dnareg *, const eyni_actor *, const json_t *, json_t **, eyni_error *);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    eyni_register_opts o = {"sqlite::memory:", 1, 0, NULL, NULL, key_dir(), 1,
-                            NULL, NULL, NULL, NULL, NULL};
+    eyni_register_opts o = {
+        "sqlite::memory:", 1, 0, NULL, NULL, key_dir(), 1, NULL, NULL, NULL, NULL, NULL};
     eyni_register *reg = NULL;
     eyni_dnareg *dna = NULL;
     eyni_error err;

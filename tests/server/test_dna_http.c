@@ -87,6 +87,71 @@ static const char *top_id(const http_reply *r)
         json_object_get(json_array_get(json_object_get(r->json, "hits"), 0), "id"));
 }
 
+static char *b64_of(const char *rel)
+{
+    char *p = eyni_test_path(rel);
+    unsigned char *buf;
+    size_t len;
+    eyni_error err;
+    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
+    char *t;
+    assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
+    free(buf);
+    free(p);
+    return t;
+}
+
+/* An enrolment with a face and a DNA reference: {"person", "samples", "dna"}. */
+static json_t *enrolment(const char *surname, json_t *dna)
+{
+    char *face = b64_of("lfw-a-gray-dev/images/Hugo_Chavez/Hugo_Chavez_0001.jpg");
+    json_t *b = json_pack("{s:{s:s, s:s, s:s, s:s}, s:[{s:s, s:s}], s:o}", "person", "surname",
+                          surname, "given_name", "Test", "birth_date", "1960-01-01", "sex", "M",
+                          "samples", "modality", "face", "image", face, "dna", dna);
+    free(face);
+    return b;
+}
+
+static void enrolment_with_dna(void **state)
+{
+    ctx *c = *state;
+    char *clerk = test_make_key(&c->srv, "ASAN", "registrar");
+    char *docs = test_make_key(&c->srv, "IDX", "documents");
+    char *lab = test_make_key(&c->srv, "FLAB", "forensic");
+    /* A bad profile stops the enrolment before anyone is registered. */
+    http_reply r = post(c, "/v1/enrolments", clerk,
+                        enrolment("Çavez", json_pack("{s:{s:[ss]}}", "loci", "TH01", "abc", "7")));
+    assert_int_equal(r.status, 400);
+    http_reply_free(&r);
+    /* Document offices enrol, but may not take DNA. */
+    expect(post(c, "/v1/enrolments", docs, enrolment("Çavez", loci_of(&c->people[5]))), 403);
+    r = http_call(&c->srv, "GET", "/v1/persons?surname=%C3%87avez", clerk, "check", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "results")), 0);
+    http_reply_free(&r);
+    r = post(c, "/v1/enrolments", clerk, enrolment("Çavez", loci_of(&c->people[5])));
+    assert_int_equal(r.status, 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "unique");
+    assert_true(json_is_true(json_object_get(json_object_get(r.json, "dna"), "stored")));
+    char path[128];
+    snprintf(path, sizeof path, "/v1/dna/reference/%s",
+             json_string_value(json_object_get(r.json, "fin")));
+    http_reply_free(&r);
+    r = http_call(&c->srv, "GET", path, lab, "check", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *want = eyni_dna_profile_to_json(&c->people[5]);
+    assert_true(json_equal(json_object_get(r.json, "loci"), json_object_get(want, "loci")));
+    json_decref(want);
+    http_reply_free(&r);
+    /* The same search that found nobody before finds the one enrolled person now. */
+    r = http_call(&c->srv, "GET", "/v1/persons?surname=%C3%87avez", clerk, "check", NULL);
+    assert_int_equal(json_array_size(json_object_get(r.json, "results")), 1);
+    http_reply_free(&r);
+    free(clerk);
+    free(docs);
+    free(lab);
+}
+
 static void api_roles_cli_and_restart(void **state)
 {
     ctx *c = *state;
@@ -112,9 +177,9 @@ static void api_roles_cli_and_restart(void **state)
                         json_pack("{s:s, s:s, s:{s:{s:[sss]}}}", "sample_id", "X-1", "case_id",
                                   "C-1", "profile", "loci", "TH01", "6", "7", "9.3"));
     assert_int_equal(r.status, 400);
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_object_get(r.json, "error"), "message")),
-                           "three alleles"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+               "three alleles"));
     http_reply_free(&r);
     expect(post(c, "/v1/dna/forensic", clerk,
                 json_pack("{s:s, s:s, s:o}", "sample_id", "X-2", "case_id", "C-1", "profile",
@@ -134,9 +199,10 @@ static void api_roles_cli_and_restart(void **state)
     json_t *stain = eyni_dna_profile_to_json(&child);
     assert_int_equal(json_dump_file(stain, path, 0), 0);
     json_decref(stain);
-    const char *add[] = {"dna", "add", "--data", c->srv.data, "--sample", "S-1", "--case",
-                         "2026/88", "--scene", "hall", "--collected", "2026-11-20", "--profile",
-                         path, "--purpose", "case 2026/88", "--json", NULL};
+    const char *add[] = {"dna",          "add",        "--data",    c->srv.data, "--sample",
+                         "S-1",          "--case",     "2026/88",   "--scene",   "hall",
+                         "--collected",  "2026-11-20", "--profile", path,        "--purpose",
+                         "case 2026/88", "--json",     NULL};
     assert_int_equal(test_cli(NULL, add), 0);
 
     /* The stain matches nobody directly; its mother ranks first in a familial search. */
@@ -177,8 +243,8 @@ static void api_roles_cli_and_restart(void **state)
     assert_int_equal(json_dump_file(probe, path, 0), 0);
     json_decref(probe);
     char *out = NULL;
-    const char *search[] = {"dna", "search", "--data", c->srv.data, "--probe", path,
-                            "--stringency", "high", "--json", NULL};
+    const char *search[] = {"dna", "search",       "--data", c->srv.data, "--probe",
+                            path,  "--stringency", "high",   "--json",    NULL};
     assert_int_equal(test_cli(&out, search), 0);
     assert_non_null(strstr(out, stranger));
     free(out);
@@ -186,8 +252,8 @@ static void api_roles_cli_and_restart(void **state)
     /* kill -9 and restart: every stored profile is back. A removal is kept as a status. */
     test_server_stop(&c->srv, 1);
     test_server_start(&c->srv, "dna-http", c->srv.data);
-    r = post(c, "/v1/dna/familial", lab, json_pack("{s:s, s:s}", "sample_id", "S-1", "population",
-                                                   "Cauc"));
+    r = post(c, "/v1/dna/familial", lab,
+             json_pack("{s:s, s:s}", "sample_id", "S-1", "population", "Cauc"));
     assert_int_equal(r.status, 200);
     assert_string_equal(top_id(&r), mother);
     http_reply_free(&r);
@@ -214,6 +280,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(api_roles_cli_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(enrolment_with_dna, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
