@@ -19,7 +19,7 @@
     "       eyni dna simulate --freq CSV [--population P] [--count N] [--families N]\n"            \
     "               [--dropout R] --seed S [--out FILE]\n"                                         \
     "       eyni dna freq GENOTYPES.csv [--out FILE]\n"                                            \
-    "       eyni dna add|remove|search|kinship|rmp --data DIR ...  (stored profiles; see\n"       \
+    "       eyni dna add|remove|search|kinship|rmp --data DIR ...  (stored profiles; see\n"        \
     "               `eyni dna add` for its usage)\n"                                               \
     "  (every command also takes --json)"
 
