@@ -6,15 +6,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eyni/dnareg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[64];
+
+/* The key folder goes when the fuzzing process ends. */
+static void remove_keys(void)
+{
+    char path[96];
+    snprintf(path, sizeof path, "%s/data-1.key", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* A data key for the sealed profiles, made once per fuzzing process. */
 static const char *key_dir(void)
 {
-    static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "/tmp/eyni-fuzz-dna-XXXXXX");
         char path[96];
@@ -23,6 +34,7 @@ static const char *key_dir(void)
         if (!mkdtemp(dir) || snprintf(path, sizeof path, "%s/data-1.key", dir) < 0 ||
             eyni_file_write_atomic(path, k, sizeof k, 0600, &err))
             __builtin_trap();
+        atexit(remove_keys);
     }
     return dir;
 }
