@@ -103,7 +103,7 @@ static int set_int(json_t *o, const char *key, const char *v, eyni_error *err)
 }
 
 /* The one profile of a file, without its own kind/id (the flags name it). */
-static int profile_file(const char *path, json_t **out, eyni_error *err)
+int cli_dna_profile_file(const char *path, json_t **out, eyni_error *err)
 {
     eyni_dna_profile *v = NULL;
     size_t n = 0;
@@ -124,7 +124,7 @@ static int req_add(const store_args *a, json_t *in, eyni_error *err)
     if (!a->profile || (!a->fin == !a->sample))
         return eyni_error_set(err, EYNI_EINVAL, "add needs --profile and one of --fin or --sample");
     json_t *p = NULL;
-    int rc = profile_file(a->profile, &p, err);
+    int rc = cli_dna_profile_file(a->profile, &p, err);
     if (rc)
         return rc;
     json_object_set_new(in, "profile", p);
@@ -144,7 +144,7 @@ static int req_search(const store_args *a, json_t *in, eyni_error *err)
         return eyni_error_set(err, EYNI_EINVAL, "search needs one of --probe, --sample or --fin");
     if (a->probe) {
         json_t *p = NULL;
-        int rc = profile_file(a->probe, &p, err);
+        int rc = cli_dna_profile_file(a->probe, &p, err);
         if (rc)
             return rc;
         json_object_set_new(in, "profile", p);

@@ -64,6 +64,11 @@ int eyni_dnareg_add(eyni_dnareg *s, const eyni_actor *a, const json_t *in, json_
  * refusal of the role). The enrolment then adds it with eyni_dnareg_add for the new FIN. */
 int eyni_dnareg_check_reference(eyni_dnareg *s, const eyni_actor *a, const json_t *profile,
                                 eyni_error *err);
+/* After the enrolment: stores the reference for reply's new FIN when its status is
+ * "unique" and reports the outcome as reply["dna"] = {"stored", "loci" | "reason"} (the
+ * enrolment stands either way; a refused store is reported, not raised). */
+void eyni_dnareg_add_enrolled(eyni_dnareg *s, const eyni_actor *a, const json_t *profile,
+                              json_t *reply);
 /* Marks the active profile (kind, id) removed with a reason; it stays in the store. */
 int eyni_dnareg_remove(eyni_dnareg *s, const eyni_actor *a, const char *kind, const char *id,
                        const char *reason, eyni_error *err);

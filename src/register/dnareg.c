@@ -320,6 +320,31 @@ int eyni_dnareg_check_reference(eyni_dnareg *s, const eyni_actor *a, const json_
     return rc;
 }
 
+void eyni_dnareg_add_enrolled(eyni_dnareg *s, const eyni_actor *a, const json_t *profile,
+                              json_t *reply)
+{
+    const char *status = json_string_value(json_object_get(reply, "status"));
+    const char *fin = json_string_value(json_object_get(reply, "fin"));
+    json_t *res = NULL;
+    if (!status || strcmp(status, "unique") != 0 || !fin) {
+        /* No person was created: the reference waits for the adjudicated FIN. */
+        res = json_pack("{s:b, s:s}", "stored", 0, "reason",
+                        "no new person: add the reference for the FIN once it exists");
+    } else {
+        json_t *in =
+            json_pack("{s:s, s:s, s:O}", "kind", "reference", "fin", fin, "profile", profile);
+        json_t *added = NULL;
+        eyni_error err;
+        if (in && eyni_dnareg_add(s, a, in, &added, &err) == 0)
+            res = json_pack("{s:b, s:O}", "stored", 1, "loci", json_object_get(added, "loci"));
+        else
+            res = json_pack("{s:b, s:s}", "stored", 0, "reason", in ? err.msg : "out of memory");
+        json_decref(added);
+        json_decref(in);
+    }
+    json_object_set_new(reply, "dna", res);
+}
+
 int eyni_dnareg_remove(eyni_dnareg *s, const eyni_actor *a, const char *kind_s, const char *id,
                        const char *reason, eyni_error *err)
 {

@@ -143,6 +143,24 @@ static void enrolment_with_dna(void **state)
     assert_true(json_equal(json_object_get(r.json, "loci"), json_object_get(want, "loci")));
     json_decref(want);
     http_reply_free(&r);
+    /* `eyni enrol --dna` on the same data directory. */
+    char dna_path[4400], *out = NULL;
+    snprintf(dna_path, sizeof dna_path, "%s/reference.json", c->srv.data);
+    json_t *ref = eyni_dna_profile_to_json(&c->people[6]);
+    assert_int_equal(json_dump_file(ref, dna_path, 0), 0);
+    json_decref(ref);
+    char *face = eyni_test_path("lfw-a-gray-dev/images/Tony_Blair/Tony_Blair_0001.jpg");
+    const char *enrol[] = {
+        "enrol", "--data",       c->srv.data,  "--surname", "Bleyr", "--given-name",
+        "T",     "--birth-date", "1953-05-06", "--sex",     "M",     "--face",
+        face,    "--dna",        dna_path,     "--json",    NULL};
+    assert_int_equal(test_cli(&out, enrol), 0);
+    free(face);
+    json_error_t je;
+    json_t *reply = json_loads(out, 0, &je);
+    free(out);
+    assert_true(json_is_true(json_object_get(json_object_get(reply, "dna"), "stored")));
+    json_decref(reply);
     /* The same search that found nobody before finds the one enrolled person now. */
     r = http_call(&c->srv, "GET", "/v1/persons?surname=%C3%87avez", clerk, "check", NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "results")), 1);
