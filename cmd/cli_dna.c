@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_dna.h"
 #include "eyni/dna.h"
 
 #define DNA_USAGE                                                                                  \
@@ -18,7 +19,9 @@
     "       eyni dna simulate --freq CSV [--population P] [--count N] [--families N]\n"            \
     "               [--dropout R] --seed S [--out FILE]\n"                                         \
     "       eyni dna freq GENOTYPES.csv [--out FILE]\n"                                            \
-    "  (every command also takes --data DIR and --json)"
+    "       eyni dna add|remove|search|kinship|rmp --data DIR ...  (stored profiles; see\n"        \
+    "               `eyni dna add` for its usage)\n"                                               \
+    "  (every command also takes --json)"
 
 /* Options shared by the subcommands; absent ones stay NULL / default. */
 typedef struct dna_args {
@@ -642,9 +645,10 @@ int cli_dna(int argc, char **argv)
     dna_args a;
     if (argc < 2)
         return cli_usage(DNA_USAGE);
+    if (cli_dna_wants_store(argc, argv))
+        return cli_dna_store(argc, argv);
     if (parse_args(argc - 1, argv + 1, &a))
         return CLI_BADINPUT;
-    (void)cli_data_dir(a.data); /* the persistent DNA store arrives with the register */
     const char *cmd = argv[1];
     if (strcmp(cmd, "rmp") == 0)
         return cmd_rmp(&a);

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_dna.h"
 #include "common.h"
+#include "eyni/dnareg.h"
 #include "eyni/identity.h"
 
 enum { OPT_FACE = 1000, OPT_FINGER, OPT_DATA, OPT_JSON, OPT_FIN, OPT_TOP, OPT_MIN, OPT_PURPOSE,
-       OPT_NOTE, OPT_STATUS };
+       OPT_NOTE, OPT_STATUS, OPT_DNA };
 
 static const struct {
     const char *flag, *field;
@@ -20,7 +22,7 @@ static const struct {
 #define NPERSON (int)(sizeof person_flags / sizeof person_flags[0])
 
 typedef struct id_args {
-    const char *data, *fin, *purpose, *note, *status;
+    const char *data, *fin, *purpose, *note, *status, *dna;
     int json, top;
     double min;
     json_t *person;
@@ -56,7 +58,7 @@ static int add_finger(id_args *x, const char *arg, eyni_error *err)
 
 static int parse(int argc, char **argv, id_args *x, eyni_error *err)
 {
-    struct option opts[NPERSON + 12];
+    struct option opts[NPERSON + 13];
     for (int i = 0; i < NPERSON; i++)
         opts[i] = (struct option){person_flags[i].flag, required_argument, NULL, i};
     const struct option extra[] = {
@@ -66,7 +68,7 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
         {"min-score", required_argument, NULL, OPT_MIN},
         {"purpose", required_argument, NULL, OPT_PURPOSE},
         {"note", required_argument, NULL, OPT_NOTE},  {"status", required_argument, NULL, OPT_STATUS},
-        {NULL, 0, NULL, 0}};
+        {"dna", required_argument, NULL, OPT_DNA},    {NULL, 0, NULL, 0}};
     memcpy(opts + NPERSON, extra, sizeof extra);
     x->person = json_object();
     x->top = 10;
@@ -95,6 +97,8 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
             x->note = optarg;
         else if (c == OPT_STATUS)
             x->status = optarg;
+        else if (c == OPT_DNA)
+            x->dna = optarg;
         else
             rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
     }
@@ -155,13 +159,39 @@ static int run(int argc, char **argv, id_fn fn, const char *usage)
     return rc == CLI_OK && negative ? CLI_NEGATIVE : rc;
 }
 
+/* With --dna FILE the reference profile is checked before the enrolment and stored with
+ * the new person (reported under "dna"). */
+static int open_dna(id_args *x, cmd_env *e, eyni_actor *a, json_t **profile, eyni_dnareg **dna,
+                    eyni_error *err)
+{
+    eyni_dnareg_opts o;
+    memset(&o, 0, sizeof o);
+    int rc = cli_dna_profile_file(x->dna, profile, err);
+    if (rc == 0)
+        rc = eyni_dnareg_opts_from_config(e->cfg, &o, err);
+    o.log = e->log;
+    if (rc == 0)
+        rc = eyni_dnareg_open(e->reg, &o, dna, err);
+    if (rc == 0)
+        rc = eyni_dnareg_check_reference(*dna, a, *profile, err);
+    return rc;
+}
+
 static int do_enrol(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
     eyni_identity *id = NULL;
-    int rc = open_identity(e, &id, err);
+    eyni_dnareg *dna = NULL;
+    json_t *profile = NULL;
+    int rc = x->dna ? open_dna(x, e, a, &profile, &dna, err) : 0;
+    if (rc == 0)
+        rc = open_identity(e, &id, err);
     if (rc == 0)
         rc = eyni_identity_enrol(id, a, x->person, x->samples, x->n, out, err);
+    if (rc == 0 && dna)
+        eyni_dnareg_add_enrolled(dna, a, profile, *out);
     eyni_identity_close(id);
+    eyni_dnareg_close(dna);
+    json_decref(profile);
     return rc;
 }
 
@@ -202,7 +232,8 @@ int cli_enrol(int argc, char **argv)
 {
     return run(argc, argv, do_enrol,
                "eyni enrol --surname S --given-name G --birth-date YYYY-MM-DD --sex M|F|X "
-               "[--citizenship C] [--face IMG]... [--finger POSITION=IMG]... [--data DIR] [--json]");
+               "[--citizenship C] [--face IMG]... [--finger POSITION=IMG]... [--dna PROFILE] "
+               "[--data DIR] [--json]");
 }
 
 int cli_verify(int argc, char **argv)

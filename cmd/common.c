@@ -72,7 +72,7 @@ int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
         /* Files named in the configuration are relative to the data directory. */
         static const char *const paths[] = {"crypto.keydir", "pki.csca_cert", "pki.ds_cert",
                                             "pki.ds_key", "pki.passphrase_file", "documents.dir",
-                                            NULL};
+                                            "dna.freq", NULL};
         for (int i = 0; rc == 0 && paths[i]; i++) {
             const char *v = eyni_config_get(e->cfg, paths[i], NULL);
             if (v && v[0] != '/') {

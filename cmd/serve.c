@@ -73,12 +73,22 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = eyni_identity_open(e.reg, &io, &identity, &err);
     so.identity = identity;
+    eyni_dnareg *dna = NULL;
+    eyni_dnareg_opts dno;
+    memset(&dno, 0, sizeof dno);
+    if (rc == 0)
+        rc = eyni_dnareg_opts_from_config(e.cfg, &dno, &err);
+    dno.log = e.log;
+    if (rc == 0)
+        rc = eyni_dnareg_open(e.reg, &dno, &dna, &err);
+    so.dna = dna;
     if (rc == 0)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
     if (rc == 0 && port_file)
         rc = write_port_file(port_file, eyni_server_port(srv), &err);
     if (rc) {
         eyni_server_stop(srv);
+        eyni_dnareg_close(dna);
         eyni_identity_close(identity);
         cmd_env_close(&e);
         return cli_fail(&err);
@@ -93,6 +103,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
     eyni_server_stop(srv);
+    eyni_dnareg_close(dna);
     eyni_identity_close(identity);
     cmd_env_close(&e);
     return CLI_OK;

@@ -33,6 +33,7 @@ typedef enum eyni_role {
     EYNI_ROLE_AUDITOR,     /* reads and verifies the audit log; no personal data */
     EYNI_ROLE_ADJUDICATOR, /* decides de-duplication cases; reads persons */
     EYNI_ROLE_DOCUMENTS,   /* passport and ID offices: documents and blank stock */
+    EYNI_ROLE_FORENSIC,    /* forensic DNA laboratory: DNA profiles and searches */
     EYNI_ROLE_OPERATOR     /* local operator with the data directory (the `eyni` CLI) */
 } eyni_role;
 
@@ -60,6 +61,11 @@ typedef enum eyni_op {
     EYNI_OP_DOC_READ,
     EYNI_OP_BORDER_CHECK,
     EYNI_OP_CROSSING_READ,
+    EYNI_OP_DNA_REFERENCE_ADD, /* DNA profile of a registered person */
+    EYNI_OP_DNA_FORENSIC_ADD,  /* DNA profile of an unknown sample (case) */
+    EYNI_OP_DNA_SEARCH,        /* stringency and familial search, kinship, match statistics */
+    EYNI_OP_DNA_READ,          /* a stored profile's alleles */
+    EYNI_OP_DNA_REMOVE,        /* withdraws a stored profile (kept, marked removed) */
     EYNI_OP_COUNT
 } eyni_op;
 

@@ -9,6 +9,7 @@
 #define EYNI_SERVER_H
 
 #include "eyni/base.h"
+#include "eyni/dnareg.h"
 #include "eyni/identity.h"
 #include "eyni/register.h"
 
@@ -29,6 +30,7 @@ typedef struct eyni_server_opts {
     const char *tls_cert; /* PEM certificate chain file: serve HTTPS when set */
     const char *tls_key;  /* PEM private key file (unencrypted; keep it mode 0600) */
     eyni_identity *identity; /* biometric services; NULL answers them with 503 */
+    eyni_dnareg *dna;        /* DNA service; NULL answers it with 503 */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */

@@ -112,7 +112,8 @@ eyni_store *eyni_register_store(eyni_register *r)
 
 static const char *const role_names[] = {"none",    "admin",       "registrar",
                                          "border",  "police",      "auditor",
-                                         "adjudicator", "documents", "operator"};
+                                         "adjudicator", "documents", "forensic",
+                                         "operator"};
 
 const char *eyni_role_name(eyni_role role)
 {
@@ -154,6 +155,13 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_DOC_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_BORDER_CHECK] = R(BORDER) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_CROSSING_READ] = R(BORDER) | R(POLICE) | R(AUDITOR) | R(OPERATOR),
+    /* DNA: registrars take reference samples at registration; laboratories and police
+     * handle case samples and searches. */
+    [EYNI_OP_DNA_REFERENCE_ADD] = R(REGISTRAR) | R(FORENSIC) | R(OPERATOR),
+    [EYNI_OP_DNA_FORENSIC_ADD] = R(POLICE) | R(FORENSIC) | R(OPERATOR),
+    [EYNI_OP_DNA_SEARCH] = R(POLICE) | R(FORENSIC) | R(OPERATOR),
+    [EYNI_OP_DNA_READ] = R(POLICE) | R(FORENSIC) | R(OPERATOR),
+    [EYNI_OP_DNA_REMOVE] = R(FORENSIC) | R(OPERATOR),
 };
 #undef R
 
@@ -162,7 +170,8 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
     "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
     "case.read", "case.decide", "document.issue", "document.status", "document.read",
-    "border.check", "crossing.read"};
+    "border.check", "crossing.read", "dna.reference.add", "dna.forensic.add", "dna.search",
+    "dna.read", "dna.remove"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {

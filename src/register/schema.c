@@ -192,6 +192,44 @@ static const char v6_sqlite[] =
     "CREATE TRIGGER crossings_keep_delete BEFORE DELETE ON crossings"
     " BEGIN SELECT RAISE(ABORT, 'crossing records are kept as made'); END;";
 
+/* DNA profiles: reference profiles of registered persons (linked to the person row) and
+ * forensic profiles of unknown samples (case, scene, date collected, submitting agency) in
+ * one table whose kind column fixes which fields must be present. The profile itself is
+ * sealed with the data keyring. Removal is a status change, never a DELETE; the change log
+ * lets every in-memory DNA database follow the table exactly. */
+static const char v7_sqlite[] =
+    "CREATE TABLE dna_profiles (id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('reference', 'forensic')),"
+    " sample_id TEXT NOT NULL, person_id INTEGER REFERENCES persons(id),"
+    " case_id TEXT, scene TEXT, collected_on TEXT, agency TEXT NOT NULL, population TEXT,"
+    " loci INTEGER NOT NULL CHECK (loci >= 1), profile BLOB NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('active', 'removed')),"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
+    " removed_at TEXT, removed_by TEXT, removed_reason TEXT,"
+    " CHECK ((kind = 'reference' AND person_id IS NOT NULL AND case_id IS NULL"
+    "   AND scene IS NULL)"
+    "  OR (kind = 'forensic' AND person_id IS NULL AND case_id IS NOT NULL)),"
+    " CHECK ((status = 'active' AND removed_at IS NULL)"
+    "  OR (status = 'removed' AND removed_at IS NOT NULL AND removed_by IS NOT NULL)));"
+    "CREATE UNIQUE INDEX dna_profiles_active ON dna_profiles (kind, sample_id)"
+    " WHERE status = 'active';"
+    "CREATE INDEX dna_profiles_by_case ON dna_profiles (case_id);"
+    "CREATE TRIGGER dna_profiles_keep BEFORE DELETE ON dna_profiles"
+    " BEGIN SELECT RAISE(ABORT, 'DNA profiles are removed, never deleted'); END;"
+    "CREATE TRIGGER dna_profiles_fixed BEFORE UPDATE OF id, kind, sample_id, person_id, case_id,"
+    " profile, created_at, created_by ON dna_profiles"
+    " BEGIN SELECT RAISE(ABORT, 'a stored DNA profile is never altered'); END;"
+    "CREATE TRIGGER dna_profiles_remove_once BEFORE UPDATE OF status ON dna_profiles"
+    " WHEN OLD.status = 'removed'"
+    " BEGIN SELECT RAISE(ABORT, 'a removed DNA profile stays removed'); END;"
+    "CREATE TABLE dna_changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+    " op TEXT NOT NULL CHECK (op IN ('add', 'remove')),"
+    " profile_id INTEGER NOT NULL REFERENCES dna_profiles(id));"
+    "CREATE TRIGGER dna_changes_keep_update BEFORE UPDATE ON dna_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the DNA change log is append-only'); END;"
+    "CREATE TRIGGER dna_changes_keep_delete BEFORE DELETE ON dna_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the DNA change log is append-only'); END;";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
@@ -199,6 +237,7 @@ static const eyni_migration migrations[] = {
     {4, "biometrics, enrolments, adjudication cases, gallery change log", v4_sqlite, NULL},
     {5, "documents and their life cycle", v5_sqlite, NULL},
     {6, "border crossings", v6_sqlite, NULL},
+    {7, "DNA profiles (reference and forensic) and their change log", v7_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -77,13 +77,18 @@ static int with_samples(srv_request *rq, const char *const *keys, json_t **in, s
 
 static int enrol(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"person", "samples", NULL};
+    static const char *const keys[] = {"person", "samples", "dna", NULL};
     json_t *in = NULL;
     samples s = {.n = 0};
     int rc = with_samples(rq, keys, &in, &s, err);
+    const json_t *dna = in ? json_object_get(in, "dna") : NULL;
+    if (rc == 0 && dna)
+        rc = srv_dna_enrol_check(rq, dna, err);
     if (rc == 0)
         rc = eyni_identity_enrol(rq->identity, &rq->actor, json_object_get(in, "person"), s.v,
                                  s.n, out, err);
+    if (rc == 0 && dna)
+        srv_dna_enrol_store(rq, dna, *out);
     samples_free(&s);
     json_decref(in);
     *status = 201;

@@ -13,6 +13,7 @@ struct eyni_server {
     unsigned char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
     eyni_register *reg;
     eyni_identity *identity;
+    eyni_dnareg *dna;
     eyni_log *log;
     size_t max_body;
     int port;
@@ -148,6 +149,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     rq.conn = c;
     rq.reg = srv->reg;
     rq.identity = srv->identity;
+    rq.dna = srv->dna;
     rq.method = method;
     rq.path = url;
     rq.body = cx->body;
@@ -206,6 +208,7 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
         return eyni_error_set(err, EYNI_ENOMEM, "server: out of memory");
     srv->reg = reg;
     srv->identity = o->identity;
+    srv->dna = o->dna;
     srv->log = o->log;
     srv->max_body = o->max_body ? o->max_body : EYNI_SERVER_MAX_BODY_DEFAULT;
     rc = load_tls(srv, o, err);

@@ -13,6 +13,7 @@ typedef struct srv_request {
     struct MHD_Connection *conn;
     eyni_register *reg;
     eyni_identity *identity;
+    eyni_dnareg *dna;
     const char *method;
     const char *path;
     char *body;
@@ -38,6 +39,12 @@ extern const srv_route srv_routes_blank[];
 extern const srv_route srv_routes_watch[];
 extern const srv_route srv_routes_identity[];
 extern const srv_route srv_routes_border[];
+extern const srv_route srv_routes_dna[];
+
+/* routes_dna.c: a DNA reference sent with an enrolment is checked before the enrolment and
+ * stored for the new FIN after it; the outcome is reported under "dna" in reply. */
+int srv_dna_enrol_check(srv_request *rq, const json_t *profile, eyni_error *err);
+void srv_dna_enrol_store(srv_request *rq, const json_t *profile, json_t *reply);
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);
