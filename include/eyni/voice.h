@@ -127,6 +127,12 @@ int eyni_voice_model_write(const eyni_voice_model *m, const char *path, eyni_err
 /* Score threshold for a false-match rate, interpolated from the calibration impostor
  * scores (clamped to the calibrated range). */
 double eyni_voice_model_threshold(const eyni_voice_model *m, double fmr);
+/* False-match rate of a score: the share of calibration impostor scores at or above it,
+ * interpolated between the stored quantiles down to FMR 1e-3. Above the 1e-3 quantile the
+ * table has no resolution; log10 of the rate then continues with the slope it has between
+ * the 1e-2 and 1e-3 quantiles (an extrapolation: callers should floor it). Never above 1,
+ * never 0 unless the model has no calibration. */
+double eyni_voice_model_score_fmr(const eyni_voice_model *m, double score);
 /* Calibration facts: default FMR, UBM size, feature dimension, calibration trials. */
 typedef struct eyni_voice_model_info {
     int components, dim, top_c, scoring, nap_rank, ivec_dim, cohort;
@@ -148,6 +154,10 @@ void eyni_voice_ref_free(eyni_voice_ref *r);
 /* Adds more recordings to an existing reference (statistics accumulate). */
 int eyni_voice_ref_update(const eyni_voice_model *m, eyni_voice_ref *r,
                           const eyni_voice_audio *const *audio, size_t n, eyni_error *err);
+/* Pools the statistics of src into dst (both of model m): the reference then stands for
+ * the recordings of both. On failure dst is unchanged. */
+int eyni_voice_ref_merge(const eyni_voice_model *m, eyni_voice_ref *dst, const eyni_voice_ref *src,
+                         eyni_error *err);
 /* Versioned binary reference blob bound to its model's id. */
 int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len, eyni_error *err);
 int eyni_voice_ref_load(const eyni_voice_model *m, const void *buf, size_t len, const char *name,
@@ -161,6 +171,10 @@ typedef struct eyni_voice_probe eyni_voice_probe;
 
 int eyni_voice_probe_new(const eyni_voice_model *m, const eyni_voice_audio *a,
                          eyni_voice_probe **out, eyni_error *err);
+/* One probe from the speech of n recordings of the same speaker taken together (several
+ * short utterances say more about a voice than the best of them alone). */
+int eyni_voice_probe_pool(const eyni_voice_model *m, const eyni_voice_audio *const *audio, size_t n,
+                          eyni_voice_probe **out, eyni_error *err);
 void eyni_voice_probe_free(eyni_voice_probe *p);
 
 /* Similarity of a probe to a reference by the model's scoring (EYNI_VOICE_SCORE_*): the
