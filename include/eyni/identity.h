@@ -34,6 +34,8 @@ typedef struct eyni_identity_opts {
     const char *model_dir;   /* NULL: $EYNI_MODEL_DIR or the cache */
     const char *voice_model; /* speaker model file (eyni voice train); NULL or missing: voice
                                 samples are refused (EMODEL) and face/finger work as before */
+    const char *voice_vad;   /* "energy" (NULL) or "silero": the voice activity detector; use
+                                the one the speaker model was trained with */
     int threads;             /* search threads; 0 = 2 */
     double duplicate_at;     /* fused evidence from which an applicant is a duplicate; 0 = 9 */
     double possible_at;      /* from which a case is opened for an adjudicator; 0 = 5.5 */
@@ -58,8 +60,8 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *opts, eyni_
                        eyni_error *err);
 void eyni_identity_close(eyni_identity *id);
 /* Reads identity.duplicate_at, identity.possible_at, identity.verify_fmr,
- * identity.finger_min_quality, identity.threads and voice.model (as written: the caller
- * resolves it against the data directory) from cfg into opts. */
+ * identity.finger_min_quality, identity.threads, voice.vad and voice.model (as written: the
+ * caller resolves it against the data directory) from cfg into opts. */
 int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *opts,
                                    eyni_error *err);
 /* Applies register changes made since the last call (e.g. by another process). */

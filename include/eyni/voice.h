@@ -59,6 +59,22 @@ typedef enum eyni_voice_reason {
  * "silence", or "none". Error messages of the audio reader contain this name. */
 const char *eyni_voice_reason_name(eyni_voice_reason r);
 
+/* ---- voice activity ---------------------------------------------------------------- */
+
+/* The built-in detector is energy and spectral flatness (no model). silero-vad (an ONNX
+ * model fetched by scripts/fetch-artifacts.sh, pinned by this SHA-256) can replace it. */
+#define EYNI_VOICE_SILERO_FILE   "silero_vad.onnx"
+#define EYNI_VOICE_SILERO_SHA256 "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+
+struct eyni_onnx_env;
+typedef struct eyni_voice_vad eyni_voice_vad;
+
+/* Opens silero-vad from path (NULL: EYNI_VOICE_SILERO_FILE in the ONNX model directory).
+ * The detector is immutable and may be shared between threads. */
+int eyni_voice_vad_open(struct eyni_onnx_env *env, const char *path, eyni_voice_vad **out,
+                        eyni_error *err);
+void eyni_voice_vad_free(eyni_voice_vad *v);
+
 /* ---- audio ------------------------------------------------------------------------- */
 
 typedef struct eyni_voice_audio eyni_voice_audio;
@@ -73,6 +89,13 @@ int eyni_voice_audio_decode(const void *buf, size_t len, const char *name, eyni_
                             eyni_voice_reason *why, eyni_error *err);
 int eyni_voice_audio_read(const char *path, eyni_voice_audio **out, eyni_voice_reason *why,
                           eyni_error *err);
+/* The same with silero-vad deciding which frames are speech (vad NULL: the built-in
+ * detector). A model must be used with the detector it was trained with. */
+int eyni_voice_audio_decode_vad(const void *buf, size_t len, const char *name,
+                                const eyni_voice_vad *vad, eyni_voice_audio **out,
+                                eyni_voice_reason *why, eyni_error *err);
+int eyni_voice_audio_read_vad(const char *path, const eyni_voice_vad *vad, eyni_voice_audio **out,
+                              eyni_voice_reason *why, eyni_error *err);
 void eyni_voice_audio_free(eyni_voice_audio *a);
 /* Duration of the recording and of its detected speech, in seconds. */
 double eyni_voice_audio_seconds(const eyni_voice_audio *a);

@@ -197,6 +197,12 @@ int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o
         o->model_dir = eyni_config_get(cfg, "models.dir", NULL);
         o->csca_cert = eyni_config_get(cfg, "pki.csca_cert", NULL);
         o->voice_model = eyni_config_get(cfg, "voice.model", NULL);
+        o->voice_vad = eyni_config_get(cfg, "voice.vad", "energy");
+        if (strcmp(o->voice_vad, "energy") && strcmp(o->voice_vad, "silero"))
+            rc = eyni_error_set(err, EYNI_EINVAL,
+                                "config voice.vad = '%.32s' is not energy or "
+                                "silero",
+                                o->voice_vad);
     }
     return rc;
 }

@@ -39,6 +39,7 @@ struct eyni_identity {
     eyni_gallery *faces;
     eyni_finger_gallery *fingers[ID_POSITIONS];
     eyni_voice_model *voice; /* NULL: voice samples are refused with voice_why */
+    eyni_voice_vad *vad;     /* silero-vad, or NULL for the built-in detector */
     char voice_why[512];
     id_voice *voices;
     size_t n_voices, cap_voices;

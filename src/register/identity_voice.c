@@ -10,17 +10,32 @@
  * percent. Recordings that fail the engine's checks never get a score: they are refused. */
 #define VOICE_GOOD_SPEECH 2.0
 
+/* silero-vad from the face models' directory (or the default one). */
+static int open_vad(eyni_identity *id, eyni_error *err)
+{
+    char path[4200];
+    if (id->opts.model_dir)
+        snprintf(path, sizeof path, "%s/%s", id->opts.model_dir, EYNI_VOICE_SILERO_FILE);
+    return eyni_voice_vad_open(id->env, id->opts.model_dir ? path : NULL, &id->vad, err);
+}
+
 int id_voice_open(eyni_identity *id, eyni_error *err)
 {
     const char *path = id->opts.voice_model;
     (void)err;
+    eyni_error e;
+    if (id->opts.voice_vad && !strcmp(id->opts.voice_vad, "silero") && open_vad(id, &e) != 0) {
+        snprintf(id->voice_why, sizeof id->voice_why,
+                 "voice.vad = silero but the detector cannot be used (%.300s)", e.msg);
+        eyni_log_write(id->opts.log, EYNI_LOG_WARN, "voice", "%s", id->voice_why);
+        return 0;
+    }
     if (!path || !path[0]) {
         snprintf(id->voice_why, sizeof id->voice_why,
                  "no speaker model is configured (voice.model); train one with `eyni voice "
                  "train DIR` and restart");
         return 0;
     }
-    eyni_error e;
     if (eyni_voice_model_read(path, &id->voice, &e) == 0)
         return 0;
     /* Face and fingers stay available; every voice sample is refused with the reason. */
@@ -38,6 +53,7 @@ void id_voice_close(eyni_identity *id)
         eyni_voice_ref_free(id->voices[i].ref);
     free(id->voices);
     eyni_voice_model_free(id->voice);
+    eyni_voice_vad_free(id->vad);
 }
 
 /* A person's entry; samples of one enrolment arrive together, so the last entry is checked
@@ -144,7 +160,7 @@ int id_voice_probe(eyni_identity *id, const eyni_sample_in *s, id_probe *p, cons
         return eyni_error_set(err, EYNI_EMODEL, "%s refused: %s", name, id->voice_why);
     eyni_voice_audio *a = NULL;
     eyni_voice_reason why = EYNI_VOICE_REASON_NONE;
-    int rc = eyni_voice_audio_decode(s->data, s->len, name, &a, &why, err);
+    int rc = eyni_voice_audio_decode_vad(s->data, s->len, name, id->vad, &a, &why, err);
     if (rc) {
         p->report = voice_report(name, 0, 0, NULL, eyni_voice_reason_name(why));
         return rc; /* the message names the sample and the reason */
