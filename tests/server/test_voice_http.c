@@ -207,10 +207,65 @@ static void voice_enrol_verify_identify_over_http(void **state)
     free(auditor);
 }
 
+/* The same from the command line: --voice samples, exit 0 for a match, 1 for none, 2 for
+ * refused input. */
+static void voice_from_the_command_line(void **state)
+{
+    test_server *srv = *state;
+    char *w[6];
+    for (int d = 0; d < 6; d++)
+        w[d] = fsdd("nicolas", d, 5);
+    const char *enrol[] = {
+        "enrol",        "--data",     srv->data, "--surname", "Nicolaev", "--given-name", "N",
+        "--birth-date", "1990-01-01", "--sex",   "M",         "--voice",  w[0],           "--voice",
+        w[1],           "--voice",    w[2],      "--voice",   w[3],       "--voice",      w[4],
+        "--voice",      w[5],         "--json",  NULL};
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, enrol), 0);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    free(out);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "unique");
+    char fin[16];
+    snprintf(fin, sizeof fin, "%s", json_string_value(json_object_get(j, "fin")));
+    json_decref(j);
+    for (int d = 0; d < 6; d++)
+        free(w[d]);
+    char *g[3], *o[3];
+    for (int d = 0; d < 3; d++) {
+        g[d] = fsdd("nicolas", d + 5, 0);
+        o[d] = fsdd("theo", d + 5, 0);
+    }
+    const char *same[] = {"verify",  "--data", srv->data, "--fin", fin,      "--voice", g[0],
+                          "--voice", g[1],     "--voice", g[2],    "--json", NULL};
+    assert_int_equal(test_cli(NULL, same), 0);
+    const char *other[] = {"verify",  "--data", srv->data, "--fin", fin,      "--voice", o[0],
+                           "--voice", o[1],     "--voice", o[2],    "--json", NULL};
+    assert_int_equal(test_cli(NULL, other), 1);
+    const char *who[] = {"identify", "--data", srv->data, "--voice", g[0], "--voice",
+                         g[1],       "--top",  "1",       "--json",  NULL};
+    assert_int_equal(test_cli(&out, who), 0);
+    j = json_loads(out, 0, &je);
+    free(out);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "candidates"), 0), "fin")),
+                        fin);
+    json_decref(j);
+    for (int d = 0; d < 3; d++) {
+        free(g[d]);
+        free(o[d]);
+    }
+    char *text = eyni_test_path("fsdd-spoken-digits/SOURCE.md");
+    const char *bad[] = {"identify", "--data", srv->data, "--voice", text, NULL};
+    assert_int_equal(test_cli(NULL, bad), 2);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(voice_enrol_verify_identify_over_http),
+        cmocka_unit_test(voice_from_the_command_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
