@@ -10,8 +10,20 @@
 #include "eyni/dnareg.h"
 #include "eyni/identity.h"
 
-enum { OPT_FACE = 1000, OPT_FINGER, OPT_DATA, OPT_JSON, OPT_FIN, OPT_TOP, OPT_MIN, OPT_PURPOSE,
-       OPT_NOTE, OPT_STATUS, OPT_DNA };
+enum {
+    OPT_FACE = 1000,
+    OPT_FINGER,
+    OPT_VOICE,
+    OPT_DATA,
+    OPT_JSON,
+    OPT_FIN,
+    OPT_TOP,
+    OPT_MIN,
+    OPT_PURPOSE,
+    OPT_NOTE,
+    OPT_STATUS,
+    OPT_DNA
+};
 
 static const struct {
     const char *flag, *field;
@@ -61,14 +73,19 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
     struct option opts[NPERSON + 13];
     for (int i = 0; i < NPERSON; i++)
         opts[i] = (struct option){person_flags[i].flag, required_argument, NULL, i};
-    const struct option extra[] = {
-        {"face", required_argument, NULL, OPT_FACE},  {"finger", required_argument, NULL, OPT_FINGER},
-        {"data", required_argument, NULL, OPT_DATA},  {"json", no_argument, NULL, OPT_JSON},
-        {"fin", required_argument, NULL, OPT_FIN},    {"top", required_argument, NULL, OPT_TOP},
-        {"min-score", required_argument, NULL, OPT_MIN},
-        {"purpose", required_argument, NULL, OPT_PURPOSE},
-        {"note", required_argument, NULL, OPT_NOTE},  {"status", required_argument, NULL, OPT_STATUS},
-        {"dna", required_argument, NULL, OPT_DNA},    {NULL, 0, NULL, 0}};
+    const struct option extra[] = {{"face", required_argument, NULL, OPT_FACE},
+                                   {"finger", required_argument, NULL, OPT_FINGER},
+                                   {"voice", required_argument, NULL, OPT_VOICE},
+                                   {"data", required_argument, NULL, OPT_DATA},
+                                   {"json", no_argument, NULL, OPT_JSON},
+                                   {"fin", required_argument, NULL, OPT_FIN},
+                                   {"top", required_argument, NULL, OPT_TOP},
+                                   {"min-score", required_argument, NULL, OPT_MIN},
+                                   {"purpose", required_argument, NULL, OPT_PURPOSE},
+                                   {"note", required_argument, NULL, OPT_NOTE},
+                                   {"status", required_argument, NULL, OPT_STATUS},
+                                   {"dna", required_argument, NULL, OPT_DNA},
+                                   {NULL, 0, NULL, 0}};
     memcpy(opts + NPERSON, extra, sizeof extra);
     x->person = json_object();
     x->top = 10;
@@ -81,6 +98,8 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
             rc = add_sample(x, "face", 0, optarg, err);
         else if (c == OPT_FINGER)
             rc = add_finger(x, optarg, err);
+        else if (c == OPT_VOICE)
+            rc = add_sample(x, "voice", 0, optarg, err);
         else if (c == OPT_DATA)
             x->data = optarg;
         else if (c == OPT_JSON)
@@ -119,7 +138,9 @@ static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
     eyni_identity_opts o;
     memset(&o, 0, sizeof o);
     o.log = e->log;
+    char voice[4200];
     int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.voice_model = cmd_env_voice_model(e, voice, sizeof voice);
     return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
 }
 
@@ -152,9 +173,9 @@ static int run(int argc, char **argv, id_fn fn, const char *usage)
     /* Negative results that are not errors: a refused duplicate, a rejected verification,
      * an identification without candidates. */
     const char *status = json_string_value(json_object_get(out, "status"));
-    int negative = (status && !strcmp(status, "duplicate")) ||
-                   json_is_false(json_object_get(out, "match")) ||
-                   (json_object_get(out, "count") && !json_integer_value(json_object_get(out, "count")));
+    int negative =
+        (status && !strcmp(status, "duplicate")) || json_is_false(json_object_get(out, "match")) ||
+        (json_object_get(out, "count") && !json_integer_value(json_object_get(out, "count")));
     rc = cli_emit(out, x.json);
     return rc == CLI_OK && negative ? CLI_NEGATIVE : rc;
 }
@@ -225,27 +246,31 @@ static int do_adjudicate(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, ey
         return eyni_register_case_get(e->reg, a, id, out, err);
     if (!strcmp(verb, "decide"))
         return eyni_register_case_decide(e->reg, a, id, x->pos[2], x->fin, x->note, out, err);
-    return eyni_error_set(err, EYNI_EINVAL, "eyni adjudicate list|show ID|decide ID same|different");
+    return eyni_error_set(err, EYNI_EINVAL,
+                          "eyni adjudicate list|show ID|decide ID same|different");
 }
 
 int cli_enrol(int argc, char **argv)
 {
     return run(argc, argv, do_enrol,
                "eyni enrol --surname S --given-name G --birth-date YYYY-MM-DD --sex M|F|X "
-               "[--citizenship C] [--face IMG]... [--finger POSITION=IMG]... [--dna PROFILE] "
+               "[--citizenship C] [--face IMG]... [--finger POSITION=IMG]... [--voice WAV|FLAC]... "
+               "[--dna PROFILE] "
                "[--data DIR] [--json]");
 }
 
 int cli_verify(int argc, char **argv)
 {
     return run(argc, argv, do_verify,
-               "eyni verify --fin FIN (--face IMG | --finger POSITION=IMG)... [--data DIR] [--json]");
+               "eyni verify --fin FIN (--face IMG | --finger POSITION=IMG | --voice AUDIO)... "
+               "[--data DIR] [--json]");
 }
 
 int cli_identify(int argc, char **argv)
 {
     return run(argc, argv, do_identify,
-               "eyni identify (--face IMG | --finger POSITION=IMG)... [--top K] [--min-score S] "
+               "eyni identify (--face IMG | --finger POSITION=IMG | --voice AUDIO)... [--top K] "
+               "[--min-score S] "
                "[--data DIR] [--json]");
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_voice.h"
+#include "eyni/onnx.h"
 #include "eyni/voice.h"
 
 #define MAX_GALLERY 100000
@@ -15,7 +16,8 @@ static const char *usage_text =
     "eyni voice train DIR [--out MODEL] [--components K] [--nap N] [--cohort N] [--seed S] [--fmr "
     "F] | "
     "enrol --model MODEL --out REF FILE... | verify --model MODEL --ref REF FILE [--fmr F] | "
-    "identify --model MODEL --gallery DIR FILE [--fmr F] [--top N]   (+ --data DIR --json)";
+    "identify --model MODEL --gallery DIR FILE [--fmr F] [--top N]   (+ --vad energy|silero "
+    "--data DIR --json)";
 
 /* ---- listing helpers (shared with the bench) ----------------------------------------- */
 
@@ -96,7 +98,9 @@ int cli_voice_list(const char *dir, int want_dirs, int (*keep)(const char *), ch
 /* ---- options ------------------------------------------------------------------------ */
 
 typedef struct vopts {
-    const char *model, *out, *ref, *gallery, *data;
+    const char *model, *out, *ref, *gallery, *data, *vad_name;
+    eyni_onnx_env *env;
+    eyni_voice_vad *vad; /* --vad silero; NULL for the built-in detector */
     int json, components, top, nap, cohort;
     double fmr;
     unsigned long long seed;
@@ -121,6 +125,8 @@ static int parse(int argc, char **argv, vopts *o)
             o->json = 1;
         else if (strcmp(a, "--model") == 0 && more)
             o->model = argv[++i];
+        else if (strcmp(a, "--vad") == 0 && more)
+            o->vad_name = argv[++i];
         else if (strcmp(a, "--out") == 0 && more)
             o->out = argv[++i];
         else if (strcmp(a, "--ref") == 0 && more)
@@ -182,7 +188,7 @@ static int train(const vopts *o)
     if (o->npos != 1)
         return cli_usage(usage_text);
     cli_voice_set audio = {0};
-    int rc = cli_voice_set_load(o->pos[0], &audio, &err);
+    int rc = cli_voice_set_load(o->pos[0], o->vad, &audio, &err);
     if (rc)
         return cli_fail(&err);
     eyni_voice_train_opts to;
@@ -238,10 +244,10 @@ static int train(const vopts *o)
 
 /* ---- enrol / verify / identify ---------------------------------------------------- */
 
-static int read_audio(const char *path, eyni_voice_audio **a, eyni_error *err)
+static int read_audio(const vopts *o, const char *path, eyni_voice_audio **a, eyni_error *err)
 {
     eyni_voice_reason why;
-    return eyni_voice_audio_read(path, a, &why, err);
+    return eyni_voice_audio_read_vad(path, o->vad, a, &why, err);
 }
 
 static int enrol(const vopts *o)
@@ -256,7 +262,7 @@ static int enrol(const vopts *o)
     size_t len = 0;
     int rc = a ? load_model(o, &m, &err) : eyni_error_set(&err, EYNI_ENOMEM, "out of memory");
     for (int i = 0; rc == 0 && i < o->npos; i++)
-        rc = read_audio(o->pos[i], &a[i], &err);
+        rc = read_audio(o, o->pos[i], &a[i], &err);
     if (rc == 0)
         rc = eyni_voice_enrol(m, (const eyni_voice_audio *const *)a, (size_t)o->npos, &r, &err);
     if (rc == 0)
@@ -296,11 +302,11 @@ static int load_ref(const eyni_voice_model *m, const char *path, eyni_voice_ref 
     return rc;
 }
 
-static int probe_file(const eyni_voice_model *m, const char *path, eyni_voice_probe **p,
-                      eyni_error *err)
+static int probe_file(const vopts *o, const eyni_voice_model *m, const char *path,
+                      eyni_voice_probe **p, eyni_error *err)
 {
     eyni_voice_audio *a = NULL;
-    int rc = read_audio(path, &a, err);
+    int rc = read_audio(o, path, &a, err);
     if (rc == 0)
         rc = eyni_voice_probe_new(m, a, p, err);
     eyni_voice_audio_free(a);
@@ -321,7 +327,7 @@ static int verify(const vopts *o)
     if (rc == 0)
         rc = load_ref(m, o->ref, &r, &err);
     if (rc == 0)
-        rc = probe_file(m, o->pos[0], &p, &err);
+        rc = probe_file(o, m, o->pos[0], &p, &err);
     if (rc == 0)
         rc = eyni_voice_verify(m, r, p, o->fmr, &match, &score, &err);
     int code;
@@ -397,7 +403,7 @@ static int identify(const vopts *o)
     if (rc == 0)
         rc = gallery_load(m, o->gallery, &g, &err);
     if (rc == 0)
-        rc = probe_file(m, o->pos[0], &p, &err);
+        rc = probe_file(o, m, o->pos[0], &p, &err);
     if (rc == 0)
         rc = eyni_voice_identify(m, (const eyni_voice_ref *const *)g.refs, g.n, p, o->fmr, c,
                                  (size_t)o->top, &nc, &err);
@@ -434,6 +440,11 @@ int cli_voice(int argc, char **argv)
         free(o.pos);
         return cli_usage(usage_text);
     }
+    eyni_error err;
+    if (cli_voice_vad_open(o.vad_name, &o.env, &o.vad, &err) != 0) {
+        free(o.pos);
+        return cli_fail(&err);
+    }
     int rc;
     if (strcmp(argv[1], "train") == 0)
         rc = train(&o);
@@ -445,6 +456,7 @@ int cli_voice(int argc, char **argv)
         rc = identify(&o);
     else
         rc = cli_usage(usage_text);
+    cli_voice_vad_close(o.env, o.vad);
     free(o.pos);
     return rc;
 }

@@ -22,10 +22,19 @@ typedef struct cli_voice_set {
     size_t n_speakers;
     char **speakers;
     size_t rejected;
-    double seconds; /* total duration of the loaded recordings */
+    double seconds;            /* total duration of the loaded recordings */
+    const eyni_voice_vad *vad; /* detector the set was read with (NULL: energy) */
 } cli_voice_set;
 
-int cli_voice_set_load(const char *dir, cli_voice_set *s, eyni_error *err);
+/* Reads the set with vad deciding the speech frames (NULL: the built-in detector). */
+int cli_voice_set_load(const char *dir, const eyni_voice_vad *vad, cli_voice_set *s,
+                       eyni_error *err);
+
+/* --vad energy|silero: silero-vad through ONNX Runtime (the model fetched by
+ * scripts/fetch-artifacts.sh), or the built-in detector (*vad and *env stay NULL). */
+int cli_voice_vad_open(const char *name, struct eyni_onnx_env **env, eyni_voice_vad **vad,
+                       eyni_error *err);
+void cli_voice_vad_close(struct eyni_onnx_env *env, eyni_voice_vad *vad);
 void cli_voice_set_free(cli_voice_set *s);
 
 #endif

@@ -23,11 +23,12 @@
 
 #include "cli.h"
 #include "cli_voice.h"
+#include "eyni/onnx.h"
 
 enum { ROLE_TEST, ROLE_ENROL, ROLE_UBM, ROLE_UNUSED };
 
 typedef struct bopts {
-    const char *dir, *protocol;
+    const char *dir, *protocol, *vad;
     int json, components, enrol, ubm_per_speaker, generalisation;
     int ceps, deltas, cmvn, top_c, scoring, nap, ivec, cohort;
     double relevance;
@@ -52,7 +53,7 @@ static const char *usage_text =
     "eyni bench voice DIR [--protocol split|loso|disjoint] [--generalisation] "
     "[--components K] [--enrol N] [--ubm-per-speaker N] [--seed S] [--ceps N] [--deltas 0-2] "
     "[--cmvn 0-2] [--top-c C] [--relevance R] [--scoring llr|sv|ivec] [--nap N] [--ivec R] "
-    "[--cohort N] "
+    "[--cohort N] [--vad energy|silero] "
     "[--json] "
     "[--data DIR]";
 
@@ -267,7 +268,7 @@ static int score_probe(const cli_voice_set *s, size_t i, const fold *f, const ey
     double t0 = eyni_time_ms();
     eyni_voice_audio *a = NULL;
     eyni_voice_probe *p = NULL;
-    int rc = eyni_voice_audio_read(s->path[i], &a, NULL, err);
+    int rc = eyni_voice_audio_read_vad(s->path[i], s->vad, &a, NULL, err);
     if (rc == 0)
         rc = eyni_voice_probe_new(m, a, &p, err);
     double thr = eyni_voice_model_threshold(m, 0);
@@ -446,6 +447,8 @@ static int parse(int argc, char **argv, bopts *o)
             o->generalisation = 1;
         else if (strcmp(a, "--protocol") == 0 && more)
             o->protocol = argv[++i];
+        else if (strcmp(a, "--vad") == 0 && more)
+            o->vad = argv[++i];
         else if (strcmp(a, "--components") == 0 && more)
             o->components = atoi(argv[++i]);
         else if (strcmp(a, "--enrol") == 0 && more)
@@ -519,8 +522,14 @@ int cli_bench_voice(int argc, char **argv)
     openblas_set_num_threads(1);
     eyni_error err = {0};
     cli_voice_set s;
-    if (cli_voice_set_load(o.dir, &s, &err) != 0)
+    eyni_onnx_env *env = NULL;
+    eyni_voice_vad *vad = NULL;
+    if (cli_voice_vad_open(o.vad, &env, &vad, &err) != 0)
         return cli_fail(&err);
+    if (cli_voice_set_load(o.dir, vad, &s, &err) != 0) {
+        cli_voice_vad_close(env, vad);
+        return cli_fail(&err);
+    }
     int *role = malloc(s.n * sizeof *role);
     item *tmp = malloc(s.n * sizeof *tmp);
     results r = {0};
@@ -547,6 +556,8 @@ int cli_bench_voice(int argc, char **argv)
                                         "every reference, one BLAS thread, divided by the "
                                         "recordings' duration"));
         json_object_set_new(out, "recipe", recipe(&o));
+        json_object_set_new(json_object_get(out, "recipe"), "vad",
+                            json_string(vad ? "silero" : "energy"));
     }
     if (rc == 0 && out && o.generalisation) {
         json_t *gen = json_object();
@@ -567,5 +578,6 @@ int cli_bench_voice(int argc, char **argv)
     free(role);
     free(tmp);
     cli_voice_set_free(&s);
+    cli_voice_vad_close(env, vad);
     return code;
 }

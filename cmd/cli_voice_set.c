@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_voice.h"
+#include "eyni/onnx.h"
 
 static int grow(cli_voice_set *s, size_t *cap)
 {
@@ -48,7 +49,7 @@ static int load_speaker(const char *dir, int si, cli_voice_set *s, size_t *cap, 
         snprintf(path, len, "%s/%s", dir, files[i]);
         eyni_voice_audio *a = NULL;
         eyni_error e2 = {0};
-        if (eyni_voice_audio_read(path, &a, NULL, &e2) != 0) {
+        if (eyni_voice_audio_read_vad(path, s->vad, &a, NULL, &e2) != 0) {
             fprintf(stderr, "eyni: skipped %s\n", e2.msg);
             s->rejected++;
             free(path);
@@ -65,9 +66,36 @@ static int load_speaker(const char *dir, int si, cli_voice_set *s, size_t *cap, 
     return rc;
 }
 
-int cli_voice_set_load(const char *dir, cli_voice_set *s, eyni_error *err)
+int cli_voice_vad_open(const char *name, eyni_onnx_env **env, eyni_voice_vad **vad, eyni_error *err)
+{
+    *env = NULL;
+    *vad = NULL;
+    if (!name || !strcmp(name, "energy"))
+        return 0;
+    if (strcmp(name, "silero") != 0)
+        return eyni_error_set(err, EYNI_EINVAL, "--vad must be energy or silero, not '%.32s'",
+                              name);
+    int rc = eyni_onnx_env_new("eyni-voice", env, err);
+    if (rc == 0)
+        rc = eyni_voice_vad_open(*env, NULL, vad, err);
+    if (rc) {
+        eyni_onnx_env_free(*env);
+        *env = NULL;
+    }
+    return rc;
+}
+
+void cli_voice_vad_close(eyni_onnx_env *env, eyni_voice_vad *vad)
+{
+    eyni_voice_vad_free(vad);
+    eyni_onnx_env_free(env);
+}
+
+int cli_voice_set_load(const char *dir, const eyni_voice_vad *vad, cli_voice_set *s,
+                       eyni_error *err)
 {
     memset(s, 0, sizeof *s);
+    s->vad = vad;
     int rc = cli_voice_list(dir, 1, NULL, &s->speakers, &s->n_speakers, err);
     if (rc)
         return rc;

@@ -15,6 +15,12 @@ void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap)
         snprintf(out, cap, "%s/%s", e->data, name);
 }
 
+const char *cmd_env_voice_model(const cmd_env *e, char *out, size_t cap)
+{
+    cmd_env_path(e, eyni_config_get(e->cfg, "voice.model", "voice/model.bin"), out, cap);
+    return out;
+}
+
 static int apply_overrides(eyni_config *cfg, const char *const *ov, eyni_error *err)
 {
     for (size_t i = 0; ov && ov[i]; i++) {
@@ -41,8 +47,8 @@ static int open_log(cmd_env *e, eyni_error *err)
     return e->log ? 0 : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
 }
 
-int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
-                 int open_register, eyni_error *err)
+int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides, int open_register,
+                 eyni_error *err)
 {
     memset(e, 0, sizeof *e);
     snprintf(e->data, sizeof e->data, "%s", data_dir);
@@ -53,8 +59,9 @@ int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
     cmd_env_path(e, "eyni.conf", path, sizeof path);
     int rc = eyni_config_load_file(e->cfg, path, err);
     if (rc == EYNI_ENOTFOUND)
-        eyni_error_set(err, EYNI_ENOTFOUND, "%s is not an eyni data directory (run `eyni init --data %s`)",
-                       data_dir, data_dir);
+        eyni_error_set(err, EYNI_ENOTFOUND,
+                       "%s is not an eyni data directory (run `eyni init --data %s`)", data_dir,
+                       data_dir);
     if (rc == 0)
         rc = eyni_config_load_env(e->cfg, environ, err);
     if (rc == 0)

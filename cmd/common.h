@@ -17,11 +17,14 @@ typedef struct cmd_env {
  * then the "key=value" overrides given by flags (NULL-terminated, may be NULL). With
  * open_register the register is opened too; a data directory without eyni.conf is
  * ENOTFOUND with a hint to run `eyni init`. */
-int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
-                 int open_register, eyni_error *err);
+int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides, int open_register,
+                 eyni_error *err);
 void cmd_env_close(cmd_env *e);
 /* Path of a file inside the data directory (relative names resolve against it). */
 void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap);
+/* Path of the speaker model for the identity service: voice.model, by default
+ * voice/model.bin (where `eyni voice train` writes), resolved against the data directory. */
+const char *cmd_env_voice_model(const cmd_env *e, char *out, size_t cap);
 
 /* Runs the HTTP server until SIGINT/SIGTERM (shared by `eyni serve` and `eynid`). */
 int cmd_serve(int argc, char **argv);

@@ -68,8 +68,11 @@ int cmd_serve(int argc, char **argv)
     eyni_identity_opts io;
     memset(&io, 0, sizeof io);
     io.log = e.log;
+    char voice[4200];
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e.cfg, &io, &err);
+    if (rc == 0)
+        io.voice_model = cmd_env_voice_model(&e, voice, sizeof voice);
     if (rc == 0)
         rc = eyni_identity_open(e.reg, &io, &identity, &err);
     so.identity = identity;

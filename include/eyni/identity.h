@@ -24,14 +24,18 @@
 extern "C" {
 #endif
 
-#define EYNI_IDENTITY_MAX_SAMPLES 16    /* samples in one request */
+#define EYNI_IDENTITY_MAX_SAMPLES      48 /* samples in one request (voice: several recordings) */
 #define EYNI_IDENTITY_MAX_SAMPLE_BYTES (8 * 1024 * 1024)
-#define EYNI_IDENTITY_EVIDENCE_MAX 6.0  /* evidence of one comparison, -log10(1e-6) */
+#define EYNI_IDENTITY_EVIDENCE_MAX     6.0 /* evidence of one comparison, -log10(1e-6) */
 
 typedef struct eyni_identity eyni_identity;
 
 typedef struct eyni_identity_opts {
     const char *model_dir;   /* NULL: $EYNI_MODEL_DIR or the cache */
+    const char *voice_model; /* speaker model file (eyni voice train); NULL or missing: voice
+                                samples are refused (EMODEL) and face/finger work as before */
+    const char *voice_vad;   /* "energy" (NULL) or "silero": the voice activity detector; use
+                                the one the speaker model was trained with */
     int threads;             /* search threads; 0 = 2 */
     double duplicate_at;     /* fused evidence from which an applicant is a duplicate; 0 = 9 */
     double possible_at;      /* from which a case is opened for an adjudicator; 0 = 5.5 */
@@ -41,8 +45,9 @@ typedef struct eyni_identity_opts {
     eyni_log *log;
 } eyni_identity_opts;
 
-/* A captured sample: modality "face" or "finger", the ISO/ANSI finger position (1..10) for
- * fingers, and the image file bytes as received (any format eyni_image_decode reads). */
+/* A captured sample: modality "face", "finger" or "voice", the ISO/ANSI finger position
+ * (1..10) for fingers (0 otherwise), and the file bytes as received: an image any format
+ * eyni_image_decode reads, or for voice a WAV/FLAC recording. */
 typedef struct eyni_sample_in {
     const char *modality;
     int position;
@@ -55,12 +60,14 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *opts, eyni_
                        eyni_error *err);
 void eyni_identity_close(eyni_identity *id);
 /* Reads identity.duplicate_at, identity.possible_at, identity.verify_fmr,
- * identity.finger_min_quality and identity.threads from cfg into opts. */
+ * identity.finger_min_quality, identity.threads, voice.vad and voice.model (as written: the
+ * caller resolves it against the data directory) from cfg into opts. */
 int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *opts,
                                    eyni_error *err);
 /* Applies register changes made since the last call (e.g. by another process). */
 int eyni_identity_sync(eyni_identity *id, eyni_error *err);
-/* Persons and samples in the galleries: {"face": n, "finger": n, "persons": n}. */
+/* Samples in the galleries: {"face", "finger", "voice" (persons with a voice reference),
+ * "voice_model" (loaded or not), "voice_unusable", "samples", "last_change"}. */
 json_t *eyni_identity_stats(eyni_identity *id);
 
 /*

@@ -59,6 +59,22 @@ typedef enum eyni_voice_reason {
  * "silence", or "none". Error messages of the audio reader contain this name. */
 const char *eyni_voice_reason_name(eyni_voice_reason r);
 
+/* ---- voice activity ---------------------------------------------------------------- */
+
+/* The built-in detector is energy and spectral flatness (no model). silero-vad (an ONNX
+ * model fetched by scripts/fetch-artifacts.sh, pinned by this SHA-256) can replace it. */
+#define EYNI_VOICE_SILERO_FILE   "silero_vad.onnx"
+#define EYNI_VOICE_SILERO_SHA256 "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+
+struct eyni_onnx_env;
+typedef struct eyni_voice_vad eyni_voice_vad;
+
+/* Opens silero-vad from path (NULL: EYNI_VOICE_SILERO_FILE in the ONNX model directory).
+ * The detector is immutable and may be shared between threads. */
+int eyni_voice_vad_open(struct eyni_onnx_env *env, const char *path, eyni_voice_vad **out,
+                        eyni_error *err);
+void eyni_voice_vad_free(eyni_voice_vad *v);
+
 /* ---- audio ------------------------------------------------------------------------- */
 
 typedef struct eyni_voice_audio eyni_voice_audio;
@@ -73,6 +89,13 @@ int eyni_voice_audio_decode(const void *buf, size_t len, const char *name, eyni_
                             eyni_voice_reason *why, eyni_error *err);
 int eyni_voice_audio_read(const char *path, eyni_voice_audio **out, eyni_voice_reason *why,
                           eyni_error *err);
+/* The same with silero-vad deciding which frames are speech (vad NULL: the built-in
+ * detector). A model must be used with the detector it was trained with. */
+int eyni_voice_audio_decode_vad(const void *buf, size_t len, const char *name,
+                                const eyni_voice_vad *vad, eyni_voice_audio **out,
+                                eyni_voice_reason *why, eyni_error *err);
+int eyni_voice_audio_read_vad(const char *path, const eyni_voice_vad *vad, eyni_voice_audio **out,
+                              eyni_voice_reason *why, eyni_error *err);
 void eyni_voice_audio_free(eyni_voice_audio *a);
 /* Duration of the recording and of its detected speech, in seconds. */
 double eyni_voice_audio_seconds(const eyni_voice_audio *a);
@@ -127,6 +150,12 @@ int eyni_voice_model_write(const eyni_voice_model *m, const char *path, eyni_err
 /* Score threshold for a false-match rate, interpolated from the calibration impostor
  * scores (clamped to the calibrated range). */
 double eyni_voice_model_threshold(const eyni_voice_model *m, double fmr);
+/* False-match rate of a score: the share of calibration impostor scores at or above it,
+ * interpolated between the stored quantiles down to FMR 1e-3. Above the 1e-3 quantile the
+ * table has no resolution; log10 of the rate then continues with the slope it has between
+ * the 1e-2 and 1e-3 quantiles (an extrapolation: callers should floor it). Never above 1,
+ * never 0 unless the model has no calibration. */
+double eyni_voice_model_score_fmr(const eyni_voice_model *m, double score);
 /* Calibration facts: default FMR, UBM size, feature dimension, calibration trials. */
 typedef struct eyni_voice_model_info {
     int components, dim, top_c, scoring, nap_rank, ivec_dim, cohort;
@@ -148,6 +177,10 @@ void eyni_voice_ref_free(eyni_voice_ref *r);
 /* Adds more recordings to an existing reference (statistics accumulate). */
 int eyni_voice_ref_update(const eyni_voice_model *m, eyni_voice_ref *r,
                           const eyni_voice_audio *const *audio, size_t n, eyni_error *err);
+/* Pools the statistics of src into dst (both of model m): the reference then stands for
+ * the recordings of both. On failure dst is unchanged. */
+int eyni_voice_ref_merge(const eyni_voice_model *m, eyni_voice_ref *dst, const eyni_voice_ref *src,
+                         eyni_error *err);
 /* Versioned binary reference blob bound to its model's id. */
 int eyni_voice_ref_save(const eyni_voice_ref *r, unsigned char **buf, size_t *len, eyni_error *err);
 int eyni_voice_ref_load(const eyni_voice_model *m, const void *buf, size_t len, const char *name,
@@ -161,6 +194,10 @@ typedef struct eyni_voice_probe eyni_voice_probe;
 
 int eyni_voice_probe_new(const eyni_voice_model *m, const eyni_voice_audio *a,
                          eyni_voice_probe **out, eyni_error *err);
+/* One probe from the speech of n recordings of the same speaker taken together (several
+ * short utterances say more about a voice than the best of them alone). */
+int eyni_voice_probe_pool(const eyni_voice_model *m, const eyni_voice_audio *const *audio, size_t n,
+                          eyni_voice_probe **out, eyni_error *err);
 void eyni_voice_probe_free(eyni_voice_probe *p);
 
 /* Similarity of a probe to a reference by the model's scoring (EYNI_VOICE_SCORE_*): the

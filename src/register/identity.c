@@ -15,8 +15,7 @@ const char *id_owner_of(const eyni_identity *id, int64_t biometric)
         else
             hi = mid;
     }
-    return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin
-                                                                       : NULL;
+    return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin : NULL;
 }
 
 static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char modality)
@@ -40,8 +39,8 @@ static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char
 
 /* Adds one sample from the change log to its gallery. */
 static int apply_change(long long change, const char *op, long long bio, const char *fin,
-                        const char *modality, int position, const unsigned char *tpl,
-                        size_t tlen, void *ctx)
+                        const char *modality, int position, const unsigned char *tpl, size_t tlen,
+                        void *ctx)
 {
     eyni_identity *id = ctx;
     eyni_error err;
@@ -59,8 +58,10 @@ static int apply_change(long long change, const char *op, long long bio, const c
         if (rc == 0)
             rc = eyni_finger_gallery_add(id->fingers[position], bio, t, &err);
         eyni_finger_template_free(t);
+    } else if (!strcmp(modality, "voice")) {
+        rc = id_voice_add(id, fin, tpl, tlen, &err);
     } else {
-        return 0; /* voice and DNA have their own services */
+        return 0; /* DNA has its own service */
     }
     if (rc == 0)
         rc = add_owner(id, bio, fin, modality[0]);
@@ -92,6 +93,8 @@ static int open_engines(eyni_identity *id, eyni_error *err)
         rc = eyni_gallery_new(EYNI_FACE_DIM, &id->faces, err);
     for (int p = 0; rc == 0 && p < ID_POSITIONS; p++)
         rc = eyni_finger_gallery_new(&id->fingers[p], err);
+    if (rc == 0)
+        rc = id_voice_open(id, err);
     return rc;
 }
 
@@ -123,9 +126,16 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_ide
         eyni_identity_close(id);
         return rc;
     }
-    eyni_log_write(id->opts.log, EYNI_LOG_INFO, "gallery", "%zu face and %zu samples in all "
-                   "loaded up to change %lld", eyni_gallery_size(id->faces), id->n_owners,
-                   id->last_change);
+    eyni_log_write(id->opts.log, EYNI_LOG_INFO, "gallery",
+                   "%zu face, %zu voice and %zu samples "
+                   "in all loaded up to change %lld",
+                   eyni_gallery_size(id->faces), id->n_voices, id->n_owners, id->last_change);
+    if (id->voice_unusable)
+        eyni_log_write(id->opts.log, EYNI_LOG_WARN, "voice",
+                       "%zu stored voice samples were "
+                       "made under another speaker model (or none is loaded) and are not "
+                       "searched",
+                       id->voice_unusable);
     *out = id;
     return 0;
 }
@@ -137,6 +147,7 @@ void eyni_identity_close(eyni_identity *id)
     eyni_gallery_free(id->faces);
     for (int p = 0; p < ID_POSITIONS; p++)
         eyni_finger_gallery_free(id->fingers[p]);
+    id_voice_close(id);
     eyni_face_engine_free(id->face);
     eyni_onnx_env_free(id->env);
     free(id->owners);
@@ -151,15 +162,16 @@ json_t *eyni_identity_stats(eyni_identity *id)
     size_t fingers = 0;
     for (int p = 0; p < ID_POSITIONS; p++)
         fingers += eyni_finger_gallery_size(id->fingers[p]);
-    json_t *s = json_pack("{s:I, s:I, s:I, s:I}", "face", (json_int_t)eyni_gallery_size(id->faces),
-                          "finger", (json_int_t)fingers, "samples", (json_int_t)id->n_owners,
-                          "last_change", (json_int_t)id->last_change);
+    json_t *s = json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:I}", "face",
+                          (json_int_t)eyni_gallery_size(id->faces), "finger", (json_int_t)fingers,
+                          "voice", (json_int_t)id->n_voices, "voice_model", id->voice != NULL,
+                          "voice_unusable", (json_int_t)id->voice_unusable, "samples",
+                          (json_int_t)id->n_owners, "last_change", (json_int_t)id->last_change);
     pthread_rwlock_unlock(&id->lock);
     return s;
 }
 
-int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o,
-                                   eyni_error *err)
+int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o, eyni_error *err)
 {
     static const char *const keys[] = {"identity.duplicate_at", "identity.possible_at",
                                        "identity.verify_fmr"};
@@ -184,6 +196,13 @@ int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o
         o->threads = (int)t;
         o->model_dir = eyni_config_get(cfg, "models.dir", NULL);
         o->csca_cert = eyni_config_get(cfg, "pki.csca_cert", NULL);
+        o->voice_model = eyni_config_get(cfg, "voice.model", NULL);
+        o->voice_vad = eyni_config_get(cfg, "voice.vad", "energy");
+        if (strcmp(o->voice_vad, "energy") && strcmp(o->voice_vad, "silero"))
+            rc = eyni_error_set(err, EYNI_EINVAL,
+                                "config voice.vad = '%.32s' is not energy or "
+                                "silero",
+                                o->voice_vad);
     }
     return rc;
 }

@@ -9,10 +9,11 @@
 #include "eyni/gallery.h"
 #include "eyni/identity.h"
 #include "eyni/onnx.h"
+#include "eyni/voice.h"
 #include "register_int.h"
 
 #define ID_POSITIONS 11 /* finger galleries by ISO position 0..10 */
-#define ID_SEARCH_K 64  /* gallery hits considered per probe */
+#define ID_SEARCH_K  64 /* gallery hits considered per probe */
 
 /* Which person a gallery entry (a biometric row id) belongs to. Ids arrive in increasing
  * order from the change log, so the table stays sorted and is searched by bisection. */
@@ -22,6 +23,14 @@ typedef struct id_owner {
     char modality;
 } id_owner;
 
+/* A person's voice reference: every voice sample on record pooled into one set of
+ * statistics (one recording of a spoken digit is too little to recognise a speaker by;
+ * twenty are enough, see docs/voice.md). */
+typedef struct id_voice {
+    char fin[EYNI_FIN_MAX + 1];
+    eyni_voice_ref *ref;
+} id_voice;
+
 struct eyni_identity {
     eyni_register *reg;
     eyni_identity_opts opts;
@@ -29,23 +38,32 @@ struct eyni_identity {
     eyni_face_engine *face;
     eyni_gallery *faces;
     eyni_finger_gallery *fingers[ID_POSITIONS];
+    eyni_voice_model *voice; /* NULL: voice samples are refused with voice_why */
+    eyni_voice_vad *vad;     /* silero-vad, or NULL for the built-in detector */
+    char voice_why[512];
+    id_voice *voices;
+    size_t n_voices, cap_voices;
+    size_t voice_unusable; /* stored voice samples the loaded model cannot read */
     id_owner *owners;
     size_t n_owners, cap_owners;
     long long last_change;
-    pthread_rwlock_t lock;  /* galleries and owners: many searches or one writer */
-    pthread_mutex_t enrol;  /* one de-duplication + record at a time */
+    pthread_rwlock_t lock; /* galleries and owners: many searches or one writer */
+    pthread_mutex_t enrol; /* one de-duplication + record at a time */
 };
 
 /* A sample turned into a template, with its quality verdict. */
 typedef struct id_probe {
     char modality[8];
     int position;
-    float emb[EYNI_FACE_DIM];          /* face */
-    eyni_finger_template *finger;      /* finger */
-    unsigned char *tpl;                /* serialised template */
+    float emb[EYNI_FACE_DIM];     /* face */
+    eyni_finger_template *finger; /* finger */
+    eyni_voice_audio *audio;      /* voice: the checked recording until pooled */
+    eyni_voice_probe *voice;      /* voice: all of a request's recordings pooled, held
+                                     by the first voice sample */
+    unsigned char *tpl;           /* serialised template */
     size_t tlen;
     int quality;
-    json_t *report;                    /* quality report for the caller */
+    json_t *report; /* quality report for the caller */
 } id_probe;
 
 /* identity_probe.c */
@@ -54,11 +72,27 @@ int id_probes_make(eyni_identity *id, const eyni_sample_in *s, int n, id_probe *
 void id_probes_free(id_probe *p, int n);
 
 /* identity_search.c: fused candidates (best first) for the probes. */
-int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates,
-              eyni_error *err);
+int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates, eyni_error *err);
 /* Evidence (-log10 FMR) of one comparison score. */
 double id_face_evidence(float score);
 double id_finger_evidence(double score);
+double id_voice_evidence(const eyni_voice_model *m, double score);
+
+/* identity_voice.c */
+int id_voice_open(eyni_identity *id, eyni_error *err);
+void id_voice_close(eyni_identity *id);
+/* Pools a stored voice sample into its owner's reference (change log replay). */
+int id_voice_add(eyni_identity *id, const char *fin, const unsigned char *tpl, size_t tlen,
+                 eyni_error *err);
+/* Quality gate and template of one voice sample. */
+int id_voice_probe(eyni_identity *id, const eyni_sample_in *s, id_probe *p, const char *name,
+                   eyni_error *err);
+/* Pools the request's voice recordings into one probe (on the first voice sample). */
+int id_voice_pool(eyni_identity *id, id_probe *p, int n, eyni_error *err);
+/* Best voice score per person for one probe: calls fn for the best ID_SEARCH_K. */
+int id_voice_search(eyni_identity *id, const id_probe *p,
+                    void (*fn)(const char *fin, double score, void *ctx), void *ctx,
+                    eyni_error *err);
 
 /* identity.c */
 const char *id_owner_of(const eyni_identity *id, int64_t biometric);

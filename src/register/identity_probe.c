@@ -12,8 +12,8 @@
  * less than ID_MAX_YAW, and not sharing the picture with another face of similar size.
  */
 #define ID_MIN_EYE_PX 20.0
-#define ID_MAX_YAW 50.0
-#define ID_BLOCKING (EYNI_FACE_NO_FACE | EYNI_FACE_LOW_CONFIDENCE | EYNI_FACE_BLURRED)
+#define ID_MAX_YAW    50.0
+#define ID_BLOCKING   (EYNI_FACE_NO_FACE | EYNI_FACE_LOW_CONFIDENCE | EYNI_FACE_BLURRED)
 
 static unsigned blocking(eyni_identity *id, const eyni_image *img, const eyni_face_quality *q,
                          eyni_error *err)
@@ -41,10 +41,9 @@ static json_t *face_reasons(unsigned reasons, unsigned blocks)
     for (int i = 0; i < EYNI_FACE_REASON_COUNT; i++) {
         unsigned bit = 1u << i;
         if ((reasons | blocks) & bit)
-            json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "reason",
-                                                  eyni_face_reason_name(bit), "advice",
-                                                  eyni_face_reason_advice(bit), "blocking",
-                                                  (blocks & bit) != 0));
+            json_array_append_new(
+                list, json_pack("{s:s, s:s, s:b}", "reason", eyni_face_reason_name(bit), "advice",
+                                eyni_face_reason_advice(bit), "blocking", (blocks & bit) != 0));
     }
     return list;
 }
@@ -100,26 +99,32 @@ static int finger_probe(eyni_identity *id, const eyni_image *img, id_probe *p, c
     return eyni_finger_template_write(p->finger, EYNI_FINGER_ISO, &p->tpl, &p->tlen, err);
 }
 
-static int one_probe(eyni_identity *id, const eyni_sample_in *s, id_probe *p, eyni_error *err)
+static int one_probe(eyni_identity *id, const eyni_sample_in *s, int index, id_probe *p,
+                     eyni_error *err)
 {
     char name[48];
     int face = s->modality && !strcmp(s->modality, "face");
     int finger = s->modality && !strcmp(s->modality, "finger");
+    int voice = s->modality && !strcmp(s->modality, "voice");
     if (finger)
         snprintf(name, sizeof name, "finger %d", s->position);
+    else if (voice)
+        snprintf(name, sizeof name, "voice sample %d", index + 1);
     else
         snprintf(name, sizeof name, "face");
-    if (!face && !finger)
-        return eyni_error_set(err, EYNI_EFORMAT, "modality '%.16s' is not face or finger",
+    if (!face && !finger && !voice)
+        return eyni_error_set(err, EYNI_EFORMAT, "modality '%.16s' is not face, finger or voice",
                               s->modality ? s->modality : "");
     if (finger && (s->position < 1 || s->position > 10))
-        return eyni_error_set(err, EYNI_EFORMAT,
-                              "finger position %d is not an ISO/ANSI code 1..10", s->position);
+        return eyni_error_set(err, EYNI_EFORMAT, "finger position %d is not an ISO/ANSI code 1..10",
+                              s->position);
     if (s->len > EYNI_IDENTITY_MAX_SAMPLE_BYTES)
         return eyni_error_set(err, EYNI_ELIMIT, "%s: %zu bytes exceeds %d", name, s->len,
                               EYNI_IDENTITY_MAX_SAMPLE_BYTES);
     snprintf(p->modality, sizeof p->modality, "%s", s->modality);
     p->position = finger ? s->position : 0;
+    if (voice)
+        return id_voice_probe(id, s, p, name, err);
     eyni_image *img = NULL;
     int rc = eyni_image_decode(s->data, s->len, face ? 3 : 1, &img, err);
     if (rc)
@@ -133,6 +138,8 @@ void id_probes_free(id_probe *p, int n)
 {
     for (int i = 0; p && i < n; i++) {
         eyni_finger_template_free(p[i].finger);
+        eyni_voice_probe_free(p[i].voice);
+        eyni_voice_audio_free(p[i].audio);
         free(p[i].tpl);
         json_decref(p[i].report);
     }
@@ -155,7 +162,9 @@ int id_probes_make(eyni_identity *id, const eyni_sample_in *s, int n, id_probe *
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++)
-        rc = one_probe(id, &s[i], &p[i], err);
+        rc = one_probe(id, &s[i], i, &p[i], err);
+    if (rc == 0)
+        rc = id_voice_pool(id, p, n, err);
     if (rc) {
         id_probes_free(p, n);
         return rc;

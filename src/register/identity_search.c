@@ -35,6 +35,7 @@ typedef struct cand {
     char fin[EYNI_FIN_MAX + 1];
     float face;                  /* best face score, or NAN when not compared */
     double finger[ID_POSITIONS]; /* best score per position, NAN when not compared */
+    double voice;                /* best voice score, or NAN when not compared */
     double evidence;
 } cand;
 
@@ -61,16 +62,18 @@ static cand *cand_of(cand_list *c, const char *fin)
     x->face = NAN;
     for (int p = 0; p < ID_POSITIONS; p++)
         x->finger[p] = NAN;
+    x->voice = NAN;
     x->evidence = 0;
     return x;
 }
 
-static void evidence_of(cand *c)
+static void evidence_of(const eyni_identity *id, cand *c)
 {
     c->evidence = isnan(c->face) ? 0 : id_face_evidence(c->face);
     for (int p = 0; p < ID_POSITIONS; p++)
         if (!isnan(c->finger[p]))
             c->evidence += id_finger_evidence(c->finger[p]);
+    c->evidence += id_voice_evidence(id->voice, c->voice);
 }
 
 /* Sum of the raw scores: orders candidates whose evidence is equal because it reached the
@@ -80,7 +83,7 @@ static double raw_sum(const cand *c)
     double s = isnan(c->face) ? 0 : c->face;
     for (int p = 0; p < ID_POSITIONS; p++)
         s += isnan(c->finger[p]) ? 0 : c->finger[p];
-    return s;
+    return s + (isnan(c->voice) ? 0 : c->voice);
 }
 
 static int by_evidence(const void *a, const void *b)
@@ -94,17 +97,37 @@ static int by_evidence(const void *a, const void *b)
     return strcmp(x->fin, y->fin);
 }
 
+typedef struct voice_fold {
+    cand_list *c;
+    int oom;
+} voice_fold;
+
+static void fold_voice(const char *fin, double score, void *ctx)
+{
+    voice_fold *v = ctx;
+    cand *x = cand_of(v->c, fin);
+    if (!x)
+        v->oom = 1;
+    else if (isnan(x->voice) || score > x->voice)
+        x->voice = score;
+}
+
 /* Gallery search of one probe; hits are folded into the candidates by owner. */
 static int search_probe(eyni_identity *id, const id_probe *p, cand_list *c, eyni_error *err)
 {
     int rc = 0;
+    if (!strcmp(p->modality, "voice")) {
+        voice_fold v = {c, 0};
+        rc = id_voice_search(id, p, fold_voice, &v, err);
+        return rc == 0 && v.oom ? eyni_error_set(err, EYNI_ENOMEM, "out of memory") : rc;
+    }
     if (!strcmp(p->modality, "face")) {
         eyni_gallery_hit hits[ID_SEARCH_K];
         size_t n = 0;
         eyni_gallery_search_opts so = {id->opts.threads, EYNI_GALLERY_AUTO};
-        rc = eyni_gallery_size(id->faces) ? eyni_gallery_search(id->faces, p->emb, ID_SEARCH_K,
-                                                                &so, hits, &n, err)
-                                          : 0;
+        rc = eyni_gallery_size(id->faces)
+                 ? eyni_gallery_search(id->faces, p->emb, ID_SEARCH_K, &so, hits, &n, err)
+                 : 0;
         for (size_t i = 0; rc == 0 && i < n; i++) {
             const char *fin = id_owner_of(id, hits[i].id);
             cand *x = fin ? cand_of(c, fin) : NULL;
@@ -117,8 +140,7 @@ static int search_probe(eyni_identity *id, const id_probe *p, cand_list *c, eyni
     eyni_finger_hit hits[ID_SEARCH_K];
     int n = 0;
     if (eyni_finger_gallery_size(g))
-        rc = eyni_finger_gallery_search(g, p->finger, ID_SEARCH_K, id->opts.threads, hits, &n,
-                                        err);
+        rc = eyni_finger_gallery_search(g, p->finger, ID_SEARCH_K, id->opts.threads, hits, &n, err);
     for (int i = 0; rc == 0 && i < n; i++) {
         const char *fin = id_owner_of(id, hits[i].id);
         cand *x = fin ? cand_of(c, fin) : NULL;
@@ -129,18 +151,40 @@ static int search_probe(eyni_identity *id, const id_probe *p, cand_list *c, eyni
 }
 
 typedef struct complete_ctx {
+    const eyni_identity *id;
     const id_probe *p;
     int n;
     cand *c;
+    eyni_voice_ref *voice; /* the candidate's voice samples pooled */
 } complete_ctx;
+
+/* Voice samples are pooled into one reference, as in the gallery; a sample of another
+ * model is skipped like an unreadable face template. */
+static void pool_voice(complete_ctx *k, const char *fin, const unsigned char *tpl, size_t tlen)
+{
+    eyni_voice_ref *r = NULL;
+    eyni_error err;
+    if (!k->id->voice || eyni_voice_ref_load(k->id->voice, tpl, tlen, fin, &r, &err))
+        return;
+    if (!k->voice)
+        k->voice = r;
+    else {
+        eyni_voice_ref_merge(k->id->voice, k->voice, r, &err);
+        eyni_voice_ref_free(r);
+    }
+}
 
 /* Scores a candidate's stored sample against the probes of its modality and position. */
 static int score_stored(long long change, const char *op, long long bio, const char *fin,
-                        const char *modality, int position, const unsigned char *tpl,
-                        size_t tlen, void *ctx)
+                        const char *modality, int position, const unsigned char *tpl, size_t tlen,
+                        void *ctx)
 {
     complete_ctx *k = ctx;
     eyni_error err;
+    if (!strcmp(modality, "voice")) {
+        pool_voice(k, fin, tpl, tlen);
+        return 0;
+    }
     for (int i = 0; i < k->n; i++) {
         const id_probe *p = &k->p[i];
         if (strcmp(p->modality, modality) != 0)
@@ -167,9 +211,28 @@ static int score_stored(long long change, const char *op, long long bio, const c
 
 /* The gallery shortlist only knows the scores that made a top-K; the best candidates get
  * every comparison the probes allow, so fusion never counts a missing score as a miss. */
+static int complete_voice(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_error *err)
+{
+    int want = 0;
+    for (int i = 0; i < n; i++)
+        want |= p[i].voice != NULL;
+    if (!want || !isnan(c->voice))
+        return 0;
+    complete_ctx k = {id, p, n, c, NULL};
+    int rc = reg_samples_of(id->reg, c->fin, "voice", score_stored, &k, err);
+    for (int i = 0; rc == 0 && k.voice && i < n; i++) {
+        double s;
+        if (p[i].voice && (rc = eyni_voice_score(id->voice, k.voice, p[i].voice, &s, err)) == 0 &&
+            (isnan(c->voice) || s > c->voice))
+            c->voice = s;
+    }
+    eyni_voice_ref_free(k.voice);
+    return rc;
+}
+
 static int complete(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_error *err)
 {
-    complete_ctx k = {p, n, c};
+    complete_ctx k = {id, p, n, c, NULL};
     int want_face = 0, rc = 0;
     for (int i = 0; i < n; i++)
         want_face |= !strcmp(p[i].modality, "face");
@@ -181,7 +244,9 @@ static int complete(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_e
             want_finger = 1;
     if (rc == 0 && want_finger)
         rc = reg_samples_of(id->reg, c->fin, "finger", score_stored, &k, err);
-    evidence_of(c);
+    if (rc == 0)
+        rc = complete_voice(id, p, n, c, err);
+    evidence_of(id, c);
     return rc;
 }
 
@@ -199,6 +264,8 @@ static json_t *cand_json(const cand *c)
     }
     if (json_object_size(fingers))
         json_object_set(scores, "finger", fingers);
+    if (!isnan(c->voice))
+        json_object_set_new(scores, "voice", json_real(c->voice));
     json_decref(fingers);
     return json_pack("{s:s, s:f, s:o}", "fin", c->fin, "score", round(c->evidence * 1000) / 1000,
                      "scores", scores);
@@ -213,7 +280,7 @@ int id_search(eyni_identity *id, const id_probe *p, int n, json_t **out, eyni_er
         rc = search_probe(id, &p[i], &c, err);
     pthread_rwlock_unlock(&id->lock);
     for (size_t i = 0; i < c.n; i++)
-        evidence_of(&c.v[i]);
+        evidence_of(id, &c.v[i]);
     if (c.n)
         qsort(c.v, c.n, sizeof *c.v, by_evidence);
     size_t shortlist = c.n < SHORTLIST ? c.n : SHORTLIST;
@@ -273,7 +340,9 @@ static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
         rs[i].ilen = s[i].len;
         rs[i].quality = p[i].quality;
         snprintf(rs[i].engine, sizeof rs[i].engine, "%s",
-                 !strcmp(p[i].modality, "face") ? "eyni-face-1" : "iso19794-2:2005");
+                 !strcmp(p[i].modality, "face")    ? "eyni-face-1"
+                 : !strcmp(p[i].modality, "voice") ? "eyni-voice-1"
+                                                   : "iso19794-2:2005");
     }
     reg_enrolment e = {person, rs, n, status, dup, result};
     long long eid = 0, case_id = 0;
@@ -348,36 +417,40 @@ int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin
     c.face = NAN;
     for (int i = 0; i < ID_POSITIONS; i++)
         c.finger[i] = NAN;
+    c.voice = NAN;
     rc = complete(id, p, n, &c, err);
-    int compared = !isnan(c.face);
+    int compared = !isnan(c.face) || !isnan(c.voice);
     for (int i = 0; i < ID_POSITIONS; i++)
         compared |= !isnan(c.finger[i]);
     if (rc == 0 && !compared)
         rc = eyni_error_set(err, EYNI_ECONFLICT,
                             "FIN %s has no enrolled sample to compare these with (unknown FIN or "
-                            "no such modality/finger on record)", fin);
+                            "no such modality/finger on record)",
+                            fin);
     double threshold = -log10(id->opts.verify_fmr);
     int match = rc == 0 && c.evidence >= threshold;
     char detail[64];
     snprintf(detail, sizeof detail, "score %.3f %s", c.evidence, match ? "match" : "no match");
     eyni_error aerr;
     if (rc == 0)
-        rc = eyni_register_audit_event(id->reg, a, "match.verify", fin, match ? "match" : "no match",
-                                       detail, &aerr) ? eyni_error_set(err, aerr.code, "%s", aerr.msg) : 0;
+        rc = eyni_register_audit_event(id->reg, a, "match.verify", fin,
+                                       match ? "match" : "no match", detail, &aerr)
+                 ? eyni_error_set(err, aerr.code, "%s", aerr.msg)
+                 : 0;
     if (rc == 0) {
         json_t *cj = cand_json(&c);
-        *out = json_pack("{s:b, s:O, s:f, s:f, s:O, s:s}", "match", match, "score",
-                         json_object_get(cj, "score"), "far_target", id->opts.verify_fmr,
-                         "threshold", threshold, "scores", json_object_get(cj, "scores"), "fin",
-                         fin);
+        *out =
+            json_pack("{s:b, s:O, s:f, s:f, s:O, s:s}", "match", match, "score",
+                      json_object_get(cj, "score"), "far_target", id->opts.verify_fmr, "threshold",
+                      threshold, "scores", json_object_get(cj, "scores"), "fin", fin);
         json_decref(cj);
     }
     id_probes_free(p, n);
     return rc;
 }
 
-int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s,
-                           int n, int top, double min_score, json_t **out, eyni_error *err)
+int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, int n,
+                           int top, double min_score, json_t **out, eyni_error *err)
 {
     int rc = reg_require(id->reg, a, EYNI_OP_MATCH, "identify", err);
     if (rc == 0 && (top < 1 || top > 100))
@@ -399,8 +472,7 @@ int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sa
         snprintf(detail, sizeof detail, "%zu candidates", json_array_size(kept));
         rc = eyni_register_audit_event(id->reg, a, "match.identify", "register", "ok", detail, err);
         if (rc == 0)
-            *out = json_pack("{s:o, s:i}", "candidates", kept, "count",
-                             (int)json_array_size(kept));
+            *out = json_pack("{s:o, s:i}", "candidates", kept, "count", (int)json_array_size(kept));
         else
             json_decref(kept);
     }

@@ -73,8 +73,8 @@ static int insert_sample(eyni_register *reg, eyni_db *db, const eyni_actor *a, i
     if (rc)
         return rc;
     eyni_stmt *ch;
-    rc = eyni_db_prepare(db, "INSERT INTO gallery_changes (at, op, biometric_id) VALUES (?, 'add', ?)",
-                         &ch, err);
+    rc = eyni_db_prepare(
+        db, "INSERT INTO gallery_changes (at, op, biometric_id) VALUES (?, 'add', ?)", &ch, err);
     if (rc == 0) {
         rc = eyni_stmt_bind_text(ch, 1, now, err);
         if (!rc)
@@ -108,8 +108,8 @@ void reg_samples_free(reg_sample *s, int n)
 
 static const char pending_aad[] = "enrolment:pending";
 
-int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char **blob,
-                     size_t *len, eyni_error *err)
+int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char **blob, size_t *len,
+                     eyni_error *err)
 {
     int rc = need_keys(reg, err);
     if (rc)
@@ -124,10 +124,10 @@ int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char *
             json_decref(samples);
             return err ? err->code : EYNI_ENOMEM;
         }
-        json_array_append_new(samples, json_pack("{s:s, s:i, s:s?, s:s?, s:i, s:s}", "modality",
-                                                 s->modality, "position", s->position,
-                                                 "template", t, "image", im, "quality",
-                                                 s->quality, "engine", s->engine));
+        json_array_append_new(samples,
+                              json_pack("{s:s, s:i, s:s?, s:s?, s:i, s:s}", "modality", s->modality,
+                                        "position", s->position, "template", t, "image", im,
+                                        "quality", s->quality, "engine", s->engine));
         free(t);
         free(im);
     }
@@ -168,8 +168,8 @@ int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, 
     size_t tlen = 0;
     int rc = need_keys(reg, err);
     if (rc == 0)
-        rc = eyni_keyring_open(reg->keys, pending_aad, strlen(pending_aad), blob, len, &text,
-                               &tlen, err);
+        rc = eyni_keyring_open(reg->keys, pending_aad, strlen(pending_aad), blob, len, &text, &tlen,
+                               err);
     if (rc)
         return rc;
     json_error_t je;
@@ -204,8 +204,8 @@ typedef struct record_arg {
     char fin[EYNI_FIN_MAX + 1];
 } record_arg;
 
-static int insert_enrolment(eyni_db *db, record_arg *x, const unsigned char *pending,
-                            size_t plen, eyni_error *err)
+static int insert_enrolment(eyni_db *db, record_arg *x, const unsigned char *pending, size_t plen,
+                            eyni_error *err)
 {
     char now[32];
     eyni_time_now_iso(now);
@@ -310,8 +310,8 @@ int reg_enrolment_record(eyni_register *reg, const eyni_actor *a, const reg_enro
 
 /* ---- reading samples back ------------------------------------------------------------- */
 
-static int each_row(eyni_register *reg, eyni_stmt *st, reg_sample_fn fn, void *ctx,
-                    long long *last, eyni_error *err)
+static int each_row(eyni_register *reg, eyni_stmt *st, reg_sample_fn fn, void *ctx, long long *last,
+                    eyni_error *err)
 {
     int rc;
     while ((rc = eyni_stmt_step(st, err)) == 1) {

@@ -1,5 +1,6 @@
 /* /v1/enrolments, /v1/verify, /v1/identify and /v1/adjudications: the identity service.
- * Samples travel as {"modality", "position", "image": base64 of the image file}. */
+ * Samples travel as {"modality", "position", "image": base64 of the image file}, or for
+ * voice {"modality": "voice", "audio": base64 of a WAV/FLAC recording}. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,28 +18,35 @@ static void samples_free(samples *s)
         free(s->bufs[i]);
 }
 
+/* The recording of a voice sample travels as "audio", an image as "image". */
 static int one_sample(const json_t *j, samples *s, size_t i, eyni_error *err)
 {
-    static const char *const keys[] = {"modality", "position", "image", NULL};
-    const char *mod = NULL, *img = NULL;
-    int rc = json_is_object(j) ? eyni_json_check_keys(j, keys, err)
-                               : eyni_error_set(err, EYNI_EFORMAT, "samples[%zu] is not an object", i);
+    static const char *const keys[] = {"modality", "position", "image", "audio", NULL};
+    const char *mod = NULL, *img = NULL, *audio = NULL;
+    const size_t b64max = (size_t)EYNI_IDENTITY_MAX_SAMPLE_BYTES * 4 / 3 + 4;
+    int rc = json_is_object(j)
+                 ? eyni_json_check_keys(j, keys, err)
+                 : eyni_error_set(err, EYNI_EFORMAT, "samples[%zu] is not an object", i);
     if (rc == 0)
         rc = eyni_json_get_string(j, "modality", 16, &mod, err);
     if (rc == 0)
-        rc = eyni_json_get_string(j, "image", (size_t)EYNI_IDENTITY_MAX_SAMPLE_BYTES * 4 / 3 + 4,
-                                  &img, err);
+        rc = eyni_json_get_string(j, "image", b64max, &img, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(j, "audio", b64max, &audio, err);
     const json_t *pos = json_object_get(j, "position");
-    if (rc == 0 && (!mod || !img))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "samples[%zu] needs modality and image", i);
+    int voice = mod && !strcmp(mod, "voice");
+    if (rc == 0 && (!mod || (voice ? !audio || img : !img || audio)))
+        rc = eyni_error_set(err, EYNI_EFORMAT,
+                            "samples[%zu] needs modality and image (audio for voice)", i);
     if (rc == 0 && pos && !json_is_integer(pos))
         rc = eyni_error_set(err, EYNI_EFORMAT, "samples[%zu].position must be an integer", i);
+    const char *data = voice ? audio : img;
     size_t len = 0;
-    if (rc == 0 && (rc = eyni_base64_decode(img, strlen(img), &s->bufs[s->n], &len, err)) != 0)
-        eyni_error_prefix(err, "samples[%zu].image: ", i);
+    if (rc == 0 && (rc = eyni_base64_decode(data, strlen(data), &s->bufs[s->n], &len, err)) != 0)
+        eyni_error_prefix(err, "samples[%zu].%s: ", i, voice ? "audio" : "image");
     if (rc == 0) {
-        s->v[s->n] = (eyni_sample_in){mod, pos ? (int)json_integer_value(pos) : 0, s->bufs[s->n],
-                                      len};
+        s->v[s->n] =
+            (eyni_sample_in){mod, pos ? (int)json_integer_value(pos) : 0, s->bufs[s->n], len};
         s->n++;
     }
     return rc;
@@ -119,8 +127,9 @@ static int verify(srv_request *rq, json_t **out, int *status, eyni_error *err)
     samples s = {.n = 0};
     int rc = with_samples(rq, keys, &in, &s, err);
     if (rc == 0)
-        rc = eyni_identity_verify(rq->identity, &rq->actor,
-                                  json_string_value(json_object_get(in, "fin")), s.v, s.n, out, err);
+        rc =
+            eyni_identity_verify(rq->identity, &rq->actor,
+                                 json_string_value(json_object_get(in, "fin")), s.v, s.n, out, err);
     samples_free(&s);
     json_decref(in);
     return rc;

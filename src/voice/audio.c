@@ -259,6 +259,13 @@ static void normalise(eyni_voice_audio *a)
 int eyni_voice_audio_decode(const void *buf, size_t len, const char *name, eyni_voice_audio **out,
                             eyni_voice_reason *why, eyni_error *err)
 {
+    return eyni_voice_audio_decode_vad(buf, len, name, NULL, out, why, err);
+}
+
+int eyni_voice_audio_decode_vad(const void *buf, size_t len, const char *name,
+                                const eyni_voice_vad *vad, eyni_voice_audio **out,
+                                eyni_voice_reason *why, eyni_error *err)
+{
     if (why)
         *why = EYNI_VOICE_REASON_NONE;
     if (!buf && len)
@@ -295,7 +302,8 @@ int eyni_voice_audio_decode(const void *buf, size_t len, const char *name, eyni_
         eyni_error_prefix(err, "%s: ", name);
         goto fail;
     }
-    rc = vad_detect(a->x, a->n, &a->speech, &a->n_frames, &a->n_speech, err);
+    rc = vad ? vad_silero(vad, a->x, a->n, &a->speech, &a->n_frames, &a->n_speech, err)
+             : vad_detect(a->x, a->n, &a->speech, &a->n_frames, &a->n_speech, err);
     if (rc) {
         eyni_error_prefix(err, "%s: ", name);
         goto fail;
@@ -323,6 +331,12 @@ fail:
 int eyni_voice_audio_read(const char *path, eyni_voice_audio **out, eyni_voice_reason *why,
                           eyni_error *err)
 {
+    return eyni_voice_audio_read_vad(path, NULL, out, why, err);
+}
+
+int eyni_voice_audio_read_vad(const char *path, const eyni_voice_vad *vad, eyni_voice_audio **out,
+                              eyni_voice_reason *why, eyni_error *err)
+{
     unsigned char *buf = NULL;
     size_t len = 0;
     if (why)
@@ -333,7 +347,7 @@ int eyni_voice_audio_read(const char *path, eyni_voice_audio **out, eyni_voice_r
             *why = EYNI_VOICE_REASON_TOO_LONG;
         return rc;
     }
-    rc = eyni_voice_audio_decode(buf, len, path, out, why, err);
+    rc = eyni_voice_audio_decode_vad(buf, len, path, vad, out, why, err);
     free(buf);
     return rc;
 }

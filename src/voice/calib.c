@@ -71,3 +71,34 @@ double calib_eer(const double *genuine, size_t ng, const double *impostor, size_
     free(im);
     return eer;
 }
+
+double eyni_voice_model_score_fmr(const eyni_voice_model *m, double s)
+{
+    const double *q = m->quant;
+    const int last = VCALIB_QUANTILES - 1, anchor = last - 1; /* anchor: FMR 1/last */
+    if (m->calib_impostor == 0)
+        return s >= q[last] ? 0 : 1;
+    if (s <= q[0])
+        return 1;
+    if (s <= q[anchor]) {
+        /* first quantile at or above s: within a run of equal quantiles the rate is the
+         * share of impostors at or above that value, i.e. the run's lowest index */
+        int lo = 1, hi = anchor;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (q[mid] >= s)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        double span = q[lo] - q[lo - 1];
+        double pos = (lo - 1) + (span > 0 ? (s - q[lo - 1]) / span : 1.0);
+        return 1.0 - pos / last;
+    }
+    /* Beyond the table: log10(FMR) keeps the slope it has between FMR 1e-2 and 1e-3. An
+     * exponential tail is heavier than a Gaussian one, so this errs towards more false
+     * matches, not fewer. */
+    double decade = q[anchor] - q[last - last / 100];
+    double at = 1.0 / last;
+    return decade > 0 ? at * pow(10.0, -(s - q[anchor]) / decade) : at;
+}

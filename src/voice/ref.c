@@ -120,6 +120,37 @@ int eyni_voice_enrol(const eyni_voice_model *m, const eyni_voice_audio *const *a
     return 0;
 }
 
+int eyni_voice_ref_merge(const eyni_voice_model *m, eyni_voice_ref *dst, const eyni_voice_ref *src,
+                         eyni_error *err)
+{
+    if (memcmp(dst->model_id, m->id, 32) || memcmp(src->model_id, m->id, 32))
+        return eyni_error_set(err, EYNI_ECONFLICT, "voice reference belongs to another model");
+    if (dst->k != src->k || dst->d != src->d)
+        return eyni_error_set(err, EYNI_EINVAL, "voice references of different shapes");
+    if ((size_t)dst->recordings + src->recordings > EYNI_VOICE_MAX_ENROL)
+        return eyni_error_set(err, EYNI_ELIMIT, "a voice reference holds at most %d recordings",
+                              EYNI_VOICE_MAX_ENROL);
+    eyni_voice_ref *c = ref_alloc(dst->k, dst->d);
+    if (!c)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory merging voice references");
+    size_t kd = (size_t)dst->k * (size_t)dst->d;
+    for (int k = 0; k < dst->k; k++)
+        c->n[k] = dst->n[k] + src->n[k];
+    for (size_t i = 0; i < kd; i++)
+        c->f[i] = dst->f[i] + src->f[i];
+    memcpy(c->model_id, dst->model_id, 32);
+    c->recordings = dst->recordings + src->recordings;
+    c->seconds = dst->seconds + src->seconds;
+    int rc = ref_derive(m, c, err);
+    if (rc == 0) {
+        eyni_voice_ref tmp = *dst;
+        *dst = *c;
+        *c = tmp;
+    }
+    eyni_voice_ref_free(c);
+    return rc;
+}
+
 int ref_from_features(const eyni_voice_model *m, const double *const *x, const size_t *t,
                       const size_t *idx, size_t n, eyni_voice_ref **out, eyni_error *err)
 {

@@ -139,6 +139,47 @@ int eyni_voice_probe_new(const eyni_voice_model *m, const eyni_voice_audio *a,
     return probe_finish(m, p, out, err);
 }
 
+/* Concatenates the speech features of n recordings into p->x. */
+static int pool_features(const eyni_voice_model *m, const eyni_voice_audio *const *audio, size_t n,
+                         eyni_voice_probe *p, eyni_error *err)
+{
+    size_t d = (size_t)m->ubm.d;
+    for (size_t i = 0; i < n; i++) {
+        double *x = NULL;
+        size_t t = 0;
+        int rc = features_extract(&m->fe, audio[i], &x, &t, err);
+        double *grown = rc ? NULL : realloc(p->x, ((p->t + t) ? p->t + t : 1) * d * sizeof *grown);
+        if (rc == 0 && !grown)
+            rc = eyni_error_set(err, EYNI_ENOMEM, "out of memory for a probe");
+        if (rc == 0) {
+            memcpy(grown + p->t * d, x, t * d * sizeof *x);
+            p->x = grown;
+            p->t += t;
+        }
+        free(x);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int eyni_voice_probe_pool(const eyni_voice_model *m, const eyni_voice_audio *const *audio, size_t n,
+                          eyni_voice_probe **out, eyni_error *err)
+{
+    if (n == 0 || n > EYNI_VOICE_MAX_ENROL)
+        return eyni_error_set(err, EYNI_EINVAL, "a probe pools 1..%d recordings, got %zu",
+                              EYNI_VOICE_MAX_ENROL, n);
+    eyni_voice_probe *p = probe_alloc(m);
+    if (!p)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory for a probe");
+    int rc = pool_features(m, audio, n, p, err);
+    if (rc) {
+        eyni_voice_probe_free(p);
+        return rc;
+    }
+    return probe_finish(m, p, out, err);
+}
+
 int probe_from_features(const eyni_voice_model *m, const double *x, size_t t,
                         eyni_voice_probe **out, eyni_error *err)
 {

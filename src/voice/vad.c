@@ -43,7 +43,7 @@ static double flatness(const float *pow)
 }
 
 /* Bridges short gaps, then drops short runs. */
-static void smooth(unsigned char *f, size_t n)
+void vad_smooth(unsigned char *f, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -101,7 +101,7 @@ int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames
         double thr = fmax(ABS_FLOOR_DB, fmin(floor_db + OVER_FLOOR_DB, peak_db - UNDER_PEAK_DB));
         for (size_t t = 0; t < nf; t++)
             f[t] = e[t] > thr && (flat[t] < FLAT_MAX || e[t] > floor_db + LOUD_DB);
-        smooth(f, nf);
+        vad_smooth(f, nf);
         for (size_t t = 0; t < nf; t++)
             speech += f[t];
     }

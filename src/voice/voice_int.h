@@ -48,6 +48,12 @@ int resample(const float *x, size_t n, int rate_in, int rate_out, float **out, s
 int vad_detect(const float *x, size_t n, unsigned char **flags, size_t *n_frames, size_t *n_speech,
                eyni_error *err);
 
+/* Bridges gaps of up to 5 frames in speech, then drops speech runs under 3 frames. */
+void vad_smooth(unsigned char *f, size_t n);
+/* Per-frame speech flags from silero-vad (same framing and contract as vad_detect). */
+int vad_silero(const eyni_voice_vad *v, const float *x, size_t n, unsigned char **flags,
+               size_t *n_frames, size_t *n_speech, eyni_error *err);
+
 /* ---- features ---------------------------------------------------------------------- */
 
 enum { CMVN_NONE = 0, CMVN_MEAN = 1, CMVN_MEANVAR = 2 };

@@ -1,5 +1,6 @@
 /*
- * Fuzz the voice model file and speaker reference readers. Input: one flag byte, a
+ * Fuzz the voice model file and speaker reference readers, and what the identity service
+ * does with what they return (pooling references, score to FMR). Input: one flag byte, a
  * little-endian u32 length L, L bytes of model file, then the reference blob. Flag bits 0
  * and 1 re-seal the model's and the reference's SHA-256 trailers, so that mutations reach
  * the field checks behind the checksum instead of stopping at it.
@@ -43,9 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t n;
             if (eyni_voice_ref_save(r, &out, &n, &err) == 0)
                 free(out);
+            /* pooling (the identity service adds up a person's references) */
+            eyni_voice_ref *again = NULL;
+            if (eyni_voice_ref_load(m, rb, rest - ml, "fuzz-ref", &again, &err) == 0)
+                (void)eyni_voice_ref_merge(m, r, again, &err);
+            eyni_voice_ref_free(again);
             eyni_voice_ref_free(r);
         }
         (void)eyni_voice_model_threshold(m, 0.01);
+        /* score -> FMR over the stored quantiles and past their tail */
+        for (int k = -4; k <= 40; k++)
+            (void)eyni_voice_model_score_fmr(m, k * 0.25);
         eyni_voice_model_free(m);
     }
     free(mb);
