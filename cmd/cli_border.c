@@ -28,32 +28,64 @@ static int read_file(border_args *b, const char *path, const unsigned char **dat
 
 static int parse(int argc, char **argv, border_args *b, eyni_error *err)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},       {"json", no_argument, NULL, 'j'},
-        {"mrz", required_argument, NULL, 'm'},        {"chip", required_argument, NULL, 'c'},
-        {"face", required_argument, NULL, 'f'},       {"finger", required_argument, NULL, 'F'},
-        {"plate", required_argument, NULL, 'p'},      {"checkpoint", required_argument, NULL, 'k'},
-        {"direction", required_argument, NULL, 'D'},  {"request-id", required_argument, NULL, 'r'},
-        {"fin", required_argument, NULL, 'n'},        {"document", required_argument, NULL, 'o'},
-        {"day", required_argument, NULL, 'y'},        {"in-country", no_argument, NULL, 'i'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"mrz", required_argument, NULL, 'm'},
+                                         {"chip", required_argument, NULL, 'c'},
+                                         {"face", required_argument, NULL, 'f'},
+                                         {"finger", required_argument, NULL, 'F'},
+                                         {"plate", required_argument, NULL, 'p'},
+                                         {"checkpoint", required_argument, NULL, 'k'},
+                                         {"direction", required_argument, NULL, 'D'},
+                                         {"request-id", required_argument, NULL, 'r'},
+                                         {"fin", required_argument, NULL, 'n'},
+                                         {"document", required_argument, NULL, 'o'},
+                                         {"day", required_argument, NULL, 'y'},
+                                         {"in-country", no_argument, NULL, 'i'},
+                                         {NULL, 0, NULL, 0}};
     int c, rc = 0;
     optind = 1;
     while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': b->data = optarg; break;
-        case 'j': b->json = 1; break;
-        case 'm': b->mrz = optarg; break;
-        case 'c': b->chip = optarg; break;
-        case 'f': b->face = optarg; break;
-        case 'p': b->plate = optarg; break;
-        case 'k': b->checkpoint = optarg; break;
-        case 'D': b->direction = optarg; break;
-        case 'r': b->request_id = optarg; break;
-        case 'n': b->fin = optarg; break;
-        case 'o': b->document = optarg; break;
-        case 'y': b->day = optarg; break;
-        case 'i': b->in_country = 1; break;
+        case 'd':
+            b->data = optarg;
+            break;
+        case 'j':
+            b->json = 1;
+            break;
+        case 'm':
+            b->mrz = optarg;
+            break;
+        case 'c':
+            b->chip = optarg;
+            break;
+        case 'f':
+            b->face = optarg;
+            break;
+        case 'p':
+            b->plate = optarg;
+            break;
+        case 'k':
+            b->checkpoint = optarg;
+            break;
+        case 'D':
+            b->direction = optarg;
+            break;
+        case 'r':
+            b->request_id = optarg;
+            break;
+        case 'n':
+            b->fin = optarg;
+            break;
+        case 'o':
+            b->document = optarg;
+            break;
+        case 'y':
+            b->day = optarg;
+            break;
+        case 'i':
+            b->in_country = 1;
+            break;
         case 'F': {
             char *end;
             long pos = strtol(optarg, &end, 10);
@@ -68,7 +100,8 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
             }
             break;
         }
-        default: rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
+        default:
+            rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
         }
     }
     return rc;
@@ -83,8 +116,8 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyn
     r.fingers = b->fingers;
     r.nfingers = b->nfingers;
     r.plate = b->plate;
-    r.checkpoint = b->checkpoint ? b->checkpoint : eyni_config_get(e->cfg, "border.checkpoint",
-                                                                    "LOCAL");
+    r.checkpoint =
+        b->checkpoint ? b->checkpoint : eyni_config_get(e->cfg, "border.checkpoint", "LOCAL");
     r.direction = b->direction ? b->direction : "entry";
     r.request_id = b->request_id;
     int rc = b->face ? read_file(b, b->face, &r.face, &r.face_len, err) : 0;
@@ -102,12 +135,10 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyn
     return rc;
 }
 
-static int do_crossings(border_args *b, cmd_env *e, eyni_actor *a, json_t **out,
-                        eyni_error *err)
+static int do_crossings(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
-    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:b}", "fin", b->fin, "document",
-                          b->document, "checkpoint", b->checkpoint, "day", b->day, "in_country",
-                          b->in_country);
+    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:b}", "fin", b->fin, "document", b->document,
+                          "checkpoint", b->checkpoint, "day", b->day, "in_country", b->in_country);
     int rc = eyni_border_crossings(e->reg, a, q, out, err);
     json_decref(q);
     return rc;
@@ -119,12 +150,14 @@ int cli_border(int argc, char **argv)
         "eyni border check --mrz TEXT [--chip DIR] [--face IMG] [--finger POSITION=IMG]... "
         "[--plate P] [--checkpoint ID] [--direction entry|exit] [--request-id ID] | crossings "
         "[--fin F] [--document N] [--checkpoint ID] [--day D] [--in-country] [--data DIR] "
-        "[--json]";
+        "[--json] | visa ... | residence ...";
     border_args b;
     memset(&b, 0, sizeof b);
     eyni_error err;
     if (argc < 2)
         return cli_usage(usage);
+    if (!strcmp(argv[1], "visa") || !strcmp(argv[1], "residence"))
+        return cli_border_stay(argc - 1, argv + 1);
     int rc = parse(argc - 1, argv + 1, &b, &err);
     cmd_env e;
     json_t *out = NULL;

@@ -50,6 +50,35 @@ int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in
 int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,
                           json_t **out, eyni_error *err);
 
+/* ---- visas and residence registration ------------------------------------------------ */
+
+/*
+ * A visa for a foreign traveller: {"number" (the sticker's, A-Z 0-9 up to 9), "type" (A
+ * airport transit, C short stay, D long stay), "format" (MRV-A default, MRV-B),
+ * "passport_number", "nationality", "surname", "given_name", "birth_date", "sex",
+ * "valid_from", "valid_until", "entries" (0 = multiple), "stay_days"}. The MRZ is built with
+ * the document code V + type; *out is the visa with "mrz". EEXIST for a known number.
+ */
+int eyni_border_visa_issue(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                           json_t **out, eyni_error *err);
+int eyni_border_visa_revoke(eyni_register *reg, const eyni_actor *a, const char *number,
+                            const char *reason, eyni_error *err);
+/* Visas by passport (and nationality) or by visa number: {"visas": [...], "count"}. */
+int eyni_border_visas(eyni_register *reg, const eyni_actor *a, const char *passport,
+                      const char *nationality, const char *number, json_t **out,
+                      eyni_error *err);
+/*
+ * Residence registration {"fin", "document_number", "nationality" (default: this country),
+ * "surname", "given_name", "address", "since", "until", "reason"}. A citizen needs the FIN;
+ * a foreigner needs the passport number, surname and until - the registration is the
+ * residence permit. With a FIN the address becomes the person's current residence and
+ * enters the register's residence history in the same transaction.
+ */
+int eyni_border_residence_register(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                   json_t **out, eyni_error *err);
+int eyni_border_residences(eyni_register *reg, const eyni_actor *a, const char *fin,
+                           const char *document, json_t **out, eyni_error *err);
+
 #ifdef __cplusplus
 }
 #endif

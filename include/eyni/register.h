@@ -60,6 +60,10 @@ typedef enum eyni_op {
     EYNI_OP_DOC_READ,
     EYNI_OP_BORDER_CHECK,
     EYNI_OP_CROSSING_READ,
+    EYNI_OP_VISA_MANAGE,      /* issue and revoke visas */
+    EYNI_OP_VISA_READ,
+    EYNI_OP_RESIDENCE_MANAGE, /* residence registration (a foreigner's residence permit) */
+    EYNI_OP_RESIDENCE_READ,
     EYNI_OP_COUNT
 } eyni_op;
 

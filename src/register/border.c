@@ -18,7 +18,7 @@ typedef struct check {
     char today[11], birth[11], expiry[11];
     char holder_fin[EYNI_FIN_MAX + 1];
     json_t *reasons;
-    json_t *live;         /* face template of the traveller, when a face was given */
+    json_t *live; /* face template of the traveller, when a face was given */
     float live_emb[EYNI_FACE_DIM];
     int have_live;
 } check;
@@ -78,17 +78,17 @@ static void register_document(check *c, eyni_error *err)
     snprintf(c->holder_fin, sizeof c->holder_fin, "%s",
              json_string_value(json_object_get(doc, "fin")));
     if (!strcmp(st, "lost") || !strcmp(st, "stolen") || !strcmp(st, "revoked"))
-        reason(c, "document_invalid", "deny", "document %s is reported %s",
-               c->mrz.document_number, st);
+        reason(c, "document_invalid", "deny", "document %s is reported %s", c->mrz.document_number,
+               st);
     json_decref(doc);
 }
 
 static void watchlists(check *c, eyni_error *err)
 {
-    json_t *q = json_pack("{s:{s:s, s:s, s:s?}, s:{s:s, s:s}}", "person", "surname",
-                          c->mrz.primary, "given_name", c->mrz.secondary, "birth_date",
-                          c->birth[0] ? c->birth : NULL, "document", "number",
-                          c->mrz.document_number, "issuing_state", c->mrz.issuer);
+    json_t *q =
+        json_pack("{s:{s:s, s:s, s:s?}, s:{s:s, s:s}}", "person", "surname", c->mrz.primary,
+                  "given_name", c->mrz.secondary, "birth_date", c->birth[0] ? c->birth : NULL,
+                  "document", "number", c->mrz.document_number, "issuing_state", c->mrz.issuer);
     if (c->holder_fin[0])
         json_object_set_new(json_object_get(q, "person"), "fin", json_string(c->holder_fin));
     if (c->r->plate)
@@ -105,8 +105,10 @@ static void watchlists(check *c, eyni_error *err)
             const char *kind = json_string_value(json_object_get(h, "kind"));
             const char *handling = json_string_value(json_object_get(h, "handling"));
             int doc = !strcmp(kind, "document");
-            reason(c, doc ? "document_listed" : !strcmp(kind, "vehicle") ? "vehicle_listed"
-                                                                         : "watchlist_person",
+            reason(c,
+                   doc                        ? "document_listed"
+                   : !strcmp(kind, "vehicle") ? "vehicle_listed"
+                                              : "watchlist_person",
                    doc ? "deny" : "refer", "%s on list %s (%s): %s", kind,
                    json_string_value(json_object_get(h, "list")),
                    json_string_value(json_object_get(h, "legal_basis")),
@@ -130,12 +132,12 @@ static void bans_of(check *c, const char *fin, const char *why)
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(out, "bans"), i, b)
-        reason(c, "ban", "deny", "%s ban on %s %s (%s, %s)%s",
-               json_string_value(json_object_get(b, "direction")),
-               json_string_value(json_object_get(b, "surname")),
-               json_string_value(json_object_get(b, "given_name")),
-               json_string_value(json_object_get(b, "legal_basis")),
-               json_string_value(json_object_get(b, "authority")), why);
+            reason(c, "ban", "deny", "%s ban on %s %s (%s, %s)%s",
+                   json_string_value(json_object_get(b, "direction")),
+                   json_string_value(json_object_get(b, "surname")),
+                   json_string_value(json_object_get(b, "given_name")),
+                   json_string_value(json_object_get(b, "legal_basis")),
+                   json_string_value(json_object_get(b, "authority")), why);
     }
     json_decref(p);
     json_decref(out);
@@ -174,13 +176,15 @@ static void face_vs_chip(check *c)
     float emb[EYNI_FACE_DIM];
     int ok = eyni_file_read(path, 1 << 22, &dg2, &n, &e) == 0 &&
              eyni_lds_bio_decode(dg2, n, &g, &e) == 0 && g.count > 0 &&
-             eyni_face_record_decode(g.bio[0].bdb, g.bio[0].bdb_len, &fr, &e) == 0 &&
-             fr.image_ok && eyni_image_decode(fr.image, fr.image_len, 3, &img, &e) == 0 &&
+             eyni_face_record_decode(g.bio[0].bdb, g.bio[0].bdb_len, &fr, &e) == 0 && fr.image_ok &&
+             eyni_image_decode(fr.image, fr.image_len, 3, &img, &e) == 0 &&
              eyni_face_quality_check(c->id->face, img, &q, &e) == 0 && q.faces > 0 &&
              eyni_face_embed(c->id->face, img, &q.face, emb, &e) == 0;
     if (!ok) {
-        reason(c, "chip_portrait_unusable", "refer", "the chip portrait (DG2) could not be "
-                                                     "compared: %s", e.msg);
+        reason(c, "chip_portrait_unusable", "refer",
+               "the chip portrait (DG2) could not be "
+               "compared: %s",
+               e.msg);
     } else {
         float s = eyni_face_compare(c->live_emb, emb);
         if (s < EYNI_FACE_THRESHOLD_FMR_1E3)
@@ -219,7 +223,8 @@ static void chip(check *c)
     for (int i = 0; i < c->mrz.nlines; i++)
         strncat(printed, c->mrz.lines[i], sizeof printed - strlen(printed) - 1);
     if (dg1 && strcmp(dg1, printed) != 0)
-        reason(c, "chip_mrz_mismatch", "refer", "the chip's MRZ (DG1) differs from the printed one");
+        reason(c, "chip_mrz_mismatch", "refer",
+               "the chip's MRZ (DG1) differs from the printed one");
     json_decref(rep);
     if (c->have_live)
         face_vs_chip(c);
@@ -245,8 +250,8 @@ static void biometrics(check *c)
         out = NULL;
     }
     if (c->holder_fin[0] && c->r->nfingers > 0) {
-        if (eyni_identity_verify(c->id, &reader, c->holder_fin, c->r->fingers, c->r->nfingers,
-                                 &out, &e) == 0 &&
+        if (eyni_identity_verify(c->id, &reader, c->holder_fin, c->r->fingers, c->r->nfingers, &out,
+                                 &e) == 0 &&
             !json_is_true(json_object_get(out, "match")))
             reason(c, "finger_register_mismatch", "refer",
                    "live fingerprints do not match the register's for FIN %s", c->holder_fin);
@@ -262,8 +267,8 @@ static void biometrics(check *c)
         reason(c, "identification_unavailable", "refer", "1:N identification failed: %s", e.msg);
         return;
     }
-    const char *top = json_string_value(json_object_get(json_array_get(
-        json_object_get(out, "candidates"), 0), "fin"));
+    const char *top = json_string_value(
+        json_object_get(json_array_get(json_object_get(out, "candidates"), 0), "fin"));
     if (top && strcmp(top, c->holder_fin) != 0) {
         reason(c, "face_matches_other_person", "refer",
                "live face matches registered person %s, not the document's holder", top);
@@ -279,6 +284,17 @@ static void biometrics(check *c)
         json_decref(w);
     }
     json_decref(out);
+}
+
+/* A foreign national needs a visa or residence permit to enter, and leaves within it. */
+static void foreigner(check *c, json_t **stay)
+{
+    eyni_error e;
+    if (reg_stay_check(c->id->reg, c->mrz.document_number, c->mrz.nationality,
+                       c->holder_fin[0] ? c->holder_fin : NULL, c->today,
+                       !strcmp(c->r->direction, "exit"), c->reasons, stay, &e))
+        reason(c, "visa_unavailable", "refer",
+               "visas and residence permits could not be checked: %s", e.msg);
 }
 
 static const char *decide(const json_t *reasons)
@@ -310,11 +326,23 @@ static int record_tx(eyni_db *db, void *p, eyni_error *err)
     check *c = x->c;
     char now[32];
     eyni_time_now_iso(now);
-    const char *vals[] = {c->r->request_id, now, c->today, c->r->checkpoint, c->r->direction,
-                          c->a->id, c->a->agency, c->mrz.document_number, c->mrz.issuer,
-                          c->mrz.nationality, c->holder_fin[0] ? c->holder_fin : NULL,
-                          c->mrz.primary, c->mrz.secondary, c->birth[0] ? c->birth : NULL,
-                          c->r->plate, x->decision, x->result};
+    const char *vals[] = {c->r->request_id,
+                          now,
+                          c->today,
+                          c->r->checkpoint,
+                          c->r->direction,
+                          c->a->id,
+                          c->a->agency,
+                          c->mrz.document_number,
+                          c->mrz.issuer,
+                          c->mrz.nationality,
+                          c->holder_fin[0] ? c->holder_fin : NULL,
+                          c->mrz.primary,
+                          c->mrz.secondary,
+                          c->birth[0] ? c->birth : NULL,
+                          c->r->plate,
+                          x->decision,
+                          x->result};
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO crossings (request_id, at, day, checkpoint, direction,"
@@ -423,19 +451,20 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     if (r->chip_dir)
         chip(&c);
     biometrics(&c);
+    json_t *stay = NULL;
     if (strcmp(c.mrz.nationality, id->reg->country) != 0)
-        reason(&c, "visa_not_verified", "refer",
-               "foreign national (%s): visas and residence permits are not yet in this register",
-               c.mrz.nationality);
+        foreigner(&c, &stay);
     const char *decision = decide(c.reasons);
     json_t *result = json_pack(
-        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}",
-        "decision", decision, "reasons", c.reasons, "document", "number",
-        c.mrz.document_number, "issuing_state", c.mrz.issuer, "code", c.mrz.document_code,
-        "format", eyni_mrz_format_name(c.mrz.format), "expires", c.expiry[0] ? c.expiry : NULL,
-        "mrz_valid", c.mrz.valid, "holder", "fin", c.holder_fin[0] ? c.holder_fin : NULL,
-        "surname", c.mrz.primary, "given_name", c.mrz.secondary, "birth_date",
-        c.birth[0] ? c.birth : NULL, "nationality", c.mrz.nationality);
+        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}", "decision",
+        decision, "reasons", c.reasons, "document", "number", c.mrz.document_number,
+        "issuing_state", c.mrz.issuer, "code", c.mrz.document_code, "format",
+        eyni_mrz_format_name(c.mrz.format), "expires", c.expiry[0] ? c.expiry : NULL, "mrz_valid",
+        c.mrz.valid, "holder", "fin", c.holder_fin[0] ? c.holder_fin : NULL, "surname",
+        c.mrz.primary, "given_name", c.mrz.secondary, "birth_date", c.birth[0] ? c.birth : NULL,
+        "nationality", c.mrz.nationality);
+    if (stay)
+        json_object_set_new(result, "stay", stay);
     long long crossing = 0;
     rc = border_record(&c, decision, result, &crossing, err);
     json_decref(c.reasons);

@@ -154,6 +154,10 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_DOC_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_BORDER_CHECK] = R(BORDER) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_CROSSING_READ] = R(BORDER) | R(POLICE) | R(AUDITOR) | R(OPERATOR),
+    [EYNI_OP_VISA_MANAGE] = R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_VISA_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
+    [EYNI_OP_RESIDENCE_MANAGE] = R(REGISTRAR) | R(OPERATOR),
+    [EYNI_OP_RESIDENCE_READ] = R(REGISTRAR) | R(BORDER) | R(POLICE) | R(OPERATOR),
 };
 #undef R
 
@@ -162,7 +166,8 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "person.history", "key.manage", "audit.read", "office.manage", "blank.manage",
     "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
     "case.read", "case.decide", "document.issue", "document.status", "document.read",
-    "border.check", "crossing.read"};
+    "border.check", "crossing.read", "visa.manage", "visa.read", "residence.manage",
+    "residence.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {
