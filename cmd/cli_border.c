@@ -10,7 +10,7 @@
 
 typedef struct border_args {
     const char *data, *mrz, *chip, *face, *plate, *checkpoint, *direction, *request_id;
-    const char *fin, *document, *day;
+    const char *fin, *document, *day, *list, *entry;
     int json, in_country;
     eyni_sample_in fingers[10];
     unsigned char *bufs[11];
@@ -42,6 +42,8 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
                                          {"document", required_argument, NULL, 'o'},
                                          {"day", required_argument, NULL, 'y'},
                                          {"in-country", no_argument, NULL, 'i'},
+                                         {"list", required_argument, NULL, 'l'},
+                                         {"entry", required_argument, NULL, 'e'},
                                          {NULL, 0, NULL, 0}};
     int c, rc = 0;
     optind = 1;
@@ -85,6 +87,12 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
             break;
         case 'i':
             b->in_country = 1;
+            break;
+        case 'l':
+            b->list = optarg;
+            break;
+        case 'e':
+            b->entry = optarg;
             break;
         case 'F': {
             char *end;
@@ -135,6 +143,40 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyn
     return rc;
 }
 
+/* Face and fingers of a watchlist person entry, into the watchlist galleries. */
+static int do_watch_biometrics(border_args *b, cmd_env *e, eyni_actor *a, json_t **out,
+                               eyni_error *err)
+{
+    eyni_sample_in s[11];
+    int n = 0;
+    char *end = NULL;
+    long long entry = b->entry ? strtoll(b->entry, &end, 10) : 0;
+    if (!b->list || !b->entry || *end || entry <= 0)
+        return eyni_error_set(err, EYNI_EINVAL, "watch-biometrics needs --list L --entry N");
+    int rc = 0;
+    if (b->face) {
+        s[n] = (eyni_sample_in){"face", 0, NULL, 0};
+        rc = read_file(b, b->face, &s[n].data, &s[n].len, err);
+        n++;
+    }
+    for (int i = 0; rc == 0 && i < b->nfingers; i++)
+        s[n++] = b->fingers[i];
+    if (rc == 0 && n == 0)
+        rc = eyni_error_set(err, EYNI_EINVAL, "give --face IMG and/or --finger POSITION=IMG");
+    eyni_identity_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = e->log;
+    eyni_identity *id = NULL;
+    if (rc == 0)
+        rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    if (rc == 0)
+        rc = eyni_identity_open(e->reg, &o, &id, err);
+    if (rc == 0)
+        rc = eyni_border_watch_biometrics_add(id, a, b->list, entry, s, n, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
 static int do_crossings(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
     json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:b}", "fin", b->fin, "document", b->document,
@@ -150,7 +192,8 @@ int cli_border(int argc, char **argv)
         "eyni border check --mrz TEXT [--chip DIR] [--face IMG] [--finger POSITION=IMG]... "
         "[--plate P] [--checkpoint ID] [--direction entry|exit] [--request-id ID] | crossings "
         "[--fin F] [--document N] [--checkpoint ID] [--day D] [--in-country] [--data DIR] "
-        "[--json] | visa ... | residence ...";
+        "[--json] | watch-biometrics --list L --entry N [--face IMG] [--finger POSITION=IMG]... | "
+        "visa ... | residence ...";
     border_args b;
     memset(&b, 0, sizeof b);
     eyni_error err;
@@ -161,13 +204,15 @@ int cli_border(int argc, char **argv)
     int rc = parse(argc - 1, argv + 1, &b, &err);
     cmd_env e;
     json_t *out = NULL;
-    int check = !strcmp(argv[1], "check");
-    if (rc == 0 && !check && strcmp(argv[1], "crossings") != 0)
+    int check = !strcmp(argv[1], "check"), bio = !strcmp(argv[1], "watch-biometrics");
+    if (rc == 0 && !check && !bio && strcmp(argv[1], "crossings") != 0)
         rc = eyni_error_set(&err, EYNI_EINVAL, "unknown verb '%s'", argv[1]);
     if (rc == 0 && (rc = cmd_env_open(&e, cli_data_dir(b.data), NULL, 1, &err)) == 0) {
         eyni_actor a;
         eyni_actor_local(&a, eyni_config_get(e.cfg, "cli.agency", "LOCAL"), "border control");
-        rc = check ? do_check(&b, &e, &a, &out, &err) : do_crossings(&b, &e, &a, &out, &err);
+        rc = check ? do_check(&b, &e, &a, &out, &err)
+             : bio ? do_watch_biometrics(&b, &e, &a, &out, &err)
+                   : do_crossings(&b, &e, &a, &out, &err);
         cmd_env_close(&e);
     }
     for (int i = 0; i < b.nbufs; i++)

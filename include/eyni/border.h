@@ -50,6 +50,14 @@ int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in
 int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,
                           json_t **out, eyni_error *err);
 
+/* Face and fingerprints of a person entry on a watchlist (the person need not be in the
+ * register): samples pass the enrolment quality gate, are sealed at rest and join the
+ * watchlist galleries every traveller check searches 1:N. ENOTFOUND for an entry not in
+ * force on the list. *out = {"list", "entry", "added", "quality"}. */
+int eyni_border_watch_biometrics_add(eyni_identity *id, const eyni_actor *a, const char *list,
+                                     long long entry, const eyni_sample_in *samples, int n,
+                                     json_t **out, eyni_error *err);
+
 /* ---- visas and residence registration ------------------------------------------------ */
 
 /*

@@ -297,6 +297,46 @@ static void foreigner(check *c, json_t **stay)
                "visas and residence permits could not be checked: %s", e.msg);
 }
 
+/* Live face and fingers 1:N against the watchlist galleries: listed persons need not be
+ * in the register, and the name on the document may be anyone's. */
+static void watch_biometrics(check *c)
+{
+    id_probe *fp = NULL;
+    int nf = 0;
+    eyni_error e;
+    if (c->r->nfingers > 0) {
+        if (id_probes_make(c->id, c->r->fingers, c->r->nfingers, &fp, &e) == 0)
+            nf = c->r->nfingers;
+        else
+            reason(c, "live_fingers_unusable", "refer",
+                   "live fingerprints could not be searched on the watchlists: %s", e.msg);
+    }
+    json_t *hits = NULL;
+    if (!c->have_live && nf == 0) {
+        /* nothing to search */
+    } else if (id_watch_search(c->id, c->a, c->have_live ? c->live_emb : NULL, fp, nf, &hits, &e)) {
+        reason(c, "watchlist_biometrics_unavailable", "refer",
+               "watchlist galleries could not be searched: %s", e.msg);
+    } else {
+        size_t i;
+        json_t *h;
+        json_array_foreach(hits, i, h)
+        {
+            const char *handling = json_string_value(json_object_get(h, "handling"));
+            reason(c, "watchlist_biometric", "deny",
+                   "live %s matches entry %lld on list %s (%s, evidence %.1f): %s",
+                   json_string_value(json_object_get(h, "modality")),
+                   (long long)json_integer_value(json_object_get(h, "entry")),
+                   json_string_value(json_object_get(h, "list")),
+                   json_string_value(json_object_get(h, "legal_basis")),
+                   json_real_value(json_object_get(h, "evidence")),
+                   handling ? handling : "follow the list's instructions");
+        }
+    }
+    json_decref(hits);
+    id_probes_free(fp, nf);
+}
+
 static const char *decide(const json_t *reasons)
 {
     int deny = 0, refer = 0;
@@ -451,6 +491,7 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     if (r->chip_dir)
         chip(&c);
     biometrics(&c);
+    watch_biometrics(&c);
     json_t *stay = NULL;
     if (strcmp(c.mrz.nationality, id->reg->country) != 0)
         foreigner(&c, &stay);

@@ -15,8 +15,7 @@ const char *id_owner_of(const eyni_identity *id, int64_t biometric)
         else
             hi = mid;
     }
-    return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin
-                                                                       : NULL;
+    return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin : NULL;
 }
 
 static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char modality)
@@ -40,8 +39,8 @@ static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char
 
 /* Adds one sample from the change log to its gallery. */
 static int apply_change(long long change, const char *op, long long bio, const char *fin,
-                        const char *modality, int position, const unsigned char *tpl,
-                        size_t tlen, void *ctx)
+                        const char *modality, int position, const unsigned char *tpl, size_t tlen,
+                        void *ctx)
 {
     eyni_identity *id = ctx;
     eyni_error err;
@@ -77,7 +76,7 @@ int eyni_identity_sync(eyni_identity *id, eyni_error *err)
     int rc = reg_changes_each(id->reg, id->last_change, apply_change, id, &last, err);
     id->last_change = last;
     pthread_rwlock_unlock(&id->lock);
-    return rc;
+    return rc ? rc : id_watch_sync(id, err);
 }
 
 static int open_engines(eyni_identity *id, eyni_error *err)
@@ -118,14 +117,17 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_ide
     pthread_mutex_init(&id->enrol, NULL);
     int rc = open_engines(id, err);
     if (rc == 0)
+        rc = id_watch_open(id, err);
+    if (rc == 0)
         rc = eyni_identity_sync(id, err);
     if (rc) {
         eyni_identity_close(id);
         return rc;
     }
-    eyni_log_write(id->opts.log, EYNI_LOG_INFO, "gallery", "%zu face and %zu samples in all "
-                   "loaded up to change %lld", eyni_gallery_size(id->faces), id->n_owners,
-                   id->last_change);
+    eyni_log_write(id->opts.log, EYNI_LOG_INFO, "gallery",
+                   "%zu face and %zu samples in all "
+                   "loaded up to change %lld",
+                   eyni_gallery_size(id->faces), id->n_owners, id->last_change);
     *out = id;
     return 0;
 }
@@ -134,6 +136,7 @@ void eyni_identity_close(eyni_identity *id)
 {
     if (!id)
         return;
+    id_watch_close(id);
     eyni_gallery_free(id->faces);
     for (int p = 0; p < ID_POSITIONS; p++)
         eyni_finger_gallery_free(id->fingers[p]);
@@ -155,11 +158,11 @@ json_t *eyni_identity_stats(eyni_identity *id)
                           "finger", (json_int_t)fingers, "samples", (json_int_t)id->n_owners,
                           "last_change", (json_int_t)id->last_change);
     pthread_rwlock_unlock(&id->lock);
+    json_object_set_new(s, "watchlist_samples", json_integer((json_int_t)id_watch_size(id)));
     return s;
 }
 
-int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o,
-                                   eyni_error *err)
+int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o, eyni_error *err)
 {
     static const char *const keys[] = {"identity.duplicate_at", "identity.possible_at",
                                        "identity.verify_fmr"};

@@ -12,7 +12,7 @@
 #include "register_int.h"
 
 #define ID_POSITIONS 11 /* finger galleries by ISO position 0..10 */
-#define ID_SEARCH_K 64  /* gallery hits considered per probe */
+#define ID_SEARCH_K  64 /* gallery hits considered per probe */
 
 /* Which person a gallery entry (a biometric row id) belongs to. Ids arrive in increasing
  * order from the change log, so the table stays sorted and is searched by bisection. */
@@ -34,18 +34,19 @@ struct eyni_identity {
     long long last_change;
     pthread_rwlock_t lock;  /* galleries and owners: many searches or one writer */
     pthread_mutex_t enrol;  /* one de-duplication + record at a time */
+    struct id_watch *watch; /* watchlist galleries (watch_gallery.c) */
 };
 
 /* A sample turned into a template, with its quality verdict. */
 typedef struct id_probe {
     char modality[8];
     int position;
-    float emb[EYNI_FACE_DIM];          /* face */
-    eyni_finger_template *finger;      /* finger */
-    unsigned char *tpl;                /* serialised template */
+    float emb[EYNI_FACE_DIM];     /* face */
+    eyni_finger_template *finger; /* finger */
+    unsigned char *tpl;           /* serialised template */
     size_t tlen;
     int quality;
-    json_t *report;                    /* quality report for the caller */
+    json_t *report; /* quality report for the caller */
 } id_probe;
 
 /* identity_probe.c */
@@ -54,11 +55,19 @@ int id_probes_make(eyni_identity *id, const eyni_sample_in *s, int n, id_probe *
 void id_probes_free(id_probe *p, int n);
 
 /* identity_search.c: fused candidates (best first) for the probes. */
-int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates,
-              eyni_error *err);
+int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates, eyni_error *err);
 /* Evidence (-log10 FMR) of one comparison score. */
 double id_face_evidence(float score);
 double id_finger_evidence(double score);
+
+/* watch_gallery.c: galleries of watchlist biometrics, rebuilt from the store and searched
+ * 1:N; *out lists the entries in force that the actor may see (caller decrefs). */
+int id_watch_open(eyni_identity *id, eyni_error *err);
+void id_watch_close(eyni_identity *id);
+int id_watch_sync(eyni_identity *id, eyni_error *err);
+size_t id_watch_size(eyni_identity *id);
+int id_watch_search(eyni_identity *id, const eyni_actor *a, const float *face,
+                    const id_probe *fingers, int nfingers, json_t **out, eyni_error *err);
 
 /* identity.c */
 const char *id_owner_of(const eyni_identity *id, int64_t biometric);

@@ -349,6 +349,63 @@ static void residence_permit_lets_a_foreigner_in_and_a_citizens_feeds_the_regist
     json_decref(r);
 }
 
+static void watchlisted_face_of_a_person_not_in_the_register_is_caught(void **state)
+{
+    fx *f = *state;
+    const char *list[] = {"watchlist",     "create",
+                          "--data",        f->data,
+                          "--code",        "INTERPOL",
+                          "--name",        "Red notices",
+                          "--kind",        "person",
+                          "--legal-basis", "Interpol red notice",
+                          "--handling",    "detain and call duty officer",
+                          "--valid-from",  "2020-01-01",
+                          "--visible-to",  "*",
+                          "--json",        NULL};
+    json_decref(cli_json(list, 0));
+    const char *add[] = {"watchlist", "add",       "INTERPOL",          "--data",
+                         f->data,     "--surname", "Fugitive",          "--given-name",
+                         "Unknown",   "--reason",  "red notice 7/2026", "--json",
+                         NULL};
+    json_t *r = cli_json(add, 0);
+    char entry[24];
+    snprintf(entry, sizeof entry, "%lld",
+             (long long)json_integer_value(json_object_get(r, "entry")));
+    json_decref(r);
+    char *face = eyni_test_path(LFW "Angela_Bassett/Angela_Bassett_0001.jpg");
+    const char *bio[] = {
+        "border", "watch-biometrics", "--data", f->data,  "--list", "INTERPOL", "--entry",
+        entry,    "--face",           face,     "--json", NULL};
+    r = cli_json(bio, 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "added")), 1);
+    json_decref(r);
+    free(face);
+    /* An entry that does not exist gets nothing. */
+    face = eyni_test_path(LFW "Angela_Bassett/Angela_Bassett_0001.jpg");
+    const char *none[] = {"border",  "watch-biometrics", "--data", f->data, "--list", "INTERPOL",
+                          "--entry", "999999",           "--face", face,    "--json", NULL};
+    char *out = NULL;
+    assert_int_not_equal(test_cli(&out, none), 0);
+    free(out);
+    free(face);
+    /* She travels on a visa in another name: the name finds nothing, her face does. */
+    char mrz[100];
+    foreign_mrz("Visitor", "GB5000005", mrz, sizeof mrz);
+    visa(f, "V0000005", "GB5000005", "2026-01-01", "2099-12-31", "0");
+    r = foreign_check(f, mrz, LFW "Angela_Bassett/Angela_Bassett_0002.jpg", "entry", 1);
+    assert_string_equal(decision(r), "deny");
+    assert_true(has_reason(r, "watchlist_biometric"));
+    char *text = json_dumps(r, 0);
+    assert_non_null(strstr(text, "INTERPOL"));
+    assert_non_null(strstr(text, "detain and call duty officer"));
+    free(text);
+    json_decref(r);
+    /* Someone else on the same visa is not taken for her. */
+    r = foreign_check(f, mrz, LFW "Ana_Palacio/Ana_Palacio_0002.jpg", "entry", 0);
+    assert_false(has_reason(r, "watchlist_biometric"));
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +418,7 @@ int main(void)
         cmocka_unit_test(foreigner_without_a_visa_is_referred_and_with_an_expired_one_denied),
         cmocka_unit_test(overstay_is_reported_on_exit),
         cmocka_unit_test(residence_permit_lets_a_foreigner_in_and_a_citizens_feeds_the_register),
+        cmocka_unit_test(watchlisted_face_of_a_person_not_in_the_register_is_caught),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
