@@ -11,7 +11,7 @@
 typedef struct border_args {
     const char *data, *mrz, *chip, *face, *plate, *checkpoint, *direction, *request_id;
     const char *fin, *document, *day, *list, *entry;
-    int json, in_country;
+    int json, in_country, overstays, counts;
     eyni_sample_in fingers[10];
     unsigned char *bufs[11];
     int nfingers, nbufs;
@@ -42,6 +42,8 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
                                          {"document", required_argument, NULL, 'o'},
                                          {"day", required_argument, NULL, 'y'},
                                          {"in-country", no_argument, NULL, 'i'},
+                                         {"overstays", no_argument, NULL, 'O'},
+                                         {"counts", no_argument, NULL, 'C'},
                                          {"list", required_argument, NULL, 'l'},
                                          {"entry", required_argument, NULL, 'e'},
                                          {NULL, 0, NULL, 0}};
@@ -90,6 +92,12 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
             break;
         case 'l':
             b->list = optarg;
+            break;
+        case 'O':
+            b->overstays = 1;
+            break;
+        case 'C':
+            b->counts = 1;
             break;
         case 'e':
             b->entry = optarg;
@@ -179,8 +187,9 @@ static int do_watch_biometrics(border_args *b, cmd_env *e, eyni_actor *a, json_t
 
 static int do_crossings(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
-    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:b}", "fin", b->fin, "document", b->document,
-                          "checkpoint", b->checkpoint, "day", b->day, "in_country", b->in_country);
+    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b}", "fin", b->fin, "document",
+                          b->document, "checkpoint", b->checkpoint, "day", b->day, "in_country",
+                          b->in_country, "overstays", b->overstays, "counts", b->counts);
     int rc = eyni_border_crossings(e->reg, a, q, out, err);
     json_decref(q);
     return rc;
@@ -191,7 +200,8 @@ int cli_border(int argc, char **argv)
     static const char usage[] =
         "eyni border check --mrz TEXT [--chip DIR] [--face IMG] [--finger POSITION=IMG]... "
         "[--plate P] [--checkpoint ID] [--direction entry|exit] [--request-id ID] | crossings "
-        "[--fin F] [--document N] [--checkpoint ID] [--day D] [--in-country] [--data DIR] "
+        "[--fin F] [--document N] [--checkpoint ID] [--day D] [--in-country | --overstays | "
+        "--counts] [--data DIR] "
         "[--json] | watch-biometrics --list L --entry N [--face IMG] [--finger POSITION=IMG]... | "
         "visa ... | residence ...";
     border_args b;

@@ -127,16 +127,21 @@ static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return rc;
 }
 
+static int flag(srv_request *rq, const char *name)
+{
+    const char *v = srv_query(rq, name);
+    return v && !strcmp(v, "true");
+}
+
 static int crossings(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long limit;
     int rc = srv_query_int(rq, "limit", 100, 1, 1000, &limit, err);
-    const char *in_country = srv_query(rq, "in_country");
-    json_t *q =
-        json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:b}", "fin", srv_query(rq, "fin"), "document",
-                  srv_query(rq, "document"), "checkpoint", srv_query(rq, "checkpoint"), "day",
-                  srv_query(rq, "day"), "limit", (json_int_t)limit, "in_country",
-                  in_country && !strcmp(in_country, "true"));
+    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:b, s:b, s:b}", "fin",
+                          srv_query(rq, "fin"), "document", srv_query(rq, "document"), "checkpoint",
+                          srv_query(rq, "checkpoint"), "day", srv_query(rq, "day"), "limit",
+                          (json_int_t)limit, "in_country", flag(rq, "in_country"), "overstays",
+                          flag(rq, "overstays"), "counts", flag(rq, "counts"));
     if (rc == 0)
         rc = eyni_border_crossings(rq->reg, &rq->actor, q, out, err);
     json_decref(q);

@@ -328,6 +328,32 @@ static void residence_permit_lets_a_foreigner_in_and_a_citizens_feeds_the_regist
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "stay"), "basis")),
                         "residence_permit");
     json_decref(r);
+    /* The resident is in the country now, within the permit, so no overstayer. */
+    const char *in[] = {"border", "crossings", "--data", f->data, "--in-country", "--json", NULL};
+    r = cli_json(in, 0);
+    char *list = json_dumps(r, 0);
+    assert_non_null(strstr(list, "GB4000004"));
+    free(list);
+    json_decref(r);
+    const char *over[] = {"border", "crossings", "--data", f->data, "--overstays", "--json", NULL};
+    r = cli_json(over, 0);
+    list = json_dumps(r, 0);
+    assert_null(strstr(list, "GB4000004"));
+    free(list);
+    json_decref(r);
+    const char *counts[] = {"border",       "crossings",    "--data", f->data, "--counts",
+                            "--checkpoint", "BAKU-AIRPORT", "--json", NULL};
+    r = cli_json(counts, 0);
+    json_int_t total = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(r, "crossings"), i, c)
+    {
+        assert_string_equal(json_string_value(json_object_get(c, "checkpoint")), "BAKU-AIRPORT");
+        total += json_integer_value(json_object_get(c, "count"));
+    }
+    assert_true(total >= 7); /* the checks of the tests before this one at the airport */
+    json_decref(r);
     /* A permit without an end, or for nobody, stores nothing. */
     const char *bad[] = {"border",     "residence", "add",           "--data",  f->data,
                          "--passport", "GB4000005", "--nationality", "GBR",     "--surname",
