@@ -123,7 +123,8 @@ static int parse(int argc, char **argv, border_args *b, eyni_error *err)
     return rc;
 }
 
-static int do_check(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
+static int do_check(border_args *b, cmd_env *e, eyni_actor *a, int field, json_t **out,
+                    eyni_error *err)
 {
     eyni_border_request r;
     memset(&r, 0, sizeof r);
@@ -146,7 +147,8 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, json_t **out, eyn
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     if (rc == 0)
-        rc = eyni_border_check(id, a, &r, out, err);
+        rc = field ? eyni_border_field_check(id, a, &r, out, err)
+                   : eyni_border_check(id, a, &r, out, err);
     eyni_identity_close(id);
     return rc;
 }
@@ -202,7 +204,8 @@ int cli_border(int argc, char **argv)
         "[--plate P] [--checkpoint ID] [--direction entry|exit] [--request-id ID] | crossings "
         "[--fin F] [--document N] [--checkpoint ID] [--day D] [--in-country | --overstays | "
         "--counts] [--data DIR] "
-        "[--json] | watch-biometrics --list L --entry N [--face IMG] [--finger POSITION=IMG]... | "
+        "[--json] | field --mrz TEXT [--face IMG] [--finger POSITION=IMG]... [--checkpoint UNIT] | "
+        "watch-biometrics --list L --entry N [--face IMG] [--finger POSITION=IMG]... | "
         "visa ... | residence ...";
     border_args b;
     memset(&b, 0, sizeof b);
@@ -215,14 +218,15 @@ int cli_border(int argc, char **argv)
     cmd_env e;
     json_t *out = NULL;
     int check = !strcmp(argv[1], "check"), bio = !strcmp(argv[1], "watch-biometrics");
-    if (rc == 0 && !check && !bio && strcmp(argv[1], "crossings") != 0)
+    int field = !strcmp(argv[1], "field");
+    if (rc == 0 && !check && !bio && !field && strcmp(argv[1], "crossings") != 0)
         rc = eyni_error_set(&err, EYNI_EINVAL, "unknown verb '%s'", argv[1]);
     if (rc == 0 && (rc = cmd_env_open(&e, cli_data_dir(b.data), NULL, 1, &err)) == 0) {
         eyni_actor a;
         eyni_actor_local(&a, eyni_config_get(e.cfg, "cli.agency", "LOCAL"), "border control");
-        rc = check ? do_check(&b, &e, &a, &out, &err)
-             : bio ? do_watch_biometrics(&b, &e, &a, &out, &err)
-                   : do_crossings(&b, &e, &a, &out, &err);
+        rc = check || field ? do_check(&b, &e, &a, field, &out, &err)
+             : bio          ? do_watch_biometrics(&b, &e, &a, &out, &err)
+                            : do_crossings(&b, &e, &a, &out, &err);
         cmd_env_close(&e);
     }
     for (int i = 0; i < b.nbufs; i++)

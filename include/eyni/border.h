@@ -45,6 +45,16 @@ int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in
                         const unsigned char *face, size_t face_len, json_t **out,
                         eyni_error *err);
 
+/*
+ * The check for handheld terminals (POST /v1/field/checks): the same steps as a traveller
+ * check (checkpoint defaults to "FIELD"; the stay is judged as on leaving today), audited as
+ * field.check, no crossing recorded. *out = {"decision", "person_found", "fin", "name",
+ * "birth_date", "wanted", "document_invalid", "stay_illegal", "alerts": [reasons that refer
+ * or deny], "thumbnail" (base64 JPEG, 96 px wide), "thumbnail_of" (register|watchlist)}.
+ */
+int eyni_border_field_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
+                            json_t **out, eyni_error *err);
+
 /* Crossings by {"fin", "document", "checkpoint", "day", "limit"}; "in_country": true lists the
  * persons whose last recorded crossing was a cleared entry. */
 int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,

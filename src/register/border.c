@@ -21,6 +21,8 @@ typedef struct check {
     json_t *live; /* face template of the traveller, when a face was given */
     float live_emb[EYNI_FACE_DIM];
     int have_live;
+    char found_fin[EYNI_FIN_MAX + 1]; /* registered person the live face identified */
+    long long watch_entry;            /* watchlist entry the live biometrics hit */
 } check;
 
 static void reason(check *c, const char *code, const char *severity, const char *fmt, ...)
@@ -104,6 +106,8 @@ static void watchlists(check *c, eyni_error *err)
         {
             const char *kind = json_string_value(json_object_get(h, "kind"));
             const char *handling = json_string_value(json_object_get(h, "handling"));
+            if (!c->watch_entry)
+                c->watch_entry = json_integer_value(json_object_get(h, "entry"));
             int doc = !strcmp(kind, "document");
             reason(c,
                    doc                        ? "document_listed"
@@ -269,6 +273,8 @@ static void biometrics(check *c)
     }
     const char *top = json_string_value(
         json_object_get(json_array_get(json_object_get(out, "candidates"), 0), "fin"));
+    if (top)
+        snprintf(c->found_fin, sizeof c->found_fin, "%s", top);
     if (top && strcmp(top, c->holder_fin) != 0) {
         reason(c, "face_matches_other_person", "refer",
                "live face matches registered person %s, not the document's holder", top);
@@ -323,6 +329,8 @@ static void watch_biometrics(check *c)
         json_array_foreach(hits, i, h)
         {
             const char *handling = json_string_value(json_object_get(h, "handling"));
+            if (!c->watch_entry)
+                c->watch_entry = json_integer_value(json_object_get(h, "entry"));
             reason(c, "watchlist_biometric", "deny",
                    "live %s matches entry %lld on list %s (%s, evidence %.1f): %s",
                    json_string_value(json_object_get(h, "modality")),
@@ -458,6 +466,47 @@ static int validate(const eyni_border_request *r, eyni_error *err)
     return 0;
 }
 
+/* Every step of the check, into c->reasons; *result is the full answer (not recorded). */
+static int run_check(check *c, json_t **result, eyni_error *err)
+{
+    eyni_identity *id = c->id;
+    const eyni_border_request *r = c->r;
+    if (eyni_mrz_parse(r->mrz, strlen(r->mrz), &c->mrz, err))
+        return eyni_error_prefix(err, "MRZ: ");
+    char now[32];
+    eyni_time_now_iso(now);
+    snprintf(c->today, sizeof c->today, "%.10s", now);
+    c->reasons = json_array();
+    mrz_checks(c);
+    register_document(c, err);
+    if (!c->holder_fin[0] && !strcmp(c->mrz.issuer, id->reg->country) &&
+        reg_fin_wellformed(id->reg, c->mrz.optional1))
+        snprintf(c->holder_fin, sizeof c->holder_fin, "%s", c->mrz.optional1);
+    watchlists(c, err);
+    bans_of(c, c->holder_fin[0] ? c->holder_fin : NULL, "");
+    if (r->face)
+        live_face(c);
+    if (r->chip_dir)
+        chip(c);
+    biometrics(c);
+    watch_biometrics(c);
+    json_t *stay = NULL;
+    if (strcmp(c->mrz.nationality, id->reg->country) != 0)
+        foreigner(c, &stay);
+    const char *decision = decide(c->reasons);
+    *result = json_pack(
+        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}", "decision",
+        decision, "reasons", c->reasons, "document", "number", c->mrz.document_number,
+        "issuing_state", c->mrz.issuer, "code", c->mrz.document_code, "format",
+        eyni_mrz_format_name(c->mrz.format), "expires", c->expiry[0] ? c->expiry : NULL,
+        "mrz_valid", c->mrz.valid, "holder", "fin", c->holder_fin[0] ? c->holder_fin : NULL,
+        "surname", c->mrz.primary, "given_name", c->mrz.secondary, "birth_date",
+        c->birth[0] ? c->birth : NULL, "nationality", c->mrz.nationality);
+    if (stay)
+        json_object_set_new(*result, "stay", stay);
+    return *result ? 0 : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+}
+
 int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
                       json_t **out, eyni_error *err)
 {
@@ -472,42 +521,12 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     c.id = id;
     c.a = a;
     c.r = r;
-    rc = eyni_mrz_parse(r->mrz, strlen(r->mrz), &c.mrz, err);
-    if (rc)
-        return eyni_error_prefix(err, "MRZ: ");
-    char now[32];
-    eyni_time_now_iso(now);
-    snprintf(c.today, sizeof c.today, "%.10s", now);
-    c.reasons = json_array();
-    mrz_checks(&c);
-    register_document(&c, err);
-    if (!c.holder_fin[0] && !strcmp(c.mrz.issuer, id->reg->country) &&
-        reg_fin_wellformed(id->reg, c.mrz.optional1))
-        snprintf(c.holder_fin, sizeof c.holder_fin, "%s", c.mrz.optional1);
-    watchlists(&c, err);
-    bans_of(&c, c.holder_fin[0] ? c.holder_fin : NULL, "");
-    if (r->face)
-        live_face(&c);
-    if (r->chip_dir)
-        chip(&c);
-    biometrics(&c);
-    watch_biometrics(&c);
-    json_t *stay = NULL;
-    if (strcmp(c.mrz.nationality, id->reg->country) != 0)
-        foreigner(&c, &stay);
-    const char *decision = decide(c.reasons);
-    json_t *result = json_pack(
-        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}", "decision",
-        decision, "reasons", c.reasons, "document", "number", c.mrz.document_number,
-        "issuing_state", c.mrz.issuer, "code", c.mrz.document_code, "format",
-        eyni_mrz_format_name(c.mrz.format), "expires", c.expiry[0] ? c.expiry : NULL, "mrz_valid",
-        c.mrz.valid, "holder", "fin", c.holder_fin[0] ? c.holder_fin : NULL, "surname",
-        c.mrz.primary, "given_name", c.mrz.secondary, "birth_date", c.birth[0] ? c.birth : NULL,
-        "nationality", c.mrz.nationality);
-    if (stay)
-        json_object_set_new(result, "stay", stay);
+    json_t *result = NULL;
+    rc = run_check(&c, &result, err);
     long long crossing = 0;
-    rc = border_record(&c, decision, result, &crossing, err);
+    if (rc == 0)
+        rc = border_record(&c, json_string_value(json_object_get(result, "decision")), result,
+                           &crossing, err);
     json_decref(c.reasons);
     if (rc) {
         json_decref(result);
@@ -515,5 +534,99 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     }
     json_object_set_new(result, "crossing", json_integer(crossing));
     *out = result;
+    return 0;
+}
+
+/* ---- the field check ------------------------------------------------------------------ */
+
+static int has_code(const json_t *reasons, const char *const *codes)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(reasons, i, x)
+    {
+        const char *code = json_string_value(json_object_get(x, "code"));
+        for (int k = 0; codes[k]; k++)
+            if (!strcmp(code, codes[k]))
+                return 1;
+    }
+    return 0;
+}
+
+/* The few answers a handheld terminal shows, the alerts behind them, and a thumbnail of
+ * the person found (register portrait, else the watchlist's photo). */
+static json_t *compact(check *c, const json_t *result, eyni_error *err)
+{
+    static const char *const wanted[] = {"watchlist_person", "watchlist_biometric", NULL};
+    static const char *const invalid[] = {"document_invalid",   "document_listed",
+                                          "document_expired",   "mrz_invalid",
+                                          "chip_not_authentic", NULL};
+    static const char *const illegal[] = {"overstay", "stay_not_verified", NULL};
+    const char *fin = c->found_fin[0] ? c->found_fin : c->holder_fin[0] ? c->holder_fin : NULL;
+    json_t *alerts = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(c->reasons, i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "severity")), "info") != 0)
+            json_array_append(alerts, x);
+    }
+    char name[100];
+    snprintf(name, sizeof name, "%s %s", c->mrz.primary, c->mrz.secondary);
+    char *thumb = NULL;
+    eyni_error terr;
+    const char *of = NULL;
+    if (fin && reg_thumbnail(c->id->reg, fin, 0, &thumb, &terr) == 0)
+        of = "register";
+    else if (c->watch_entry && reg_thumbnail(c->id->reg, NULL, c->watch_entry, &thumb, &terr) == 0)
+        of = "watchlist";
+    json_t *o = json_pack(
+        "{s:O, s:b, s:s?, s:s, s:s?, s:b, s:b, s:b, s:o, s:s?, s:s?}", "decision",
+        json_object_get(result, "decision"), "person_found", fin != NULL, "fin", fin, "name", name,
+        "birth_date", c->birth[0] ? c->birth : NULL, "wanted", has_code(c->reasons, wanted),
+        "document_invalid", has_code(c->reasons, invalid), "stay_illegal",
+        has_code(c->reasons, illegal), "alerts", alerts, "thumbnail", thumb, "thumbnail_of", of);
+    free(thumb);
+    if (!o)
+        eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    return o;
+}
+
+int eyni_border_field_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
+                            json_t **out, eyni_error *err)
+{
+    eyni_border_request fr = *r;
+    if (!fr.checkpoint)
+        fr.checkpoint = "FIELD";
+    fr.direction = "exit"; /* the stay is judged as on leaving today; exit bans apply */
+    int rc = reg_require(id->reg, a, EYNI_OP_BORDER_CHECK, fr.checkpoint, err);
+    if (rc == 0)
+        rc = validate(&fr, err);
+    if (rc)
+        return rc;
+    check c;
+    memset(&c, 0, sizeof c);
+    c.id = id;
+    c.a = a;
+    c.r = &fr;
+    json_t *result = NULL;
+    rc = run_check(&c, &result, err);
+    json_t *o = rc == 0 ? compact(&c, result, err) : NULL;
+    if (rc == 0 && !o)
+        rc = EYNI_ENOMEM;
+    if (rc == 0) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "%s: document %s", fr.checkpoint, c.mrz.document_number);
+        rc = eyni_register_audit_event(id->reg, a, "field.check", c.mrz.document_number,
+                                       json_string_value(json_object_get(o, "decision")), detail,
+                                       err);
+    }
+    json_decref(c.reasons);
+    json_decref(result);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
     return 0;
 }

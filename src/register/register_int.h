@@ -135,6 +135,11 @@ int reg_stay_check(eyni_register *reg, const char *document, const char *nationa
 /* Days from 1970-01-01 of a YYYY-MM-DD date (the caller has checked the form). */
 long reg_day_number(const char *iso);
 
+/* field.c: a small base64 JPEG of the register portrait of fin, or (fin NULL) of the
+ * photo of watchlist entry; *b64 is malloc'd. */
+int reg_thumbnail(eyni_register *reg, const char *fin, long long entry, char **b64,
+                  eyni_error *err);
+
 /* watchlist.c: adds one entry inside the caller's write transaction. */
 int reg_watch_add_in_tx(eyni_db *db, const eyni_actor *a, const char *list, const json_t *in,
                         eyni_error *err);

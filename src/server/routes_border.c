@@ -76,7 +76,7 @@ static int decode_b64(const json_t *v, unsigned char **out, size_t *len, const c
     return eyni_base64_decode(s, strlen(s), out, len, err);
 }
 
-static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+static int check_any(srv_request *rq, json_t **out, int field, eyni_error *err)
 {
     static const char *const keys[] = {"mrz",        "chip",      "face",       "fingers", "plate",
                                        "checkpoint", "direction", "request_id", NULL};
@@ -118,13 +118,24 @@ static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
         r.chip_dir = dir;
     }
     if (rc == 0)
-        rc = eyni_border_check(rq->identity, &rq->actor, &r, out, err);
+        rc = field ? eyni_border_field_check(rq->identity, &rq->actor, &r, out, err)
+                   : eyni_border_check(rq->identity, &rq->actor, &r, out, err);
     remove_chip(dir);
     free(face);
     for (int i = 0; i < 10; i++)
         free(fbuf[i]);
     json_decref(in);
     return rc;
+}
+
+static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return check_any(rq, out, 0, err);
+}
+
+static int field_check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return check_any(rq, out, 1, err);
 }
 
 static int flag(srv_request *rq, const char *name)
@@ -199,6 +210,7 @@ static int residence_list(srv_request *rq, json_t **out, int *status, eyni_error
 
 const srv_route srv_routes_border[] = {
     {"POST", "/v1/border/checks", check, 1},
+    {"POST", "/v1/field/checks", field_check, 1},
     {"GET", "/v1/border/crossings", crossings, 1},
     {"POST", "/v1/visas", visa_issue, 1},
     {"GET", "/v1/visas", visa_list, 1},

@@ -432,6 +432,56 @@ static void watchlisted_face_of_a_person_not_in_the_register_is_caught(void **st
     json_decref(r);
 }
 
+static json_t *field_check(fx *f, const char *mrz, const char *face, int expect)
+{
+    char *fp = eyni_test_path(face);
+    const char *args[] = {"border", "field", "--data",       f->data,    "--mrz",  mrz,
+                          "--face", fp,      "--checkpoint", "PATROL-7", "--json", NULL};
+    json_t *r = cli_json(args, expect);
+    free(fp);
+    return r;
+}
+
+static void field_check_answers_compactly_with_a_thumbnail(void **state)
+{
+    fx *f = *state;
+    /* The wanted man with the (by now stolen) passport of another. */
+    json_t *r = field_check(f, f->mrz_b, LFW "Tony_Blair/Tony_Blair_0002.jpg", 1);
+    assert_string_equal(decision(r), "deny");
+    assert_true(json_is_true(json_object_get(r, "person_found")));
+    assert_string_equal(json_string_value(json_object_get(r, "fin")), f->fin_a);
+    assert_true(json_is_true(json_object_get(r, "wanted")));
+    assert_true(json_is_true(json_object_get(r, "document_invalid")));
+    assert_string_equal(json_string_value(json_object_get(r, "thumbnail_of")), "register");
+    /* The thumbnail is a JPEG. */
+    const char *b64 = json_string_value(json_object_get(r, "thumbnail"));
+    assert_non_null(b64);
+    assert_int_equal(strncmp(b64, "/9j/", 4), 0);
+    assert_null(json_object_get(r, "crossing"));
+    json_decref(r);
+    /* A listed person who is not in the register: her watchlist photo is shown. */
+    char mrz[100];
+    foreign_mrz("Visitor", "GB5000005", mrz, sizeof mrz);
+    r = field_check(f, mrz, LFW "Angela_Bassett/Angela_Bassett_0002.jpg", 1);
+    assert_true(json_is_true(json_object_get(r, "wanted")));
+    assert_false(json_is_true(json_object_get(r, "person_found")));
+    assert_string_equal(json_string_value(json_object_get(r, "thumbnail_of")), "watchlist");
+    json_decref(r);
+    /* Field checks are audited, and no crossing is recorded for them. */
+    const char *audit[] = {"audit",    "list",        "--data", f->data,
+                           "--action", "field.check", "--json", NULL};
+    r = cli_json(audit, 0);
+    char *text = json_dumps(r, 0);
+    assert_non_null(strstr(text, "PATROL-7"));
+    free(text);
+    json_decref(r);
+    const char *cp[] = {"border",       "crossings", "--data", f->data,
+                        "--checkpoint", "PATROL-7",  "--json", NULL};
+    r = cli_json(cp, 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "count")), 0);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +495,7 @@ int main(void)
         cmocka_unit_test(overstay_is_reported_on_exit),
         cmocka_unit_test(residence_permit_lets_a_foreigner_in_and_a_citizens_feeds_the_register),
         cmocka_unit_test(watchlisted_face_of_a_person_not_in_the_register_is_caught),
+        cmocka_unit_test(field_check_answers_compactly_with_a_thumbnail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
