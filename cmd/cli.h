@@ -57,5 +57,6 @@ int cli_finger(int argc, char **argv);
 
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);
+int cli_bench_border(int argc, char **argv);
 
 #endif

@@ -68,6 +68,12 @@ int eyni_border_watch_biometrics_add(eyni_identity *id, const eyni_actor *a, con
                                      long long entry, const eyni_sample_in *samples, int n,
                                      json_t **out, eyni_error *err);
 
+/* Load tests only: persons synthetic persons with one random face template each, and
+ * listed synthetic entries with a random face template on person watchlist list - through
+ * the real tables, sealing and change log. */
+int eyni_border_bench_fill(eyni_register *reg, const eyni_actor *a, int persons,
+                           const char *list, int listed, unsigned long long seed, eyni_error *err);
+
 /* ---- visas and residence registration ------------------------------------------------ */
 
 /*

@@ -37,7 +37,7 @@ static int sealed_face(eyni_register *reg, const char *fin, long long entry, uns
         if (fin)
             snprintf(aad, sizeof aad, "bio:%s:face:%d:i", fin, pos);
         else
-            snprintf(aad, sizeof aad, "watch:%lld:face:%d:i", entry, pos);
+            snprintf(aad, sizeof aad, REG_WATCH_AAD, entry, "face", pos, 'i');
         rc = eyni_keyring_open(reg->keys, aad, strlen(aad), blob, n, img, len, err);
     } else if (rc == 0) {
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "no portrait stored");

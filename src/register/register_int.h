@@ -135,6 +135,9 @@ int reg_stay_check(eyni_register *reg, const char *document, const char *nationa
 /* Days from 1970-01-01 of a YYYY-MM-DD date (the caller has checked the form). */
 long reg_day_number(const char *iso);
 
+/* Associated data of a sealed watchlist biometric: entry, modality, position, part (t|i). */
+#define REG_WATCH_AAD "watch:%lld:%s:%d:%c"
+
 /* field.c: a small base64 JPEG of the register portrait of fin, or (fin NULL) of the
  * photo of watchlist entry; *b64 is malloc'd. */
 int reg_thumbnail(eyni_register *reg, const char *fin, long long entry, char **b64,

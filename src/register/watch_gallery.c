@@ -25,7 +25,7 @@ struct id_watch {
 static void aad_of(char *out, size_t cap, long long entry, const char *modality, int position,
                    char part)
 {
-    snprintf(out, cap, "watch:%lld:%s:%d:%c", entry, modality, position, part);
+    snprintf(out, cap, REG_WATCH_AAD, entry, modality, position, part);
 }
 
 static int load_one(eyni_identity *id, eyni_stmt *st, eyni_error *err)
