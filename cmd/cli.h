@@ -37,6 +37,7 @@ int cli_identify(int argc, char **argv);
 int cli_adjudicate(int argc, char **argv);
 int cli_bench_dedup(int argc, char **argv);
 int cli_border(int argc, char **argv);
+int cli_border_stay(int argc, char **argv); /* border visa|residence ... */
 int cli_exchange(int argc, char **argv);
 int cli_mrz(int argc, char **argv);
 int cli_mrtd(int argc, char **argv);
@@ -56,5 +57,6 @@ int cli_finger(int argc, char **argv);
 
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);
+int cli_bench_border(int argc, char **argv);
 
 #endif

@@ -45,10 +45,63 @@ int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in
                         const unsigned char *face, size_t face_len, json_t **out,
                         eyni_error *err);
 
+/*
+ * The check for handheld terminals (POST /v1/field/checks): the same steps as a traveller
+ * check (checkpoint defaults to "FIELD"; the stay is judged as on leaving today), audited as
+ * field.check, no crossing recorded. *out = {"decision", "person_found", "fin", "name",
+ * "birth_date", "wanted", "document_invalid", "stay_illegal", "alerts": [reasons that refer
+ * or deny], "thumbnail" (base64 JPEG, 96 px wide), "thumbnail_of" (register|watchlist)}.
+ */
+int eyni_border_field_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
+                            json_t **out, eyni_error *err);
+
 /* Crossings by {"fin", "document", "checkpoint", "day", "limit"}; "in_country": true lists the
  * persons whose last recorded crossing was a cleared entry. */
 int eyni_border_crossings(eyni_register *reg, const eyni_actor *a, const json_t *query,
                           json_t **out, eyni_error *err);
+
+/* Face and fingerprints of a person entry on a watchlist (the person need not be in the
+ * register): samples pass the enrolment quality gate, are sealed at rest and join the
+ * watchlist galleries every traveller check searches 1:N. ENOTFOUND for an entry not in
+ * force on the list. *out = {"list", "entry", "added", "quality"}. */
+int eyni_border_watch_biometrics_add(eyni_identity *id, const eyni_actor *a, const char *list,
+                                     long long entry, const eyni_sample_in *samples, int n,
+                                     json_t **out, eyni_error *err);
+
+/* Load tests only: persons synthetic persons with one random face template each, and
+ * listed synthetic entries with a random face template on person watchlist list - through
+ * the real tables, sealing and change log. */
+int eyni_border_bench_fill(eyni_register *reg, const eyni_actor *a, int persons,
+                           const char *list, int listed, unsigned long long seed, eyni_error *err);
+
+/* ---- visas and residence registration ------------------------------------------------ */
+
+/*
+ * A visa for a foreign traveller: {"number" (the sticker's, A-Z 0-9 up to 9), "type" (A
+ * airport transit, C short stay, D long stay), "format" (MRV-A default, MRV-B),
+ * "passport_number", "nationality", "surname", "given_name", "birth_date", "sex",
+ * "valid_from", "valid_until", "entries" (0 = multiple), "stay_days"}. The MRZ is built with
+ * the document code V + type; *out is the visa with "mrz". EEXIST for a known number.
+ */
+int eyni_border_visa_issue(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                           json_t **out, eyni_error *err);
+int eyni_border_visa_revoke(eyni_register *reg, const eyni_actor *a, const char *number,
+                            const char *reason, eyni_error *err);
+/* Visas by passport (and nationality) or by visa number: {"visas": [...], "count"}. */
+int eyni_border_visas(eyni_register *reg, const eyni_actor *a, const char *passport,
+                      const char *nationality, const char *number, json_t **out,
+                      eyni_error *err);
+/*
+ * Residence registration {"fin", "document_number", "nationality" (default: this country),
+ * "surname", "given_name", "address", "since", "until", "reason"}. A citizen needs the FIN;
+ * a foreigner needs the passport number, surname and until - the registration is the
+ * residence permit. With a FIN the address becomes the person's current residence and
+ * enters the register's residence history in the same transaction.
+ */
+int eyni_border_residence_register(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                                   json_t **out, eyni_error *err);
+int eyni_border_residences(eyni_register *reg, const eyni_actor *a, const char *fin,
+                           const char *document, json_t **out, eyni_error *err);
 
 #ifdef __cplusplus
 }

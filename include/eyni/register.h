@@ -66,6 +66,10 @@ typedef enum eyni_op {
     EYNI_OP_DNA_SEARCH,        /* stringency and familial search, kinship, match statistics */
     EYNI_OP_DNA_READ,          /* a stored profile's alleles */
     EYNI_OP_DNA_REMOVE,        /* withdraws a stored profile (kept, marked removed) */
+    EYNI_OP_VISA_MANAGE,      /* issue and revoke visas */
+    EYNI_OP_VISA_READ,
+    EYNI_OP_RESIDENCE_MANAGE, /* residence registration (a foreigner's residence permit) */
+    EYNI_OP_RESIDENCE_READ,
     EYNI_OP_COUNT
 } eyni_op;
 

@@ -18,9 +18,11 @@ typedef struct check {
     char today[11], birth[11], expiry[11];
     char holder_fin[EYNI_FIN_MAX + 1];
     json_t *reasons;
-    json_t *live;         /* face template of the traveller, when a face was given */
+    json_t *live; /* face template of the traveller, when a face was given */
     float live_emb[EYNI_FACE_DIM];
     int have_live;
+    char found_fin[EYNI_FIN_MAX + 1]; /* registered person the live face identified */
+    long long watch_entry;            /* watchlist entry the live biometrics hit */
 } check;
 
 static void reason(check *c, const char *code, const char *severity, const char *fmt, ...)
@@ -78,17 +80,17 @@ static void register_document(check *c, eyni_error *err)
     snprintf(c->holder_fin, sizeof c->holder_fin, "%s",
              json_string_value(json_object_get(doc, "fin")));
     if (!strcmp(st, "lost") || !strcmp(st, "stolen") || !strcmp(st, "revoked"))
-        reason(c, "document_invalid", "deny", "document %s is reported %s",
-               c->mrz.document_number, st);
+        reason(c, "document_invalid", "deny", "document %s is reported %s", c->mrz.document_number,
+               st);
     json_decref(doc);
 }
 
 static void watchlists(check *c, eyni_error *err)
 {
-    json_t *q = json_pack("{s:{s:s, s:s, s:s?}, s:{s:s, s:s}}", "person", "surname",
-                          c->mrz.primary, "given_name", c->mrz.secondary, "birth_date",
-                          c->birth[0] ? c->birth : NULL, "document", "number",
-                          c->mrz.document_number, "issuing_state", c->mrz.issuer);
+    json_t *q =
+        json_pack("{s:{s:s, s:s, s:s?}, s:{s:s, s:s}}", "person", "surname", c->mrz.primary,
+                  "given_name", c->mrz.secondary, "birth_date", c->birth[0] ? c->birth : NULL,
+                  "document", "number", c->mrz.document_number, "issuing_state", c->mrz.issuer);
     if (c->holder_fin[0])
         json_object_set_new(json_object_get(q, "person"), "fin", json_string(c->holder_fin));
     if (c->r->plate)
@@ -104,9 +106,13 @@ static void watchlists(check *c, eyni_error *err)
         {
             const char *kind = json_string_value(json_object_get(h, "kind"));
             const char *handling = json_string_value(json_object_get(h, "handling"));
+            if (!c->watch_entry)
+                c->watch_entry = json_integer_value(json_object_get(h, "entry"));
             int doc = !strcmp(kind, "document");
-            reason(c, doc ? "document_listed" : !strcmp(kind, "vehicle") ? "vehicle_listed"
-                                                                         : "watchlist_person",
+            reason(c,
+                   doc                        ? "document_listed"
+                   : !strcmp(kind, "vehicle") ? "vehicle_listed"
+                                              : "watchlist_person",
                    doc ? "deny" : "refer", "%s on list %s (%s): %s", kind,
                    json_string_value(json_object_get(h, "list")),
                    json_string_value(json_object_get(h, "legal_basis")),
@@ -130,12 +136,12 @@ static void bans_of(check *c, const char *fin, const char *why)
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(out, "bans"), i, b)
-        reason(c, "ban", "deny", "%s ban on %s %s (%s, %s)%s",
-               json_string_value(json_object_get(b, "direction")),
-               json_string_value(json_object_get(b, "surname")),
-               json_string_value(json_object_get(b, "given_name")),
-               json_string_value(json_object_get(b, "legal_basis")),
-               json_string_value(json_object_get(b, "authority")), why);
+            reason(c, "ban", "deny", "%s ban on %s %s (%s, %s)%s",
+                   json_string_value(json_object_get(b, "direction")),
+                   json_string_value(json_object_get(b, "surname")),
+                   json_string_value(json_object_get(b, "given_name")),
+                   json_string_value(json_object_get(b, "legal_basis")),
+                   json_string_value(json_object_get(b, "authority")), why);
     }
     json_decref(p);
     json_decref(out);
@@ -174,13 +180,15 @@ static void face_vs_chip(check *c)
     float emb[EYNI_FACE_DIM];
     int ok = eyni_file_read(path, 1 << 22, &dg2, &n, &e) == 0 &&
              eyni_lds_bio_decode(dg2, n, &g, &e) == 0 && g.count > 0 &&
-             eyni_face_record_decode(g.bio[0].bdb, g.bio[0].bdb_len, &fr, &e) == 0 &&
-             fr.image_ok && eyni_image_decode(fr.image, fr.image_len, 3, &img, &e) == 0 &&
+             eyni_face_record_decode(g.bio[0].bdb, g.bio[0].bdb_len, &fr, &e) == 0 && fr.image_ok &&
+             eyni_image_decode(fr.image, fr.image_len, 3, &img, &e) == 0 &&
              eyni_face_quality_check(c->id->face, img, &q, &e) == 0 && q.faces > 0 &&
              eyni_face_embed(c->id->face, img, &q.face, emb, &e) == 0;
     if (!ok) {
-        reason(c, "chip_portrait_unusable", "refer", "the chip portrait (DG2) could not be "
-                                                     "compared: %s", e.msg);
+        reason(c, "chip_portrait_unusable", "refer",
+               "the chip portrait (DG2) could not be "
+               "compared: %s",
+               e.msg);
     } else {
         float s = eyni_face_compare(c->live_emb, emb);
         if (s < EYNI_FACE_THRESHOLD_FMR_1E3)
@@ -219,7 +227,8 @@ static void chip(check *c)
     for (int i = 0; i < c->mrz.nlines; i++)
         strncat(printed, c->mrz.lines[i], sizeof printed - strlen(printed) - 1);
     if (dg1 && strcmp(dg1, printed) != 0)
-        reason(c, "chip_mrz_mismatch", "refer", "the chip's MRZ (DG1) differs from the printed one");
+        reason(c, "chip_mrz_mismatch", "refer",
+               "the chip's MRZ (DG1) differs from the printed one");
     json_decref(rep);
     if (c->have_live)
         face_vs_chip(c);
@@ -245,8 +254,8 @@ static void biometrics(check *c)
         out = NULL;
     }
     if (c->holder_fin[0] && c->r->nfingers > 0) {
-        if (eyni_identity_verify(c->id, &reader, c->holder_fin, c->r->fingers, c->r->nfingers,
-                                 &out, &e) == 0 &&
+        if (eyni_identity_verify(c->id, &reader, c->holder_fin, c->r->fingers, c->r->nfingers, &out,
+                                 &e) == 0 &&
             !json_is_true(json_object_get(out, "match")))
             reason(c, "finger_register_mismatch", "refer",
                    "live fingerprints do not match the register's for FIN %s", c->holder_fin);
@@ -262,8 +271,10 @@ static void biometrics(check *c)
         reason(c, "identification_unavailable", "refer", "1:N identification failed: %s", e.msg);
         return;
     }
-    const char *top = json_string_value(json_object_get(json_array_get(
-        json_object_get(out, "candidates"), 0), "fin"));
+    const char *top = json_string_value(
+        json_object_get(json_array_get(json_object_get(out, "candidates"), 0), "fin"));
+    if (top)
+        snprintf(c->found_fin, sizeof c->found_fin, "%s", top);
     if (top && strcmp(top, c->holder_fin) != 0) {
         reason(c, "face_matches_other_person", "refer",
                "live face matches registered person %s, not the document's holder", top);
@@ -279,6 +290,59 @@ static void biometrics(check *c)
         json_decref(w);
     }
     json_decref(out);
+}
+
+/* A foreign national needs a visa or residence permit to enter, and leaves within it. */
+static void foreigner(check *c, json_t **stay)
+{
+    eyni_error e;
+    if (reg_stay_check(c->id->reg, c->mrz.document_number, c->mrz.nationality,
+                       c->holder_fin[0] ? c->holder_fin : NULL, c->today,
+                       !strcmp(c->r->direction, "exit"), c->reasons, stay, &e))
+        reason(c, "visa_unavailable", "refer",
+               "visas and residence permits could not be checked: %s", e.msg);
+}
+
+/* Live face and fingers 1:N against the watchlist galleries: listed persons need not be
+ * in the register, and the name on the document may be anyone's. */
+static void watch_biometrics(check *c)
+{
+    id_probe *fp = NULL;
+    int nf = 0;
+    eyni_error e;
+    if (c->r->nfingers > 0) {
+        if (id_probes_make(c->id, c->r->fingers, c->r->nfingers, &fp, &e) == 0)
+            nf = c->r->nfingers;
+        else
+            reason(c, "live_fingers_unusable", "refer",
+                   "live fingerprints could not be searched on the watchlists: %s", e.msg);
+    }
+    json_t *hits = NULL;
+    if (!c->have_live && nf == 0) {
+        /* nothing to search */
+    } else if (id_watch_search(c->id, c->a, c->have_live ? c->live_emb : NULL, fp, nf, &hits, &e)) {
+        reason(c, "watchlist_biometrics_unavailable", "refer",
+               "watchlist galleries could not be searched: %s", e.msg);
+    } else {
+        size_t i;
+        json_t *h;
+        json_array_foreach(hits, i, h)
+        {
+            const char *handling = json_string_value(json_object_get(h, "handling"));
+            if (!c->watch_entry)
+                c->watch_entry = json_integer_value(json_object_get(h, "entry"));
+            reason(c, "watchlist_biometric", "deny",
+                   "live %s matches entry %lld on list %s (%s, evidence %.1f): %s",
+                   json_string_value(json_object_get(h, "modality")),
+                   (long long)json_integer_value(json_object_get(h, "entry")),
+                   json_string_value(json_object_get(h, "list")),
+                   json_string_value(json_object_get(h, "legal_basis")),
+                   json_real_value(json_object_get(h, "evidence")),
+                   handling ? handling : "follow the list's instructions");
+        }
+    }
+    json_decref(hits);
+    id_probes_free(fp, nf);
 }
 
 static const char *decide(const json_t *reasons)
@@ -310,11 +374,23 @@ static int record_tx(eyni_db *db, void *p, eyni_error *err)
     check *c = x->c;
     char now[32];
     eyni_time_now_iso(now);
-    const char *vals[] = {c->r->request_id, now, c->today, c->r->checkpoint, c->r->direction,
-                          c->a->id, c->a->agency, c->mrz.document_number, c->mrz.issuer,
-                          c->mrz.nationality, c->holder_fin[0] ? c->holder_fin : NULL,
-                          c->mrz.primary, c->mrz.secondary, c->birth[0] ? c->birth : NULL,
-                          c->r->plate, x->decision, x->result};
+    const char *vals[] = {c->r->request_id,
+                          now,
+                          c->today,
+                          c->r->checkpoint,
+                          c->r->direction,
+                          c->a->id,
+                          c->a->agency,
+                          c->mrz.document_number,
+                          c->mrz.issuer,
+                          c->mrz.nationality,
+                          c->holder_fin[0] ? c->holder_fin : NULL,
+                          c->mrz.primary,
+                          c->mrz.secondary,
+                          c->birth[0] ? c->birth : NULL,
+                          c->r->plate,
+                          x->decision,
+                          x->result};
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO crossings (request_id, at, day, checkpoint, direction,"
@@ -390,6 +466,47 @@ static int validate(const eyni_border_request *r, eyni_error *err)
     return 0;
 }
 
+/* Every step of the check, into c->reasons; *result is the full answer (not recorded). */
+static int run_check(check *c, json_t **result, eyni_error *err)
+{
+    eyni_identity *id = c->id;
+    const eyni_border_request *r = c->r;
+    if (eyni_mrz_parse(r->mrz, strlen(r->mrz), &c->mrz, err))
+        return eyni_error_prefix(err, "MRZ: ");
+    char now[32];
+    eyni_time_now_iso(now);
+    snprintf(c->today, sizeof c->today, "%.10s", now);
+    c->reasons = json_array();
+    mrz_checks(c);
+    register_document(c, err);
+    if (!c->holder_fin[0] && !strcmp(c->mrz.issuer, id->reg->country) &&
+        reg_fin_wellformed(id->reg, c->mrz.optional1))
+        snprintf(c->holder_fin, sizeof c->holder_fin, "%s", c->mrz.optional1);
+    watchlists(c, err);
+    bans_of(c, c->holder_fin[0] ? c->holder_fin : NULL, "");
+    if (r->face)
+        live_face(c);
+    if (r->chip_dir)
+        chip(c);
+    biometrics(c);
+    watch_biometrics(c);
+    json_t *stay = NULL;
+    if (strcmp(c->mrz.nationality, id->reg->country) != 0)
+        foreigner(c, &stay);
+    const char *decision = decide(c->reasons);
+    *result = json_pack(
+        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}", "decision",
+        decision, "reasons", c->reasons, "document", "number", c->mrz.document_number,
+        "issuing_state", c->mrz.issuer, "code", c->mrz.document_code, "format",
+        eyni_mrz_format_name(c->mrz.format), "expires", c->expiry[0] ? c->expiry : NULL,
+        "mrz_valid", c->mrz.valid, "holder", "fin", c->holder_fin[0] ? c->holder_fin : NULL,
+        "surname", c->mrz.primary, "given_name", c->mrz.secondary, "birth_date",
+        c->birth[0] ? c->birth : NULL, "nationality", c->mrz.nationality);
+    if (stay)
+        json_object_set_new(*result, "stay", stay);
+    return *result ? 0 : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+}
+
 int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
                       json_t **out, eyni_error *err)
 {
@@ -404,40 +521,12 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     c.id = id;
     c.a = a;
     c.r = r;
-    rc = eyni_mrz_parse(r->mrz, strlen(r->mrz), &c.mrz, err);
-    if (rc)
-        return eyni_error_prefix(err, "MRZ: ");
-    char now[32];
-    eyni_time_now_iso(now);
-    snprintf(c.today, sizeof c.today, "%.10s", now);
-    c.reasons = json_array();
-    mrz_checks(&c);
-    register_document(&c, err);
-    if (!c.holder_fin[0] && !strcmp(c.mrz.issuer, id->reg->country) &&
-        reg_fin_wellformed(id->reg, c.mrz.optional1))
-        snprintf(c.holder_fin, sizeof c.holder_fin, "%s", c.mrz.optional1);
-    watchlists(&c, err);
-    bans_of(&c, c.holder_fin[0] ? c.holder_fin : NULL, "");
-    if (r->face)
-        live_face(&c);
-    if (r->chip_dir)
-        chip(&c);
-    biometrics(&c);
-    if (strcmp(c.mrz.nationality, id->reg->country) != 0)
-        reason(&c, "visa_not_verified", "refer",
-               "foreign national (%s): visas and residence permits are not yet in this register",
-               c.mrz.nationality);
-    const char *decision = decide(c.reasons);
-    json_t *result = json_pack(
-        "{s:s, s:O, s:{s:s, s:s, s:s, s:s, s:s?, s:b}, s:{s:s?, s:s, s:s, s:s?, s:s}}",
-        "decision", decision, "reasons", c.reasons, "document", "number",
-        c.mrz.document_number, "issuing_state", c.mrz.issuer, "code", c.mrz.document_code,
-        "format", eyni_mrz_format_name(c.mrz.format), "expires", c.expiry[0] ? c.expiry : NULL,
-        "mrz_valid", c.mrz.valid, "holder", "fin", c.holder_fin[0] ? c.holder_fin : NULL,
-        "surname", c.mrz.primary, "given_name", c.mrz.secondary, "birth_date",
-        c.birth[0] ? c.birth : NULL, "nationality", c.mrz.nationality);
+    json_t *result = NULL;
+    rc = run_check(&c, &result, err);
     long long crossing = 0;
-    rc = border_record(&c, decision, result, &crossing, err);
+    if (rc == 0)
+        rc = border_record(&c, json_string_value(json_object_get(result, "decision")), result,
+                           &crossing, err);
     json_decref(c.reasons);
     if (rc) {
         json_decref(result);
@@ -445,5 +534,99 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
     }
     json_object_set_new(result, "crossing", json_integer(crossing));
     *out = result;
+    return 0;
+}
+
+/* ---- the field check ------------------------------------------------------------------ */
+
+static int has_code(const json_t *reasons, const char *const *codes)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(reasons, i, x)
+    {
+        const char *code = json_string_value(json_object_get(x, "code"));
+        for (int k = 0; codes[k]; k++)
+            if (!strcmp(code, codes[k]))
+                return 1;
+    }
+    return 0;
+}
+
+/* The few answers a handheld terminal shows, the alerts behind them, and a thumbnail of
+ * the person found (register portrait, else the watchlist's photo). */
+static json_t *compact(check *c, const json_t *result, eyni_error *err)
+{
+    static const char *const wanted[] = {"watchlist_person", "watchlist_biometric", NULL};
+    static const char *const invalid[] = {"document_invalid",   "document_listed",
+                                          "document_expired",   "mrz_invalid",
+                                          "chip_not_authentic", NULL};
+    static const char *const illegal[] = {"overstay", "stay_not_verified", NULL};
+    const char *fin = c->found_fin[0] ? c->found_fin : c->holder_fin[0] ? c->holder_fin : NULL;
+    json_t *alerts = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(c->reasons, i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "severity")), "info") != 0)
+            json_array_append(alerts, x);
+    }
+    char name[100];
+    snprintf(name, sizeof name, "%s %s", c->mrz.primary, c->mrz.secondary);
+    char *thumb = NULL;
+    eyni_error terr;
+    const char *of = NULL;
+    if (fin && reg_thumbnail(c->id->reg, fin, 0, &thumb, &terr) == 0)
+        of = "register";
+    else if (c->watch_entry && reg_thumbnail(c->id->reg, NULL, c->watch_entry, &thumb, &terr) == 0)
+        of = "watchlist";
+    json_t *o = json_pack(
+        "{s:O, s:b, s:s?, s:s, s:s?, s:b, s:b, s:b, s:o, s:s?, s:s?}", "decision",
+        json_object_get(result, "decision"), "person_found", fin != NULL, "fin", fin, "name", name,
+        "birth_date", c->birth[0] ? c->birth : NULL, "wanted", has_code(c->reasons, wanted),
+        "document_invalid", has_code(c->reasons, invalid), "stay_illegal",
+        has_code(c->reasons, illegal), "alerts", alerts, "thumbnail", thumb, "thumbnail_of", of);
+    free(thumb);
+    if (!o)
+        eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    return o;
+}
+
+int eyni_border_field_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
+                            json_t **out, eyni_error *err)
+{
+    eyni_border_request fr = *r;
+    if (!fr.checkpoint)
+        fr.checkpoint = "FIELD";
+    fr.direction = "exit"; /* the stay is judged as on leaving today; exit bans apply */
+    int rc = reg_require(id->reg, a, EYNI_OP_BORDER_CHECK, fr.checkpoint, err);
+    if (rc == 0)
+        rc = validate(&fr, err);
+    if (rc)
+        return rc;
+    check c;
+    memset(&c, 0, sizeof c);
+    c.id = id;
+    c.a = a;
+    c.r = &fr;
+    json_t *result = NULL;
+    rc = run_check(&c, &result, err);
+    json_t *o = rc == 0 ? compact(&c, result, err) : NULL;
+    if (rc == 0 && !o)
+        rc = EYNI_ENOMEM;
+    if (rc == 0) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "%s: document %s", fr.checkpoint, c.mrz.document_number);
+        rc = eyni_register_audit_event(id->reg, a, "field.check", c.mrz.document_number,
+                                       json_string_value(json_object_get(o, "decision")), detail,
+                                       err);
+    }
+    json_decref(c.reasons);
+    json_decref(result);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
     return 0;
 }

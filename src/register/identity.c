@@ -78,7 +78,7 @@ int eyni_identity_sync(eyni_identity *id, eyni_error *err)
     int rc = reg_changes_each(id->reg, id->last_change, apply_change, id, &last, err);
     id->last_change = last;
     pthread_rwlock_unlock(&id->lock);
-    return rc;
+    return rc ? rc : id_watch_sync(id, err);
 }
 
 static int open_engines(eyni_identity *id, eyni_error *err)
@@ -121,6 +121,8 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_ide
     pthread_mutex_init(&id->enrol, NULL);
     int rc = open_engines(id, err);
     if (rc == 0)
+        rc = id_watch_open(id, err);
+    if (rc == 0)
         rc = eyni_identity_sync(id, err);
     if (rc) {
         eyni_identity_close(id);
@@ -144,6 +146,7 @@ void eyni_identity_close(eyni_identity *id)
 {
     if (!id)
         return;
+    id_watch_close(id);
     eyni_gallery_free(id->faces);
     for (int p = 0; p < ID_POSITIONS; p++)
         eyni_finger_gallery_free(id->fingers[p]);
@@ -168,6 +171,7 @@ json_t *eyni_identity_stats(eyni_identity *id)
                           "voice_unusable", (json_int_t)id->voice_unusable, "samples",
                           (json_int_t)id->n_owners, "last_change", (json_int_t)id->last_change);
     pthread_rwlock_unlock(&id->lock);
+    json_object_set_new(s, "watchlist_samples", json_integer((json_int_t)id_watch_size(id)));
     return s;
 }
 

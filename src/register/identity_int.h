@@ -47,8 +47,9 @@ struct eyni_identity {
     id_owner *owners;
     size_t n_owners, cap_owners;
     long long last_change;
-    pthread_rwlock_t lock; /* galleries and owners: many searches or one writer */
-    pthread_mutex_t enrol; /* one de-duplication + record at a time */
+    pthread_rwlock_t lock;  /* galleries and owners: many searches or one writer */
+    pthread_mutex_t enrol;  /* one de-duplication + record at a time */
+    struct id_watch *watch; /* watchlist galleries (watch_gallery.c) */
 };
 
 /* A sample turned into a template, with its quality verdict. */
@@ -93,6 +94,15 @@ int id_voice_pool(eyni_identity *id, id_probe *p, int n, eyni_error *err);
 int id_voice_search(eyni_identity *id, const id_probe *p,
                     void (*fn)(const char *fin, double score, void *ctx), void *ctx,
                     eyni_error *err);
+
+/* watch_gallery.c: galleries of watchlist biometrics, rebuilt from the store and searched
+ * 1:N; *out lists the entries in force that the actor may see (caller decrefs). */
+int id_watch_open(eyni_identity *id, eyni_error *err);
+void id_watch_close(eyni_identity *id);
+int id_watch_sync(eyni_identity *id, eyni_error *err);
+size_t id_watch_size(eyni_identity *id);
+int id_watch_search(eyni_identity *id, const eyni_actor *a, const float *face,
+                    const id_probe *fingers, int nfingers, json_t **out, eyni_error *err);
 
 /* identity.c */
 const char *id_owner_of(const eyni_identity *id, int64_t biometric);

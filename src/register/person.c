@@ -300,6 +300,15 @@ static int update_tx(eyni_db *db, void *p, eyni_error *err)
     return rc;
 }
 
+int reg_person_update_in_tx(eyni_db *db, const eyni_actor *a, const char *fin, const json_t *in,
+                            eyni_error *err)
+{
+    write_arg w = {NULL, a, in, fin, NULL, json_string_value(json_object_get(in, "reason"))};
+    int rc = update_tx(db, &w, err);
+    json_decref(w.rec);
+    return rc;
+}
+
 int eyni_register_person_update(eyni_register *reg, const eyni_actor *a, const char *fin,
                                 const json_t *in, json_t **out, eyni_error *err)
 {

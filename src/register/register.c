@@ -162,6 +162,10 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_DNA_SEARCH] = R(POLICE) | R(FORENSIC) | R(OPERATOR),
     [EYNI_OP_DNA_READ] = R(POLICE) | R(FORENSIC) | R(OPERATOR),
     [EYNI_OP_DNA_REMOVE] = R(FORENSIC) | R(OPERATOR),
+    [EYNI_OP_VISA_MANAGE] = R(DOCUMENTS) | R(OPERATOR),
+    [EYNI_OP_VISA_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
+    [EYNI_OP_RESIDENCE_MANAGE] = R(REGISTRAR) | R(OPERATOR),
+    [EYNI_OP_RESIDENCE_READ] = R(REGISTRAR) | R(BORDER) | R(POLICE) | R(OPERATOR),
 };
 #undef R
 
@@ -171,7 +175,8 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "blank.read", "watch.manage", "watch.read", "ban.manage", "ban.read", "enrol", "match",
     "case.read", "case.decide", "document.issue", "document.status", "document.read",
     "border.check", "crossing.read", "dna.reference.add", "dna.forensic.add", "dna.search",
-    "dna.read", "dna.remove"};
+    "dna.read", "dna.remove", "visa.manage", "visa.read", "residence.manage",
+    "residence.read"};
 
 int eyni_role_allows(eyni_role role, eyni_op op)
 {

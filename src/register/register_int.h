@@ -122,6 +122,27 @@ int reg_office_exists(eyni_db *db, const char *code, eyni_error *err);
 int reg_blank_take(eyni_db *db, const eyni_actor *a, const char *office, const char *doc_type,
                    const char *document_number, char serial[64], eyni_error *err);
 
+/* person.c: a validated change (with "reason") inside the caller's write transaction. */
+int reg_person_update_in_tx(eyni_db *db, const eyni_actor *a, const char *fin, const json_t *in,
+                            eyni_error *err);
+
+/* stay.c: whether a foreign traveller may enter on the date (a valid visa with entries
+ * left, or a residence permit) or, on exit, stayed beyond the permitted period. Appends
+ * {"code", "severity", "message"} reasons to reasons; *stay describes the evidence. */
+int reg_stay_check(eyni_register *reg, const char *document, const char *nationality,
+                   const char *fin, const char *today, int exit, json_t *reasons, json_t **stay,
+                   eyni_error *err);
+/* Days from 1970-01-01 of a YYYY-MM-DD date (the caller has checked the form). */
+long reg_day_number(const char *iso);
+
+/* Associated data of a sealed watchlist biometric: entry, modality, position, part (t|i). */
+#define REG_WATCH_AAD "watch:%lld:%s:%d:%c"
+
+/* field.c: a small base64 JPEG of the register portrait of fin, or (fin NULL) of the
+ * photo of watchlist entry; *b64 is malloc'd. */
+int reg_thumbnail(eyni_register *reg, const char *fin, long long entry, char **b64,
+                  eyni_error *err);
+
 /* watchlist.c: adds one entry inside the caller's write transaction. */
 int reg_watch_add_in_tx(eyni_db *db, const eyni_actor *a, const char *list, const json_t *in,
                         eyni_error *err);

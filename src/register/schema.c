@@ -229,6 +229,40 @@ static const char v7_sqlite[] =
     " BEGIN SELECT RAISE(ABORT, 'the DNA change log is append-only'); END;"
     "CREATE TRIGGER dna_changes_keep_delete BEFORE DELETE ON dna_changes"
     " BEGIN SELECT RAISE(ABORT, 'the DNA change log is append-only'); END;";
+/* Visas issued to foreigners (with their MRV MRZ), residence registrations of citizens and
+ * foreigners (for a foreigner the registration is the residence permit), and biometrics of
+ * watchlist entries for persons who are not in the register, sealed like identity samples. */
+static const char v9_sqlite[] =
+    "CREATE TABLE visas (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL CHECK (type IN ('A', 'C', 'D')),"
+    " format TEXT NOT NULL CHECK (format IN ('MRV-A', 'MRV-B')),"
+    " passport_number TEXT NOT NULL, nationality TEXT NOT NULL, surname TEXT NOT NULL,"
+    " given_name TEXT NOT NULL, birth_date TEXT NOT NULL, sex TEXT NOT NULL,"
+    " valid_from TEXT NOT NULL, valid_until TEXT NOT NULL CHECK (valid_until >= valid_from),"
+    " entries INTEGER NOT NULL CHECK (entries >= 0), stay_days INTEGER NOT NULL"
+    "  CHECK (stay_days > 0), mrz TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL, agency TEXT NOT NULL);"
+    "CREATE INDEX visas_by_passport ON visas (passport_number, nationality);"
+    "CREATE TRIGGER visas_keep BEFORE DELETE ON visas"
+    " BEGIN SELECT RAISE(ABORT, 'visas are revoked, never deleted'); END;"
+    "CREATE TABLE residences (id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('citizen', 'permit')), fin TEXT,"
+    " document_number TEXT, nationality TEXT NOT NULL, surname TEXT, given_name TEXT,"
+    " address TEXT NOT NULL, since TEXT NOT NULL, until TEXT,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL, agency TEXT NOT NULL,"
+    " CHECK (until IS NULL OR until >= since),"
+    " CHECK (kind = 'citizen' OR (document_number IS NOT NULL AND until IS NOT NULL)));"
+    "CREATE INDEX residences_by_document ON residences (document_number, nationality);"
+    "CREATE INDEX residences_by_fin ON residences (fin);"
+    "CREATE TRIGGER residences_keep BEFORE DELETE ON residences"
+    " BEGIN SELECT RAISE(ABORT, 'residence registrations are kept'); END;"
+    "CREATE TABLE watch_biometrics (id INTEGER PRIMARY KEY,"
+    " entry_id INTEGER NOT NULL REFERENCES watch_entries(id),"
+    " modality TEXT NOT NULL CHECK (modality IN ('face', 'finger')),"
+    " position INTEGER NOT NULL, template BLOB NOT NULL, image BLOB,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL);"
+    "CREATE INDEX watch_biometrics_by_entry ON watch_biometrics (entry_id);";
 
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
@@ -238,6 +272,7 @@ static const eyni_migration migrations[] = {
     {5, "documents and their life cycle", v5_sqlite, NULL},
     {6, "border crossings", v6_sqlite, NULL},
     {7, "DNA profiles (reference and forensic) and their change log", v7_sqlite, NULL},
+    {9, "visas, residence registrations, watchlist biometrics", v9_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -42,8 +42,10 @@ static int write_chip(const json_t *chip, char *dir, size_t cap, eyni_error *err
         size_t n = 0;
         char path[4200];
         if (!safe_name(name) || !b64)
-            return eyni_error_set(err, EYNI_EFORMAT, "chip file '%.32s' is not a plain file name "
-                                                     "with base64 content", name);
+            return eyni_error_set(err, EYNI_EFORMAT,
+                                  "chip file '%.32s' is not a plain file name "
+                                  "with base64 content",
+                                  name);
         int rc = eyni_base64_decode(b64, strlen(b64), &bytes, &n, err);
         snprintf(path, sizeof path, "%s/%s", dir, name);
         if (rc == 0)
@@ -74,9 +76,9 @@ static int decode_b64(const json_t *v, unsigned char **out, size_t *len, const c
     return eyni_base64_decode(s, strlen(s), out, len, err);
 }
 
-static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+static int check_any(srv_request *rq, json_t **out, int field, eyni_error *err)
 {
-    static const char *const keys[] = {"mrz",        "chip",      "face",      "fingers", "plate",
+    static const char *const keys[] = {"mrz",        "chip",      "face",       "fingers", "plate",
                                        "checkpoint", "direction", "request_id", NULL};
     json_t *in = NULL;
     eyni_border_request r;
@@ -116,7 +118,8 @@ static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
         r.chip_dir = dir;
     }
     if (rc == 0)
-        rc = eyni_border_check(rq->identity, &rq->actor, &r, out, err);
+        rc = field ? eyni_border_field_check(rq->identity, &rq->actor, &r, out, err)
+                   : eyni_border_check(rq->identity, &rq->actor, &r, out, err);
     remove_chip(dir);
     free(face);
     for (int i = 0; i < 10; i++)
@@ -125,24 +128,94 @@ static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return rc;
 }
 
+static int check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return check_any(rq, out, 0, err);
+}
+
+static int field_check(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return check_any(rq, out, 1, err);
+}
+
+static int flag(srv_request *rq, const char *name)
+{
+    const char *v = srv_query(rq, name);
+    return v && !strcmp(v, "true");
+}
+
 static int crossings(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long limit;
     int rc = srv_query_int(rq, "limit", 100, 1, 1000, &limit, err);
-    const char *in_country = srv_query(rq, "in_country");
-    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:b}", "fin", srv_query(rq, "fin"),
-                          "document", srv_query(rq, "document"), "checkpoint",
+    json_t *q = json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:b, s:b, s:b}", "fin",
+                          srv_query(rq, "fin"), "document", srv_query(rq, "document"), "checkpoint",
                           srv_query(rq, "checkpoint"), "day", srv_query(rq, "day"), "limit",
-                          (json_int_t)limit, "in_country",
-                          in_country && !strcmp(in_country, "true"));
+                          (json_int_t)limit, "in_country", flag(rq, "in_country"), "overstays",
+                          flag(rq, "overstays"), "counts", flag(rq, "counts"));
     if (rc == 0)
         rc = eyni_border_crossings(rq->reg, &rq->actor, q, out, err);
     json_decref(q);
     return rc;
 }
 
+static int visa_issue(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    json_t *in = NULL;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_border_visa_issue(rq->reg, &rq->actor, in, out, err);
+    json_decref(in);
+    if (rc == 0)
+        *status = 201;
+    return rc;
+}
+
+static int visa_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return eyni_border_visas(rq->reg, &rq->actor, srv_query(rq, "passport"),
+                             srv_query(rq, "nationality"), srv_query(rq, "number"), out, err);
+}
+
+static int visa_revoke(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    json_t *in = NULL;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_border_visa_revoke(rq->reg, &rq->actor, rq->params[0],
+                                     json_string_value(json_object_get(in, "reason")), err);
+    json_decref(in);
+    if (rc == 0)
+        *out = json_pack("{s:s, s:s}", "number", rq->params[0], "status", "revoked");
+    return rc;
+}
+
+static int residence_add(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    json_t *in = NULL;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_border_residence_register(rq->reg, &rq->actor, in, out, err);
+    json_decref(in);
+    if (rc == 0)
+        *status = 201;
+    return rc;
+}
+
+static int residence_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return eyni_border_residences(rq->reg, &rq->actor, srv_query(rq, "fin"),
+                                  srv_query(rq, "document"), out, err);
+}
+
 const srv_route srv_routes_border[] = {
     {"POST", "/v1/border/checks", check, 1},
+    {"POST", "/v1/field/checks", field_check, 1},
     {"GET", "/v1/border/crossings", crossings, 1},
+    {"POST", "/v1/visas", visa_issue, 1},
+    {"GET", "/v1/visas", visa_list, 1},
+    {"POST", "/v1/visas/{}/revoke", visa_revoke, 1},
+    {"POST", "/v1/residences", residence_add, 1},
+    {"GET", "/v1/residences", residence_list, 1},
     {NULL, NULL, NULL, 0},
 };

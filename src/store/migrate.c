@@ -25,6 +25,22 @@ static int read_version(eyni_db *db, int *version, eyni_error *err)
     return rc;
 }
 
+static int recorded(eyni_db *db, int version, int *done, eyni_error *err)
+{
+    eyni_stmt *st;
+    int rc = eyni_db_prepare(db, "SELECT COUNT(*) FROM eyni_schema WHERE version = ?", &st, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_int64(st, 1, version, err);
+    if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        *done = eyni_stmt_int64(st, 0) > 0;
+        rc = 0;
+    } else if (rc == 0) {
+        rc = eyni_error_set(err, EYNI_ESTORE, "store: schema table unreadable");
+    }
+    eyni_stmt_free(st);
+    return rc;
+}
+
 int eyni_store_version(eyni_store *s, int *version, eyni_error *err)
 {
     eyni_db *db;
@@ -47,9 +63,9 @@ static int apply_one(eyni_db *db, const eyni_migration *m, eyni_error *err)
     int rc = eyni_db_begin(db, 1, err);
     if (rc)
         return rc;
-    int current = 0;
-    rc = read_version(db, &current, err);
-    if (rc == 0 && current >= m->version) { /* another process got here first */
+    int done = 0;
+    rc = recorded(db, m->version, &done, err);
+    if (rc == 0 && done) { /* another process got here first */
         eyni_db_rollback(db);
         return 0;
     }
@@ -57,8 +73,8 @@ static int apply_one(eyni_db *db, const eyni_migration *m, eyni_error *err)
         rc = eyni_db_exec(db, sql, err);
     eyni_stmt *st = NULL;
     if (rc == 0)
-        rc = eyni_db_prepare(db, "INSERT INTO eyni_schema (version, name, applied_at) VALUES (?, ?, ?)",
-                             &st, err);
+        rc = eyni_db_prepare(
+            db, "INSERT INTO eyni_schema (version, name, applied_at) VALUES (?, ?, ?)", &st, err);
     char now[32];
     eyni_time_now_iso(now);
     if (rc == 0 && (rc = eyni_stmt_bind_int64(st, 1, m->version, err)) == 0 &&
@@ -75,8 +91,10 @@ static int apply_one(eyni_db *db, const eyni_migration *m, eyni_error *err)
 
 int eyni_store_migrate(eyni_store *s, const eyni_migration *list, int n, eyni_error *err)
 {
+    /* Numbers are handed out to parallel branches, so the list may have gaps until they
+     * are merged; it must only increase. */
     for (int i = 0; i < n; i++)
-        if (list[i].version != i + 1)
+        if (list[i].version < 1 || (i > 0 && list[i].version <= list[i - 1].version))
             return eyni_error_set(err, EYNI_EINTERNAL, "migration list out of order at %d", i);
     eyni_db *db;
     int rc = eyni_store_acquire(s, &db, err);
@@ -86,12 +104,19 @@ int eyni_store_migrate(eyni_store *s, const eyni_migration *list, int n, eyni_er
     rc = eyni_db_exec(db, schema_table, err);
     if (rc == 0)
         rc = read_version(db, &current, err);
-    if (rc == 0 && current > n)
+    int known = n > 0 ? list[n - 1].version : 0;
+    if (rc == 0 && current > known)
         rc = eyni_error_set(err, EYNI_ECONFLICT,
                             "database schema version %d is newer than this program knows (%d)",
-                            current, n);
-    for (int i = current; rc == 0 && i < n; i++)
-        rc = apply_one(db, &list[i], err);
+                            current, known);
+    /* Every listed step not yet recorded, in order: a gap filled by a later merge is
+     * applied too. */
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int done = 0;
+        rc = recorded(db, list[i].version, &done, err);
+        if (rc == 0 && !done) /* checked again inside the write transaction */
+            rc = apply_one(db, &list[i], err);
+    }
     eyni_store_release(s, db);
     return rc;
 }
