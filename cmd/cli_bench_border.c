@@ -198,9 +198,9 @@ static int make_probe(eyni_register *reg, const eyni_actor *a, int k, const char
     unsigned char *bytes = NULL;
     size_t len = 0;
     char *b64 = NULL;
-    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}",
-                           "number", visa, "type", "C", "passport_number", number, "nationality",
-                           "GBR", "surname", "Traveller", "given_name", "Bench", "birth_date",
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "number",
+                           visa, "type", "C", "passport_number", number, "nationality", "GBR",
+                           "surname", "Traveller", "given_name", "Bench", "birth_date",
                            "1980-01-01", "sex", "M", "valid_from", "2020-01-01", "valid_until",
                            "2099-12-31", "entries", 0, "stay_days", 90);
     json_t *out = NULL;
@@ -337,7 +337,8 @@ static int bench(const bench_cfg *b, json_t *report, eyni_error *err)
     json_object_set_new(report, "gallery_load_s", json_real(now_s() - t0));
     if (id)
         json_object_set_new(report, "galleries", eyni_identity_stats(id));
-    eyni_server_opts so = {"127.0.0.1:0", b->clients, 0, 60, NULL, NULL, NULL, id};
+    eyni_server_opts so = {
+        .listen = "127.0.0.1:0", .threads = b->clients, .timeout_s = 60, .identity = id};
     if (rc == 0)
         rc = eyni_server_start(reg, &so, &srv, err);
     size_t slots = (size_t)b->clients * (size_t)b->requests;
