@@ -209,8 +209,8 @@ static int score_stored(long long change, const char *op, long long bio, const c
     return 0;
 }
 
-/* The gallery shortlist only knows the scores that made a top-K; the best candidates get
- * every comparison the probes allow, so fusion never counts a missing score as a miss. */
+/* The candidate's pooled voice reference from the register against the request's pooled
+ * voice probe. */
 static int complete_voice(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_error *err)
 {
     int want = 0;
@@ -230,6 +230,8 @@ static int complete_voice(eyni_identity *id, const id_probe *p, int n, cand *c, 
     return rc;
 }
 
+/* The gallery shortlist only knows the scores that made a top-K; the best candidates get
+ * every comparison the probes allow, so fusion never counts a missing score as a miss. */
 static int complete(eyni_identity *id, const id_probe *p, int n, cand *c, eyni_error *err)
 {
     complete_ctx k = {id, p, n, c, NULL};

@@ -16,16 +16,22 @@ typedef struct fx {
     char george[EYNI_FIN_MAX + 1], jackson[EYNI_FIN_MAX + 1];
 } fx;
 
-static eyni_identity *open_with(eyni_register *r, const char *model)
+static eyni_identity *open_vad(eyni_register *r, const char *model, const char *vad)
 {
     eyni_identity_opts o;
     memset(&o, 0, sizeof o);
     o.voice_model = model;
+    o.voice_vad = vad;
     eyni_identity *id = NULL;
     eyni_error err;
     if (eyni_identity_open(r, &o, &id, &err))
         fail_msg("%s", err.msg);
     return id;
+}
+
+static eyni_identity *open_with(eyni_register *r, const char *model)
+{
+    return open_vad(r, model, NULL);
 }
 
 static unsigned char *file_bytes(const char *path, size_t *len)
@@ -376,6 +382,24 @@ static void the_voice_gallery_is_rebuilt_after_restart(void **state)
     assert_false(verify_one(f, f->jackson, "george", 7, 1, &ev));
 }
 
+/* voice.vad = silero: the service decodes with silero-vad (the model above was trained
+ * with the energy detector; pooled words still verify) and refuses silence by name. */
+static void silero_vad_in_the_service(void **state)
+{
+    fx *f = *state;
+    eyni_identity_close(f->id);
+    f->id = open_vad(f->reg, f->model, "silero");
+    assert_int_equal(verify_three(f, f->george, "george", 4, 3), 1);
+    assert_int_equal(verify_three(f, f->george, "nicolas", 4, 3), 0);
+    size_t len;
+    short *z = calloc(EYNI_VOICE_RATE, sizeof *z);
+    assert_non_null(z);
+    unsigned char *wav = vt_wav(z, EYNI_VOICE_RATE, EYNI_VOICE_RATE, 1, &len);
+    expect_refused(f, wav, len, EYNI_EQUALITY, "silence");
+    free(wav);
+    free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +410,7 @@ int main(void)
         cmocka_unit_test(voice_needs_the_match_power_and_is_audited),
         cmocka_unit_test(without_a_model_voice_is_refused_by_name),
         cmocka_unit_test(the_voice_gallery_is_rebuilt_after_restart),
+        cmocka_unit_test(silero_vad_in_the_service),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
