@@ -27,6 +27,8 @@ struct eyni_video_source {
     double sample_step; /* seconds between handed-out frames; 0 = all */
     double next_t;      /* stream time of the next frame to hand out */
     double t0;          /* time of the first frame (streams rarely start at 0) */
+    double last_t;      /* time of the previous decoded frame */
+    int last_w, last_h; /* size of the previous decoded frame */
     int have_t0;
     double fps_guess;
     int timeout_ms, max_side;
@@ -168,6 +170,15 @@ static double frame_time(eyni_video_source *s)
     return t - s->t0;
 }
 
+/* Counts a change of picture size between decoded frames (sampled or not). */
+static void note_size(eyni_video_source *s)
+{
+    if (s->last_w && (s->frame->width != s->last_w || s->frame->height != s->last_h))
+        s->resizes++;
+    s->last_w = s->frame->width;
+    s->last_h = s->frame->height;
+}
+
 /* Converts the decoded frame, rebuilding the converter when the size or format changed. */
 static int convert(eyni_video_source *s, eyni_image **out, eyni_error *err)
 {
@@ -176,8 +187,6 @@ static int convert(eyni_video_source *s, eyni_image **out, eyni_error *err)
         return eyni_error_set(err, EYNI_EFORMAT, "video frame of %dx%d outside 1..%d pixels",
                               f->width, f->height, s->max_side);
     if (f->width != s->sws_w || f->height != s->sws_h || f->format != s->sws_fmt) {
-        if (s->sws)
-            s->resizes++;
         sws_freeContext(s->sws);
         s->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height,
                                 AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL, NULL);
@@ -253,10 +262,14 @@ int eyni_video_source_read(eyni_video_source *s, eyni_image **frame, double *t, 
         s->decoded++;
         s->bad_run = 0;
         double ft = frame_time(s);
+        note_size(s);
         /* sampling by stream time, so the analysed rate does not depend on the source rate;
-         * after a jump (a reconnect, a gap) the schedule restarts at the frame */
+         * when time goes backwards (joined recordings, a restarted encoder) it starts over */
         if (s->sample_step > 0) {
-            if (ft + 1e-6 < s->next_t && s->next_t - ft < 10) {
+            if (ft < s->last_t)
+                s->next_t = ft;
+            s->last_t = ft;
+            if (ft + 1e-6 < s->next_t) {
                 av_frame_unref(s->frame);
                 continue;
             }
