@@ -82,7 +82,7 @@ typedef struct score_sheet {
     double latency_sum, latency_max;
 } score_sheet;
 
-/* An alert is correct when the person it names was passing at the time its track began. */
+/* An alert is correct when the person it names was passing when its shot was taken. */
 static void score(json_t *truth, json_t *alerts, score_sheet *s)
 {
     memset(s, 0, sizeof *s);
@@ -94,7 +94,7 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
     json_array_foreach(alerts, i, al)
     {
         json_int_t pid = json_integer_value(json_object_get(al, "person_id"));
-        double first = json_real_value(json_object_get(al, "first_seen"));
+        double first = json_real_value(json_object_get(al, "shot_time"));
         double at = json_real_value(json_object_get(al, "alert_time"));
         int matched = -1;
         for (size_t k = 0; k < np && matched < 0; k++) {
@@ -145,7 +145,8 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
     eyni_video_camera *cams[64] = {0};
     int rc = 0, started = 0;
     for (; started < n && rc == 0; started++) {
-        eyni_video_camera_config cfg = {.sample_fps = a->fps, .live = live, .backoff_min_ms = 10};
+        eyni_video_camera_config cfg = {
+            .sample_fps = a->fps, .live = live, .pace = live, .backoff_min_ms = 10};
         snprintf(cfg.name, sizeof cfg.name, "bench%d", started + 1);
         snprintf(cfg.url, sizeof cfg.url, "%s", video);
         cfg.pipeline.threshold = a->threshold;

@@ -12,7 +12,8 @@
  *              them (the oldest frame is dropped when full, never the newest), reconnection
  *              with exponential back-off, outages logged.
  *
- * The face engine and the wanted gallery are shared read-only between cameras; alerts are
+ * The face engine is shared read-only between cameras, the wanted gallery too (faces may
+ * be added while cameras search: it locks internally); alerts are
  * handed to a callback that must be thread-safe (it is called from camera threads).
  */
 #ifndef EYNI_VIDEO_H
@@ -52,8 +53,8 @@ int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
 int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
                                 const char *label, const eyni_image *img, eyni_error *err);
 size_t eyni_video_wanted_size(const eyni_video_wanted *w);
-/* Label of a person id, NULL when unknown. */
-const char *eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id);
+/* Copies the label of a person id into out; 0 when the id is unknown. */
+int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
 /* Best entry for a probe: *id = -1 and *score = -1 when the gallery is empty. */
 int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
                            int64_t *id, float *score, eyni_error *err);
@@ -188,6 +189,8 @@ typedef struct eyni_video_camera_config {
     int backoff_min_ms; /* first reconnection delay; 0 = 500 */
     int backoff_max_ms; /* cap of the doubling delay; 0 = 30000 */
     int timeout_ms;     /* network timeout; 0 = 5000 */
+    int pace;           /* 1: hand frames on at the stream's own speed (a recording played
+                           as if it were a live camera, for soaks) */
     eyni_video_opts pipeline;
 } eyni_video_camera_config;
 

@@ -192,6 +192,25 @@ static const char v6_sqlite[] =
     "CREATE TRIGGER crossings_keep_delete BEFORE DELETE ON crossings"
     " BEGIN SELECT RAISE(ABORT, 'crossing records are kept as made'); END;";
 
+/* Video watching: cameras, the wanted-persons face gallery (templates sealed), alerts with
+ * their sealed snapshots and the operator's decision. Alerts are deleted after the
+ * retention period; until then only the decision columns change. */
+static const char v10_sqlite[] =
+    "CREATE TABLE video_cameras (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " url TEXT NOT NULL, sample_fps REAL NOT NULL, created_at TEXT NOT NULL,"
+    " created_by TEXT NOT NULL);"
+    "CREATE TABLE video_wanted (id INTEGER PRIMARY KEY, label TEXT NOT NULL, fin TEXT,"
+    " reason TEXT NOT NULL, template BLOB NOT NULL, added_at TEXT NOT NULL,"
+    " added_by TEXT NOT NULL);"
+    "CREATE TABLE video_alerts (id INTEGER PRIMARY KEY, camera TEXT NOT NULL,"
+    " track INTEGER NOT NULL, wanted_id INTEGER NOT NULL, label TEXT NOT NULL,"
+    " score REAL NOT NULL, fmr REAL NOT NULL, stream_time REAL NOT NULL,"
+    " seen_at TEXT NOT NULL, snapshot BLOB,"
+    " decision TEXT NOT NULL DEFAULT 'open'"
+    " CHECK (decision IN ('open', 'acknowledged', 'dismissed')),"
+    " decided_by TEXT, decided_at TEXT, note TEXT);"
+    "CREATE INDEX video_alerts_by_time ON video_alerts (seen_at);";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
     {2, "offices and blank stock", v2_sqlite, NULL},
@@ -199,6 +218,7 @@ static const eyni_migration migrations[] = {
     {4, "biometrics, enrolments, adjudication cases, gallery change log", v4_sqlite, NULL},
     {5, "documents and their life cycle", v5_sqlite, NULL},
     {6, "border crossings", v6_sqlite, NULL},
+    {10, "video cameras, wanted faces, alerts", v10_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -57,8 +57,8 @@ static int apply_one(eyni_db *db, const eyni_migration *m, eyni_error *err)
         rc = eyni_db_exec(db, sql, err);
     eyni_stmt *st = NULL;
     if (rc == 0)
-        rc = eyni_db_prepare(db, "INSERT INTO eyni_schema (version, name, applied_at) VALUES (?, ?, ?)",
-                             &st, err);
+        rc = eyni_db_prepare(
+            db, "INSERT INTO eyni_schema (version, name, applied_at) VALUES (?, ?, ?)", &st, err);
     char now[32];
     eyni_time_now_iso(now);
     if (rc == 0 && (rc = eyni_stmt_bind_int64(st, 1, m->version, err)) == 0 &&
@@ -75,23 +75,25 @@ static int apply_one(eyni_db *db, const eyni_migration *m, eyni_error *err)
 
 int eyni_store_migrate(eyni_store *s, const eyni_migration *list, int n, eyni_error *err)
 {
+    /* numbers rise but may leave gaps: branches reserve their numbers ahead of merging */
     for (int i = 0; i < n; i++)
-        if (list[i].version != i + 1)
+        if (list[i].version <= (i ? list[i - 1].version : 0))
             return eyni_error_set(err, EYNI_EINTERNAL, "migration list out of order at %d", i);
     eyni_db *db;
     int rc = eyni_store_acquire(s, &db, err);
     if (rc)
         return rc;
-    int current = 0;
+    int current = 0, newest = n ? list[n - 1].version : 0;
     rc = eyni_db_exec(db, schema_table, err);
     if (rc == 0)
         rc = read_version(db, &current, err);
-    if (rc == 0 && current > n)
+    if (rc == 0 && current > newest)
         rc = eyni_error_set(err, EYNI_ECONFLICT,
                             "database schema version %d is newer than this program knows (%d)",
-                            current, n);
-    for (int i = current; rc == 0 && i < n; i++)
-        rc = apply_one(db, &list[i], err);
+                            current, newest);
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (list[i].version > current)
+            rc = apply_one(db, &list[i], err);
     eyni_store_release(s, db);
     return rc;
 }

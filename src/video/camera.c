@@ -117,6 +117,7 @@ static void sync_counts(eyni_video_camera *c, const eyni_video_source *s, const 
 static int read_stream(eyni_video_camera *c, eyni_video_source *s, eyni_error *e)
 {
     uint64_t base[3] = {c->st.decoded, c->st.decode_errors, c->st.resizes}, resizes = base[2];
+    double wall0 = eyni_time_ms();
     for (;;) {
         eyni_image *img = NULL;
         double t = 0;
@@ -129,6 +130,11 @@ static int read_stream(eyni_video_camera *c, eyni_video_source *s, eyni_error *e
         }
         if (rc)
             return rc;
+        double due = wall0 + t * 1000 - eyni_time_ms();
+        if (c->cfg.pace && due > 1 && pause_ms(c, (int)due)) {
+            eyni_image_free(img);
+            return 1;
+        }
         pthread_mutex_lock(&c->mu);
         int queued_ok = enqueue(c, img, t);
         pthread_mutex_unlock(&c->mu);

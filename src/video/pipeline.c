@@ -162,12 +162,14 @@ static void raise_alert(eyni_video_pipeline *p, track *t, int64_t person, float 
     unsigned char *jpeg = NULL;
     size_t len = 0;
     eyni_error e = {0};
+    char label[EYNI_VIDEO_MAX_LABEL] = "";
+    eyni_video_wanted_label(p->wanted, person, label, sizeof label);
     if (eyni_image_encode_jpeg(t->shot, 85, &jpeg, &len, &e))
         jpeg = NULL, len = 0; /* an alert without a picture beats no alert */
     eyni_video_alert a = {.camera = p->camera,
                           .track_id = t->id,
                           .person_id = person,
-                          .label = eyni_video_wanted_label(p->wanted, person),
+                          .label = label,
                           .score = score,
                           .fmr = eyni_face_score_fmr(score),
                           .first_seen = t->first_t,

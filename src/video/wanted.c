@@ -1,4 +1,5 @@
 /* The wanted-persons gallery: int8 embeddings searched exactly, one label per person. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,10 @@ typedef struct wanted_entry {
     char label[EYNI_VIDEO_MAX_LABEL];
 } wanted_entry;
 
+/* Cameras search while the service adds newly stored faces: a read-write lock keeps the
+ * gallery consistent without stopping the cameras. */
 struct eyni_video_wanted {
+    pthread_rwlock_t lock;
     eyni_gallery *g;       /* keyed by entry index */
     wanted_entry *entries; /* entry index -> person */
     size_t n, cap;
@@ -26,6 +30,7 @@ int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err)
         free(w);
         return rc;
     }
+    pthread_rwlock_init(&w->lock, NULL);
     *out = w;
     return 0;
 }
@@ -35,6 +40,7 @@ void eyni_video_wanted_free(eyni_video_wanted *w)
     if (!w)
         return;
     eyni_gallery_free(w->g);
+    pthread_rwlock_destroy(&w->lock);
     free(w->entries);
     free(w);
 }
@@ -60,18 +66,20 @@ int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
         return eyni_error_set(err, EYNI_EINVAL,
                               "wanted gallery: label must be 1..%d bytes of UTF-8 text",
                               EYNI_VIDEO_MAX_LABEL - 1);
-    if (w->n >= EYNI_VIDEO_MAX_WANTED)
-        return eyni_error_set(err, EYNI_ELIMIT, "wanted gallery: more than %d entries",
-                              EYNI_VIDEO_MAX_WANTED);
-    int rc = grow(w, err);
+    pthread_rwlock_wrlock(&w->lock);
+    int rc = w->n >= EYNI_VIDEO_MAX_WANTED
+                 ? eyni_error_set(err, EYNI_ELIMIT, "wanted gallery: more than %d entries",
+                                  EYNI_VIDEO_MAX_WANTED)
+                 : grow(w, err);
     if (rc == 0)
         rc = eyni_gallery_add(w->g, (int64_t)w->n, emb, err);
-    if (rc)
-        return rc;
-    w->entries[w->n].person = id;
-    snprintf(w->entries[w->n].label, sizeof w->entries[w->n].label, "%s", label);
-    w->n++;
-    return 0;
+    if (rc == 0) {
+        w->entries[w->n].person = id;
+        snprintf(w->entries[w->n].label, sizeof w->entries[w->n].label, "%s", label);
+        w->n++;
+    }
+    pthread_rwlock_unlock(&w->lock);
+    return rc;
 }
 
 int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
@@ -91,15 +99,23 @@ int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe
 
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)
 {
-    return w->n;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    size_t n = w->n;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return n;
 }
 
-const char *eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id)
+int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap)
 {
-    for (size_t i = 0; i < w->n; i++)
-        if (w->entries[i].person == id)
-            return w->entries[i].label;
-    return NULL;
+    int found = 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    for (size_t i = 0; i < w->n && !found; i++)
+        if (w->entries[i].person == id) {
+            snprintf(out, cap, "%s", w->entries[i].label);
+            found = 1;
+        }
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return found;
 }
 
 int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
@@ -107,15 +123,17 @@ int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FA
 {
     *id = -1;
     *score = -1;
-    if (w->n == 0)
-        return 0;
     eyni_gallery_hit hit;
     size_t n = 0;
-    int rc = eyni_gallery_search(w->g, probe, 1, NULL, &hit, &n, err);
+    int rc = 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    if (w->n > 0)
+        rc = eyni_gallery_search(w->g, probe, 1, NULL, &hit, &n, err);
     if (rc == 0 && n == 1) {
         *id = w->entries[hit.id].person;
         *score = hit.score;
     }
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
     return rc;
 }
 

@@ -37,7 +37,7 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     pthread_mutex_lock(&al->mu);
     json_array_append_new(al->list,
                           json_pack("{s:I,s:f,s:f,s:f,s:I}", "person", (json_int_t)a->person_id,
-                                    "first", a->first_seen, "at", a->alert_time, "score", a->score,
+                                    "first", a->shot_time, "at", a->alert_time, "score", a->score,
                                     "jpeg", (json_int_t)a->jpeg_len));
     pthread_mutex_unlock(&al->mu);
 }
@@ -110,7 +110,7 @@ static eyni_video_camera *start(fixture *f, eyni_video_wanted *w, const char *ur
     return c;
 }
 
-/* Is an alert for person at a track begun at `first` explained by a pass in the truth? */
+/* Is an alert for person on a shot taken at `first` explained by a pass in the truth? */
 static int explained(json_t *truth, json_int_t person, double first)
 {
     size_t i;
