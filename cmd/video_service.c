@@ -172,7 +172,7 @@ static void *watcher(void *arg)
 static int read_config(video_service *s, const eyni_config *cfg, long long *enabled,
                        eyni_error *err)
 {
-    long long days, poll;
+    long long days = EYNI_DESK_RETENTION_DEFAULT, poll = 5;
     int rc = eyni_config_get_int(cfg, "video.enabled", 1, 0, 1, enabled, err);
     if (rc == 0)
         rc = eyni_config_get_int(cfg, "video.retention_days", EYNI_DESK_RETENTION_DEFAULT, 1, 3650,
