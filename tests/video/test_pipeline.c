@@ -256,10 +256,10 @@ static void test_live_udp(void **state)
     snprintf(video, sizeof video, "%s/crowd.mp4", f->dir);
     eyni_video_camera *c = start(f, w, url, 1, &al);
     int status;
-    pid_t p1 = send_stream(video, port, 5);
+    pid_t p1 = send_stream(video, port, 6);
     assert_int_equal(waitpid(p1, &status, 0), p1);
     /* the stream stopped: reported as an outage, then retried */
-    wait_for(c, had_outage, 15000);
+    wait_for(c, had_outage, 30000);
     eyni_video_camera_stats st;
     eyni_video_camera_stats_get(c, &st);
     assert_true(st.connects >= 1);
@@ -268,9 +268,9 @@ static void test_live_udp(void **state)
     uint64_t before = st.pipeline.frames;
     assert_true(before > 0);
     /* it comes back and is picked up again */
-    pid_t p2 = send_stream(video, port, 4);
+    pid_t p2 = send_stream(video, port, 10);
+    wait_for(c, reconnected, 30000);
     assert_int_equal(waitpid(p2, &status, 0), p2);
-    wait_for(c, reconnected, 15000);
     eyni_video_camera_stats_get(c, &st);
     eyni_video_camera_stop(c);
     fprintf(stderr, "udp: connects %llu outages %llu analysed %llu dropped %llu alerts %zu\n",
