@@ -77,9 +77,15 @@ static void test_alerts(void **state)
     eyni_actor registrar = fixture_actor(EYNI_ROLE_REGISTRAR, "watch");
     eyni_error err;
     unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9};
-    eyni_desk_alert al = {.camera = "gate-1", .track = 7, .wanted_id = 2, .label = "B",
-                          .score = 0.61, .fmr = 1e-6, .stream_time = 3.2,
-                          .seen_at = "2026-12-03T07:00:00.000000Z", .jpeg = jpeg,
+    eyni_desk_alert al = {.camera = "gate-1",
+                          .track = 7,
+                          .wanted_id = 2,
+                          .label = "B",
+                          .score = 0.61,
+                          .fmr = 1e-6,
+                          .stream_time = 3.2,
+                          .seen_at = "2026-12-03T07:00:00.000000Z",
+                          .jpeg = jpeg,
                           .jpeg_len = sizeof jpeg};
     long long id = 0;
     assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), 0);

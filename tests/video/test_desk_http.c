@@ -72,8 +72,9 @@ static void test_desk(void **state)
         assert_non_null(photo);
         *photo++ = 0;
         photo[strcspn(photo, "\n")] = 0;
-        const char *args[] = {"watch", "add-wanted", "--data", srv.data, "--label", label + 1,
-                              "--photo", photo, "--reason", "test warrant", NULL};
+        const char *args[] = {"watch",    "add-wanted",   "--data",  srv.data,
+                              "--label",  label + 1,      "--photo", photo,
+                              "--reason", "test warrant", NULL};
         assert_int_equal(test_cli(NULL, args), 0);
     }
     fclose(f);
