@@ -46,7 +46,8 @@ test-fuzz:
 
 # Accuracy and speed figures; each writes one JSON object into $(BUILD)/bench-results.
 BENCHES = finger:fvc2002-b-real face:lfw-a-gray-dev voice:fsdd-spoken-digits/speakers \
-          wsq:fvc2002-b-real mrtd:icao9303-test/bsi2008-test-passport-MUSTERMANN dna: dedup:
+          wsq:fvc2002-b-real mrtd:icao9303-test/bsi2008-test-passport-MUSTERMANN dna: dedup: \
+          video:
 bench: build
 	mkdir -p $(BUILD)/bench-results
 	@for b in $(BENCHES); do name=$${b%%:*}; dir=$${b#*:}; \

@@ -29,6 +29,7 @@ int cli_audit(int argc, char **argv);
 int cli_office(int argc, char **argv);
 int cli_blank(int argc, char **argv);
 int cli_watchlist(int argc, char **argv);
+int cli_watch(int argc, char **argv);
 int cli_ban(int argc, char **argv);
 int cli_document(int argc, char **argv);
 int cli_enrol(int argc, char **argv);
@@ -54,6 +55,8 @@ int cli_bench_voice(int argc, char **argv);
 int cli_face(int argc, char **argv);
 int cli_bench_face(int argc, char **argv);
 int cli_finger(int argc, char **argv);
+int cli_bench_video(int argc, char **argv);
+
 
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);

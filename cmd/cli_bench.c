@@ -17,6 +17,7 @@ static const bench benches[] = {
     {"face", cli_bench_face},
     {"finger", bench_finger},
     {"border", cli_bench_border},
+    {"video", cli_bench_video},
     {NULL, NULL},
 };
 

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"office", cli_office, "add and list offices"},
     {"blank", cli_blank, "document blank stock: receive, send, accept, take, reconcile"},
     {"watchlist", cli_watchlist, "watchlists of persons, vehicles and invalid documents"},
+    {"watch", cli_watch, "faces in video streams against the wanted list; alerts"},
     {"ban", cli_ban, "entry and exit bans"},
     {"document", cli_document, "issue documents and change their status"},
     {"enrol", cli_enrol, "enrol a person with face and fingerprints (FIN uniqueness check)"},

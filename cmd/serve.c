@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "common.h"
 #include "eyni/server.h"
+#include "video_service.h"
 
 static int write_port_file(const char *path, int port, eyni_error *err)
 {
@@ -85,13 +86,22 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = eyni_dnareg_open(e.reg, &dno, &dna, &err);
     so.dna = dna;
+    eyni_events *events = NULL;
+    video_service *video = NULL;
+    if (rc == 0)
+        rc = eyni_events_new(&events, &err);
+    so.events = events;
     if (rc == 0)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
+    if (rc == 0)
+        rc = video_service_start(&e, events, &video, &err);
     if (rc == 0 && port_file)
         rc = write_port_file(port_file, eyni_server_port(srv), &err);
     if (rc) {
+        eyni_events_close(events);
         eyni_server_stop(srv);
         eyni_dnareg_close(dna);
+        eyni_events_free(events);
         eyni_identity_close(identity);
         cmd_env_close(&e);
         return cli_fail(&err);
@@ -105,8 +115,11 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
+    video_service_stop(video);
+    eyni_events_close(events);
     eyni_server_stop(srv);
     eyni_dnareg_close(dna);
+    eyni_events_free(events);
     eyni_identity_close(identity);
     cmd_env_close(&e);
     return CLI_OK;

@@ -138,6 +138,11 @@ const char *eyni_face_reason_advice(unsigned bit);
 /* Checks a portrait. A bad portrait is not an error: q->ok == 0 and q->reasons say why. */
 int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
                             eyni_error *err);
+/* Quality of one detected face in a scene (video frame, crowd): the portrait measures
+ * without the framing reasons (not centred, too large, other faces); too small still
+ * counts by the eye distance. Used to pick a track's best shot. */
+int eyni_face_quality_of(const eyni_face_engine *fe, const eyni_image *img,
+                         const eyni_face_det *det, eyni_face_quality *q, eyni_error *err);
 
 /* ---- templates ----------------------------------------------------------------------- */
 

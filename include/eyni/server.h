@@ -31,6 +31,7 @@ typedef struct eyni_server_opts {
     const char *tls_key;  /* PEM private key file (unencrypted; keep it mode 0600) */
     eyni_identity *identity; /* biometric services; NULL answers them with 503 */
     eyni_dnareg *dna;        /* DNA service; NULL answers it with 503 */
+    struct eyni_events *events; /* pushed events (video alerts); NULL: no event stream */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */

@@ -191,3 +191,35 @@ int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, e
     q->ok = q->reasons == 0;
     return 0;
 }
+
+/*
+ * Quality of one face found in a scene (a video frame): the same measures as a portrait,
+ * but the reasons that describe the framing of a whole portrait (centring, a face filling
+ * the image, other faces around) are left out, since in a crowd they say nothing about
+ * whether this face is fit to be compared.
+ */
+int eyni_face_quality_of(const eyni_face_engine *fe, const eyni_image *img,
+                         const eyni_face_det *det, eyni_face_quality *q, eyni_error *err)
+{
+    memset(q, 0, sizeof *q);
+    q->faces = 1;
+    q->face = *det;
+    pose(det, q);
+    int rc = texture(img, det, q, err);
+    if (rc == 0)
+        rc = face_eyes_open(fe, img, det, q->eye_open, err);
+    if (rc)
+        return rc;
+    q->reasons = judge(img, det, q) &
+                 ~(unsigned)(EYNI_FACE_NOT_CENTRED | EYNI_FACE_TOO_LARGE | EYNI_FACE_TOO_SMALL);
+    /* judge() measures size against the portrait; in a scene only the eye distance counts */
+    if (q->eye_distance < Q_MIN_EYE_DISTANCE)
+        q->reasons |= EYNI_FACE_TOO_SMALL;
+    double score = 100;
+    for (int i = 0; i < EYNI_FACE_REASON_COUNT; i++)
+        if (q->reasons & REASONS[i].bit)
+            score -= REASONS[i].weight;
+    q->score = score < 0 ? 0 : score;
+    q->ok = q->reasons == 0;
+    return 0;
+}

@@ -263,6 +263,24 @@ static const char v9_sqlite[] =
     " position INTEGER NOT NULL, template BLOB NOT NULL, image BLOB,"
     " created_at TEXT NOT NULL, created_by TEXT NOT NULL);"
     "CREATE INDEX watch_biometrics_by_entry ON watch_biometrics (entry_id);";
+/* Video watching: cameras, the wanted-persons face gallery (templates sealed), alerts with
+ * their sealed snapshots and the operator's decision. Alerts are deleted after the
+ * retention period; until then only the decision columns change. */
+static const char v10_sqlite[] =
+    "CREATE TABLE video_cameras (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " url TEXT NOT NULL, sample_fps REAL NOT NULL, created_at TEXT NOT NULL,"
+    " created_by TEXT NOT NULL);"
+    "CREATE TABLE video_wanted (id INTEGER PRIMARY KEY, label TEXT NOT NULL, fin TEXT,"
+    " reason TEXT NOT NULL, template BLOB NOT NULL, added_at TEXT NOT NULL,"
+    " added_by TEXT NOT NULL);"
+    "CREATE TABLE video_alerts (id INTEGER PRIMARY KEY, camera TEXT NOT NULL,"
+    " track INTEGER NOT NULL, wanted_id INTEGER NOT NULL, label TEXT NOT NULL,"
+    " score REAL NOT NULL, fmr REAL NOT NULL, stream_time REAL NOT NULL,"
+    " seen_at TEXT NOT NULL, snapshot BLOB,"
+    " decision TEXT NOT NULL DEFAULT 'open'"
+    " CHECK (decision IN ('open', 'acknowledged', 'dismissed')),"
+    " decided_by TEXT, decided_at TEXT, note TEXT);"
+    "CREATE INDEX video_alerts_by_time ON video_alerts (seen_at);";
 
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, NULL},
@@ -273,6 +291,7 @@ static const eyni_migration migrations[] = {
     {6, "border crossings", v6_sqlite, NULL},
     {7, "DNA profiles (reference and forensic) and their change log", v7_sqlite, NULL},
     {9, "visas, residence registrations, watchlist biometrics", v9_sqlite, NULL},
+    {10, "video cameras, wanted faces, alerts", v10_sqlite, NULL},
 };
 
 const eyni_migration *reg_migrations(int *n)

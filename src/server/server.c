@@ -14,6 +14,7 @@ struct eyni_server {
     eyni_register *reg;
     eyni_identity *identity;
     eyni_dnareg *dna;
+    eyni_events *events;
     eyni_log *log;
     size_t max_body;
     int port;
@@ -68,8 +69,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *r
         return MHD_NO;
     size_t n = strlen(text);
     text[n] = '\0';
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer_with_free_callback(n, text, free);
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(n, text, free);
     if (!r) {
         free(text);
         return MHD_NO;
@@ -80,6 +80,23 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *r
     if (status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* A Server-Sent Events response; the stream is freed with the response. */
+static enum MHD_Result send_stream(struct MHD_Connection *c, srv_stream *st)
+{
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 4096, srv_stream_read, st, srv_stream_free);
+    if (!r) {
+        srv_stream_free(st);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ok;
 }
@@ -122,8 +139,8 @@ static int declared_too_large(struct MHD_Connection *c, size_t max)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
     eyni_server *srv = cls;
     conn_ctx *cx = *con_cls;
@@ -150,6 +167,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     rq.reg = srv->reg;
     rq.identity = srv->identity;
     rq.dna = srv->dna;
+    rq.events = srv->events;
     rq.method = method;
     rq.path = url;
     rq.body = cx->body;
@@ -157,8 +175,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int status = 200;
     json_t *reply = NULL;
     srv_dispatch(&rq, &status, &reply);
-    eyni_log_write(srv->log, EYNI_LOG_INFO, "http", "%s %s %d %.1fms actor=%s", method, url,
-                   status, eyni_time_ms() - cx->start_ms, rq.actor.id[0] ? rq.actor.id : "-");
+    eyni_log_write(srv->log, EYNI_LOG_INFO, "http", "%s %s %d %.1fms actor=%s", method, url, status,
+                   eyni_time_ms() - cx->start_ms, rq.actor.id[0] ? rq.actor.id : "-");
+    if (rq.stream) {
+        json_decref(reply);
+        return send_stream(c, rq.stream);
+    }
     return send_json(c, status, reply ? reply : json_object());
 }
 
@@ -209,6 +231,7 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
     srv->reg = reg;
     srv->identity = o->identity;
     srv->dna = o->dna;
+    srv->events = o->events;
     srv->log = o->log;
     srv->max_body = o->max_body ? o->max_body : EYNI_SERVER_MAX_BODY_DEFAULT;
     rc = load_tls(srv, o, err);
@@ -216,8 +239,8 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
         free_server(srv);
         return rc;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0) |
-                     (srv->tls_cert ? MHD_USE_TLS : 0);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     (v6 ? MHD_USE_IPv6 : 0) | (srv->tls_cert ? MHD_USE_TLS : 0);
     /* Options after the TLS pair are ignored when it is absent: MHD_OPTION_END ends early. */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -231,7 +254,8 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
         free_server(srv);
         return eyni_error_set(err, EYNI_EIO,
                               "server: cannot listen on %s (in use, not allowed, or bad TLS "
-                              "certificate/key)", o->listen ? o->listen : "127.0.0.1:8080");
+                              "certificate/key)",
+                              o->listen ? o->listen : "127.0.0.1:8080");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;

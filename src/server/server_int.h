@@ -4,7 +4,16 @@
 
 #include <microhttpd.h>
 
+#include "eyni/events.h"
 #include "eyni/server.h"
+
+/* events.c: one Server-Sent Events subscriber; the server turns a request whose handler
+ * set rq->stream into a streamed response read by srv_stream_read. */
+typedef struct srv_stream srv_stream;
+int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, srv_stream **out,
+                    eyni_error *err);
+ssize_t srv_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
+void srv_stream_free(void *cls);
 
 #define SRV_MAX_PARAMS 4
 #define SRV_PARAM_MAX 64
@@ -20,6 +29,8 @@ typedef struct srv_request {
     size_t body_len;
     char params[SRV_MAX_PARAMS][SRV_PARAM_MAX]; /* captured {segments} of the path */
     eyni_actor actor;                           /* filled when the route needs a key */
+    eyni_events *events;                        /* NULL when the server pushes no events */
+    srv_stream *stream;                         /* set by a handler that answers a stream */
 } srv_request;
 
 /* A handler returns 0 with *out (and *status, default 200) or an error code in err. */
@@ -45,6 +56,7 @@ extern const srv_route srv_routes_dna[];
  * stored for the new FIN after it; the outcome is reported under "dna" in reply. */
 int srv_dna_enrol_check(srv_request *rq, const json_t *profile, eyni_error *err);
 void srv_dna_enrol_store(srv_request *rq, const json_t *profile, json_t *reply);
+extern const srv_route srv_routes_video[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);

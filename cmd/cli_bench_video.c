@@ -1,0 +1,317 @@
+/*
+ * `eyni bench video DIR`: recall, false alerts per hour, alert latency and speed of the
+ * video pipeline on a generated crowd video (bench/gen_crowd_video; made into DIR when DIR
+ * has no truth.json). With --soak S it instead runs --streams N live cameras looping the
+ * video for S seconds and reports drops and the resident size over time.
+ */
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_video.h"
+
+#define LATE_ALERT_S 1.0 /* the target: alerted within a second of appearing */
+
+typedef struct bench_args {
+    const char *dir;
+    double fps, seconds, soak;
+    float threshold;
+    int json, streams, seed;
+} bench_args;
+
+typedef struct collector {
+    pthread_mutex_t mu;
+    json_t *alerts;
+} collector;
+
+static void collect(void *ctx, const eyni_video_alert *a)
+{
+    collector *c = ctx;
+    json_t *o = cli_video_alert_json(a);
+    pthread_mutex_lock(&c->mu);
+    json_array_append_new(c->alerts, o);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static double cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static long rss_kb(void)
+{
+    long pages = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Runs gen_crowd_video (built beside this program) into dir. */
+static int generate(const bench_args *a, eyni_error *err)
+{
+    char self[4096], cmd[8192];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return eyni_error_set(err, EYNI_EIO, "cannot find the eyni program's folder");
+    self[n] = 0;
+    const char *data = getenv("EYNI_TESTDATA");
+    snprintf(cmd, sizeof cmd,
+             "'%s/gen_crowd_video' --lfw '%s/lfw-a-gray-dev/images' --out '%s' --seconds %g "
+             "--seed %d",
+             dirname(self), data ? data : "../shared/data", a->dir, a->seconds, a->seed);
+    if (system(cmd) != 0)
+        return eyni_error_set(err, EYNI_EIO, "generating the video failed: %s", cmd);
+    return 0;
+}
+
+typedef struct score_sheet {
+    int wanted_passes, found, in_time, clean_passes, clean_found;
+    int correct, duplicate, false_alerts;
+    double latency_sum, latency_max;
+} score_sheet;
+
+/* An alert is correct when the person it names was passing when its shot was taken. */
+static void score(json_t *truth, json_t *alerts, score_sheet *s)
+{
+    memset(s, 0, sizeof *s);
+    json_t *passes = json_object_get(truth, "passes");
+    size_t np = json_array_size(passes), na = json_array_size(alerts);
+    int *hit = calloc(np ? np : 1, sizeof *hit);
+    size_t i;
+    json_t *al;
+    json_array_foreach(alerts, i, al)
+    {
+        json_int_t pid = json_integer_value(json_object_get(al, "person_id"));
+        double first = json_real_value(json_object_get(al, "shot_time"));
+        double at = json_real_value(json_object_get(al, "alert_time"));
+        int matched = -1;
+        for (size_t k = 0; k < np && matched < 0; k++) {
+            json_t *p = json_array_get(passes, k);
+            double st = json_number_value(json_object_get(p, "start"));
+            double en = json_number_value(json_object_get(p, "end"));
+            if (json_integer_value(json_object_get(p, "wanted_id")) == pid && first >= st - 0.5 &&
+                first <= en + 0.5)
+                matched = (int)k;
+        }
+        if (matched < 0) {
+            s->false_alerts++;
+            continue;
+        }
+        if (hit[matched]) {
+            s->duplicate++;
+            continue;
+        }
+        s->correct++;
+        double st = json_number_value(json_object_get(json_array_get(passes, matched), "start"));
+        double lat = at - st;
+        hit[matched] = 1 + (lat <= LATE_ALERT_S);
+        s->latency_sum += lat;
+        if (lat > s->latency_max)
+            s->latency_max = lat;
+    }
+    for (size_t k = 0; k < np; k++) {
+        json_t *p = json_array_get(passes, k);
+        double dur = json_number_value(json_object_get(p, "end")) -
+                     json_number_value(json_object_get(p, "start"));
+        if (json_integer_value(json_object_get(p, "wanted_id")) <= 0 || dur < 2.0)
+            continue;
+        int clean = !json_is_true(json_object_get(p, "blurred")) &&
+                    !json_is_true(json_object_get(p, "occluded"));
+        s->wanted_passes++;
+        s->found += hit[k] > 0;
+        s->in_time += hit[k] == 2;
+        s->clean_passes += clean;
+        s->clean_found += clean && hit[k] > 0;
+    }
+    (void)na;
+    free(hit);
+}
+
+static int run_cameras(const bench_args *a, cli_video_engine *v, const char *video, int live, int n,
+                       collector *col, eyni_video_camera_stats *st, json_t *rss, eyni_error *err)
+{
+    eyni_video_camera *cams[64] = {0};
+    int rc = 0, started = 0;
+    for (; started < n && rc == 0; started++) {
+        eyni_video_camera_config cfg = {
+            .sample_fps = a->fps, .live = live, .pace = live, .backoff_min_ms = 10};
+        snprintf(cfg.name, sizeof cfg.name, "bench%d", started + 1);
+        snprintf(cfg.url, sizeof cfg.url, "%s", video);
+        cfg.pipeline.threshold = a->threshold;
+        rc = eyni_video_camera_start(&cfg, v->fe, v->wanted, collect, col, NULL, &cams[started],
+                                     err);
+        if (rc)
+            break;
+    }
+    if (rc == 0 && a->soak > 0) {
+        double t0 = eyni_time_ms(), next = 0;
+        while (eyni_time_ms() - t0 < a->soak * 1000) {
+            double el = (eyni_time_ms() - t0) / 1000;
+            if (el >= next) {
+                json_array_append_new(rss, json_pack("[f,I]", el, (json_int_t)rss_kb()));
+                next += 60;
+            }
+            usleep(200000);
+        }
+        json_array_append_new(
+            rss, json_pack("[f,I]", (eyni_time_ms() - t0) / 1000, (json_int_t)rss_kb()));
+    } else if (rc == 0) {
+        for (int i = 0; i < started; i++)
+            eyni_video_camera_wait(cams[i]);
+    }
+    memset(st, 0, sizeof *st);
+    for (int i = 0; i < started; i++) {
+        eyni_video_camera_stats s;
+        eyni_video_camera_stats_get(cams[i], &s);
+        eyni_video_camera_stop(cams[i]);
+        st->decoded += s.decoded, st->sampled += s.sampled, st->dropped += s.dropped;
+        st->pipeline.frames += s.pipeline.frames, st->pipeline.faces += s.pipeline.faces;
+        st->pipeline.tracks += s.pipeline.tracks;
+        st->pipeline.embeddings += s.pipeline.embeddings;
+        st->pipeline.alerts += s.pipeline.alerts;
+        st->pipeline.analyse_ms += s.pipeline.analyse_ms;
+        st->outages += s.outages;
+    }
+    return rc;
+}
+
+static int parse(int argc, char **argv, bench_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->fps = 5, a->seconds = 120, a->streams = 1, a->seed = 7;
+    for (int i = 1; i < argc; i++) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(k, "--json"))
+            a->json = 1;
+        else if (k[0] != '-' && !a->dir)
+            a->dir = k;
+        else if (!v)
+            return -1;
+        else if (!strcmp(k, "--fps"))
+            a->fps = atof(v), i++;
+        else if (!strcmp(k, "--seconds"))
+            a->seconds = atof(v), i++;
+        else if (!strcmp(k, "--threshold"))
+            a->threshold = (float)atof(v), i++;
+        else if (!strcmp(k, "--soak"))
+            a->soak = atof(v), i++;
+        else if (!strcmp(k, "--streams"))
+            a->streams = atoi(v), i++;
+        else if (!strcmp(k, "--seed"))
+            a->seed = atoi(v), i++;
+        else
+            return -1;
+    }
+    return a->dir && a->fps > 0 && a->fps <= 60 && a->seconds >= 10 && a->streams >= 1 &&
+                   a->streams <= 64 && a->soak >= 0
+               ? 0
+               : -1;
+}
+
+int cli_bench_video(int argc, char **argv)
+{
+    static const char *usage = "eyni bench video DIR [--seconds 120] [--seed 7] [--fps 5] "
+                               "[--threshold T] [--soak SECONDS --streams N] [--json]";
+    bench_args a;
+    if (parse(argc, argv, &a))
+        return cli_usage(usage);
+    eyni_error err = {0};
+    char truth_path[4096], wanted[4096], video[4096];
+    snprintf(truth_path, sizeof truth_path, "%s/truth.json", a.dir);
+    snprintf(wanted, sizeof wanted, "%s/wanted.tsv", a.dir);
+    struct stat sb;
+    if (stat(truth_path, &sb) != 0 && generate(&a, &err))
+        return cli_fail(&err);
+    json_error_t je;
+    json_t *truth = json_load_file(truth_path, 0, &je);
+    if (!truth)
+        return fprintf(stderr, "eyni bench video: %s: %s\n", truth_path, je.text), CLI_BADINPUT;
+    snprintf(video, sizeof video, "%s/%s", a.dir,
+             json_string_value(json_object_get(truth, "video"))
+                 ? json_string_value(json_object_get(truth, "video"))
+                 : "crowd.mp4");
+    cli_video_engine v;
+    long rss0 = rss_kb();
+    if (cli_video_engine_open(&v, wanted, &err)) {
+        cli_video_engine_close(&v);
+        json_decref(truth);
+        return cli_fail(&err);
+    }
+    collector col = {.alerts = json_array()};
+    pthread_mutex_init(&col.mu, NULL);
+    eyni_video_camera_stats st;
+    json_t *rss = json_array();
+    double w0 = eyni_time_ms(), c0 = cpu_ms();
+    long rss_loaded = rss_kb();
+    int rc =
+        run_cameras(&a, &v, video, a.soak > 0, a.soak > 0 ? a.streams : 1, &col, &st, rss, &err);
+    double wall = eyni_time_ms() - w0, cpu = cpu_ms() - c0;
+    cli_video_engine_close(&v);
+    pthread_mutex_destroy(&col.mu);
+    if (rc) {
+        json_decref(truth), json_decref(col.alerts), json_decref(rss);
+        return cli_fail(&err);
+    }
+    double seconds = json_number_value(json_object_get(truth, "seconds"));
+    score_sheet s;
+    score(truth, col.alerts, &s);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double cpu_per_frame = st.pipeline.frames ? cpu / st.pipeline.frames : 0;
+    json_t *o =
+        json_pack("{s:s,s:s,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "bench", "video", "video",
+                  video, "video_seconds", seconds, "sample_fps", a.fps, "threshold",
+                  a.threshold > 0 ? a.threshold : EYNI_VIDEO_THRESHOLD_DEFAULT, "frames_decoded",
+                  (json_int_t)st.decoded, "frames_analysed", (json_int_t)st.pipeline.frames,
+                  "frames_dropped", (json_int_t)st.dropped, "faces", (json_int_t)st.pipeline.faces,
+                  "tracks", (json_int_t)st.pipeline.tracks, "embeddings",
+                  (json_int_t)st.pipeline.embeddings, "alerts", (json_int_t)st.pipeline.alerts);
+    if (a.soak > 0) {
+        json_object_set_new(o, "soak_seconds", json_real(a.soak));
+        json_object_set_new(o, "streams", json_integer(a.streams));
+        json_object_set_new(o, "rss_kb_over_time", rss);
+        json_object_set_new(o, "outages", json_integer((json_int_t)st.outages));
+        json_object_set_new(o, "analysed_fps_per_stream",
+                            json_real(st.pipeline.frames / (wall / 1000) / a.streams));
+    } else {
+        json_decref(rss);
+        json_t *acc = json_pack(
+            "{s:i,s:i,s:f,s:i,s:f,s:f,s:i,s:i,s:f,s:f,s:f}", "wanted_passes", s.wanted_passes,
+            "alerted", s.found, "recall", s.wanted_passes ? (double)s.found / s.wanted_passes : 0,
+            "alerted_within_1s", s.in_time, "recall_within_1s",
+            s.wanted_passes ? (double)s.in_time / s.wanted_passes : 0, "recall_clean",
+            s.clean_passes ? (double)s.clean_found / s.clean_passes : 0, "false_alerts",
+            s.false_alerts, "duplicate_alerts", s.duplicate, "false_alerts_per_hour",
+            seconds > 0 ? s.false_alerts * 3600.0 / seconds : 0, "latency_mean_s",
+            s.correct ? s.latency_sum / s.correct : 0, "latency_max_s", s.latency_max);
+        json_object_set_new(o, "accuracy", acc);
+        json_object_set_new(
+            o, "speed",
+            json_pack("{s:f,s:f,s:f,s:f,s:i,s:i}", "analysed_fps_pipeline",
+                      st.pipeline.analyse_ms > 0
+                          ? st.pipeline.frames * 1000.0 / st.pipeline.analyse_ms
+                          : 0,
+                      "analysed_fps_wall", wall > 0 ? st.pipeline.frames * 1000.0 / wall : 0,
+                      "realtime_factor", wall > 0 ? seconds * 1000.0 / wall : 0,
+                      "cpu_ms_per_analysed_frame_with_decoding", cpu_per_frame, "cores", (int)cores,
+                      "streams_at_sample_fps_estimate",
+                      cpu_per_frame > 0 ? (int)(cores * 1000.0 / (a.fps * cpu_per_frame)) : 0));
+    }
+    json_object_set_new(o, "rss_kb",
+                        json_pack("{s:I,s:I,s:I}", "start", (json_int_t)rss0, "engine_loaded",
+                                  (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
+    json_object_set_new(o, "alerts_list", col.alerts);
+    json_decref(truth);
+    return cli_emit(o, a.json);
+}

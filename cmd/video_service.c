@@ -1,0 +1,242 @@
+/*
+ * The video watch service of eynid. A watcher thread looks at the store every few seconds:
+ * registered cameras that are not running yet are started (each a reader and an analyser
+ * thread), wanted faces added since the last look join the shared gallery, and alerts past
+ * the retention period are deleted. The face engine is loaded only once a camera exists.
+ * Each alert is stored (sealed snapshot, audited) and then pushed to the event stream.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eyni/video.h"
+#include "eyni/video_desk.h"
+#include "video_service.h"
+
+#define SERVICE_MAX_CAMERAS 64
+#define PURGE_EVERY_S       3600
+
+struct video_service {
+    cmd_env *env;
+    eyni_events *events;
+    eyni_actor actor; /* the service itself: operator role, local agency */
+    eyni_onnx_env *onnx;
+    eyni_face_engine *fe;
+    eyni_video_wanted *wanted;
+    long long wanted_last; /* highest wanted id loaded */
+    eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
+    char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
+    int ncams;
+    float threshold;
+    int retention_days, poll_s;
+    time_t last_purge;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+};
+
+static void on_alert(void *ctx, const eyni_video_alert *a)
+{
+    video_service *s = ctx;
+    eyni_desk_alert al = {.camera = a->camera,
+                          .track = a->track_id,
+                          .wanted_id = a->person_id,
+                          .label = a->label,
+                          .score = a->score,
+                          .fmr = a->fmr,
+                          .stream_time = a->alert_time,
+                          .seen_at = a->wall_time,
+                          .jpeg = a->jpeg,
+                          .jpeg_len = a->jpeg_len};
+    long long id = 0;
+    eyni_error err = {0};
+    if (eyni_desk_alert_record(s->env->reg, &s->actor, &al, &id, &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert",
+                       "camera %s: alert not stored: %s", a->camera, err.msg);
+        return;
+    }
+    json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:s,s:s}", "id", (json_int_t)id,
+                          "camera", a->camera, "track", (json_int_t)a->track_id, "wanted_id",
+                          (json_int_t)a->person_id, "label", a->label, "score", a->score,
+                          "fmr_estimate", a->fmr, "stream_time", a->alert_time, "seen_at",
+                          a->wall_time, "decision", "open");
+    if (o && eyni_events_publish(s->events, "alert", id, o, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
+    json_decref(o);
+    eyni_log_write(s->env->log, EYNI_LOG_WARN, "video_alert",
+                   "alert %lld: camera %s, wanted %lld, score %.3f", id, a->camera,
+                   (long long)a->person_id, a->score);
+}
+
+static int add_wanted(long long id, const char *label, const float emb[EYNI_FACE_DIM], void *ctx)
+{
+    video_service *s = ctx;
+    eyni_error err = {0};
+    if (id <= s->wanted_last)
+        return 0;
+    s->wanted_last = id;
+    if (eyni_video_wanted_add(s->wanted, id, label, emb, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
+    return 0;
+}
+
+static int ensure_engine(video_service *s, eyni_error *err)
+{
+    if (s->fe)
+        return 0;
+    eyni_face_opts fo = {.intra_threads = 1, .inter_threads = 1};
+    int rc = eyni_onnx_env_new("eynid-video", &s->onnx, err);
+    if (rc == 0)
+        rc = eyni_face_engine_new(s->onnx, &fo, &s->fe, err);
+    return rc;
+}
+
+static int running(const video_service *s, const char *name)
+{
+    for (int i = 0; i < s->ncams; i++)
+        if (strcmp(s->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void start_camera(video_service *s, json_t *c)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *url = json_string_value(json_object_get(c, "url"));
+    if (!name || !url || running(s, name) || s->ncams == SERVICE_MAX_CAMERAS)
+        return;
+    eyni_error err = {0};
+    eyni_video_camera_config cfg = {
+        .live = 1, .sample_fps = json_number_value(json_object_get(c, "sample_fps"))};
+    snprintf(cfg.name, sizeof cfg.name, "%s", name);
+    snprintf(cfg.url, sizeof cfg.url, "%s", url);
+    cfg.pipeline.threshold = s->threshold;
+    /* a recording registered as a camera (tests, rehearsals) plays at its own speed */
+    cfg.pace = !strstr(url, "://") || !strncmp(url, "file:", 5);
+    if (ensure_engine(s, &err) || eyni_video_camera_start(&cfg, s->fe, s->wanted, on_alert, s,
+                                                          s->env->log, &s->cams[s->ncams], &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "camera %s: %s", name, err.msg);
+        return;
+    }
+    snprintf(s->names[s->ncams++], EYNI_VIDEO_MAX_NAME, "%s", name);
+    eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_camera", "camera %s started", name);
+}
+
+/* One look at the store. */
+static void look(video_service *s)
+{
+    eyni_error err = {0};
+    json_t *cams = NULL;
+    if (eyni_desk_wanted_each(s->env->reg, &s->actor, s->wanted_last, add_wanted, s, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
+    if (eyni_desk_camera_list(s->env->reg, &s->actor, &cams, &err) == 0) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(cams, "cameras"), i, c) start_camera(s, c);
+    } else {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "%s", err.msg);
+    }
+    json_decref(cams);
+    time_t now = time(NULL);
+    if (now - s->last_purge >= PURGE_EVERY_S) {
+        long long n = 0;
+        s->last_purge = now;
+        if (eyni_desk_purge(s->env->reg, &s->actor, s->retention_days, &n, &err))
+            eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_purge", "%s", err.msg);
+        else if (n)
+            eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_purge",
+                           "%lld alerts past %d days deleted", n, s->retention_days);
+    }
+}
+
+static void *watcher(void *arg)
+{
+    video_service *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        look(s);
+        pthread_mutex_lock(&s->mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += s->poll_s;
+        while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static int read_config(video_service *s, const eyni_config *cfg, long long *enabled,
+                       eyni_error *err)
+{
+    long long days = EYNI_DESK_RETENTION_DEFAULT, poll = 5;
+    int rc = eyni_config_get_int(cfg, "video.enabled", 1, 0, 1, enabled, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "video.retention_days", EYNI_DESK_RETENTION_DEFAULT, 1, 3650,
+                                 &days, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "video.poll_seconds", 5, 1, 3600, &poll, err);
+    const char *t = eyni_config_get(cfg, "video.threshold", NULL);
+    char *end = NULL;
+    s->threshold = t ? strtof(t, &end) : EYNI_VIDEO_THRESHOLD_DEFAULT;
+    if (rc == 0 && t && (*end || s->threshold <= 0 || s->threshold >= 1))
+        rc = eyni_error_set(err, EYNI_EINVAL, "video.threshold must be a number in 0..1");
+    s->retention_days = (int)days;
+    s->poll_s = (int)poll;
+    return rc;
+}
+
+int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_error *err)
+{
+    *out = NULL;
+    video_service *s = calloc(1, sizeof *s);
+    if (!s)
+        return eyni_error_set(err, EYNI_ENOMEM, "video service: out of memory");
+    long long enabled = 1;
+    int rc = read_config(s, e->cfg, &enabled, err);
+    if (rc || !enabled) {
+        free(s);
+        return rc;
+    }
+    s->env = e;
+    s->events = ev;
+    eyni_actor_local(&s->actor, "LOCAL", "video watch against the wanted list");
+    snprintf(s->actor.id, sizeof s->actor.id, "service:video");
+    snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
+    rc = eyni_video_wanted_new(&s->wanted, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->thread, NULL, watcher, s)) {
+        eyni_video_wanted_free(s->wanted);
+        free(s);
+        return eyni_error_set(err, EYNI_EINTERNAL, "video service: cannot start a thread");
+    }
+    *out = s;
+    return 0;
+}
+
+void video_service_stop(video_service *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    for (int i = 0; i < s->ncams; i++)
+        eyni_video_camera_stop(s->cams[i]);
+    eyni_video_wanted_free(s->wanted);
+    eyni_face_engine_free(s->fe);
+    eyni_onnx_env_free(s->onnx);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}

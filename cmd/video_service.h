@@ -1,0 +1,16 @@
+/* The video watch service inside eynid: cameras from the store, alerts into the store and
+ * onto the event stream. */
+#ifndef EYNI_CMD_VIDEO_SERVICE_H
+#define EYNI_CMD_VIDEO_SERVICE_H
+
+#include "common.h"
+#include "eyni/events.h"
+
+typedef struct video_service video_service;
+
+/* Starts the watcher thread (returns at once; cameras start as they are registered).
+ * video.enabled = 0 in the configuration turns it off (*out = NULL). */
+int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_error *err);
+void video_service_stop(video_service *s);
+
+#endif

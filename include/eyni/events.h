@@ -1,0 +1,36 @@
+/*
+ * eyni/events.h - a hub that pushes server events (video alerts) to subscribers as
+ * Server-Sent Events. Publishers (camera threads) call eyni_events_publish; the HTTP server
+ * streams each event to every subscriber as "id: N / event: NAME / data: JSON". The last
+ * EYNI_EVENTS_KEEP events are kept, so a subscriber that reconnects with Last-Event-ID
+ * misses nothing recent. Thread-safe.
+ */
+#ifndef EYNI_EVENTS_H
+#define EYNI_EVENTS_H
+
+#include "eyni/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_EVENTS_KEEP            256
+#define EYNI_EVENTS_MAX_SUBSCRIBERS 64
+#define EYNI_EVENTS_KEEPALIVE_MS    15000
+
+typedef struct eyni_events eyni_events;
+
+int eyni_events_new(eyni_events **out, eyni_error *err);
+/* Ends every stream, then frees the hub (after the server has stopped). */
+void eyni_events_free(eyni_events *ev);
+/* Ends every open stream (before stopping the server). */
+void eyni_events_close(eyni_events *ev);
+/* Queues one event: name is a short token ("alert"), data a JSON object (not stolen);
+ * the event id is id when > 0 (e.g. the stored alert's id), else the hub's own count. */
+int eyni_events_publish(eyni_events *ev, const char *name, long long id, const json_t *data,
+                        eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

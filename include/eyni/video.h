@@ -1,0 +1,225 @@
+/*
+ * eyni/video.h - faces in video streams against a wanted-persons gallery.
+ *
+ * Layers, each usable alone:
+ *   source   - one video file or network stream (anything libavformat opens: files, HTTP,
+ *              UDP/MPEG-TS, RTSP) decoded by libavcodec and converted to RGB by libswscale,
+ *              sampled at a configured rate;
+ *   pipeline - per camera: face detection, a tracker (one track per person passing), best
+ *              shot by scene quality, embedding of best shots only, 1:N search against the
+ *              wanted gallery, one alert per track and wanted person above the threshold;
+ *   camera   - a source and a pipeline on two threads with a bounded frame queue between
+ *              them (the oldest frame is dropped when full, never the newest), reconnection
+ *              with exponential back-off, outages logged.
+ *
+ * The face engine is shared read-only between cameras, the wanted gallery too (faces may
+ * be added while cameras search: it locks internally); alerts are
+ * handed to a callback that must be thread-safe (it is called from camera threads).
+ */
+#ifndef EYNI_VIDEO_H
+#define EYNI_VIDEO_H
+
+#include "eyni/base.h"
+#include "eyni/face.h"
+#include "eyni/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_VIDEO_MAX_NAME   64   /* camera name bytes */
+#define EYNI_VIDEO_MAX_URL    1024 /* source address bytes */
+#define EYNI_VIDEO_MAX_LABEL  128  /* wanted person label bytes */
+#define EYNI_VIDEO_MAX_SIDE   4096 /* decoded frames larger than this are refused */
+#define EYNI_VIDEO_MAX_QUEUE  64   /* frames queued per camera at most */
+#define EYNI_VIDEO_MAX_TRACKS 128  /* live tracks per camera */
+#define EYNI_VIDEO_MAX_WANTED 100000
+
+/* Default alert threshold: the cosine at which the measured face impostor rate is about
+ * 2e-6 (see eyni_video_threshold_for_rate and docs/video.md). */
+#define EYNI_VIDEO_THRESHOLD_DEFAULT 0.50f
+
+/* ---- wanted-persons gallery ------------------------------------------------------------ */
+
+typedef struct eyni_video_wanted eyni_video_wanted;
+
+int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err);
+void eyni_video_wanted_free(eyni_video_wanted *w);
+/* Adds one unit embedding under id with a label (several per id are allowed: each is its
+ * own gallery entry, hits are reported by id). */
+int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
+                          const float emb[EYNI_FACE_DIM], eyni_error *err);
+/* Detects the subject of a photo and adds its embedding; ENOTFOUND when there is no face. */
+int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
+                                const char *label, const eyni_image *img, eyni_error *err);
+size_t eyni_video_wanted_size(const eyni_video_wanted *w);
+/* Copies the label of a person id into out; 0 when the id is unknown. */
+int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
+/* Best entry for a probe: *id = -1 and *score = -1 when the gallery is empty. */
+int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
+                           int64_t *id, float *score, eyni_error *err);
+
+/*
+ * Threshold calibration. Each embedded best shot is compared with every gallery entry, so
+ * the expected false alerts per hour are about
+ *   tracks_per_hour * shots_per_track * gallery_size * FMR(threshold),
+ * with FMR from the face engine's measured impostor table (eyni_face_score_fmr). Returns the
+ * lowest threshold whose expected rate is at most target_per_hour (never below the
+ * FMR 1e-4 point). The table ends near 1e-6, so targets needing less are not supported by
+ * data: the answer is then the top of the table and *capped is set to 1.
+ */
+float eyni_video_threshold_for_rate(double target_per_hour, double tracks_per_hour,
+                                    double shots_per_track, size_t gallery_size, int *capped);
+
+/*
+ * A wanted list file: one person per line, "ID<TAB>LABEL<TAB>PHOTO" (ID a positive integer,
+ * LABEL 1..127 bytes of UTF-8 without tabs, PHOTO a path, relative to the list's folder
+ * when not absolute); '#' lines and blank lines are skipped. Untrusted: EFORMAT names the
+ * line. *items is malloc'd (free with free()).
+ */
+#define EYNI_VIDEO_MAX_LIST_BYTES (4 * 1024 * 1024)
+
+typedef struct eyni_video_list_item {
+    int64_t id;
+    char label[EYNI_VIDEO_MAX_LABEL];
+    char photo[1024];
+} eyni_video_list_item;
+
+int eyni_video_list_parse(const char *buf, size_t len, eyni_video_list_item **items, size_t *n,
+                          eyni_error *err);
+/* Reads a list file and adds every photo to w (paths relative to the file's folder). */
+int eyni_video_wanted_load_list(eyni_video_wanted *w, const eyni_face_engine *fe, const char *path,
+                                eyni_error *err);
+
+/* ---- source ----------------------------------------------------------------------------- */
+
+typedef struct eyni_video_source eyni_video_source;
+
+typedef struct eyni_video_source_opts {
+    double sample_fps; /* frames handed out per second of stream time; 0 = every frame */
+    int timeout_ms;    /* network read/open timeout; 0 = 5000 */
+    int max_side;      /* frames wider or taller are EFORMAT; 0 = EYNI_VIDEO_MAX_SIDE */
+} eyni_video_source_opts;
+
+/* Opens url (a path or any libavformat address) and its best video stream. EIO when it
+ * cannot be reached, EFORMAT when it is not video libavformat/libavcodec can read. */
+int eyni_video_source_open(const char *url, const eyni_video_source_opts *opts,
+                           eyni_video_source **out, eyni_error *err);
+void eyni_video_source_free(eyni_video_source *s);
+/*
+ * Next sampled frame as an RGB image (caller frees) and its time in seconds from the start
+ * of the stream. Returns 0 with a frame, 1 at the end of the stream, or an error (EFORMAT
+ * for undecodable data, EIO for a read failure or timeout). A change of resolution is
+ * followed (the converter is rebuilt) and counted.
+ */
+int eyni_video_source_read(eyni_video_source *s, eyni_image **frame, double *t, eyni_error *err);
+/* Number of decoded frames, of decode errors skipped and of resolution changes so far. */
+void eyni_video_source_counts(const eyni_video_source *s, uint64_t *decoded, uint64_t *errors,
+                              uint64_t *resizes);
+/* Interrupts a blocking open/read from another thread (the read then returns EIO). */
+void eyni_video_source_interrupt(eyni_video_source *s);
+
+/* ---- pipeline --------------------------------------------------------------------------- */
+
+typedef struct eyni_video_alert {
+    const char *camera;
+    int64_t track_id;          /* per camera, from 1 */
+    int64_t person_id;         /* wanted gallery id */
+    const char *label;         /* wanted gallery label */
+    float score;               /* best cosine of the track against this person */
+    double fmr;                /* eyni_face_score_fmr(score) */
+    double first_seen;         /* stream seconds when the track began */
+    double shot_time;          /* stream seconds of the shot that matched */
+    double alert_time;         /* stream seconds of the frame that raised the alert */
+    float box[4];              /* face box of the shot in frame pixels */
+    double quality;            /* scene quality score of the shot, 0..100 */
+    char wall_time[32];        /* UTC when the alert was raised */
+    const unsigned char *jpeg; /* snapshot: the face with a margin, JPEG */
+    size_t jpeg_len;
+} eyni_video_alert;
+
+/* Called for every alert; the pointers live only during the call. */
+typedef void (*eyni_video_alert_fn)(void *ctx, const eyni_video_alert *a);
+
+typedef struct eyni_video_opts {
+    float threshold;      /* alert score; 0 = EYNI_VIDEO_THRESHOLD_DEFAULT */
+    float min_face_score; /* detections below are ignored; 0 = 0.8 */
+    float track_iou;      /* least IoU with a track's predicted box to join it; 0 = 0.2 */
+    double track_max_gap; /* seconds a track may go unseen before it ends; 0 = 1.0 */
+    int max_shots;        /* embeddings per track at most; 0 = 3 */
+    double min_gain;      /* quality points a new best shot must gain to be embedded; 0 = 8 */
+    int min_eye_distance; /* px; smaller faces are tracked but not embedded; 0 = 12 */
+} eyni_video_opts;
+
+typedef struct eyni_video_stats {
+    uint64_t frames;     /* frames analysed */
+    uint64_t faces;      /* detections */
+    uint64_t tracks;     /* tracks started */
+    uint64_t embeddings; /* best shots embedded */
+    uint64_t alerts;
+    double analyse_ms; /* total time spent analysing */
+} eyni_video_stats;
+
+typedef struct eyni_video_pipeline eyni_video_pipeline;
+
+/* fe and wanted must outlive the pipeline. opts may be NULL. */
+int eyni_video_pipeline_new(const eyni_face_engine *fe, const eyni_video_wanted *wanted,
+                            const eyni_video_opts *opts, const char *camera, eyni_video_alert_fn fn,
+                            void *ctx, eyni_video_pipeline **out, eyni_error *err);
+void eyni_video_pipeline_free(eyni_video_pipeline *p);
+/* Analyses one frame taken at stream time t (seconds, increasing). */
+int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, double t,
+                              eyni_error *err);
+/* Ends every live track (embedding a best shot not yet compared), e.g. at end of stream. */
+int eyni_video_pipeline_flush(eyni_video_pipeline *p, eyni_error *err);
+/* Live tracks right now. */
+size_t eyni_video_pipeline_live(const eyni_video_pipeline *p);
+void eyni_video_pipeline_stats(const eyni_video_pipeline *p, eyni_video_stats *st);
+
+/* ---- camera (threads, queue, reconnection) ----------------------------------------------- */
+
+typedef struct eyni_video_camera eyni_video_camera;
+
+typedef struct eyni_video_camera_config {
+    char name[EYNI_VIDEO_MAX_NAME];
+    char url[EYNI_VIDEO_MAX_URL];
+    double sample_fps;  /* analysed frames per second; 0 = 5 */
+    int queue;          /* frames queued between reader and analyser; 0 = 4 */
+    int live;           /* 1: a stream (reconnect when it ends); 0: a file, stop at end */
+    int backoff_min_ms; /* first reconnection delay; 0 = 500 */
+    int backoff_max_ms; /* cap of the doubling delay; 0 = 30000 */
+    int timeout_ms;     /* network timeout; 0 = 5000 */
+    int pace;           /* 1: hand frames on at the stream's own speed (a recording played
+                           as if it were a live camera, for soaks) */
+    eyni_video_opts pipeline;
+} eyni_video_camera_config;
+
+typedef struct eyni_video_camera_stats {
+    eyni_video_stats pipeline;
+    uint64_t decoded;       /* frames decoded */
+    uint64_t sampled;       /* frames handed to the queue */
+    uint64_t dropped;       /* frames dropped because the queue was full */
+    uint64_t decode_errors; /* undecodable packets skipped */
+    uint64_t resizes;       /* resolution changes followed */
+    uint64_t connects;      /* successful opens */
+    uint64_t outages;       /* times the source failed or ended and was retried */
+    int queued;             /* frames waiting now */
+    int connected;          /* 1 while a source is open */
+    int running;            /* 0 once a file camera has finished or stop was called */
+    char last_error[256];
+} eyni_video_camera_stats;
+
+/* Starts the reader and analyser threads. log may be NULL. */
+int eyni_video_camera_start(const eyni_video_camera_config *cfg, const eyni_face_engine *fe,
+                            const eyni_video_wanted *wanted, eyni_video_alert_fn fn, void *ctx,
+                            eyni_log *log, eyni_video_camera **out, eyni_error *err);
+/* Waits until a file camera has analysed everything (returns at once for a stopped one). */
+void eyni_video_camera_wait(eyni_video_camera *c);
+/* Stops both threads and frees the camera. */
+void eyni_video_camera_stop(eyni_video_camera *c);
+void eyni_video_camera_stats_get(eyni_video_camera *c, eyni_video_camera_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,71 @@
+/*
+ * eyni/video_desk.h - the central desk of video watching, kept in the register's store:
+ * cameras, the wanted-persons face gallery, and alerts (snapshot, camera, time, matched
+ * person, score, the operator's decision) with a retention period.
+ *
+ * Everything is authorised by role (watch.manage: police and the local operator) and
+ * audited. Face templates and snapshots are personal data: they are sealed with the data
+ * keyring (crypto.keydir) and refused when no key is configured.
+ */
+#ifndef EYNI_VIDEO_DESK_H
+#define EYNI_VIDEO_DESK_H
+
+#include "eyni/face.h"
+#include "eyni/register.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EYNI_DESK_MAX_SNAPSHOT      (1024 * 1024) /* JPEG bytes kept per alert */
+#define EYNI_DESK_RETENTION_DEFAULT 90            /* days alerts are kept unless configured */
+
+/* {"name": A-Za-z0-9-_ up to 64, "url": up to 1024, "sample_fps": 0.2..30 (default 5)} */
+int eyni_desk_camera_add(eyni_register *reg, const eyni_actor *a, const json_t *in, json_t **out,
+                         eyni_error *err);
+/* Every camera: {"cameras": [{"id","name","url","sample_fps","created_at"}]}. */
+int eyni_desk_camera_list(eyni_register *reg, const eyni_actor *a, json_t **out, eyni_error *err);
+
+/* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason. */
+int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
+                         const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],
+                         long long *id, eyni_error *err);
+/* Calls fn for every wanted face with id > after, in id order (for building the service's
+ * gallery; audited when any face was read). */
+typedef int (*eyni_desk_wanted_fn)(long long id, const char *label, const float emb[EYNI_FACE_DIM],
+                                   void *ctx);
+int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long after,
+                          eyni_desk_wanted_fn fn, void *ctx, eyni_error *err);
+
+/* One alert as the service records it (the actor is the service itself). */
+typedef struct eyni_desk_alert {
+    const char *camera;
+    long long track;
+    long long wanted_id;
+    const char *label;
+    double score, fmr, stream_time;
+    const char *seen_at; /* UTC ISO time */
+    const unsigned char *jpeg;
+    size_t jpeg_len;
+} eyni_desk_alert;
+
+int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_desk_alert *al,
+                           long long *id, eyni_error *err);
+/* Alerts with id > after, newest last; decision filter "open"/"acknowledged"/"dismissed" or
+ * NULL; limit 1..1000. {"events": [...]} without snapshots. */
+int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long after,
+                         const char *decision, int limit, json_t **out, eyni_error *err);
+/* decision: "acknowledged" or "dismissed"; an alert is decided once (ECONFLICT after). */
+int eyni_desk_alert_decide(eyni_register *reg, const eyni_actor *a, long long id,
+                           const char *decision, const char *note, eyni_error *err);
+/* The snapshot JPEG of an alert (caller frees). */
+int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long id,
+                             unsigned char **jpeg, size_t *len, eyni_error *err);
+/* Deletes alerts seen more than days ago; *n gets how many. */
+int eyni_desk_purge(eyni_register *reg, const eyni_actor *a, int days, long long *n,
+                    eyni_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,232 @@
+/*
+ * Server-Sent Events. Each subscriber is one HTTP response read by libmicrohttpd through a
+ * content callback. When nothing is waiting the callback suspends its connection (so no
+ * server thread is held and nothing spins); a publish or the keep-alive ticker resumes it.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server_int.h"
+
+typedef struct stored_event {
+    uint64_t seq;
+    char *text; /* the whole SSE record */
+} stored_event;
+
+struct srv_stream {
+    eyni_events *hub;
+    struct MHD_Connection *conn;
+    uint64_t next; /* sequence of the next event to send */
+    int suspended;
+    char *pending; /* record being written */
+    size_t plen, off;
+    double last_ms; /* last write, for keep-alives */
+    srv_stream *prev, *nxt;
+};
+
+struct eyni_events {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    stored_event ring[EYNI_EVENTS_KEEP];
+    uint64_t seq; /* events published so far */
+    srv_stream *subs;
+    int nsubs;
+    int closing, stop;
+    pthread_t ticker;
+};
+
+static void resume_all(eyni_events *ev)
+{
+    for (srv_stream *s = ev->subs; s; s = s->nxt)
+        if (s->suspended) {
+            s->suspended = 0;
+            MHD_resume_connection(s->conn);
+        }
+}
+
+/* Wakes suspended streams now and then so they can send keep-alives or notice a close. */
+static void *ticker_main(void *arg)
+{
+    eyni_events *ev = arg;
+    pthread_mutex_lock(&ev->mu);
+    while (!ev->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 2;
+        pthread_cond_timedwait(&ev->cv, &ev->mu, &ts);
+        resume_all(ev);
+    }
+    pthread_mutex_unlock(&ev->mu);
+    return NULL;
+}
+
+int eyni_events_new(eyni_events **out, eyni_error *err)
+{
+    eyni_events *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return eyni_error_set(err, EYNI_ENOMEM, "events: out of memory");
+    pthread_mutex_init(&ev->mu, NULL);
+    pthread_cond_init(&ev->cv, NULL);
+    if (pthread_create(&ev->ticker, NULL, ticker_main, ev)) {
+        free(ev);
+        return eyni_error_set(err, EYNI_EINTERNAL, "events: cannot start a thread");
+    }
+    *out = ev;
+    return 0;
+}
+
+void eyni_events_close(eyni_events *ev)
+{
+    if (!ev)
+        return;
+    pthread_mutex_lock(&ev->mu);
+    ev->closing = 1;
+    resume_all(ev);
+    pthread_mutex_unlock(&ev->mu);
+}
+
+void eyni_events_free(eyni_events *ev)
+{
+    if (!ev)
+        return;
+    eyni_events_close(ev);
+    pthread_mutex_lock(&ev->mu);
+    ev->stop = 1;
+    pthread_cond_broadcast(&ev->cv);
+    pthread_mutex_unlock(&ev->mu);
+    pthread_join(ev->ticker, NULL);
+    for (int i = 0; i < EYNI_EVENTS_KEEP; i++)
+        free(ev->ring[i].text);
+    pthread_mutex_destroy(&ev->mu);
+    pthread_cond_destroy(&ev->cv);
+    free(ev);
+}
+
+int eyni_events_publish(eyni_events *ev, const char *name, long long id, const json_t *data,
+                        eyni_error *err)
+{
+    char *json = json_dumps(data, JSON_COMPACT);
+    if (!json)
+        return eyni_error_set(err, EYNI_ENOMEM, "events: cannot encode the event");
+    pthread_mutex_lock(&ev->mu);
+    uint64_t seq = ev->seq++;
+    size_t cap = strlen(json) + strlen(name) + 64;
+    char *text = malloc(cap);
+    if (text)
+        snprintf(text, cap, "id: %lld\nevent: %s\ndata: %s\n\n", id > 0 ? id : (long long)seq + 1,
+                 name, json);
+    stored_event *slot = &ev->ring[seq % EYNI_EVENTS_KEEP];
+    free(slot->text);
+    slot->seq = seq;
+    slot->text = text;
+    resume_all(ev);
+    pthread_mutex_unlock(&ev->mu);
+    free(json);
+    return text ? 0 : eyni_error_set(err, EYNI_ENOMEM, "events: out of memory");
+}
+
+/* ---- streams (used by the server) ------------------------------------------------------ */
+
+int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, srv_stream **out, eyni_error *err)
+{
+    srv_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return eyni_error_set(err, EYNI_ENOMEM, "events: out of memory");
+    s->hub = ev;
+    s->conn = conn;
+    s->last_ms = eyni_time_ms();
+    pthread_mutex_lock(&ev->mu);
+    int full = ev->nsubs >= EYNI_EVENTS_MAX_SUBSCRIBERS;
+    if (!full) {
+        s->next = ev->seq; /* from now on */
+        s->nxt = ev->subs;
+        if (ev->subs)
+            ev->subs->prev = s;
+        ev->subs = s;
+        ev->nsubs++;
+    }
+    pthread_mutex_unlock(&ev->mu);
+    if (full) {
+        free(s);
+        return eyni_error_set(err, EYNI_ELIMIT, "more than %d event subscribers",
+                              EYNI_EVENTS_MAX_SUBSCRIBERS);
+    }
+    /* the greeting makes proxies and clients see the stream is open */
+    s->pending = strdup(": eyni events\n\n");
+    s->plen = s->pending ? strlen(s->pending) : 0;
+    *out = s;
+    return 0;
+}
+
+/* Picks the next record for s (called with the hub locked); 0 when there is none. */
+static int next_record(eyni_events *ev, srv_stream *s)
+{
+    if (s->next < ev->seq) {
+        uint64_t oldest = ev->seq > EYNI_EVENTS_KEEP ? ev->seq - EYNI_EVENTS_KEEP : 0;
+        if (s->next < oldest)
+            s->next = oldest; /* a subscriber too slow for the ring loses the oldest */
+        stored_event *e = &ev->ring[s->next % EYNI_EVENTS_KEEP];
+        s->next++;
+        if (e->text) {
+            s->pending = strdup(e->text);
+            s->plen = s->pending ? strlen(s->pending) : 0;
+            s->off = 0;
+            return s->pending != NULL;
+        }
+    }
+    if (eyni_time_ms() - s->last_ms >= EYNI_EVENTS_KEEPALIVE_MS) {
+        s->pending = strdup(": keep-alive\n\n");
+        s->plen = s->pending ? strlen(s->pending) : 0;
+        s->off = 0;
+        return s->pending != NULL;
+    }
+    return 0;
+}
+
+ssize_t srv_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    srv_stream *s = cls;
+    eyni_events *ev = s->hub;
+    pthread_mutex_lock(&ev->mu);
+    if (!s->pending && !ev->closing && !next_record(ev, s)) {
+        /* nothing to say: leave the event loop until a publish or a tick resumes us */
+        s->suspended = 1;
+        MHD_suspend_connection(s->conn);
+        pthread_mutex_unlock(&ev->mu);
+        return 0;
+    }
+    if (!s->pending) {
+        pthread_mutex_unlock(&ev->mu);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    size_t n = s->plen - s->off < max ? s->plen - s->off : max;
+    memcpy(buf, s->pending + s->off, n);
+    s->off += n;
+    if (s->off == s->plen) {
+        free(s->pending);
+        s->pending = NULL;
+        s->plen = s->off = 0;
+    }
+    s->last_ms = eyni_time_ms();
+    pthread_mutex_unlock(&ev->mu);
+    return (ssize_t)n;
+}
+
+void srv_stream_free(void *cls)
+{
+    srv_stream *s = cls;
+    eyni_events *ev = s->hub;
+    pthread_mutex_lock(&ev->mu);
+    if (s->prev)
+        s->prev->nxt = s->nxt;
+    else
+        ev->subs = s->nxt;
+    if (s->nxt)
+        s->nxt->prev = s->prev;
+    ev->nsubs--;
+    pthread_mutex_unlock(&ev->mu);
+    free(s->pending);
+    free(s);
+}

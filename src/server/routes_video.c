@@ -1,0 +1,111 @@
+/* /v1/watch/...: the video desk (cameras, alerts, decisions, snapshots, the event stream). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eyni/video_desk.h"
+#include "server_int.h"
+
+static int alert_id(const char *s, long long *id, eyni_error *err)
+{
+    char *end;
+    *id = strtoll(s, &end, 10);
+    if (*end || *id <= 0)
+        return eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not an alert id", s);
+    return 0;
+}
+
+static int camera_add(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    json_t *in;
+    int rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_desk_camera_add(rq->reg, &rq->actor, in, out, err);
+    json_decref(in);
+    *status = 201;
+    return rc;
+}
+
+static int camera_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    return eyni_desk_camera_list(rq->reg, &rq->actor, out, err);
+}
+
+static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long after, limit;
+    int rc = srv_query_int(rq, "after", 0, 0, INT64_MAX, &after, err);
+    if (rc == 0)
+        rc = srv_query_int(rq, "limit", 100, 1, 1000, &limit, err);
+    if (rc == 0)
+        rc = eyni_desk_alert_list(rq->reg, &rq->actor, after, srv_query(rq, "decision"), (int)limit,
+                                  out, err);
+    return rc;
+}
+
+static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"decision", "note", NULL};
+    long long id;
+    json_t *in = NULL;
+    const char *decision = NULL, *note = NULL;
+    int rc = alert_id(rq->params[0], &id, err);
+    if (rc == 0)
+        rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "decision", 32, &decision, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
+    if (rc == 0)
+        rc = eyni_desk_alert_decide(rq->reg, &rq->actor, id, decision, note, err);
+    if (rc == 0)
+        *out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision", decision);
+    json_decref(in);
+    return rc;
+}
+
+static int event_snapshot(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id;
+    unsigned char *jpeg = NULL;
+    size_t len = 0;
+    char *b64 = NULL;
+    int rc = alert_id(rq->params[0], &id, err);
+    if (rc == 0)
+        rc = eyni_desk_alert_snapshot(rq->reg, &rq->actor, id, &jpeg, &len, err);
+    if (rc == 0)
+        rc = eyni_base64_encode(jpeg, len, &b64, err);
+    if (rc == 0)
+        *out = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "content_type", "image/jpeg",
+                         "image", b64);
+    free(jpeg);
+    free(b64);
+    return rc;
+}
+
+/* The stream is as personal as the alerts: same role check, and the subscription audited. */
+static int event_stream(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    if (!rq->events)
+        return eyni_error_set(err, EYNI_ECONFLICT, "this server pushes no events");
+    json_t *probe = NULL;
+    int rc = eyni_desk_alert_list(rq->reg, &rq->actor, INT64_MAX - 1, NULL, 1, &probe, err);
+    json_decref(probe);
+    if (rc == 0)
+        rc = eyni_register_audit_event(rq->reg, &rq->actor, "video.events.subscribe", "video-alert",
+                                       "ok", NULL, err);
+    if (rc == 0)
+        rc = srv_stream_open(rq->events, rq->conn, &rq->stream, err);
+    return rc;
+}
+
+const srv_route srv_routes_video[] = {
+    {"POST", "/v1/watch/cameras", camera_add, 1},
+    {"GET", "/v1/watch/cameras", camera_list, 1},
+    {"GET", "/v1/watch/events", event_list, 1},
+    {"GET", "/v1/watch/events/stream", event_stream, 1},
+    {"POST", "/v1/watch/events/{}/decision", event_decide, 1},
+    {"GET", "/v1/watch/events/{}/snapshot", event_snapshot, 1},
+    {NULL, NULL, NULL, 0},
+};

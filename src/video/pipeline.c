@@ -1,0 +1,351 @@
+/*
+ * Per-camera analysis: detection, tracking by overlap with each track's predicted box,
+ * best shot by scene quality, embedding of best shots only, search, one alert per track.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "video_int.h"
+
+#define SHOT_MARGIN 0.5  /* snapshot = face box grown by this fraction of its side each way */
+#define SIZE_BONUS  30.0 /* rank points for a face with 60 px between the eyes */
+#define VEL_SMOOTH  0.5  /* weight of the newest velocity measurement */
+
+typedef struct track {
+    int64_t id;
+    double first_t, last_t;
+    float box[4]; /* last seen */
+    float vel[4]; /* pixels per second of each box coordinate */
+    int seen;     /* detections joined */
+    /* best shot so far: a crop of the frame around the face, the detection moved into it */
+    eyni_image *shot;
+    eyni_face_det shot_det;
+    float shot_box[4];
+    double shot_t, shot_rank, shot_quality;
+    int shot_embedded;
+    double embedded_rank; /* rank of the last embedded shot */
+    int shots;            /* embeddings made */
+    int64_t alerted;      /* person already alerted for this track, -1 none */
+    int64_t best_person;
+    float best_score;
+} track;
+
+struct eyni_video_pipeline {
+    const eyni_face_engine *fe;
+    const eyni_video_wanted *wanted;
+    eyni_video_opts o;
+    char camera[EYNI_VIDEO_MAX_NAME];
+    eyni_video_alert_fn fn;
+    void *ctx;
+    track tracks[EYNI_VIDEO_MAX_TRACKS];
+    size_t live;
+    int64_t next_id;
+    double now; /* stream time of the frame being analysed */
+    eyni_video_stats st;
+};
+
+float video_iou(const float a[4], const float b[4])
+{
+    float ix = fminf(a[2], b[2]) - fmaxf(a[0], b[0]);
+    float iy = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
+    if (ix <= 0 || iy <= 0)
+        return 0;
+    float inter = ix * iy;
+    float ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+    return ua > 0 ? inter / ua : 0;
+}
+
+static void defaults(eyni_video_opts *o)
+{
+    if (o->threshold <= 0)
+        o->threshold = EYNI_VIDEO_THRESHOLD_DEFAULT;
+    if (o->min_face_score <= 0)
+        o->min_face_score = 0.8f;
+    if (o->track_iou <= 0)
+        o->track_iou = 0.2f;
+    if (o->track_max_gap <= 0)
+        o->track_max_gap = 1.0;
+    if (o->max_shots <= 0)
+        o->max_shots = 3;
+    if (o->min_gain <= 0)
+        o->min_gain = 8;
+    if (o->min_eye_distance <= 0)
+        o->min_eye_distance = 12;
+}
+
+int eyni_video_pipeline_new(const eyni_face_engine *fe, const eyni_video_wanted *wanted,
+                            const eyni_video_opts *opts, const char *camera, eyni_video_alert_fn fn,
+                            void *ctx, eyni_video_pipeline **out, eyni_error *err)
+{
+    if (!fe || !wanted || !camera || strlen(camera) >= EYNI_VIDEO_MAX_NAME)
+        return eyni_error_set(err, EYNI_EINVAL,
+                              "video pipeline: engine, gallery and a camera "
+                              "name of at most %d bytes are needed",
+                              EYNI_VIDEO_MAX_NAME - 1);
+    eyni_video_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return eyni_error_set(err, EYNI_ENOMEM, "video pipeline: out of memory");
+    p->fe = fe;
+    p->wanted = wanted;
+    if (opts)
+        p->o = *opts;
+    defaults(&p->o);
+    snprintf(p->camera, sizeof p->camera, "%s", camera);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->next_id = 1;
+    *out = p;
+    return 0;
+}
+
+static void track_clear(track *t)
+{
+    eyni_image_free(t->shot);
+    memset(t, 0, sizeof *t);
+}
+
+void eyni_video_pipeline_free(eyni_video_pipeline *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->live; i++)
+        track_clear(&p->tracks[i]);
+    free(p);
+}
+
+size_t eyni_video_pipeline_live(const eyni_video_pipeline *p)
+{
+    return p->live;
+}
+
+void eyni_video_pipeline_stats(const eyni_video_pipeline *p, eyni_video_stats *st)
+{
+    *st = p->st;
+}
+
+/* ---- best shot ------------------------------------------------------------------------ */
+
+/* Copies the face with a margin out of the frame and moves the detection into the copy, so
+ * the track keeps its best shot without keeping the frame. */
+static int keep_shot(track *t, const eyni_image *frame, const eyni_face_det *d, eyni_error *err)
+{
+    float w = d->x2 - d->x1, h = d->y2 - d->y1;
+    int x0 = (int)fmaxf(0, d->x1 - SHOT_MARGIN * w), y0 = (int)fmaxf(0, d->y1 - SHOT_MARGIN * h);
+    int x1 = (int)fminf((float)frame->width, d->x2 + SHOT_MARGIN * w);
+    int y1 = (int)fminf((float)frame->height, d->y2 + SHOT_MARGIN * h);
+    if (x1 - x0 < 8 || y1 - y0 < 8)
+        return 0;
+    eyni_image *c = eyni_image_new(x1 - x0, y1 - y0, frame->channels, err);
+    if (!c)
+        return err ? err->code : EYNI_ENOMEM;
+    size_t row = (size_t)(x1 - x0) * frame->channels;
+    for (int y = y0; y < y1; y++)
+        memcpy(c->data + (size_t)(y - y0) * row,
+               frame->data + ((size_t)y * frame->width + x0) * frame->channels, row);
+    eyni_face_det m = *d;
+    m.x1 -= x0, m.x2 -= x0, m.y1 -= y0, m.y2 -= y0;
+    for (int i = 0; i < EYNI_FACE_LANDMARKS; i++)
+        m.lm[i].x -= x0, m.lm[i].y -= y0;
+    for (int i = 0; i < 5; i++)
+        m.five[i].x -= x0, m.five[i].y -= y0;
+    eyni_image_free(t->shot);
+    t->shot = c;
+    t->shot_det = m;
+    t->shot_box[0] = d->x1, t->shot_box[1] = d->y1, t->shot_box[2] = d->x2, t->shot_box[3] = d->y2;
+    t->shot_embedded = 0;
+    return 0;
+}
+
+static void raise_alert(eyni_video_pipeline *p, track *t, int64_t person, float score)
+{
+    unsigned char *jpeg = NULL;
+    size_t len = 0;
+    eyni_error e = {0};
+    char label[EYNI_VIDEO_MAX_LABEL] = "";
+    eyni_video_wanted_label(p->wanted, person, label, sizeof label);
+    if (eyni_image_encode_jpeg(t->shot, 85, &jpeg, &len, &e))
+        jpeg = NULL, len = 0; /* an alert without a picture beats no alert */
+    eyni_video_alert a = {.camera = p->camera,
+                          .track_id = t->id,
+                          .person_id = person,
+                          .label = label,
+                          .score = score,
+                          .fmr = eyni_face_score_fmr(score),
+                          .first_seen = t->first_t,
+                          .shot_time = t->shot_t,
+                          .alert_time = p->now,
+                          .quality = t->shot_quality,
+                          .jpeg = jpeg,
+                          .jpeg_len = len};
+    memcpy(a.box, t->shot_box, sizeof a.box);
+    eyni_time_now_iso(a.wall_time);
+    t->alerted = person;
+    p->st.alerts++;
+    if (p->fn)
+        p->fn(p->ctx, &a);
+    free(jpeg);
+}
+
+/* Embeds the kept shot and compares it with the wanted gallery. */
+static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
+{
+    float emb[EYNI_FACE_DIM], score;
+    int64_t person;
+    int rc = eyni_face_embed(p->fe, t->shot, &t->shot_det, emb, err);
+    if (rc == 0)
+        rc = eyni_video_wanted_best(p->wanted, emb, &person, &score, err);
+    if (rc)
+        return rc;
+    t->shot_embedded = 1;
+    t->embedded_rank = t->shot_rank;
+    t->shots++;
+    p->st.embeddings++;
+    if (score > t->best_score || t->best_person < 0) {
+        t->best_score = score;
+        t->best_person = person;
+    }
+    if (person >= 0 && score >= p->o.threshold && t->alerted != person)
+        raise_alert(p, t, person, score);
+    return 0;
+}
+
+/* Scores a new sighting; keeps it when it beats the track's best shot and embeds it when it
+ * is the track's first usable shot or a clear gain, keeping one embedding for the end. */
+static int consider_shot(eyni_video_pipeline *p, track *t, const eyni_image *frame,
+                         const eyni_face_det *d, eyni_error *err)
+{
+    eyni_face_quality q;
+    int rc = eyni_face_quality_of(p->fe, frame, d, &q, err);
+    if (rc)
+        return rc;
+    if (q.eye_distance < p->o.min_eye_distance)
+        return 0;
+    double rank = q.score + SIZE_BONUS * fmin(1.0, q.eye_distance / 60.0);
+    if (t->shot && rank <= t->shot_rank)
+        return 0;
+    if ((rc = keep_shot(t, frame, d, err)) || !t->shot)
+        return rc;
+    t->shot_rank = rank;
+    t->shot_quality = q.score;
+    t->shot_t = p->now;
+    int first = t->shots == 0;
+    int gain = rank >= t->embedded_rank + p->o.min_gain && t->shots < p->o.max_shots - 1;
+    return first || gain ? embed_shot(p, t, err) : 0;
+}
+
+/* ---- tracking ------------------------------------------------------------------------- */
+
+static void predict(const track *t, double now, float out[4])
+{
+    double dt = now - t->last_t;
+    for (int i = 0; i < 4; i++)
+        out[i] = t->box[i] + (float)(t->vel[i] * dt);
+}
+
+static void track_update(track *t, const eyni_face_det *d, double now)
+{
+    float b[4] = {d->x1, d->y1, d->x2, d->y2};
+    double dt = now - t->last_t;
+    if (dt > 0 && t->seen > 0)
+        for (int i = 0; i < 4; i++) {
+            float v = (float)((b[i] - t->box[i]) / dt);
+            t->vel[i] = t->seen == 1 ? v : (float)(VEL_SMOOTH * v + (1 - VEL_SMOOTH) * t->vel[i]);
+        }
+    memcpy(t->box, b, sizeof b);
+    t->last_t = now;
+    t->seen++;
+}
+
+/* A track that ends gets its best shot compared if that was never done. */
+static int track_end(eyni_video_pipeline *p, size_t i, eyni_error *err)
+{
+    track *t = &p->tracks[i];
+    int rc = 0;
+    if (t->shot && !t->shot_embedded && t->shots < p->o.max_shots)
+        rc = embed_shot(p, t, err);
+    track_clear(t);
+    p->tracks[i] = p->tracks[--p->live];
+    memset(&p->tracks[p->live], 0, sizeof p->tracks[p->live]);
+    return rc;
+}
+
+/* Greedy assignment: the pair with the highest overlap first. */
+static void assign(eyni_video_pipeline *p, const eyni_face_det *d, size_t n, int *det_track)
+{
+    int used[EYNI_VIDEO_MAX_TRACKS] = {0};
+    float pred[EYNI_VIDEO_MAX_TRACKS][4];
+    for (size_t j = 0; j < p->live; j++)
+        predict(&p->tracks[j], p->now, pred[j]);
+    for (size_t i = 0; i < n; i++)
+        det_track[i] = -1;
+    for (;;) {
+        float best = p->o.track_iou;
+        int bi = -1, bj = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (det_track[i] >= 0)
+                continue;
+            float b[4] = {d[i].x1, d[i].y1, d[i].x2, d[i].y2};
+            for (size_t j = 0; j < p->live; j++) {
+                float v = used[j] ? 0 : video_iou(b, pred[j]);
+                if (v >= best)
+                    best = v, bi = (int)i, bj = (int)j;
+            }
+        }
+        if (bi < 0)
+            return;
+        det_track[bi] = bj;
+        used[bj] = 1;
+    }
+}
+
+int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, double t,
+                              eyni_error *err)
+{
+    double t0 = eyni_time_ms();
+    eyni_face_det all[EYNI_FACE_MAX_FACES], d[EYNI_FACE_MAX_FACES];
+    size_t na = 0, n = 0;
+    int det_track[EYNI_FACE_MAX_FACES];
+    p->now = t;
+    int rc = eyni_face_detect(p->fe, frame, all, EYNI_FACE_MAX_FACES, &na, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < na; i++)
+        if (all[i].score >= p->o.min_face_score)
+            d[n++] = all[i];
+    p->st.frames++;
+    p->st.faces += n;
+    assign(p, d, n, det_track);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int j = det_track[i];
+        if (j < 0) {
+            if (p->live == EYNI_VIDEO_MAX_TRACKS)
+                continue; /* a full tracker ignores newcomers rather than growing */
+            j = (int)p->live++;
+            track *nt = &p->tracks[j];
+            memset(nt, 0, sizeof *nt);
+            nt->id = p->next_id++;
+            nt->first_t = nt->last_t = t;
+            nt->alerted = nt->best_person = -1;
+            nt->best_score = -1;
+            p->st.tracks++;
+        }
+        track_update(&p->tracks[j], &d[i], t);
+        rc = consider_shot(p, &p->tracks[j], frame, &d[i], err);
+    }
+    for (size_t j = p->live; rc == 0 && j-- > 0;)
+        if (t - p->tracks[j].last_t > p->o.track_max_gap || p->tracks[j].last_t > t)
+            rc = track_end(p, j, err);
+    p->st.analyse_ms += eyni_time_ms() - t0;
+    return rc;
+}
+
+int eyni_video_pipeline_flush(eyni_video_pipeline *p, eyni_error *err)
+{
+    int rc = 0;
+    while (p->live > 0 && rc == 0)
+        rc = track_end(p, p->live - 1, err);
+    while (p->live > 0)
+        track_clear(&p->tracks[--p->live]);
+    return rc;
+}

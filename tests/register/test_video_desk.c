@@ -1,0 +1,146 @@
+/* The video desk's records: cameras, sealed wanted faces, alerts with sealed snapshots,
+ * decisions once, retention, roles and the audit trail. */
+#include <math.h>
+
+#include "eyni/video_desk.h"
+#include "reg_fixture.h"
+
+static void unit(float *v, int seed)
+{
+    double n = 0;
+    for (int i = 0; i < EYNI_FACE_DIM; i++) {
+        v[i] = (float)sin(i * 0.37 + seed);
+        n += v[i] * v[i];
+    }
+    for (int i = 0; i < EYNI_FACE_DIM; i++)
+        v[i] = (float)(v[i] / sqrt(n));
+}
+
+typedef struct seen {
+    int n;
+    float first[EYNI_FACE_DIM];
+} seen;
+
+static int collect(long long id, const char *label, const float emb[EYNI_FACE_DIM], void *ctx)
+{
+    seen *s = ctx;
+    if (s->n++ == 0)
+        memcpy(s->first, emb, sizeof s->first);
+    return 0;
+}
+
+static void test_cameras_and_wanted(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-cam");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    eyni_error err;
+    json_t *out = NULL, *in = fixture_json("{\"name\":\"gate-1\",\"url\":\"rtsp://10.0.0.5/s\"}");
+    assert_int_equal(eyni_desk_camera_add(r, &border, in, &out, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), 0);
+    json_decref(out);
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), EYNI_EEXIST);
+    json_decref(in);
+    static const char *bad[] = {"{\"name\":\"a b\",\"url\":\"x\"}", "{\"name\":\"a\"}",
+                                "{\"name\":\"a\",\"url\":\"x\",\"sample_fps\":99}",
+                                "{\"name\":\"a\",\"url\":\"x\",\"extra\":1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in = fixture_json(bad[i]);
+        assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), EYNI_EFORMAT);
+        json_decref(in);
+    }
+    assert_int_equal(eyni_desk_camera_list(r, &police, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "cameras")), 1);
+    json_decref(out);
+    float e1[EYNI_FACE_DIM], e2[EYNI_FACE_DIM];
+    unit(e1, 1);
+    unit(e2, 2);
+    long long id = 0;
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, NULL, e1, &id, &err),
+                     EYNI_EFORMAT); /* no legal reason */
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, "warrant 1", e1, &id, &err), 0);
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "B", NULL, "warrant 2", e2, &id, &err), 0);
+    seen s = {0};
+    assert_int_equal(eyni_desk_wanted_each(r, &police, 0, collect, &s, &err), 0);
+    assert_int_equal(s.n, 2);
+    assert_true(eyni_face_compare(s.first, e1) > 0.99f); /* the sealed template comes back */
+    s.n = 0;
+    assert_int_equal(eyni_desk_wanted_each(r, &police, id, collect, &s, &err), 0);
+    assert_int_equal(s.n, 0);
+    eyni_register_close(r);
+}
+
+static void test_alerts(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-alert");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor registrar = fixture_actor(EYNI_ROLE_REGISTRAR, "watch");
+    eyni_error err;
+    unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9};
+    eyni_desk_alert al = {.camera = "gate-1",
+                          .track = 7,
+                          .wanted_id = 2,
+                          .label = "B",
+                          .score = 0.61,
+                          .fmr = 1e-6,
+                          .stream_time = 3.2,
+                          .seen_at = "2026-12-03T07:00:00.000000Z",
+                          .jpeg = jpeg,
+                          .jpeg_len = sizeof jpeg};
+    long long id = 0;
+    assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), 0);
+    json_t *out = NULL;
+    assert_int_equal(eyni_desk_alert_list(r, &registrar, 0, NULL, 10, &out, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, "open", 10, &out, &err), 0);
+    json_t *ev = json_array_get(json_object_get(out, "events"), 0);
+    assert_non_null(ev);
+    assert_string_equal(json_string_value(json_object_get(ev, "label")), "B");
+    assert_true(json_is_true(json_object_get(ev, "snapshot")));
+    json_decref(out);
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, "bogus", 10, &out, &err), EYNI_EFORMAT);
+    unsigned char *img = NULL;
+    size_t len = 0;
+    assert_int_equal(eyni_desk_alert_snapshot(r, &police, id, &img, &len, &err), 0);
+    assert_int_equal(len, sizeof jpeg);
+    assert_memory_equal(img, jpeg, len);
+    free(img);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "maybe", NULL, &err), EYNI_EFORMAT);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "dismissed", "not him", &err), 0);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "acknowledged", NULL, &err),
+                     EYNI_ECONFLICT);
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, "dismissed", 10, &out, &err), 0);
+    ev = json_array_get(json_object_get(out, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(ev, "note")), "not him");
+    json_decref(out);
+    /* the audit trail names each step */
+    eyni_actor op;
+    eyni_actor_local(&op, "LOCAL", "test");
+    eyni_audit_query q = {.object = NULL, .action = "video.alert.decide"};
+    assert_int_equal(eyni_register_audit_list(r, &op, &q, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "entries")), 1);
+    json_decref(out);
+    /* retention: an alert seen long ago goes, a recent one stays */
+    char now[32];
+    eyni_time_now_iso(now);
+    al.seen_at = "2020-01-01T00:00:00.000000Z";
+    assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), 0);
+    al.seen_at = now;
+    assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), 0);
+    long long n = -1;
+    assert_int_equal(eyni_desk_purge(r, &police, 30, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, "open", 10, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "events")), 1);
+    json_decref(out);
+    assert_int_equal(eyni_desk_purge(r, &police, 0, &n, &err), EYNI_EINVAL);
+    eyni_register_close(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cameras_and_wanted),
+        cmocka_unit_test(test_alerts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

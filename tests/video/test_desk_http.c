@@ -1,0 +1,138 @@
+/*
+ * The central desk end to end: a real eynid with a wanted face and a camera (a generated
+ * crowd recording), an alert pushed over Server-Sent Events, then listed, decided once and
+ * its snapshot read over the API; roles refused.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/http_client.h"
+#include "testutil.h"
+
+typedef struct sse {
+    char buf[65536];
+    size_t len;
+} sse;
+
+/* Keeps what arrives; stops the transfer once an alert event is complete. */
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+    sse *s = ctx;
+    size_t k = size * n;
+    size_t room = sizeof s->buf - 1 - s->len;
+    memcpy(s->buf + s->len, p, k < room ? k : room);
+    s->len += k < room ? k : room;
+    s->buf[s->len] = 0;
+    const char *ev = strstr(s->buf, "event: alert\ndata: ");
+    return ev && strstr(ev, "}\n\n") ? 0 : k;
+}
+
+static void read_stream(const test_server *srv, const char *token, sse *s)
+{
+    char url[256], auth[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/watch/events/stream", srv->port);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "X-Purpose: desk test");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal(status, 200);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+static void test_desk(void **state)
+{
+    char *dir = eyni_test_tmpdir("video-desk-material");
+    char *gen = eyni_test_program("gen_crowd_video");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "'%s' --lfw '%s/lfw-a-gray-dev/images' --out '%s' --seconds 10 --seed 3 --wanted 6",
+             gen, eyni_test_data(), dir);
+    free(gen);
+    assert_int_equal(system(cmd), 0);
+    test_server srv;
+    test_server_start(&srv, "video-desk", NULL);
+    /* the wanted list of the recording, enrolled through the command line */
+    char path[4200], line[2048];
+    snprintf(path, sizeof path, "%s/wanted.tsv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *label = strchr(line, '\t'), *photo = label ? strchr(label + 1, '\t') : NULL;
+        assert_non_null(photo);
+        *photo++ = 0;
+        photo[strcspn(photo, "\n")] = 0;
+        const char *args[] = {"watch",    "add-wanted",   "--data",  srv.data,
+                              "--label",  label + 1,      "--photo", photo,
+                              "--reason", "test warrant", NULL};
+        assert_int_equal(test_cli(NULL, args), 0);
+    }
+    fclose(f);
+    char *police = test_make_key(&srv, "POLICE", "police");
+    char *border = test_make_key(&srv, "BORDER", "border");
+    char body[4400];
+    snprintf(body, sizeof body, "{\"name\":\"gate-1\",\"url\":\"%s/crowd.mp4\",\"sample_fps\":5}",
+             dir);
+    http_reply r = http_call(&srv, "POST", "/v1/watch/cameras", border, "t", body);
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    r = http_call(&srv, "POST", "/v1/watch/cameras", police, "desk test", body);
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    /* the service starts the camera within seconds; its first alert arrives on the stream */
+    sse s = {.len = 0};
+    read_stream(&srv, police, &s);
+    const char *ev = strstr(s.buf, "event: alert\ndata: ");
+    if (!ev)
+        fail_msg("no alert on the stream: %s", s.buf);
+    json_t *alert = json_loads(ev + strlen("event: alert\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(alert);
+    long long id = json_integer_value(json_object_get(alert, "id"));
+    assert_true(id > 0);
+    assert_true(json_real_value(json_object_get(alert, "score")) >= 0.5);
+    json_decref(alert);
+    /* listed, decided once, snapshot readable; the border role may not */
+    r = http_call(&srv, "GET", "/v1/watch/events?decision=open", police, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "events")) >= 1);
+    http_reply_free(&r);
+    r = http_call(&srv, "GET", "/v1/watch/events", border, "desk test", NULL);
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    char p[128];
+    snprintf(p, sizeof p, "/v1/watch/events/%lld/decision", id);
+    r = http_call(&srv, "POST", p, police, "desk test", "{\"decision\":\"acknowledged\"}");
+    assert_int_equal(r.status, 200);
+    http_reply_free(&r);
+    r = http_call(&srv, "POST", p, police, "desk test", "{\"decision\":\"dismissed\"}");
+    assert_int_equal(r.status, 409);
+    http_reply_free(&r);
+    snprintf(p, sizeof p, "/v1/watch/events/%lld/snapshot", id);
+    r = http_call(&srv, "GET", p, police, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(strlen(json_string_value(json_object_get(r.json, "image"))) > 100);
+    http_reply_free(&r);
+    test_server_stop(&srv, 0);
+    free(police);
+    free(border);
+    free(dir);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_desk)};
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

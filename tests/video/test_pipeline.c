@@ -1,0 +1,388 @@
+/*
+ * The video pipeline end to end on generated crowd videos (real LFW faces): alerts for the
+ * wanted persons and none for others, a live MPEG-TS stream on loopback that stops and
+ * comes back, garbage and a resolution change mid-stream.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "eyni/video.h"
+#include "testutil.h"
+
+extern char **environ;
+
+typedef struct fixture {
+    eyni_onnx_env *env;
+    eyni_face_engine *fe;
+    char *dir; /* generated 720p video, 12 s */
+    char *ts;  /* the same as MPEG-TS */
+} fixture;
+
+typedef struct alerts {
+    pthread_mutex_t mu;
+    json_t *list;
+} alerts;
+
+static void on_alert(void *ctx, const eyni_video_alert *a)
+{
+    alerts *al = ctx;
+    pthread_mutex_lock(&al->mu);
+    json_array_append_new(al->list,
+                          json_pack("{s:I,s:f,s:f,s:f,s:I}", "person", (json_int_t)a->person_id,
+                                    "first", a->shot_time, "at", a->alert_time, "score", a->score,
+                                    "jpeg", (json_int_t)a->jpeg_len));
+    pthread_mutex_unlock(&al->mu);
+}
+
+static void generate(const char *dir, int seconds, int seed, const char *format, int w, int h)
+{
+    char *gen = eyni_test_program("gen_crowd_video");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "'%s' --lfw '%s/lfw-a-gray-dev/images' --out '%s' --seconds %d --seed %d "
+             "--format %s --width %d --height %d --wanted 6",
+             gen, eyni_test_data(), dir, seconds, seed, format, w, h);
+    free(gen);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    eyni_error err = {0};
+    eyni_face_opts o = {.intra_threads = 1, .inter_threads = 1};
+    if (eyni_onnx_env_new("test-video", &f->env, &err) ||
+        eyni_face_engine_new(f->env, &o, &f->fe, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    f->dir = eyni_test_tmpdir("video-crowd");
+    generate(f->dir, 12, 3, "mp4", 1280, 720);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    eyni_face_engine_free(f->fe);
+    eyni_onnx_env_free(f->env);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static eyni_video_wanted *load_wanted(fixture *f, const char *dir)
+{
+    eyni_video_wanted *w = NULL;
+    eyni_error err = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/wanted.tsv", dir);
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    if (eyni_video_wanted_load_list(w, f->fe, path, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(eyni_video_wanted_size(w), 6);
+    return w;
+}
+
+static eyni_video_camera *start(fixture *f, eyni_video_wanted *w, const char *url, int live,
+                                alerts *al)
+{
+    eyni_video_camera_config cfg = {.sample_fps = 5,
+                                    .live = live,
+                                    .timeout_ms = 1500,
+                                    .backoff_min_ms = 100,
+                                    .backoff_max_ms = 400};
+    snprintf(cfg.name, sizeof cfg.name, "test");
+    snprintf(cfg.url, sizeof cfg.url, "%s", url);
+    eyni_video_camera *c = NULL;
+    eyni_error err = {0};
+    if (eyni_video_camera_start(&cfg, f->fe, w, on_alert, al, NULL, &c, &err))
+        fail_msg("%s", err.msg);
+    return c;
+}
+
+/* Is an alert for person on a shot taken at `first` explained by a pass in the truth? */
+static int explained(json_t *truth, json_int_t person, double first)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(truth, "passes"), i, p)
+    {
+        double st = json_number_value(json_object_get(p, "start"));
+        double en = json_number_value(json_object_get(p, "end"));
+        if (json_integer_value(json_object_get(p, "wanted_id")) == person && first >= st - 0.5 &&
+            first <= en + 0.5)
+            return 1;
+    }
+    return 0;
+}
+
+static json_t *load_truth(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    json_t *t = json_load_file(path, 0, NULL);
+    assert_non_null(t);
+    return t;
+}
+
+static void test_file_alerts(void **state)
+{
+    fixture *f = *state;
+    eyni_video_wanted *w = load_wanted(f, f->dir);
+    alerts al = {.list = json_array()};
+    pthread_mutex_init(&al.mu, NULL);
+    char url[4096];
+    snprintf(url, sizeof url, "%s/crowd.mp4", f->dir);
+    eyni_video_camera *c = start(f, w, url, 0, &al);
+    eyni_video_camera_wait(c);
+    eyni_video_camera_stats st;
+    eyni_video_camera_stats_get(c, &st);
+    eyni_video_camera_stop(c);
+    /* a file is read at the analyser's pace: nothing dropped, every sample analysed */
+    assert_int_equal(st.decoded, 300);
+    assert_int_equal(st.dropped, 0);
+    assert_int_equal(st.pipeline.frames, 60);
+    assert_true(st.pipeline.tracks < st.pipeline.faces / 3); /* tracks, not detections */
+    json_t *truth = load_truth(f->dir);
+    /* every alert names a wanted person who was passing then */
+    size_t i;
+    json_t *a;
+    json_array_foreach(al.list, i, a)
+    {
+        json_int_t person = json_integer_value(json_object_get(a, "person"));
+        double first = json_real_value(json_object_get(a, "first"));
+        if (!explained(truth, person, first))
+            fail_msg("false alert: person %lld at %.1f s", (long long)person, first);
+        assert_true(json_integer_value(json_object_get(a, "jpeg")) > 0);
+    }
+    /* and the clean passes of wanted persons (not blurred, not covered) are alerted */
+    int clean = 0, found = 0;
+    json_t *p;
+    json_array_foreach(json_object_get(truth, "passes"), i, p)
+    {
+        json_int_t id = json_integer_value(json_object_get(p, "wanted_id"));
+        double st0 = json_number_value(json_object_get(p, "start"));
+        double en = json_number_value(json_object_get(p, "end"));
+        if (id <= 0 || en - st0 < 2 || json_is_true(json_object_get(p, "blurred")) ||
+            json_is_true(json_object_get(p, "occluded")))
+            continue;
+        clean++;
+        size_t k;
+        json_t *x;
+        int hit = 0;
+        json_array_foreach(al.list, k, x)
+        {
+            double first = json_real_value(json_object_get(x, "first"));
+            hit |= json_integer_value(json_object_get(x, "person")) == id && first >= st0 - 0.5 &&
+                   first <= en + 0.5;
+        }
+        found += hit;
+    }
+    fprintf(stderr, "clean wanted passes %d, alerted %d, alerts %zu\n", clean, found,
+            json_array_size(al.list));
+    assert_true(clean >= 1);
+    assert_true(found * 4 >= clean * 3); /* at least three in four */
+    json_decref(truth);
+    json_decref(al.list);
+    pthread_mutex_destroy(&al.mu);
+    eyni_video_wanted_free(w);
+}
+
+static int free_udp_port(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+/* Sends `seconds` of the video at its own pace as MPEG-TS over UDP to 127.0.0.1:port. */
+static pid_t send_stream(const char *video, int port, int seconds)
+{
+    char dst[128], dur[16];
+    snprintf(dst, sizeof dst, "udp://127.0.0.1:%d?pkt_size=1316", port);
+    snprintf(dur, sizeof dur, "%d", seconds);
+    char *args[] = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+                    "-i",     (char *)video,  "-t",        dur,     "-c",
+                    "copy",   "-f",           "mpegts",    dst,     NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawnp(&pid, "ffmpeg", NULL, NULL, args, environ), 0);
+    return pid;
+}
+
+static void wait_for(eyni_video_camera *c, int (*cond)(const eyni_video_camera_stats *), int ms)
+{
+    for (int i = 0; i < ms / 100; i++) {
+        eyni_video_camera_stats st;
+        eyni_video_camera_stats_get(c, &st);
+        if (cond(&st))
+            return;
+        usleep(100000);
+    }
+}
+
+static int had_outage(const eyni_video_camera_stats *s)
+{
+    return s->outages > 0;
+}
+
+static int reconnected(const eyni_video_camera_stats *s)
+{
+    return s->connects >= 2 && s->pipeline.frames > 0;
+}
+
+static void test_live_udp(void **state)
+{
+    fixture *f = *state;
+    eyni_video_wanted *w = load_wanted(f, f->dir);
+    alerts al = {.list = json_array()};
+    pthread_mutex_init(&al.mu, NULL);
+    int port = free_udp_port();
+    char url[256], video[4096];
+    snprintf(url, sizeof url, "udp://127.0.0.1:%d?fifo_size=100000&overrun_nonfatal=1", port);
+    snprintf(video, sizeof video, "%s/crowd.mp4", f->dir);
+    eyni_video_camera *c = start(f, w, url, 1, &al);
+    int status;
+    pid_t p1 = send_stream(video, port, 6);
+    assert_int_equal(waitpid(p1, &status, 0), p1);
+    /* the stream stopped: reported as an outage, then retried */
+    wait_for(c, had_outage, 30000);
+    eyni_video_camera_stats st;
+    eyni_video_camera_stats_get(c, &st);
+    assert_true(st.connects >= 1);
+    assert_true(st.outages >= 1);
+    assert_true(st.last_error[0] != 0);
+    uint64_t before = st.pipeline.frames;
+    assert_true(before > 0);
+    /* it comes back and is picked up again */
+    pid_t p2 = send_stream(video, port, 10);
+    wait_for(c, reconnected, 30000);
+    assert_int_equal(waitpid(p2, &status, 0), p2);
+    eyni_video_camera_stats_get(c, &st);
+    eyni_video_camera_stop(c);
+    fprintf(stderr, "udp: connects %llu outages %llu analysed %llu dropped %llu alerts %zu\n",
+            (unsigned long long)st.connects, (unsigned long long)st.outages,
+            (unsigned long long)st.pipeline.frames, (unsigned long long)st.dropped,
+            json_array_size(al.list));
+    assert_true(st.connects >= 2);
+    assert_true(st.pipeline.frames > before);
+    json_decref(al.list);
+    pthread_mutex_destroy(&al.mu);
+    eyni_video_wanted_free(w);
+}
+
+static void test_garbage(void **state)
+{
+    fixture *f = *state;
+    char *dir = eyni_test_tmpdir("video-garbage");
+    char path[4096];
+    eyni_error err = {0};
+    /* random bytes */
+    snprintf(path, sizeof path, "%s/noise.mp4", dir);
+    unsigned char noise[65536];
+    assert_int_equal(eyni_random_bytes(noise, sizeof noise, &err), 0);
+    assert_int_equal(eyni_file_write_atomic(path, noise, sizeof noise, 0600, &err), 0);
+    eyni_video_source *s = NULL;
+    int rc = eyni_video_source_open(path, NULL, &s, &err);
+    assert_true(rc == EYNI_EFORMAT || rc == EYNI_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "noise.mp4"));
+    /* a camera on it reports the error and stops, no crash */
+    eyni_video_wanted *w = NULL;
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    alerts al = {.list = json_array()};
+    pthread_mutex_init(&al.mu, NULL);
+    eyni_video_camera *c = start(f, w, path, 0, &al);
+    eyni_video_camera_wait(c);
+    eyni_video_camera_stats st;
+    eyni_video_camera_stats_get(c, &st);
+    eyni_video_camera_stop(c);
+    assert_int_equal(st.connects, 0);
+    assert_true(st.last_error[0] != 0);
+    /* a missing file and an unreachable address are EIO */
+    assert_int_equal(eyni_video_source_open("/nonexistent/x.mp4", NULL, &s, &err), EYNI_EIO);
+    /* the real video cut in half and with its middle overwritten: frames, then an end */
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    char src[4096];
+    snprintf(src, sizeof src, "%s/crowd.mp4", f->dir);
+    assert_int_equal(eyni_file_read(src, 64 << 20, &buf, &len, &err), 0);
+    memcpy(buf + len / 3, noise, len / 3 < sizeof noise ? len / 3 : sizeof noise);
+    snprintf(path, sizeof path, "%s/damaged.mp4", dir);
+    assert_int_equal(eyni_file_write_atomic(path, buf, len / 2, 0600, &err), 0);
+    free(buf);
+    rc = eyni_video_source_open(path, NULL, &s, &err);
+    if (rc == 0) {
+        int frames = 0;
+        for (;;) {
+            eyni_image *img = NULL;
+            double t;
+            rc = eyni_video_source_read(s, &img, &t, &err);
+            if (rc)
+                break;
+            frames++;
+            eyni_image_free(img);
+        }
+        assert_true(rc == 1 || rc == EYNI_EFORMAT || rc == EYNI_EIO);
+        eyni_video_source_free(s);
+    }
+    json_decref(al.list);
+    pthread_mutex_destroy(&al.mu);
+    eyni_video_wanted_free(w);
+    free(dir);
+}
+
+static void test_resolution_change(void **state)
+{
+    fixture *f = *state;
+    char *a = eyni_test_tmpdir("video-res-a"), *b = eyni_test_tmpdir("video-res-b");
+    generate(a, 4, 5, "ts", 1280, 720);
+    generate(b, 4, 6, "ts", 960, 540);
+    char cmd[16384], joined[4200];
+    snprintf(joined, sizeof joined, "%s/joined.ts", a);
+    snprintf(cmd, sizeof cmd, "cat '%s/crowd.ts' '%s/crowd.ts' > '%s'", a, b, joined);
+    assert_int_equal(system(cmd), 0);
+    eyni_video_wanted *w = load_wanted(f, a);
+    alerts al = {.list = json_array()};
+    pthread_mutex_init(&al.mu, NULL);
+    eyni_video_camera *c = start(f, w, joined, 0, &al);
+    eyni_video_camera_wait(c);
+    eyni_video_camera_stats st;
+    eyni_video_camera_stats_get(c, &st);
+    eyni_video_camera_stop(c);
+    fprintf(stderr, "joined: decoded %llu resizes %llu analysed %llu error '%s'\n",
+            (unsigned long long)st.decoded, (unsigned long long)st.resizes,
+            (unsigned long long)st.pipeline.frames, st.last_error);
+    assert_int_equal(st.resizes, 1);
+    assert_int_equal(st.decoded, 200);
+    assert_true(st.pipeline.frames >= 38);
+    json_decref(al.list);
+    pthread_mutex_destroy(&al.mu);
+    eyni_video_wanted_free(w);
+    free(a);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_file_alerts),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_resolution_change),
+        cmocka_unit_test(test_live_udp),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
