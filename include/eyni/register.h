@@ -101,6 +101,8 @@ const char *eyni_role_name(eyni_role role);
 eyni_role eyni_role_parse(const char *name); /* EYNI_ROLE_NONE when unknown */
 /* 1 when role may perform op. */
 int eyni_role_allows(eyni_role role, eyni_op op);
+/* Stable name of an operation ("person.create", "case.decide", ...), as in the audit log. */
+const char *eyni_op_name(eyni_op op);
 /* Fills a local CLI actor ("local:<user>", operator role). */
 void eyni_actor_local(eyni_actor *a, const char *agency, const char *purpose);
 

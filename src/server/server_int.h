@@ -38,6 +38,7 @@ extern const srv_route srv_routes_blank[];
 extern const srv_route srv_routes_watch[];
 extern const srv_route srv_routes_identity[];
 extern const srv_route srv_routes_border[];
+extern const srv_route srv_routes_console[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);
@@ -51,5 +52,11 @@ int srv_body_json(srv_request *rq, json_t **out, eyni_error *err);
 /* Integer query parameter in [min, max], def when absent. */
 int srv_query_int(srv_request *rq, const char *name, long long def, long long min,
                   long long max, long long *out, eyni_error *err);
+
+/* static.c: the operator console. 1 when a request path may name a console file. */
+int srv_static_path_ok(const char *path);
+/* Answers GET/HEAD of path from the files under root (404 for anything else). */
+enum MHD_Result srv_static_serve(struct MHD_Connection *c, const char *root, const char *method,
+                                 const char *path);
 
 #endif
