@@ -169,6 +169,12 @@ static int case_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return id < 0 ? EYNI_EFORMAT : eyni_register_case_get(rq->reg, &rq->actor, id, out, err);
 }
 
+static int case_samples(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id = id_param(rq->params[0], err);
+    return id < 0 ? EYNI_EFORMAT : eyni_register_case_samples(rq->reg, &rq->actor, id, out, err);
+}
+
 static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     static const char *const keys[] = {"decision", "fin", "note", NULL};
@@ -202,5 +208,6 @@ const srv_route srv_routes_identity[] = {
     {"GET", "/v1/adjudications", cases, 1},
     {"GET", "/v1/adjudications/{}", case_get, 1},
     {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
+    {"GET", "/v1/adjudications/{}/samples", case_samples, 1},
     {NULL, NULL, NULL, 0},
 };
