@@ -392,6 +392,11 @@ async function main() {
     if (srv) {
       srv.proc.kill('SIGTERM');
       await new Promise((r) => (srv.proc.exitCode !== null ? r() : srv.proc.on('exit', r)));
+      // a clean stop, and nothing the sanitizers complained about
+      if (srv.proc.exitCode !== 0) {
+        console.error(fs.readFileSync(path.join(dir, 'eynid.log'), 'utf8').slice(-4000));
+        process.exitCode = 1;
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(profile, { recursive: true, force: true });
