@@ -156,6 +156,25 @@ async function main() {
       auditor: await makeKey(srv, 'AUDIT', 'auditor'),
     };
 
+    // The console's own endpoints keep to roles and purpose.
+    const call = async (method, p, key, body, purpose = 'console test') => {
+      const headers = { Authorization: `Bearer ${key}` };
+      if (purpose) headers['X-Purpose'] = purpose;
+      if (body) headers['Content-Type'] = 'application/json';
+      const r = await fetch(`${base}${p.slice(1)}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, json: await r.json() };
+    };
+    const me = await call('GET', '/v1/whoami', keys.guard);
+    assert.equal(me.json.role, 'border');
+    assert.equal(me.json.agency, 'DSX');
+    assert.ok(me.json.actions.includes('border.check') && !me.json.actions.includes('enrol'));
+    const face = { samples: [{ modality: 'face', image: fs.readFileSync(path.join(LFW, 'Tony_Blair/Tony_Blair_0002.jpg')).toString('base64') }] };
+    assert.equal((await call('POST', '/v1/quality', keys.guard, face)).status, 403, 'a border guard does not enrol');
+    assert.equal((await call('POST', '/v1/quality', keys.clerk, face, null)).status, 400, 'biometric data needs a purpose');
+    assert.equal((await call('POST', '/v1/quality', keys.clerk, { samples: [{ modality: 'face', image: 'bm90IGFuIGltYWdl' }] })).status, 400,
+      'an undecodable image is refused');
+    assert.equal((await call('GET', '/v1/adjudications/1/samples', keys.guard)).status, 403, 'case images are for case readers');
+
     // A fresh profile in a temporary folder, as the operators' machines would have it.
     const ctx0 = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
@@ -376,6 +395,11 @@ async function main() {
       await page.getByText(/zəncir bütövdür/).waitFor();
       await shot(page, '12-audit');
       await context.close();
+    }
+    // Reading case images and checking quality were audited.
+    for (const action of ['enrol.quality', 'case.samples', 'session.whoami']) {
+      const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
+      assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }
     await ctx0.close();
     browser = null;
