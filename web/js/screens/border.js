@@ -30,7 +30,7 @@ async function crossingsView(r) {
   const c = await api('GET', query('/v1/border/crossings', fin ? { fin, limit: 10 } : { document: doc, limit: 10 }));
   return h('div', {}, h('h3', {}, t('border.crossings')),
     table([['border.when', (x) => x.at || x.created_at], ['border.checkpoint', (x) => x.checkpoint], ['border.direction', (x) => x.direction && t(`value.${x.direction}`)],
-      ['border.decision', (x) => badge(x.decision)], ['doc.number', (x) => x.document]], c.crossings || [], { empty: 'border.no_crossings' }));
+      ['border.decision_col', (x) => badge(x.decision)], ['doc.number', (x) => x.document_number || x.document]], c.crossings || [], { empty: 'border.no_crossings' }));
 }
 
 export async function render(main) {
