@@ -2,7 +2,7 @@
 // quality verdicts, submit the enrolment and show the de-duplication outcome.
 import { api, query, fileBase64 } from '../api.js';
 import { t, tMaybe } from '../i18n.js';
-import { h, field, values, errorBox, run, section, table, pager, badge, dl, showError, clearErrors } from '../ui.js';
+import { h, field, values, errorBox, run, section, table, pager, badge, showError, clearErrors } from '../ui.js';
 import { drawImage, drawMinutiae } from '../image.js';
 
 const PAGE = 10;
@@ -178,5 +178,3 @@ export async function render(main, ctx) {
   if (acts.has('person.search')) main.append(findSection());
   if (acts.has('enrol')) main.append(enrolSection());
 }
-
-export { dl };
