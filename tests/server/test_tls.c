@@ -45,7 +45,7 @@ static void https_serves_with_the_configured_certificate(void **state)
     eyni_register *reg = NULL;
     eyni_error err;
     assert_int_equal(eyni_register_open(&ro, &reg, &err), 0);
-    eyni_server_opts so = {"127.0.0.1:0", 2, 0, 5, NULL, cert, key, NULL};
+    eyni_server_opts so = {"127.0.0.1:0", 2, 0, 5, NULL, cert, key, NULL, NULL};
     eyni_server *srv = NULL;
     if (eyni_server_start(reg, &so, &srv, &err))
         fail_msg("%s", err.msg);
@@ -57,9 +57,9 @@ static void https_serves_with_the_configured_certificate(void **state)
     assert_int_equal(get(url, NULL), 0);
     eyni_server_stop(srv);
     /* A key without its certificate is a clear error. */
-    eyni_server_opts half = {"127.0.0.1:0", 2, 0, 5, NULL, NULL, key, NULL};
+    eyni_server_opts half = {"127.0.0.1:0", 2, 0, 5, NULL, NULL, key, NULL, NULL};
     assert_int_equal(eyni_server_start(reg, &half, &srv, &err), EYNI_EINVAL);
-    eyni_server_opts wrong = {"127.0.0.1:0", 2, 0, 5, NULL, key, cert, NULL};
+    eyni_server_opts wrong = {"127.0.0.1:0", 2, 0, 5, NULL, key, cert, NULL, NULL};
     assert_int_equal(eyni_server_start(reg, &wrong, &srv, &err), EYNI_EIO);
     eyni_register_close(reg);
     free(dir);
