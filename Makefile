@@ -9,7 +9,7 @@ LISTEN ?= 127.0.0.1:8080
 EYNI_TESTDATA ?= $(abspath ../shared/data)
 export EYNI_TESTDATA
 
-.PHONY: all setup build run test test-unit test-fuzz bench clean format
+.PHONY: all setup build run test test-unit test-fuzz test-console console-deps bench clean format
 
 all: build
 
@@ -32,11 +32,22 @@ run: build
 # bounded time over its corpus.
 test: setup test-unit test-fuzz
 
-test-unit:
+test-unit: console-deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
 	  -DCMAKE_C_FLAGS_DEBUG="-O2 -g" -DEYNI_SANITIZE=ON -DEYNI_TESTDATA=$(EYNI_TESTDATA)
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE fuzz
+
+# The browser tests of the operator console: playwright-core exactly as locked, no install
+# scripts (Chromium is Debian's, from scripts/setup.sh).
+console-deps:
+	cd tests/console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test-console: setup console-deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
+	  -DCMAKE_C_FLAGS_DEBUG="-O2 -g" -DEYNI_SANITIZE=ON -DEYNI_TESTDATA=$(EYNI_TESTDATA)
+	cmake --build $(TEST_BUILD) -j $(JOBS) --target eyni eynid
+	cd $(TEST_BUILD) && ctest --output-on-failure -L console
 
 test-fuzz:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \

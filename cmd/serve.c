@@ -21,8 +21,9 @@ int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"port-file", required_argument, NULL, 'p'},
+                                         {"web", required_argument, NULL, 'w'},
                                          {NULL, 0, NULL, 0}};
-    const char *data = NULL, *listen = NULL, *port_file = NULL;
+    const char *data = NULL, *listen = NULL, *port_file = NULL, *web = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -32,8 +33,11 @@ int cmd_serve(int argc, char **argv)
             listen = optarg;
         else if (c == 'p')
             port_file = optarg;
+        else if (c == 'w')
+            web = optarg;
         else
-            return cli_usage("eynid [--data DIR] [--listen HOST:PORT] [--port-file FILE]");
+            return cli_usage(
+                "eynid [--data DIR] [--listen HOST:PORT] [--port-file FILE] [--web DIR]");
     }
     /* Signals are taken by sigwait below; block them before any thread starts. */
     sigset_t set;
@@ -54,7 +58,7 @@ int cmd_serve(int argc, char **argv)
     memset(&so, 0, sizeof so);
     so.log = e.log;
     eyni_server *srv = NULL;
-    char cert[4200], key[4200];
+    char cert[4200], key[4200], webdir[4200];
     int rc = eyni_server_opts_from_config(e.cfg, &so, &err);
     /* Certificate and key names are relative to the data directory. */
     if (rc == 0 && so.tls_cert) {
@@ -64,6 +68,14 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0 && so.tls_key) {
         cmd_env_path(&e, so.tls_key, key, sizeof key);
         so.tls_key = key;
+    }
+    /* The console directory: --web, else server.web_dir (relative to the data directory),
+     * else the console of the source tree; "" serves no console. */
+    if (web)
+        so.web_dir = web;
+    else if (rc == 0 && so.web_dir && so.web_dir[0]) {
+        cmd_env_path(&e, so.web_dir, webdir, sizeof webdir);
+        so.web_dir = webdir;
     }
     eyni_identity *identity = NULL;
     eyni_identity_opts io;

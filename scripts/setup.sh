@@ -11,6 +11,7 @@ pkgs=(
   libsndfile1-dev libfftw3-dev libopenblas-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   libfaiss-dev libcmocka-dev libpq-dev
+  chromium
 )
 
 missing=()

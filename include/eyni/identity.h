@@ -88,6 +88,12 @@ int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin
 int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
                            int n, int top, double min_score, json_t **out, eyni_error *err);
 
+/* Quality of samples before an enrolment, without storing anything: {"quality": [per
+ * sample the gate's report ("ok", "score", "reasons" with advice for a face; "minutiae" and
+ * their "points" for a finger) and "message" when it would be refused]}. */
+int eyni_identity_quality(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
+                          int n, json_t **out, eyni_error *err);
+
 #ifdef __cplusplus
 }
 #endif

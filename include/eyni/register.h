@@ -111,6 +111,8 @@ const char *eyni_role_name(eyni_role role);
 eyni_role eyni_role_parse(const char *name); /* EYNI_ROLE_NONE when unknown */
 /* 1 when role may perform op. */
 int eyni_role_allows(eyni_role role, eyni_op op);
+/* Stable name of an operation ("person.create", "case.decide", ...), as in the audit log. */
+const char *eyni_op_name(eyni_op op);
 /* Fills a local CLI actor ("local:<user>", operator role). */
 void eyni_actor_local(eyni_actor *a, const char *agency, const char *purpose);
 
@@ -290,6 +292,11 @@ int eyni_register_case_list(eyni_register *reg, const eyni_actor *a, const char 
                             int limit, json_t **out, eyni_error *err);
 int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
                            eyni_error *err);
+/* The images of a case for side-by-side review: {"case", "applicant": [sample],
+ * "candidates": {fin: [sample]}}, a sample being {"modality", "position", "image" (base64
+ * of the file as captured), "points" (a finger's minutiae: x, y, angle in degrees, type)}. */
+int eyni_register_case_samples(eyni_register *reg, const eyni_actor *a, long long id,
+                               json_t **out, eyni_error *err);
 /*
  * Decides an open case: decision "same" (the applicant is candidate same_fin, or the top
  * candidate when NULL: no FIN is issued) or "different" (a new person is registered with

@@ -32,6 +32,7 @@ typedef struct eyni_server_opts {
     eyni_identity *identity; /* biometric services; NULL answers them with 503 */
     eyni_dnareg *dna;        /* DNA service; NULL answers it with 503 */
     struct eyni_events *events; /* pushed events (video alerts); NULL: no event stream */
+    const char *web_dir;     /* operator console files served outside /v1; NULL or "": none */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */
@@ -42,8 +43,8 @@ int eyni_server_port(const eyni_server *srv);
 /* Stops accepting, finishes requests in flight, and frees the server. */
 void eyni_server_stop(eyni_server *srv);
 
-/* Reads server.listen, server.threads, server.max_body, server.timeout, server.tls_cert and
- * server.tls_key from cfg. */
+/* Reads server.listen, server.threads, server.max_body, server.timeout, server.tls_cert,
+ * server.tls_key and server.web_dir (default: the console of the source tree) from cfg. */
 int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *opts,
                                  eyni_error *err);
 

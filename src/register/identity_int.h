@@ -71,6 +71,9 @@ typedef struct id_probe {
 int id_probes_make(eyni_identity *id, const eyni_sample_in *s, int n, id_probe **out,
                    eyni_error *err);
 void id_probes_free(id_probe *p, int n);
+/* The quality report of one sample, also when it fails its gate ("ok": false, "message"),
+ * with a finger's minutiae as "points". Errors only for samples that cannot be read. */
+int id_probe_report(eyni_identity *id, const eyni_sample_in *s, json_t **out, eyni_error *err);
 
 /* identity_search.c: fused candidates (best first) for the probes. */
 int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates, eyni_error *err);

@@ -1,5 +1,6 @@
 /* Samples as they arrive -> templates: decode, quality gate, extraction. A sample that
  * fails its gate stops the request with the reasons an operator can act on. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,15 @@ static int finger_probe(eyni_identity *id, const eyni_image *img, id_probe *p, c
     return eyni_finger_template_write(p->finger, EYNI_FINGER_ISO, &p->tpl, &p->tlen, err);
 }
 
+static void probe_free(id_probe *p)
+{
+    eyni_finger_template_free(p->finger);
+    eyni_voice_probe_free(p->voice);
+    eyni_voice_audio_free(p->audio);
+    free(p->tpl);
+    json_decref(p->report);
+}
+
 static int one_probe(eyni_identity *id, const eyni_sample_in *s, int index, id_probe *p,
                      eyni_error *err)
 {
@@ -134,15 +144,46 @@ static int one_probe(eyni_identity *id, const eyni_sample_in *s, int index, id_p
     return rc;
 }
 
+/* The minutiae an operator can see drawn over the image: x, y in image pixels, angle in
+ * degrees (ISO: counter-clockwise from the x axis), type ending/bifurcation/other. */
+static json_t *minutiae_json(const eyni_finger_template *t)
+{
+    static const char *const kinds[] = {"other", "ending", "bifurcation"};
+    json_t *list = json_array();
+    for (int i = 0; t && i < t->n_minutiae; i++) {
+        const eyni_finger_minutia *m = &t->minutiae[i];
+        int type = m->type >= 0 && m->type <= 2 ? m->type : 0;
+        json_array_append_new(list,
+                              json_pack("{s:i, s:i, s:i, s:s}", "x", m->x, "y", m->y, "angle",
+                                        (int)lround(m->angle * 180.0 / M_PI), "type", kinds[type]));
+    }
+    return list;
+}
+
+int id_probe_report(eyni_identity *id, const eyni_sample_in *s, json_t **out, eyni_error *err)
+{
+    id_probe p;
+    memset(&p, 0, sizeof p);
+    int rc = one_probe(id, s, 0, &p, err);
+    if (rc && rc != EYNI_EQUALITY) {
+        probe_free(&p);
+        return rc;
+    }
+    if (!p.report) /* a finger with no usable area at all */
+        p.report = json_pack("{s:s, s:i, s:b, s:i, s:i}", "modality", "finger", "position",
+                             s->position, "ok", 0, "score", 0, "minutiae", 0);
+    json_object_set_new(p.report, "message", json_string(rc ? err->msg : ""));
+    if (p.finger)
+        json_object_set_new(p.report, "points", minutiae_json(p.finger));
+    *out = json_incref(p.report);
+    probe_free(&p);
+    return 0;
+}
+
 void id_probes_free(id_probe *p, int n)
 {
-    for (int i = 0; p && i < n; i++) {
-        eyni_finger_template_free(p[i].finger);
-        eyni_voice_probe_free(p[i].voice);
-        eyni_voice_audio_free(p[i].audio);
-        free(p[i].tpl);
-        json_decref(p[i].report);
-    }
+    for (int i = 0; p && i < n; i++)
+        probe_free(&p[i]);
     free(p);
 }
 

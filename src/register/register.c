@@ -178,6 +178,11 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "dna.read", "dna.remove", "visa.manage", "visa.read", "residence.manage",
     "residence.read"};
 
+const char *eyni_op_name(eyni_op op)
+{
+    return op >= 0 && op < EYNI_OP_COUNT ? op_names[op] : "none";
+}
+
 int eyni_role_allows(eyni_role role, eyni_op op)
 {
     if (op < 0 || op >= EYNI_OP_COUNT || role <= EYNI_ROLE_NONE || role > EYNI_ROLE_OPERATOR)

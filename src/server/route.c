@@ -8,7 +8,7 @@
 static const srv_route *const tables[] = {srv_routes_admin, srv_routes_person, srv_routes_blank,
                                           srv_routes_watch, srv_routes_identity,
                                           srv_routes_border, srv_routes_dna,
-                                          srv_routes_video};
+                                          srv_routes_video, srv_routes_console};
 
 /* Matches "/v1/persons/{}" against a path, capturing {} segments into rq->params. */
 static int match(const char *pattern, const char *path, srv_request *rq)

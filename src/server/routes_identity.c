@@ -103,6 +103,20 @@ static int enrol(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return rc;
 }
 
+/* Quality verdicts for the registration desk; nothing is stored. */
+static int quality(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"samples", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    int rc = with_samples(rq, keys, &in, &s, err);
+    if (rc == 0)
+        rc = eyni_identity_quality(rq->identity, &rq->actor, s.v, s.n, out, err);
+    samples_free(&s);
+    json_decref(in);
+    return rc;
+}
+
 static long long id_param(const char *p, eyni_error *err)
 {
     char *end;
@@ -169,6 +183,12 @@ static int case_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return id < 0 ? EYNI_EFORMAT : eyni_register_case_get(rq->reg, &rq->actor, id, out, err);
 }
 
+static int case_samples(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id = id_param(rq->params[0], err);
+    return id < 0 ? EYNI_EFORMAT : eyni_register_case_samples(rq->reg, &rq->actor, id, out, err);
+}
+
 static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     static const char *const keys[] = {"decision", "fin", "note", NULL};
@@ -196,10 +216,12 @@ static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *e
 const srv_route srv_routes_identity[] = {
     {"POST", "/v1/enrolments", enrol, 1},
     {"GET", "/v1/enrolments/{}", enrolment_get, 1},
+    {"POST", "/v1/quality", quality, 1},
     {"POST", "/v1/verify", verify, 1},
     {"POST", "/v1/identify", identify, 1},
     {"GET", "/v1/adjudications", cases, 1},
     {"GET", "/v1/adjudications/{}", case_get, 1},
     {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
+    {"GET", "/v1/adjudications/{}/samples", case_samples, 1},
     {NULL, NULL, NULL, 0},
 };

@@ -18,6 +18,7 @@ struct eyni_server {
     eyni_log *log;
     size_t max_body;
     int port;
+    char *web_dir; /* console files; NULL: not served */
 };
 
 typedef struct conn_ctx {
@@ -138,6 +139,12 @@ static int declared_too_large(struct MHD_Connection *c, size_t max)
     return cl && strtoull(cl, NULL, 10) > max;
 }
 
+/* Everything outside the API is a file of the console. */
+static int console_path(const char *url)
+{
+    return strncmp(url, "/v1/", 4) != 0 && strcmp(url, "/v1") != 0 && strcmp(url, "/health") != 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -161,6 +168,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (cx->too_large)
         return refuse_large(c, srv->max_body);
+    if (srv->web_dir && console_path(url)) {
+        eyni_log_write(srv->log, EYNI_LOG_INFO, "http", "%s %.200s static", method, url);
+        return srv_static_serve(c, srv->web_dir, method, url);
+    }
     srv_request rq;
     memset(&rq, 0, sizeof rq);
     rq.conn = c;
@@ -214,6 +225,7 @@ static void free_server(eyni_server *srv)
         memset(srv->tls_key, 0, strlen((char *)srv->tls_key));
     free(srv->tls_key);
     free(srv->tls_cert);
+    free(srv->web_dir);
     free(srv);
 }
 
@@ -235,6 +247,8 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
     srv->log = o->log;
     srv->max_body = o->max_body ? o->max_body : EYNI_SERVER_MAX_BODY_DEFAULT;
     rc = load_tls(srv, o, err);
+    if (rc == 0 && o->web_dir && o->web_dir[0] && !(srv->web_dir = strdup(o->web_dir)))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "server: out of memory");
     if (rc) {
         free_server(srv);
         return rc;
@@ -293,5 +307,6 @@ int eyni_server_opts_from_config(const eyni_config *cfg, eyni_server_opts *o, ey
     o->timeout_s = (int)timeout;
     o->tls_cert = eyni_config_get(cfg, "server.tls_cert", NULL);
     o->tls_key = eyni_config_get(cfg, "server.tls_key", NULL);
+    o->web_dir = eyni_config_get(cfg, "server.web_dir", EYNI_WEB_DIR);
     return 0;
 }

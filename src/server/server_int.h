@@ -57,6 +57,7 @@ extern const srv_route srv_routes_dna[];
 int srv_dna_enrol_check(srv_request *rq, const json_t *profile, eyni_error *err);
 void srv_dna_enrol_store(srv_request *rq, const json_t *profile, json_t *reply);
 extern const srv_route srv_routes_video[];
+extern const srv_route srv_routes_console[];
 
 /* Dispatch of one complete request; fills the status and the JSON reply. */
 void srv_dispatch(srv_request *rq, int *status, json_t **reply);
@@ -70,5 +71,11 @@ int srv_body_json(srv_request *rq, json_t **out, eyni_error *err);
 /* Integer query parameter in [min, max], def when absent. */
 int srv_query_int(srv_request *rq, const char *name, long long def, long long min,
                   long long max, long long *out, eyni_error *err);
+
+/* static.c: the operator console. 1 when a request path may name a console file. */
+int srv_static_path_ok(const char *path);
+/* Answers GET/HEAD of path from the files under root (404 for anything else). */
+enum MHD_Result srv_static_serve(struct MHD_Connection *c, const char *root, const char *method,
+                                 const char *path);
 
 #endif
