@@ -157,6 +157,12 @@ static int check_entry(stay_in *s, eyni_error *err)
                        s->nat, s->today, str(json_array_get(s->visas, 0), "number"),
                        str(json_array_get(s->visas, 0), "valid_from"),
                        str(json_array_get(s->visas, 0), "valid_until"));
+        else if (json_array_size(s->permits) > 0 && /* latest end first */
+                 strcmp(str(json_array_get(s->permits, 0), "until"), s->today) < 0)
+            add_reason(s->reasons, "permit_expired", "deny",
+                       "the residence permit of passport %s (%s) ended on %s and no visa is "
+                       "recorded",
+                       s->doc, s->nat, str(json_array_get(s->permits, 0), "until"));
         else
             add_reason(s->reasons, "visa_missing", "refer",
                        "no visa or residence permit is recorded for passport %s (%s); entry "

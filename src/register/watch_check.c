@@ -6,16 +6,16 @@
 
 #include "register_int.h"
 
-#define KEY_MAX 128
+#define KEY_MAX        128
 #define NAME_THRESHOLD 0.80 /* phonetic-key similarity from which a name is a hit */
 
 /* Active entries of lists visible to the actor and valid on today's date. */
-#define ACTIVE_SQL                                                                            \
-    "SELECT w.code, w.kind, e.id, e.key1, e.key2, e.birth_date, e.fin, e.record, w.handling," \
-    " w.legal_basis, w.name FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"         \
-    " WHERE e.removed_at IS NULL AND e.kind = ? AND w.valid_from <= ?"                         \
-    " AND (w.valid_to IS NULL OR w.valid_to >= ?)"                                             \
-    " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"                     \
+#define ACTIVE_SQL                                                                                 \
+    "SELECT w.code, w.kind, e.id, e.key1, e.key2, e.birth_date, e.fin, e.record, w.handling,"      \
+    " w.legal_basis, w.name FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"            \
+    " WHERE e.removed_at IS NULL AND e.kind = ? AND w.valid_from <= ?"                             \
+    " AND (w.valid_to IS NULL OR w.valid_to >= ?)"                                                 \
+    " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"                         \
     " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
 
 static void upper_alnum(const char *s, char *out, size_t cap)
@@ -87,15 +87,15 @@ static int scan(eyni_db *db, const eyni_actor *a, const probe *p, json_t *hits, 
         rc = 0;
         json_error_t je;
         json_t *record = json_loads(eyni_stmt_text(st, 7), 0, &je);
-        double score = !strcmp(p->kind, "person") ? person_score(p, st, record)
-                                                  : exact_score(p, st);
+        double score =
+            !strcmp(p->kind, "person") ? person_score(p, st, record) : exact_score(p, st);
         if (score > 0) {
             json_object_del(record, "variant_keys");
             json_array_append_new(
                 hits, json_pack("{s:s, s:s, s:s, s:I, s:f, s:s?, s:s, s:o}", "list",
-                                eyni_stmt_text(st, 0), "list_name", eyni_stmt_text(st, 10),
-                                "kind", p->kind, "entry", (json_int_t)eyni_stmt_int64(st, 2),
-                                "score", score, "handling", eyni_stmt_text(st, 8), "legal_basis",
+                                eyni_stmt_text(st, 0), "list_name", eyni_stmt_text(st, 10), "kind",
+                                p->kind, "entry", (json_int_t)eyni_stmt_int64(st, 2), "score",
+                                score, "handling", eyni_stmt_text(st, 8), "legal_basis",
                                 eyni_stmt_text(st, 9), "record", record));
         } else {
             json_decref(record);
@@ -148,14 +148,14 @@ static int national_invalid(eyni_db *db, const probe *p, json_t *hits, eyni_erro
         if (p->key2[0] && strcmp(p->key2, eyni_stmt_text(st, 1)) != 0)
             continue; /* same number from another state */
         json_array_append_new(
-            hits, json_pack("{s:s, s:s, s:s, s:n, s:f, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}",
-                            "list", "NATIONAL-DOCUMENTS", "list_name",
-                            "documents of this register reported invalid", "kind", "document",
-                            "entry", "score", 1.0, "handling", "retain the document",
-                            "legal_basis", "document status in the register", "record", "number",
-                            eyni_stmt_text(st, 0), "issuing_state", eyni_stmt_text(st, 1),
-                            "doc_type", eyni_stmt_text(st, 2), "status", eyni_stmt_text(st, 3),
-                            "since", eyni_stmt_text(st, 4)));
+            hits,
+            json_pack("{s:s, s:s, s:s, s:n, s:f, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "list",
+                      "NATIONAL-DOCUMENTS", "list_name",
+                      "documents of this register reported invalid", "kind", "document", "entry",
+                      "score", 1.0, "handling", "retain the document", "legal_basis",
+                      "document status in the register", "record", "number", eyni_stmt_text(st, 0),
+                      "issuing_state", eyni_stmt_text(st, 1), "doc_type", eyni_stmt_text(st, 2),
+                      "status", eyni_stmt_text(st, 3), "since", eyni_stmt_text(st, 4)));
     }
     eyni_stmt_free(st);
     return rc < 0 ? rc : 0;
@@ -178,9 +178,9 @@ static int check_tx(eyni_db *db, void *p, eyni_error *err)
             continue;
         probe pr;
         parts++;
-        rc = json_is_object(q) ? build_probe(q, kinds[i], &pr, err)
-                               : eyni_error_set(err, EYNI_EFORMAT, "'%s' must be an object",
-                                                kinds[i]);
+        rc = json_is_object(q)
+                 ? build_probe(q, kinds[i], &pr, err)
+                 : eyni_error_set(err, EYNI_EFORMAT, "'%s' must be an object", kinds[i]);
         if (rc == 0)
             rc = scan(db, c->a, &pr, c->hits, err);
         if (rc == 0 && i == 2)
@@ -188,10 +188,26 @@ static int check_tx(eyni_db *db, void *p, eyni_error *err)
     }
     if (rc == 0 && parts == 0)
         rc = eyni_error_set(err, EYNI_EFORMAT, "a check needs a person, vehicle or document");
-    char detail[32];
-    snprintf(detail, sizeof detail, "%zu hits", json_array_size(c->hits));
-    if (rc == 0)
-        rc = reg_audit_append(db, c->a, "watch.check", "watchlists", "ok", detail, err);
+    return rc;
+}
+
+/* The scan runs in a read transaction so that concurrent checkpoints do not queue behind
+ * one another's scan of every entry; only the audit line takes the write lock. */
+static int scan_read(eyni_register *reg, check_arg *c, eyni_error *err)
+{
+    eyni_db *db;
+    int rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    rc = eyni_db_begin(db, 0, err);
+    if (rc == 0) {
+        rc = check_tx(db, c, err);
+        if (rc == 0)
+            rc = eyni_db_commit(db, err);
+        else
+            eyni_db_rollback(db);
+    }
+    eyni_store_release(reg->store, db);
     return rc;
 }
 
@@ -205,7 +221,11 @@ int eyni_register_watch_check(eyni_register *reg, const eyni_actor *a, const jso
                                    : eyni_error_set(err, EYNI_EFORMAT, "check must be an object");
     check_arg c = {a, query, json_array()};
     if (rc == 0)
-        rc = reg_write_tx(reg, check_tx, &c, err);
+        rc = scan_read(reg, &c, err);
+    char detail[32];
+    snprintf(detail, sizeof detail, "%zu hits", json_array_size(c.hits));
+    if (rc == 0)
+        rc = eyni_register_audit_event(reg, a, "watch.check", "watchlists", "ok", detail, err);
     if (rc) {
         json_decref(c.hits);
         return rc;

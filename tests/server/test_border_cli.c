@@ -354,6 +354,33 @@ static void residence_permit_lets_a_foreigner_in_and_a_citizens_feeds_the_regist
     }
     assert_true(total >= 7); /* the checks of the tests before this one at the airport */
     json_decref(r);
+    /* A permit that has ended, with no visa, keeps its holder out. */
+    char old_mrz[100];
+    foreign_mrz("Formerresident", "GB6000006", old_mrz, sizeof old_mrz);
+    const char *ended[] = {"border",
+                           "residence",
+                           "add",
+                           "--data",
+                           f->data,
+                           "--passport",
+                           "GB6000006",
+                           "--nationality",
+                           "GBR",
+                           "--surname",
+                           "Formerresident",
+                           "--address",
+                           "Baku, Nizami 7",
+                           "--since",
+                           "2024-01-01",
+                           "--until",
+                           "2025-12-31",
+                           "--json",
+                           NULL};
+    json_decref(cli_json(ended, 0));
+    r = foreign_check(f, old_mrz, NULL, "entry", 1);
+    assert_string_equal(decision(r), "deny");
+    assert_true(has_reason(r, "permit_expired"));
+    json_decref(r);
     /* A permit without an end, or for nobody, stores nothing. */
     const char *bad[] = {"border",     "residence", "add",           "--data",  f->data,
                          "--passport", "GB4000005", "--nationality", "GBR",     "--surname",
