@@ -64,5 +64,7 @@ struct eyni_stmt {
 
 extern const store_engine store_sqlite_engine;
 int store_sqlite_open(eyni_store *store, const char *path, eyni_error *err);
+extern const store_engine store_postgresql_engine;
+int store_postgresql_open(eyni_store *store, const char *uri, eyni_error *err);
 
 #endif
