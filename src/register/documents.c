@@ -54,8 +54,8 @@ static void dates(issue_arg *x)
     strftime(x->issued, sizeof x->issued, "%Y-%m-%d", &tm);
     int by = 0, bm = 0, bd = 0;
     eyni_date_parse(field(x->person, "birth_date"), &by, &bm, &bd, NULL);
-    int age = tm.tm_year + 1900 - by -
-              ((tm.tm_mon + 1 < bm || (tm.tm_mon + 1 == bm && tm.tm_mday < bd)) ? 1 : 0);
+    int age = tm.tm_year + 1900 - by - ((tm.tm_mon + 1 < bm || (tm.tm_mon + 1 == bm &&
+                                                                  tm.tm_mday < bd)) ? 1 : 0);
     int years = age < 18 && x->t->years > 1 ? x->t->years / 2 : x->t->years;
     tm.tm_year += years;
     tm.tm_mday -= 1; /* valid up to the day before the anniversary */
@@ -92,11 +92,11 @@ static int current_document(eyni_db *db, issue_arg *x, eyni_error *err)
 static int next_number(eyni_db *db, issue_arg *x, eyni_error *err)
 {
     eyni_stmt *st;
-    int rc = eyni_db_prepare(
-        db,
-        "INSERT INTO document_sequences (type, next) VALUES (?, 1)"
-        " ON CONFLICT (type) DO UPDATE SET next = document_sequences.next + 1 RETURNING next",
-        &st, err);
+    int rc = eyni_db_prepare(db,
+                             "INSERT INTO document_sequences (type, next) VALUES (?, 1)"
+                             " ON CONFLICT (type) DO UPDATE SET next = document_sequences.next + 1"
+                             " RETURNING next",
+                             &st, err);
     if (rc)
         return rc;
     rc = eyni_stmt_bind_text(st, 1, x->t->name, err);
@@ -162,8 +162,8 @@ static int add_finger(issue_arg *x, dg3 *d, const unsigned char *blob, size_t n,
     if (rc == 0)
         rc = eyni_image_encode_wsq(img, 0.75, ppi, &d->wsq[k], &wlen, err);
     if (rc == 0) {
-        d->rec.fingers[k] = (eyni_finger_image){
-            position, quality, 0, (unsigned)img->width, (unsigned)img->height, d->wsq[k], wlen};
+        d->rec.fingers[k] = (eyni_finger_image){position, quality, 0, (unsigned)img->width,
+                                                (unsigned)img->height, d->wsq[k], wlen};
         d->rec.resolution_ppi = (unsigned)ppi;
         d->rec.count++;
     }
@@ -177,12 +177,11 @@ static int fingers_for_chip(eyni_db *db, issue_arg *x, dg3 *d, eyni_error *err)
     d->rec.compression = 2; /* WSQ */
     d->rec.pixel_depth = 8;
     eyni_stmt *st;
-    int rc =
-        eyni_db_prepare(db,
-                        "SELECT image, position, quality FROM biometrics WHERE person_id = ?"
-                        " AND modality = 'finger' AND replaced_at IS NULL AND image IS NOT NULL"
-                        " ORDER BY position IN (2, 7) DESC, position LIMIT 2",
-                        &st, err);
+    int rc = eyni_db_prepare(db,
+                             "SELECT image, position, quality FROM biometrics WHERE person_id = ?"
+                             " AND modality = 'finger' AND replaced_at IS NULL AND image IS NOT NULL"
+                             " ORDER BY position IN (2, 7) DESC, position LIMIT 2",
+                             &st, err);
     if (rc)
         return rc;
     rc = eyni_stmt_bind_int64(st, 1, x->pid, err);
@@ -207,18 +206,9 @@ static int build_mrz(issue_arg *x, eyni_error *err)
     char birth[7], exp[7];
     yymmdd(field(x->person, "birth_date"), birth);
     yymmdd(x->expires, exp);
-    eyni_mrz_fields f = {(eyni_mrz_format)x->t->format,
-                         x->t->code,
-                         x->reg->country,
-                         field(x->person, "surname"),
-                         field(x->person, "given_name"),
-                         x->number,
-                         cit ? cit : "XXX",
-                         birth,
-                         field(x->person, "sex"),
-                         exp,
-                         x->fin,
-                         NULL};
+    eyni_mrz_fields f = {(eyni_mrz_format)x->t->format, x->t->code, x->reg->country,
+                         field(x->person, "surname"), field(x->person, "given_name"), x->number,
+                         cit ? cit : "XXX", birth, field(x->person, "sex"), exp, x->fin, NULL};
     int rc = eyni_mrz_build(&f, x->mrz, sizeof x->mrz, err);
     return rc ? eyni_error_prefix(err, "MRZ: ") : 0;
 }
@@ -258,26 +248,17 @@ static int insert_document(eyni_db *db, issue_arg *x, eyni_error *err)
     char now[32];
     eyni_time_now_iso(now);
     eyni_stmt *st;
-    int rc =
-        eyni_db_prepare(db,
-                        "INSERT INTO documents (number, type, person_id, fin, office,"
-                        " blank_serial, issuing_state, mrz, issued_on, expires_on, status,"
-                        " status_at, chip_dir, created_by)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?) RETURNING id",
-                        &st, err);
+    int rc = eyni_db_prepare(db,
+                             "INSERT INTO documents (number, type, person_id, fin, office,"
+                             " blank_serial, issuing_state, mrz, issued_on, expires_on, status,"
+                             " status_at, chip_dir, created_by)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?) RETURNING id",
+                             &st, err);
     if (rc)
         return rc;
     const char *a[] = {x->number, x->t->name};
-    const char *b[] = {x->fin,
-                       x->office,
-                       x->serial,
-                       x->reg->country,
-                       x->t->code ? x->mrz : NULL,
-                       x->issued,
-                       x->expires,
-                       now,
-                       x->t->code ? x->chip_dir : NULL,
-                       x->a->id};
+    const char *b[] = {x->fin, x->office, x->serial, x->reg->country, x->t->code ? x->mrz : NULL,
+                       x->issued, x->expires, now, x->t->code ? x->chip_dir : NULL, x->a->id};
     rc = reg_bind_texts(st, 1, a, 2, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 3, x->pid, err);
@@ -298,9 +279,8 @@ static int revoke_previous(eyni_db *db, issue_arg *x, eyni_error *err)
     eyni_time_now_iso(now);
     snprintf(reason, sizeof reason, "replaced by %s", x->number);
     const char *vals[] = {now, x->revoked};
-    int rc =
-        reg_exec1(db, "UPDATE documents SET status = 'revoked', status_at = ? WHERE number = ?",
-                  vals, 2, err);
+    int rc = reg_exec1(db, "UPDATE documents SET status = 'revoked', status_at = ? WHERE number = ?",
+                       vals, 2, err);
     eyni_stmt *st = NULL;
     if (rc == 0)
         rc = eyni_db_prepare(db, "SELECT id, status FROM documents WHERE number = ?", &st, err);
@@ -393,7 +373,8 @@ static int read_issue(issue_arg *x, const json_t *in, eyni_error *err)
     if (rc == 0 && (!x->fin || !reg_fin_wellformed(x->reg, x->fin)))
         rc = eyni_error_set(err, EYNI_EFORMAT, "'fin' is missing or not a FIN");
     if (rc == 0 && !x->t)
-        rc = eyni_error_set(err, EYNI_EFORMAT, "unknown document type '%.40s'", type ? type : "");
+        rc = eyni_error_set(err, EYNI_EFORMAT, "unknown document type '%.40s'",
+                            type ? type : "");
     if (rc == 0 && !x->office)
         rc = eyni_error_set(err, EYNI_EFORMAT, "'office' is required");
     if (rc == 0 && x->t->code && (!x->reg->ds_cert || !x->reg->ds_key))

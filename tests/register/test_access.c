@@ -92,9 +92,9 @@ static void keys_authenticate_until_revoked(void **state)
     char token[EYNI_KEY_TOKEN_MAX];
     json_t *info = NULL;
     eyni_error err;
-    assert_int_equal(
-        eyni_register_key_create(r, &admin, "DMX", "border", "checkpoint 3", token, &info, &err),
-        0);
+    assert_int_equal(eyni_register_key_create(r, &admin, "DMX", "border", "checkpoint 3", token,
+                                              &info, &err),
+                     0);
     char id[32];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(info, "id")));
     json_decref(info);
@@ -113,12 +113,12 @@ static void keys_authenticate_until_revoked(void **state)
     assert_int_equal(eyni_register_authenticate(r, token, "x", &who, &err), EYNI_EAUTH);
     assert_int_equal(eyni_register_key_revoke(r, &admin, id, &err), EYNI_ENOTFOUND);
     /* Bad agency or role codes, and non-admins, cannot create keys. */
-    assert_int_equal(
-        eyni_register_key_create(r, &admin, "dmx lower", "border", NULL, token, &info, &err),
-        EYNI_EFORMAT);
-    assert_int_equal(
-        eyni_register_key_create(r, &admin, "DMX", "operator", NULL, token, &info, &err),
-        EYNI_EFORMAT);
+    assert_int_equal(eyni_register_key_create(r, &admin, "dmx lower", "border", NULL, token,
+                                              &info, &err),
+                     EYNI_EFORMAT);
+    assert_int_equal(eyni_register_key_create(r, &admin, "DMX", "operator", NULL, token, &info,
+                                              &err),
+                     EYNI_EFORMAT);
     eyni_actor reg = fixture_actor(EYNI_ROLE_REGISTRAR, "x");
     assert_int_equal(eyni_register_key_create(r, &reg, "DMX", "police", NULL, token, &info, &err),
                      EYNI_EPERM);
