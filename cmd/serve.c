@@ -73,12 +73,20 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = eyni_identity_open(e.reg, &io, &identity, &err);
     so.identity = identity;
+    /* Other nodes on the same database enrol too: follow their changes. */
+    eyni_identity_follower *follower = NULL;
+    long long follow_ms = 1000;
+    if (rc == 0)
+        rc = eyni_config_get_int(e.cfg, "identity.follow_ms", 1000, 10, 600000, &follow_ms, &err);
+    if (rc == 0)
+        rc = eyni_identity_follow(identity, (int)follow_ms, &follower, &err);
     if (rc == 0)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
     if (rc == 0 && port_file)
         rc = write_port_file(port_file, eyni_server_port(srv), &err);
     if (rc) {
         eyni_server_stop(srv);
+        eyni_identity_follow_stop(follower);
         eyni_identity_close(identity);
         cmd_env_close(&e);
         return cli_fail(&err);
@@ -93,6 +101,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
     eyni_server_stop(srv);
+    eyni_identity_follow_stop(follower);
     eyni_identity_close(identity);
     cmd_env_close(&e);
     return CLI_OK;

@@ -2,7 +2,9 @@
  * rewritten to $n, SQLite's statement-level error semantics kept inside transactions by a
  * savepoint around each statement, and write transactions serialised by one advisory lock
  * so that every writer sees everything committed before it (as BEGIN IMMEDIATE does). */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -513,6 +515,7 @@ static int connect_one(eyni_store *store, eyni_db **out, eyni_error *err)
     }
     PQsetNoticeProcessor(d->conn, ignore_notice, NULL);
     d->base.ops = &pg_db_ops;
+    d->lock_timeout_ms = store->busy_timeout_ms;
     /* A writer waits for the write lock as long as SQLite's busy timeout would let it. */
     char sql[200];
     snprintf(sql, sizeof sql,
@@ -544,8 +547,87 @@ static void close_engine(eyni_store *store)
     free(e);
 }
 
+/* ---- notifications and sections ---------------------------------------------------- */
+
+static int listen_one(eyni_store *store, const char *channel, void **out, eyni_error *err)
+{
+    pg_engine *e = store->engine_data;
+    PGconn *c = PQconnectdb(e->conninfo);
+    char sql[100];
+    snprintf(sql, sizeof sql, "LISTEN %s", channel); /* channel checked by the caller */
+    int rc = PQstatus(c) == CONNECTION_OK
+                 ? run(c, sql, "listen", err)
+                 : eyni_error_set(err, EYNI_ESTORE, "postgresql: cannot connect to listen: %s",
+                                  PQerrorMessage(c));
+    if (rc) {
+        PQfinish(c);
+        return rc;
+    }
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
+    *out = c;
+    return 0;
+}
+
+static int drain(PGconn *c)
+{
+    int n = 0;
+    PGnotify *nt;
+    while ((nt = PQnotifies(c)) != NULL) {
+        n++;
+        PQfreemem(nt);
+    }
+    return n > 0;
+}
+
+static int wait_one(eyni_store *store, void *conn, const char *channel, int timeout_ms,
+                    eyni_error *err)
+{
+    (void)store;
+    (void)channel;
+    PGconn *c = conn;
+    if (!PQconsumeInput(c))
+        return eyni_error_set(err, EYNI_ESTORE, "postgresql listen: %s", PQerrorMessage(c));
+    if (drain(c))
+        return 1;
+    struct pollfd p = {PQsocket(c), POLLIN, 0};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno != EINTR)
+        return eyni_error_set(err, EYNI_EIO, "postgresql listen: poll: %s", strerror(errno));
+    if (r <= 0)
+        return 0;
+    if (!PQconsumeInput(c))
+        return eyni_error_set(err, EYNI_ESTORE, "postgresql listen: %s", PQerrorMessage(c));
+    return drain(c);
+}
+
+static void unlisten_one(void *conn)
+{
+    PQfinish(conn);
+}
+
+/* A session advisory lock: unlike the write lock it outlives transactions, and the server
+ * drops it with the session if the process dies. Waiting for it is not bounded by the
+ * busy timeout (the holder may be doing a long biometric search). */
+static int section(eyni_db *db, int64_t key, int enter, eyni_error *err)
+{
+    pg_db *d = (pg_db *)db;
+    if (!enter)
+        return run(d->conn, "SELECT pg_advisory_unlock_all()", "section", err);
+    if (ensure_conn(d, err))
+        return EYNI_ESTORE;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SET lock_timeout = 0; SELECT pg_advisory_lock(%lld)",
+             (long long)key);
+    int rc = run(d->conn, sql, "section", err);
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d", d->lock_timeout_ms);
+    eyni_error ignore;
+    run(d->conn, sql, "section", &ignore);
+    return rc;
+}
+
 const store_engine store_postgresql_engine = {"postgresql", connect_one, disconnect_one,
-                                              close_engine};
+                                              close_engine, listen_one,  wait_one,
+                                              unlisten_one, section};
 
 int store_postgresql_open(eyni_store *store, const char *uri, eyni_error *err)
 {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "eyni/store.h"
 #include "store_fixture.h"
@@ -239,6 +240,92 @@ static void portable_sql_behaves_alike(void **state)
     eyni_store_close(s);
 }
 
+static void notifications_wake_a_listener(void **state)
+{
+    eyni_store *s = open_fresh("store-listen", 2);
+    eyni_store_listener *l = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_listen(s, "bad channel;", &l, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_store_listen(s, "eyni_test", &l, &err), 0);
+    assert_int_equal(eyni_store_listener_wait(l, 20, &err), 0);
+    if (fixture_on_pg()) { /* a notification is delivered when its transaction commits */
+        eyni_db *db;
+        assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+        assert_int_equal(eyni_db_begin(db, 1, &err), 0);
+        assert_int_equal(eyni_db_exec(db, "NOTIFY eyni_test", &err), 0);
+        assert_int_equal(eyni_store_listener_wait(l, 50, &err), 0);
+        assert_int_equal(eyni_db_commit(db, &err), 0);
+        eyni_store_release(s, db);
+        assert_int_equal(eyni_store_listener_wait(l, 5000, &err), 1);
+        assert_int_equal(eyni_store_listener_wait(l, 20, &err), 0);
+    }
+    eyni_store_listener_close(l);
+    eyni_store_close(s);
+}
+
+typedef struct section_count {
+    pthread_mutex_t lock;
+    int inside, overlap, entered;
+} section_count;
+
+typedef struct section_arg {
+    eyni_store *s;
+    section_count *c;
+} section_arg;
+
+static void *section_worker(void *p)
+{
+    section_arg *a = p;
+    for (int i = 0; i < 20; i++) {
+        eyni_db *held;
+        eyni_error err;
+        if (eyni_store_section_enter(a->s, 42, &held, &err))
+            fail_msg("%s", err.msg);
+        pthread_mutex_lock(&a->c->lock);
+        a->c->overlap |= a->c->inside++ > 0;
+        a->c->entered++;
+        pthread_mutex_unlock(&a->c->lock);
+        struct timespec ts = {0, 2000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&a->c->lock);
+        a->c->inside--;
+        pthread_mutex_unlock(&a->c->lock);
+        eyni_store_section_leave(a->s, held);
+    }
+    return NULL;
+}
+
+/* Two stores on one PostgreSQL database stand for two nodes: never inside together. */
+static void sections_exclude_other_processes(void **state)
+{
+    if (!fixture_on_pg())
+        skip();
+    eyni_store *s1 = open_fresh("store-section", 2), *s2 = NULL;
+    eyni_error err;
+    eyni_db *db;
+    eyni_stmt *st;
+    char uri[512];
+    assert_int_equal(eyni_store_acquire(s1, &db, &err), 0);
+    assert_int_equal(eyni_db_prepare(db, "SELECT current_database()", &st, &err), 0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    fixture_pg_uri(getenv("EYNI_TEST_PG"), eyni_stmt_text(st, 0), uri, sizeof uri);
+    eyni_stmt_free(st);
+    eyni_store_release(s1, db);
+    eyni_store_opts o = {2, 0};
+    assert_int_equal(eyni_store_open(uri, &o, &s2, &err), 0);
+    section_count c = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+    section_arg a1 = {s1, &c}, a2 = {s2, &c};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, section_worker, &a1);
+    pthread_create(&t2, NULL, section_worker, &a2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    assert_int_equal(c.entered, 40);
+    assert_int_equal(c.overlap, 0);
+    eyni_store_close(s2);
+    eyni_store_close(s1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +335,8 @@ int main(void)
         cmocka_unit_test(concurrent_writers_lose_nothing),
         cmocka_unit_test(unopenable_path_is_a_clear_error),
         cmocka_unit_test(portable_sql_behaves_alike),
+        cmocka_unit_test(notifications_wake_a_listener),
+        cmocka_unit_test(sections_exclude_other_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
