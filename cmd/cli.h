@@ -36,6 +36,7 @@ int cli_verify(int argc, char **argv);
 int cli_identify(int argc, char **argv);
 int cli_adjudicate(int argc, char **argv);
 int cli_bench_dedup(int argc, char **argv);
+int cli_bench_nodes(int argc, char **argv);
 int cli_border(int argc, char **argv);
 int cli_exchange(int argc, char **argv);
 int cli_mrz(int argc, char **argv);
