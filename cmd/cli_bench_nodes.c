@@ -48,10 +48,27 @@ static int cmpstr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The lowest-named .jpg in dir (LFW numbering does not always start at 0001). */
+static int first_jpg(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    char best[256] = "";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, ".jpg") && (!best[0] || strcmp(e->d_name, best) < 0))
+            snprintf(best, sizeof best, "%s", e->d_name);
+    closedir(d);
+    if (best[0])
+        snprintf(out, cap, "%s/%s", dir, best);
+    return best[0] != 0;
+}
+
 /* The first image of the first n LFW identities (by name). */
 static int load_faces(const char *root, image *img, int n, eyni_error *err)
 {
-    char dir[4200], path[8800];
+    char dir[4200], person[4500], path[4800];
     snprintf(dir, sizeof dir, "%s/lfw-a-gray-dev/images", root);
     DIR *d = opendir(dir);
     if (!d)
@@ -69,8 +86,10 @@ static int load_faces(const char *root, image *img, int n, eyni_error *err)
     if (k < n)
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "%s: fewer than %d identities", dir, n);
     for (int i = 0; rc == 0 && i < n; i++) {
-        snprintf(path, sizeof path, "%s/%s/%s_0001.jpg", dir, names[i], names[i]);
-        rc = eyni_file_read(path, 1 << 24, &img[i].data, &img[i].len, err);
+        snprintf(person, sizeof person, "%s/%s", dir, names[i]);
+        rc = first_jpg(person, path, sizeof path)
+                 ? eyni_file_read(path, 1 << 24, &img[i].data, &img[i].len, err)
+                 : eyni_error_set(err, EYNI_ENOTFOUND, "%s: no image", person);
     }
     for (int i = 0; i < k; i++)
         free(names[i]);

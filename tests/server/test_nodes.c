@@ -65,7 +65,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The first n LFW persons (sorted) with at least two images. */
+/* The first n LFW persons (sorted) with images 0001 and 0002. */
 static void pick_people(person *out, int n)
 {
     char *dir = eyni_test_path(LFW);
@@ -82,8 +82,10 @@ static void pick_people(person *out, int n)
     int got = 0;
     for (int i = 0; i < k; i++) {
         char p[4400];
+        char q[4400];
         snprintf(p, sizeof p, "%s/%s/%s_0002.jpg", dir, names[i], names[i]);
-        if (got < n && access(p, R_OK) == 0) {
+        snprintf(q, sizeof q, "%s/%s/%s_0001.jpg", dir, names[i], names[i]);
+        if (got < n && access(p, R_OK) == 0 && access(q, R_OK) == 0) {
             snprintf(out[got].lfw, sizeof out[got].lfw, "%s", names[i]);
             snprintf(out[got].surname, sizeof out[got].surname, "Node%c%c", 'a' + got / 26,
                      'a' + got % 26);
