@@ -36,9 +36,15 @@ start)
     if [[ ! -f "$dir/node1/eyni.conf" ]]; then
         "$bin/eyni" init --data "$dir/node1" --store "$uri" --listen "127.0.0.1:$((base + 1))" >&2
     fi
+    for i in $(seq 2 "$n"); do # copies without node 1's runtime files
+        d="$dir/node$i"
+        if [[ ! -f "$d/eyni.conf" ]]; then
+            cp -a "$dir/node1" "$d"
+            rm -f "$d/eynid.pid" "$d/eynid.log"
+        fi
+    done
     for i in $(seq 1 "$n"); do
         d="$dir/node$i"
-        [[ -f "$d/eyni.conf" ]] || cp -a "$dir/node1" "$d"
         if [[ -n "$(node_pid "$d" || true)" ]]; then continue; fi
         "$bin/eynid" --data "$d" --listen "127.0.0.1:$((base + i))" >>"$d/eynid.log" 2>&1 &
         echo $! >"$d/eynid.pid"
