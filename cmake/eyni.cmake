@@ -55,7 +55,7 @@ endfunction()
 
 # eyni_add_test(MODULE TOPIC DEPS dep...) builds tests/MODULE/test_TOPIC.c with cmocka.
 function(eyni_add_test module topic)
-  cmake_parse_arguments(T "" "TIMEOUT" "DEPS" ${ARGN})
+  cmake_parse_arguments(T "PG" "TIMEOUT" "DEPS" ${ARGN})
   set(exe test_${module}_${topic})
   add_executable(${exe} "${CMAKE_SOURCE_DIR}/tests/${module}/test_${topic}.c")
   target_include_directories(${exe} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
@@ -69,7 +69,36 @@ function(eyni_add_test module topic)
   # program that loads it; the suppression names only that library.
   set_tests_properties(${module}/${topic} PROPERTIES LABELS ${module} TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "EYNI_TESTDATA=${EYNI_TESTDATA};EYNI_BUILD_DIR=${CMAKE_BINARY_DIR};EYNI_SOURCE_DIR=${CMAKE_SOURCE_DIR};EYNI_CACHE=${EYNI_CACHE};LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/onnx/lsan-onnxruntime.supp:print_suppressions=0")
+  # PG: the same program runs a second time against the private PostgreSQL server that
+  # the pg_server fixture starts in the build folder.
+  if(T_PG)
+    eyni_pg_fixture()
+    add_test(NAME ${module}/${topic}@pg COMMAND ${exe})
+    set_tests_properties(${module}/${topic}@pg PROPERTIES LABELS "${module};postgresql"
+      TIMEOUT ${T_TIMEOUT} FIXTURES_REQUIRED pg_server
+      ENVIRONMENT "EYNI_TEST_STORE=postgresql;EYNI_TEST_PG=${EYNI_PG_URI};EYNI_TESTDATA=${EYNI_TESTDATA};EYNI_BUILD_DIR=${CMAKE_BINARY_DIR};EYNI_SOURCE_DIR=${CMAKE_SOURCE_DIR};EYNI_CACHE=${EYNI_CACHE};LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/onnx/lsan-onnxruntime.supp:print_suppressions=0")
+  endif()
 endfunction()
+
+# One private PostgreSQL server per build folder, started before the first @pg test and
+# stopped after the last (CI starts with none). Its socket lives in /tmp because the
+# socket path must stay under 108 bytes whatever the build folder's path.
+macro(eyni_pg_fixture)
+  get_property(_pg_done GLOBAL PROPERTY EYNI_PG_FIXTURE)
+  if(NOT _pg_done)
+    set_property(GLOBAL PROPERTY EYNI_PG_FIXTURE ON)
+    string(MD5 _pg_hash "${CMAKE_BINARY_DIR}")
+    string(SUBSTRING "${_pg_hash}" 0 12 _pg_hash)
+    set(EYNI_PG_DIR "/tmp/eyni-pg-${_pg_hash}" CACHE INTERNAL "")
+    set(EYNI_PG_URI "postgresql://postgres@/postgres?host=${EYNI_PG_DIR}" CACHE INTERNAL "")
+    # fsync off: the tests kill eynid, never the server or the machine.
+    add_test(NAME pg/server-start COMMAND ${CMAKE_COMMAND} -E env PG_FSYNC=off
+      "${CMAKE_SOURCE_DIR}/scripts/pg-server.sh" fresh "${EYNI_PG_DIR}")
+    add_test(NAME pg/server-stop COMMAND "${CMAKE_SOURCE_DIR}/scripts/pg-server.sh" stop "${EYNI_PG_DIR}")
+    set_tests_properties(pg/server-start PROPERTIES FIXTURES_SETUP pg_server LABELS postgresql)
+    set_tests_properties(pg/server-stop PROPERTIES FIXTURES_CLEANUP pg_server LABELS postgresql)
+  endif()
+endmacro()
 
 # eyni_add_fuzz(NAME DEPS dep...) builds tests/fuzz/fuzz_NAME.c as a libFuzzer target and
 # registers a bounded run over its seed corpus as a test.

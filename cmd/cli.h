@@ -37,6 +37,7 @@ int cli_verify(int argc, char **argv);
 int cli_identify(int argc, char **argv);
 int cli_adjudicate(int argc, char **argv);
 int cli_bench_dedup(int argc, char **argv);
+int cli_bench_nodes(int argc, char **argv);
 int cli_border(int argc, char **argv);
 int cli_border_stay(int argc, char **argv); /* border visa|residence ... */
 int cli_exchange(int argc, char **argv);

@@ -10,6 +10,7 @@ typedef struct bench {
 
 static const bench benches[] = {
     {"dedup", cli_bench_dedup},
+    {"nodes", cli_bench_nodes},
     {"mrtd", cli_bench_mrtd},
     {"wsq", cli_bench_wsq},
     {"dna", cli_bench_dna},

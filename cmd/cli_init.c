@@ -11,7 +11,7 @@
 #include "common.h"
 #include "eyni/pki.h"
 
-static int write_config(const char *data, const char *listen, eyni_error *err)
+static int write_config(const char *data, const char *listen, const char *store, eyni_error *err)
 {
     eyni_config *cfg = eyni_config_new();
     if (!cfg)
@@ -21,6 +21,9 @@ static int write_config(const char *data, const char *listen, eyni_error *err)
     int rc = eyni_config_set(cfg, "server.listen", listen, err);
     if (!rc)
         rc = eyni_config_set(cfg, "log.level", "info", err);
+    /* Without --store the register is SQLite in the data folder (see cmd_env_open). */
+    if (!rc && store)
+        rc = eyni_config_set(cfg, "store.uri", store, err);
     if (!rc)
         rc = eyni_config_set(cfg, "fin.length", "7", err);
     /* Biometric data at rest is encrypted with this key; its id travels with each blob. */
@@ -164,8 +167,9 @@ int cli_init(int argc, char **argv)
                                          {"agency", required_argument, NULL, 'a'},
                                          {"opening-stock", required_argument, NULL, 's'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"store", required_argument, NULL, 'S'},
                                          {NULL, 0, NULL, 0}};
-    const char *data = NULL, *listen = "127.0.0.1:8080", *agency = "ADMIN";
+    const char *data = NULL, *listen = "127.0.0.1:8080", *agency = "ADMIN", *store = NULL;
     long stock = 1000;
     int json = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -179,9 +183,11 @@ int cli_init(int argc, char **argv)
             stock = atol(optarg);
         else if (c == 'j')
             json = 1;
+        else if (c == 'S')
+            store = optarg;
         else
             return cli_usage("eyni init [--data DIR] [--listen HOST:PORT] [--agency CODE] "
-                             "[--opening-stock N] [--json]");
+                             "[--opening-stock N] [--store URI] [--json]");
     }
     data = cli_data_dir(data);
     eyni_error err;
@@ -199,7 +205,7 @@ int cli_init(int argc, char **argv)
     if (rc == 0)
         rc = make_pki(data, &err);
     if (rc == 0)
-        rc = write_config(data, listen, &err);
+        rc = write_config(data, listen, store, &err);
     if (rc == 0)
         rc = cmd_env_open(&e, data, NULL, 1, &err);
     if (rc)

@@ -89,6 +89,13 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = eyni_identity_open(e.reg, &io, &identity, &err);
     so.identity = identity;
+    /* Other nodes on the same database enrol too: follow their changes. */
+    eyni_identity_follower *follower = NULL;
+    long long follow_ms = 1000;
+    if (rc == 0)
+        rc = eyni_config_get_int(e.cfg, "identity.follow_ms", 1000, 10, 600000, &follow_ms, &err);
+    if (rc == 0)
+        rc = eyni_identity_follow(identity, (int)follow_ms, &follower, &err);
     eyni_dnareg *dna = NULL;
     eyni_dnareg_opts dno;
     memset(&dno, 0, sizeof dno);
@@ -112,6 +119,7 @@ int cmd_serve(int argc, char **argv)
     if (rc) {
         eyni_events_close(events);
         eyni_server_stop(srv);
+        eyni_identity_follow_stop(follower);
         eyni_dnareg_close(dna);
         eyni_events_free(events);
         eyni_identity_close(identity);
@@ -130,6 +138,7 @@ int cmd_serve(int argc, char **argv)
     video_service_stop(video);
     eyni_events_close(events);
     eyni_server_stop(srv);
+    eyni_identity_follow_stop(follower);
     eyni_dnareg_close(dna);
     eyni_events_free(events);
     eyni_identity_close(identity);

@@ -10,7 +10,7 @@ pkgs=(
   libpng-dev libjpeg62-turbo-dev libtiff-dev libopenjp2-7-dev
   libsndfile1-dev libfftw3-dev libopenblas-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-  libfaiss-dev libcmocka-dev libpq-dev
+  libfaiss-dev libcmocka-dev libpq-dev postgresql
   chromium
 )
 

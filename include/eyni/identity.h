@@ -66,6 +66,15 @@ int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o
                                    eyni_error *err);
 /* Applies register changes made since the last call (e.g. by another process). */
 int eyni_identity_sync(eyni_identity *id, eyni_error *err);
+/* Keeps the galleries current with changes other nodes make, in a thread of its own:
+ * woken by the store's notification (PostgreSQL), and catching up from the change log at
+ * least every poll_ms (the only mechanism on SQLite). Stop before closing id. */
+typedef struct eyni_identity_follower eyni_identity_follower;
+int eyni_identity_follow(eyni_identity *id, int poll_ms, eyni_identity_follower **out,
+                         eyni_error *err);
+/* {"poll_ms", "wakes", "errors"} */
+json_t *eyni_identity_follow_stats(eyni_identity_follower *f);
+void eyni_identity_follow_stop(eyni_identity_follower *f);
 /* Samples in the galleries: {"face", "finger", "voice" (persons with a voice reference),
  * "voice_model" (loaded or not), "voice_unusable", "samples", "last_change"}. */
 json_t *eyni_identity_stats(eyni_identity *id);

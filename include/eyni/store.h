@@ -84,6 +84,27 @@ int64_t eyni_stmt_int64(eyni_stmt *st, int col);
 double eyni_stmt_double(eyni_stmt *st, int col);
 const void *eyni_stmt_blob(eyni_stmt *st, int col, size_t *len);
 
+/* ---- several processes on one database ------------------------------------------------ */
+
+typedef struct eyni_store_listener eyni_store_listener;
+
+/* Listens for notifications on channel (PostgreSQL LISTEN on a connection of its own,
+ * outside the pool). SQLite has no notifications: its listener only waits for timeouts,
+ * so followers fall back to polling. */
+int eyni_store_listen(eyni_store *store, const char *channel, eyni_store_listener **out,
+                      eyni_error *err);
+/* Waits up to timeout_ms: 1 when notified (all pending notifications are consumed), 0 on
+ * timeout, ESTORE when the connection broke (the next call reconnects and listens again,
+ * so the caller should catch up from its log after an error). */
+int eyni_store_listener_wait(eyni_store_listener *l, int timeout_ms, eyni_error *err);
+void eyni_store_listener_close(eyni_store_listener *l);
+
+/* A section that one process at a time may be in, across every process on the database
+ * (PostgreSQL: a session advisory lock on a connection held until leave; a process that
+ * dies releases it). On SQLite it does nothing (*held = NULL): one process uses the file. */
+int eyni_store_section_enter(eyni_store *store, int64_t key, eyni_db **held, eyni_error *err);
+void eyni_store_section_leave(eyni_store *store, eyni_db *held);
+
 /* Runs a check of the database's own consistency (SQLite integrity_check and
  * foreign_key_check); EINTERNAL naming the first problem found. */
 int eyni_store_check(eyni_store *store, eyni_error *err);

@@ -94,7 +94,8 @@ static int next_number(eyni_db *db, issue_arg *x, eyni_error *err)
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO document_sequences (type, next) VALUES (?, 1)"
-                             " ON CONFLICT (type) DO UPDATE SET next = next + 1 RETURNING next",
+                             " ON CONFLICT (type) DO UPDATE SET next = document_sequences.next + 1"
+                             " RETURNING next",
                              &st, err);
     if (rc)
         return rc;

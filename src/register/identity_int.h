@@ -13,7 +13,9 @@
 #include "register_int.h"
 
 #define ID_POSITIONS 11 /* finger galleries by ISO position 0..10 */
-#define ID_SEARCH_K  64 /* gallery hits considered per probe */
+/* Key of the store section enrolments run in (one at a time across nodes). */
+#define ID_ENROL_SECTION 0x656e726f6cLL /* "enrol" */
+#define ID_SEARCH_K 64  /* gallery hits considered per probe */
 
 /* Which person a gallery entry (a biometric row id) belongs to. Ids arrive in increasing
  * order from the change log, so the table stays sorted and is searched by bisection. */

@@ -371,8 +371,13 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     if (rc)
         return rc;
     pthread_mutex_lock(&id->enrol);
+    /* Search and record must not interleave with another node's, or two nodes could both
+     * find the same new person unique: one enrolment at a time across all nodes. */
+    eyni_db *section = NULL;
     json_t *cands = NULL, *kept = NULL, *result = NULL;
-    rc = eyni_identity_sync(id, err); /* see what other processes enrolled meanwhile */
+    rc = eyni_store_section_enter(eyni_register_store(id->reg), ID_ENROL_SECTION, &section, err);
+    if (rc == 0)
+        rc = eyni_identity_sync(id, err); /* see what other processes enrolled meanwhile */
     if (rc == 0)
         rc = id_search(id, p, n, &cands, err);
     if (rc == 0) {
@@ -390,6 +395,7 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     }
     if (rc == 0)
         rc = eyni_identity_sync(id, err);
+    eyni_store_section_leave(eyni_register_store(id->reg), section);
     pthread_mutex_unlock(&id->enrol);
     if (rc == 0) {
         json_object_set(*out, "candidates", kept);

@@ -8,6 +8,27 @@ static int health(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return 0;
 }
 
+/* Ready to take traffic: the store answers with the schema this program knows and the
+ * biometric galleries are loaded. A load balancer sends requests only to ready nodes. */
+static int ready(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    eyni_error why;
+    int version = 0;
+    const char *reason = NULL;
+    if (eyni_store_version(eyni_register_store(rq->reg), &version, &why))
+        reason = why.msg;
+    else if (!rq->identity)
+        reason = "identity service not loaded";
+    *status = reason ? 503 : 200;
+    *out = json_pack("{s:b, s:s, s:i}", "ready", !reason, "store",
+                     eyni_store_engine(eyni_register_store(rq->reg)), "schema", version);
+    if (reason)
+        json_object_set_new(*out, "reason", json_string(reason));
+    if (rq->identity)
+        json_object_set_new(*out, "gallery", eyni_identity_stats(rq->identity));
+    return 0;
+}
+
 static int key_create(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     json_t *in;
@@ -68,6 +89,7 @@ static int audit_verify(srv_request *rq, json_t **out, int *status, eyni_error *
 
 const srv_route srv_routes_admin[] = {
     {"GET", "/health", health, 0},
+    {"GET", "/ready", ready, 0},
     {"POST", "/v1/keys", key_create, 1},
     {"GET", "/v1/keys", key_list, 1},
     {"DELETE", "/v1/keys/{}", key_revoke, 1},

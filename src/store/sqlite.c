@@ -240,7 +240,8 @@ static void close_engine(eyni_store *store)
     free(store->engine_data);
 }
 
-const store_engine store_sqlite_engine = {"sqlite", connect_one, disconnect_one, close_engine};
+const store_engine store_sqlite_engine = {"sqlite", connect_one, disconnect_one, close_engine,
+                                          NULL,     NULL,        NULL,           NULL};
 
 int store_sqlite_open(eyni_store *store, const char *path, eyni_error *err)
 {

@@ -17,8 +17,7 @@ static int pool_fill(eyni_store *s, eyni_error *err)
     return 0;
 }
 
-int eyni_store_open(const char *uri, const eyni_store_opts *opts, eyni_store **out,
-                    eyni_error *err)
+int eyni_store_open(const char *uri, const eyni_store_opts *opts, eyni_store **out, eyni_error *err)
 {
     eyni_store *s = calloc(1, sizeof *s);
     if (!s)
@@ -31,7 +30,7 @@ int eyni_store_open(const char *uri, const eyni_store_opts *opts, eyni_store **o
     pthread_cond_init(&s->available, NULL);
     int rc;
     if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0) {
-        rc = eyni_error_set(err, EYNI_EINVAL, "store: PostgreSQL is not built into this store yet");
+        rc = store_postgresql_open(s, uri, err);
     } else {
         const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
         rc = store_sqlite_open(s, path, err);

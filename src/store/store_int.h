@@ -12,6 +12,13 @@ typedef struct store_engine {
     int (*connect)(eyni_store *store, eyni_db **out, eyni_error *err);
     void (*disconnect)(eyni_db *db);
     void (*close)(eyni_store *store);
+    /* Dedicated listening connection; NULL for engines without notifications. */
+    int (*listen)(eyni_store *store, const char *channel, void **conn, eyni_error *err);
+    int (*wait)(eyni_store *store, void *conn, const char *channel, int timeout_ms,
+                eyni_error *err);
+    void (*unlisten)(void *conn);
+    /* Session-wide exclusive section on a pooled connection; NULL: nothing to do. */
+    int (*section)(eyni_db *db, int64_t key, int enter, eyni_error *err);
 } store_engine;
 
 struct eyni_store {
@@ -64,5 +71,7 @@ struct eyni_stmt {
 
 extern const store_engine store_sqlite_engine;
 int store_sqlite_open(eyni_store *store, const char *path, eyni_error *err);
+extern const store_engine store_postgresql_engine;
+int store_postgresql_open(eyni_store *store, const char *uri, eyni_error *err);
 
 #endif

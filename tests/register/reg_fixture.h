@@ -1,4 +1,5 @@
-/* Shared fixture of the register tests: a fresh register in a temporary folder. */
+/* Shared fixture of the register tests: a fresh register in a temporary folder, on SQLite
+ * or on PostgreSQL (see store_fixture.h). */
 #ifndef REG_FIXTURE_H
 #define REG_FIXTURE_H
 
@@ -7,19 +8,18 @@
 #include <string.h>
 
 #include "eyni/register.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
 static inline eyni_register *fixture_open(const char *tag)
 {
-    char *dir = eyni_test_tmpdir(tag);
-    char path[4200];
-    snprintf(path, sizeof path, "sqlite:%s/eyni.db", dir);
-    free(dir);
+    char *path = fixture_store_uri(tag);
     eyni_register_opts o = {path, 4, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     eyni_register *r = NULL;
     eyni_error err;
     if (eyni_register_open(&o, &r, &err))
         fail_msg("%s", err.msg);
+    free(path);
     return r;
 }
 
@@ -31,7 +31,9 @@ static inline eyni_register *fixture_open_keyed(const char *tag)
     char keys[4200], key[4300], uri[4200];
     snprintf(keys, sizeof keys, "%s/keys", dir);
     snprintf(key, sizeof key, "%s/data-1.key", keys);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
+    char *store = fixture_store_uri(tag);
+    snprintf(uri, sizeof uri, "%s", store);
+    free(store);
     free(dir);
     eyni_error err;
     unsigned char k[32];

@@ -58,7 +58,9 @@ static int setup(void **state)
     snprintf(key, sizeof key, "%s/data-1.key", keys);
     assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     make_pki(f->dir, f->csca);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", f->dir);
+    char *store = fixture_store_uri("docs");
+    snprintf(uri, sizeof uri, "%s", store);
+    free(store);
     snprintf(ds, sizeof ds, "%s/ds.pem", keys);
     snprintf(dsk, sizeof dsk, "%s/ds.key", keys);
     snprintf(pass, sizeof pass, "%s/pki.pass", keys);
