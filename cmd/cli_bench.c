@@ -16,6 +16,7 @@ static const bench benches[] = {
     {"voice", cli_bench_voice},
     {"face", cli_bench_face},
     {"finger", bench_finger},
+    {"finger-1n", cli_bench_finger_1n},
     {NULL, NULL},
 };
 

@@ -302,17 +302,15 @@ static inline float sim_from(float d, float na, float nb)
 /* The same counts with 512-bit population counts: a cylinder's 24 words are 3 vectors, the
  * 4-word validity mask repeats in both halves of a vector (two direction layers). The
  * per-lane counts are packed into 16-bit fields so one horizontal sum yields all of them. */
-AVX512 static inline int counts_avx512(const mcc_cyl *a, const mcc_cyl *b, int min_me, float *fd,
-                                       float *fa, float *fb)
+AVX512 static inline int counts_avx512(const __m512i *av, __m256i avalid, const mcc_cyl *b,
+                                       int min_me, float *fd, float *fa, float *fb)
 {
-    __m512i a0 = _mm512_loadu_si512(a->bits), a1 = _mm512_loadu_si512(a->bits + 8),
-            a2 = _mm512_loadu_si512(a->bits + 16);
+    __m512i a0 = av[0], a1 = av[1], a2 = av[2];
     __m512i b0 = _mm512_loadu_si512(b->bits), b1 = _mm512_loadu_si512(b->bits + 8),
             b2 = _mm512_loadu_si512(b->bits + 16);
     /* No shortcut for two full discs: the general counts equal it, and a branch that the
      * data cannot predict costs more than the masking. */
-    __m256i v4 = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)a->valid),
-                                  _mm256_loadu_si256((const __m256i *)b->valid));
+    __m256i v4 = _mm256_and_si256(avalid, _mm256_loadu_si256((const __m256i *)b->valid));
     __m512i v = _mm512_broadcast_i64x4(v4);
     a0 = _mm512_and_si512(a0, v), a1 = _mm512_and_si512(a1, v), a2 = _mm512_and_si512(a2, v);
     b0 = _mm512_and_si512(b0, v), b1 = _mm512_and_si512(b1, v), b2 = _mm512_and_si512(b2, v);
@@ -489,12 +487,14 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
     for (int t = 0; t < nr; t++)
         lam[t] = sel[t].s;
     for (int it = 0; it < N_REL; it++) {
-        for (int t = 0; t < nr; t++) {
-            float s = 0;
-            for (int k = 0; k < nr; k++)
-                s += rho[t * nr + k] * lam[k];
-            nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * s / (nr - 1));
-        }
+        /* All rows at once, k outermost: each row's sum keeps its k order (the same float
+         * result), but the rows no longer wait on one another. rho is symmetric. */
+        float acc[MAX_NR] = {0};
+        for (int k = 0; k < nr; k++)
+            for (int t = 0; t < nr; t++)
+                acc[t] += rho[k * nr + t] * lam[k];
+        for (int t = 0; t < nr; t++)
+            nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * acc[t] / (nr - 1));
         memcpy(lam, nxt, sizeof(float) * (size_t)nr);
     }
     /* Keep the np pairs whose similarity survived relaxation best (efficiency). */
@@ -581,9 +581,14 @@ AVX512 static int pairs_avx512(const eyni_finger_mcc *a, const eyni_finger_mcc *
         thb[j] = b->th[b->cyl[j].minutia];
     for (int i = 0; i < a->nc; i++) {
         int m = row_dirs(a, b, thb, i, idx);
+        /* a's cylinder in registers for the whole row (the stores below may alias it) */
+        const mcc_cyl *ca = &a->cyl[i];
+        __m512i av[3] = {_mm512_loadu_si512(ca->bits), _mm512_loadu_si512(ca->bits + 8),
+                         _mm512_loadu_si512(ca->bits + 16)};
+        __m256i avalid = _mm256_loadu_si256((const __m256i *)ca->valid);
         for (int q = 0; q < m; q++) {
             r->ok[q] =
-                counts_avx512(&a->cyl[i], &b->cyl[idx[q]], me, &r->d[q], &r->na[q], &r->nb[q]);
+                counts_avx512(av, avalid, &b->cyl[idx[q]], me, &r->d[q], &r->na[q], &r->nb[q]);
             if (!r->ok[q])
                 r->d[q] = 0, r->na[q] = 1, r->nb[q] = 1;
         }
