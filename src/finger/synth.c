@@ -72,7 +72,7 @@ int eyni_finger_synthesize(uint64_t seed, const eyni_finger_template *like,
         for (int k = 0; k < TRIES; k++) {
             double r = sqrt(uni(&s, 0, 1)), a = uni(&s, 0, 2 * M_PI);
             double x = cx + r * ax * cos(a), y = cy + r * ay * sin(a);
-            if (x < 0 || y < 0 || x >= like->width || y >= like->height)
+            if (x < 0 || y < 0 || x > like->width - 1 || y > like->height - 1)
                 continue;
             int clash = 0;
             for (int j = 0; j < t->n_minutiae && !clash; j++)
