@@ -296,7 +296,8 @@ static inline float sim_from(float d, float na, float nb)
     return 1.0f - sqrtf(d) / (sqrtf(na) + sqrtf(nb));
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* EYNI_NO_AVX512 builds the portable path only (to check it scores the same). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(EYNI_NO_AVX512)
 #define MCC_AVX512 1
 #define AVX512     __attribute__((target("avx512f,avx512vpopcntdq")))
 /* The same counts with 512-bit population counts: a cylinder's 24 words are 3 vectors, the
