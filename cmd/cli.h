@@ -62,5 +62,6 @@ int cli_bench_video(int argc, char **argv);
 /* Benchmarks (each registered in cmd/cli_bench.c). */
 int bench_finger(int argc, char **argv);
 int cli_bench_border(int argc, char **argv);
+int cli_bench_finger_1n(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const bench benches[] = {
     {"finger", bench_finger},
     {"border", cli_bench_border},
     {"video", cli_bench_video},
+    {"finger-1n", cli_bench_finger_1n},
     {NULL, NULL},
 };
 

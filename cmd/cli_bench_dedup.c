@@ -5,13 +5,22 @@
  * their first image and impression; then each re-applies under a new name with their
  * second image and impression, mixed with the other half, who were never enrolled.
  * FNIR = re-applications not flagged; FPIR = new persons flagged. Run three times: face
- * alone, finger alone, and both fused, each in a fresh register. */
+ * alone, finger alone, and both fused, each in a fresh register.
+ *
+ * --gallery N: one fused pass whose galleries also hold N distractors per modality (faces:
+ * random unit vectors; fingers: eyni_finger_synthesize modelled on the 60 FVC impressions
+ * in turn, at the right index position), built on two threads; the timed enrolments then
+ * de-duplicate against N + the enrolled persons: ms per enrolment and persons per minute. */
 #include <dirent.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "eyni/face.h"
 #include "eyni/identity.h"
 
 #define PERSONS 30
@@ -70,8 +79,11 @@ static int pick_faces(const char *root, subject *s, eyni_error *err)
     }
     for (int i = 0; i < n; i++)
         free(names[i]);
-    return k == PERSONS ? 0 : eyni_error_set(err, EYNI_ENOTFOUND, "%s: fewer than %d identities "
-                                                                 "with two images", dir, PERSONS);
+    return k == PERSONS ? 0
+                        : eyni_error_set(err, EYNI_ENOTFOUND,
+                                         "%s: fewer than %d identities "
+                                         "with two images",
+                                         dir, PERSONS);
 }
 
 static void pick_fingers(const char *root, subject *s)
@@ -150,8 +162,119 @@ static void remove_tree(const char *dir)
         fprintf(stderr, "eyni bench dedup: could not remove %s\n", dir);
 }
 
+/* ---- distractors (--gallery N) ------------------------------------------------------ */
+
+#define BATCH 256
+
+typedef struct filler {
+    eyni_identity *id;
+    eyni_finger_template **models;
+    int n_models;
+    size_t from, to;
+    int rc;
+    eyni_error err;
+} filler;
+
+static uint64_t mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A random direction: normalised standard normal coordinates (Box-Muller). */
+static void random_unit(uint64_t *s, float *v)
+{
+    double n2 = 0;
+    for (int i = 0; i < EYNI_FACE_DIM; i++) {
+        double u = ((double)(mix(s) >> 11) + 1) / 9007199254740993.0;
+        double w = (double)(mix(s) >> 11) / 9007199254740992.0;
+        v[i] = (float)(sqrt(-2 * log(u)) * cos(2 * M_PI * w));
+        n2 += (double)v[i] * v[i];
+    }
+    for (int i = 0; i < EYNI_FACE_DIM; i++)
+        v[i] = (float)(v[i] / sqrt(n2));
+}
+
+/* Distractor fingers from..to, synthesised and added in batches. */
+static void *fill_fingers(void *arg)
+{
+    filler *f = arg;
+    eyni_finger_template *batch[BATCH];
+    for (size_t at = f->from; at < f->to && f->rc == 0; at += BATCH) {
+        size_t n = f->to - at < BATCH ? f->to - at : BATCH, made = 0;
+        for (; made < n && f->rc == 0; made++)
+            f->rc = eyni_finger_synthesize(at + made + 1, f->models[(at + made) % f->n_models],
+                                           &batch[made], &f->err);
+        made -= f->rc != 0;
+        if (f->rc == 0)
+            f->rc = eyni_identity_add_distractors(f->id, at, NULL, 0, batch, n, 2, &f->err);
+        for (size_t i = 0; i < made; i++)
+            eyni_finger_template_free(batch[i]);
+    }
+    return NULL;
+}
+
+/* The 60 FVC impressions of the persons as models for the synthetic fingers. */
+static int finger_models(const subject *s, eyni_finger_template **m, eyni_error *err)
+{
+    for (int k = 0; k < PERSONS; k++)
+        for (int i = 0; i < 2; i++) {
+            eyni_image *img = NULL;
+            int rc = eyni_image_load(s[k].finger[i], 1, &img, err);
+            eyni_finger_opts o = {k / 10 == 1 ? 569.0 : 500.0, 2}; /* DB2: SOURCE.md */
+            if (rc == 0)
+                rc = eyni_finger_extract(img, &o, &m[2 * k + i], NULL, err);
+            eyni_image_free(img);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+static int add_distractors(eyni_identity *id, const subject *s, size_t n, eyni_error *err)
+{
+    eyni_finger_template *models[2 * PERSONS] = {0};
+    float *faces = malloc(sizeof(float) * EYNI_FACE_DIM * (n ? n : 1));
+    int rc =
+        faces ? finger_models(s, models, err) : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    uint64_t seed = 1;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        random_unit(&seed, faces + i * EYNI_FACE_DIM);
+    if (rc == 0)
+        rc = eyni_identity_add_distractors(id, 0, faces, n, NULL, 0, 0, err);
+    filler f[2] = {{id, models, 2 * PERSONS, 0, n / 2, 0, {0}},
+                   {id, models, 2 * PERSONS, n / 2, n, 0, {0}}};
+    if (rc == 0) {
+        pthread_t t;
+        int threaded = pthread_create(&t, NULL, fill_fingers, &f[1]) == 0;
+        fill_fingers(&f[0]);
+        if (threaded)
+            pthread_join(t, NULL);
+        else
+            fill_fingers(&f[1]);
+        for (int i = 0; i < 2 && rc == 0; i++)
+            if (f[i].rc)
+                *err = f[i].err, rc = f[i].rc;
+    }
+    for (int i = 0; i < 2 * PERSONS; i++)
+        eyni_finger_template_free(models[i]);
+    free(faces);
+    return rc;
+}
+
+/* CPU time of the whole process (all threads): with the machine shared, CPU time / 2 is
+ * what an enrolment would take on two idle cores. */
+static double process_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* One pass with the given modalities: {"fnir", "fpir", "duplicates", "new", ...}. */
-static int run_pass(const subject *s, int mods, json_t **out, eyni_error *err)
+static int run_pass(const subject *s, int mods, size_t distractors, json_t **out, eyni_error *err)
 {
     char dir[64], status[16], name[32];
     eyni_register *reg = NULL;
@@ -159,6 +282,10 @@ static int run_pass(const subject *s, int mods, json_t **out, eyni_error *err)
     int rc = fresh_register(dir, sizeof dir, &reg, err);
     if (rc == 0)
         rc = eyni_identity_open(reg, NULL, &id, err);
+    double build_ms = eyni_time_ms();
+    if (rc == 0 && distractors)
+        rc = add_distractors(id, s, distractors, err);
+    build_ms = eyni_time_ms() - build_ms;
     int half = PERSONS / 2, missed = 0, false_flags = 0, dup = 0, possible = 0;
     int enrolled[PERSONS] = {0}, fte = 0, reapplied = 0, newcomers = 0, timed = 0, cases0 = 0;
     long long case_id = 0;
@@ -176,28 +303,30 @@ static int run_pass(const subject *s, int mods, json_t **out, eyni_error *err)
         if (rc == 0 && enrolled[k] && strcmp(status, "unique") != 0) {
             json_t *o = NULL;
             cases0++;
-            rc = strcmp(status, "possible") ? eyni_error_set(err, EYNI_EINTERNAL,
-                                                             "%s refused as a duplicate", name)
-                                            : eyni_register_case_decide(reg, &adj, case_id,
-                                                                        "different", NULL,
-                                                                        "ground truth", &o, err);
+            rc = strcmp(status, "possible")
+                     ? eyni_error_set(err, EYNI_EINTERNAL, "%s refused as a duplicate", name)
+                     : eyni_register_case_decide(reg, &adj, case_id, "different", NULL,
+                                                 "ground truth", &o, err);
             json_decref(o);
             if (rc == 0)
                 rc = eyni_identity_sync(id, err);
         }
     }
-    double t0 = eyni_time_ms();
+    double t0 = eyni_time_ms(), worst = 0, c0 = process_cpu_ms();
     for (int k = 0; rc == 0 && k < PERSONS; k++) {
         int again = k < half;
         if (again && !enrolled[k])
             continue;
         snprintf(name, sizeof name, "%s%c%c", again ? "Alias" : "Newcomer", 'a' + k / 26,
                  'a' + k % 26);
+        double t1 = eyni_time_ms();
         rc = enrol_one(id, s, k, again ? 1 : 0, mods, name, status, &case_id, err);
         if (rc == EYNI_EQUALITY) {
             fte++, rc = 0;
             continue;
         }
+        t1 = eyni_time_ms() - t1;
+        worst = t1 > worst ? t1 : worst;
         timed++;
         int flagged = strcmp(status, "unique") != 0;
         reapplied += again;
@@ -207,15 +336,19 @@ static int run_pass(const subject *s, int mods, json_t **out, eyni_error *err)
         dup += !strcmp(status, "duplicate");
         possible += !strcmp(status, "possible");
     }
-    double ms = eyni_time_ms() - t0;
+    double ms = eyni_time_ms() - t0, cpu = process_cpu_ms() - c0;
     if (rc == 0)
-        *out = json_pack("{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "fnir",
-                         reapplied ? (double)missed / reapplied : 0.0, "fpir",
+        *out = json_pack("{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, "
+                         "s:I, s:f, s:f}",
+                         "fnir", reapplied ? (double)missed / reapplied : 0.0, "fpir",
                          newcomers ? (double)false_flags / newcomers : 0.0, "re_applications",
                          reapplied, "newcomers", newcomers, "missed", missed, "false_flags",
                          false_flags, "decided_duplicate", dup, "opened_cases", possible,
                          "failure_to_enrol", fte, "cases_among_enrolled", cases0,
-                         "ms_per_enrolment", timed ? ms / timed : 0.0);
+                         "ms_per_enrolment", timed ? ms / timed : 0.0, "ms_worst_enrolment", worst,
+                         "persons_per_minute", ms > 0 ? timed * 60000.0 / ms : 0.0,
+                         "distractors_per_modality", (json_int_t)distractors, "distractor_build_s",
+                         build_ms / 1000, "cpu_ms_per_enrolment", timed ? cpu / timed : 0.0);
     eyni_identity_close(id);
     eyni_register_close(reg);
     remove_tree(dir);
@@ -224,9 +357,22 @@ static int run_pass(const subject *s, int mods, json_t **out, eyni_error *err)
 
 int cli_bench_dedup(int argc, char **argv)
 {
+    static const char usage[] = "eyni bench dedup DATA_ROOT (the shared data folder) "
+                                "[--gallery N] [--json]";
     if (argc < 2)
-        return cli_usage("eyni bench dedup DATA_ROOT (the shared data folder) [--json]");
-    int json = argc > 2 && !strcmp(argv[2], "--json");
+        return cli_usage(usage);
+    int json = 0;
+    long gallery = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--gallery") && i + 1 < argc)
+            gallery = atol(argv[++i]);
+        else
+            return cli_usage(usage);
+    }
+    if (gallery < 0 || gallery > 10000000)
+        return cli_usage("--gallery 0..10000000");
     subject *s = calloc(PERSONS, sizeof *s);
     eyni_error err;
     int rc = s ? pick_faces(argv[1], s, &err) : eyni_error_set(&err, EYNI_ENOMEM, "out of memory");
@@ -234,10 +380,11 @@ int cli_bench_dedup(int argc, char **argv)
         pick_fingers(argv[1], s);
     static const char *const names[] = {"face", "finger", "fused"};
     json_t *out = json_object();
-    for (int m = 0; rc == 0 && m < 3; m++) {
+    /* With distractors, the fused pass alone: it is the enrolment the register runs. */
+    for (int m = gallery ? 2 : 0; rc == 0 && m < 3; m++) {
         json_t *pass = NULL;
         fprintf(stderr, "eyni bench dedup: %s...\n", names[m]);
-        rc = run_pass(s, m + 1, &pass, &err);
+        rc = run_pass(s, m + 1, (size_t)gallery, &pass, &err);
         if (rc == 0)
             json_object_set_new(out, names[m], pass);
     }

@@ -136,6 +136,15 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
 void eyni_finger_mcc_free(eyni_finger_mcc *m);
 double eyni_finger_mcc_compare(const eyni_finger_mcc *a, const eyni_finger_mcc *b);
 
+/*
+ * Synthetic template for load tests and benchmarks (src/finger/synth.c): a finger of
+ * nobody, with the minutia count, spread, resolution and position of `like` (a real
+ * template), minutiae at least 1.5 ridge periods apart and oriented along a zero-pole
+ * ridge-flow field. The same seed and model give the same template.
+ */
+int eyni_finger_synthesize(uint64_t seed, const eyni_finger_template *like,
+                           eyni_finger_template **out, eyni_error *err);
+
 /* 1:N gallery keyed by int64 id. Searches may run concurrently with each other. */
 typedef struct eyni_finger_gallery eyni_finger_gallery;
 typedef struct eyni_finger_hit {

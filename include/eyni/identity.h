@@ -18,6 +18,7 @@
 #define EYNI_IDENTITY_H
 
 #include "eyni/base.h"
+#include "eyni/finger.h"
 #include "eyni/register.h"
 
 #ifdef __cplusplus
@@ -64,6 +65,16 @@ void eyni_identity_close(eyni_identity *id);
  * caller resolves it against the data directory) from cfg into opts. */
 int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *opts,
                                    eyni_error *err);
+/*
+ * Benchmarks at register scale: adds entries that belong to nobody to the in-memory
+ * galleries - n_faces unit vectors of EYNI_FACE_DIM floats and n_fingers templates at finger
+ * position 1..10 - under ids -(base + i + 1) (callers adding in parallel give disjoint
+ * ranges). Searches scan them like enrolled samples; they are never candidates, never
+ * stored, and vanish at close. EYNI_EEXIST when an id is reused.
+ */
+int eyni_identity_add_distractors(eyni_identity *id, size_t base, const float *faces,
+                                  size_t n_faces, eyni_finger_template *const *fingers,
+                                  size_t n_fingers, int position, eyni_error *err);
 /* Applies register changes made since the last call (e.g. by another process). */
 int eyni_identity_sync(eyni_identity *id, eyni_error *err);
 /* Keeps the galleries current with changes other nodes make, in a thread of its own:

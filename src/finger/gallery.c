@@ -143,7 +143,7 @@ static void push(eyni_finger_hit *h, int *n, int k, int64_t id, double s)
 static void *run(void *arg)
 {
     job *j = arg;
-    pair *buf = malloc(sizeof(pair) * 2 * ((size_t)j->probe->nc * j->g->max_nc + 1));
+    pair *buf = malloc(sizeof(pair) * MCC_SCRATCH(j->probe->nc, j->g->max_nc));
     if (!buf) {
         j->failed = 1;
         return NULL;

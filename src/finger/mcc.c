@@ -5,6 +5,9 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <string.h>
 
 #include "finger_int.h"
@@ -250,7 +253,11 @@ void eyni_finger_mcc_free(eyni_finger_mcc *m)
     free(m);
 }
 
-static inline float local_sim(const mcc_cyl *a, const mcc_cyl *b, int min_me)
+/* The counts behind the local similarity of two cylinders, over the cells valid in both:
+ * Hamming distance d and the set bits of each side. 0 when the pair is not comparable
+ * (too few common cells, or no bit set on either side). */
+static inline int counts(const mcc_cyl *a, const mcc_cyl *b, int min_me, float *fd, float *fa,
+                         float *fb)
 {
     if (a->full && b->full) {
         /* Both discs fully valid: the common mask is the disc, outside which no bit is set,
@@ -258,9 +265,8 @@ static inline float local_sim(const mcc_cyl *a, const mcc_cyl *b, int min_me)
         int d = 0;
         for (int w = 0; w < MCC_WORDS; w++)
             d += __builtin_popcountll(a->bits[w] ^ b->bits[w]);
-        if (a->ones + b->ones == 0)
-            return 0;
-        return 1.0f - sqrtf((float)d) / (sqrtf((float)a->ones) + sqrtf((float)b->ones));
+        *fd = (float)d, *fa = (float)a->ones, *fb = (float)b->ones;
+        return a->ones + b->ones > 0;
     }
     int common = 0;
     uint64_t v[MCC_VWORDS];
@@ -279,10 +285,55 @@ static inline float local_sim(const mcc_cyl *a, const mcc_cyl *b, int min_me)
             na += __builtin_popcountll(x);
             nb += __builtin_popcountll(y);
         }
-    if (na + nb == 0)
-        return 0;
-    return 1.0f - sqrtf((float)d) / (sqrtf((float)na) + sqrtf((float)nb));
+    *fd = (float)d, *fa = (float)na, *fb = (float)nb;
+    return na + nb > 0;
 }
+
+/* 1 - sqrt(d) / (sqrt(na) + sqrt(nb)): the same expression in every path (IEEE square root
+ * and division are exact in scalar and vector form), so all paths score bit-identically. */
+static inline float sim_from(float d, float na, float nb)
+{
+    return 1.0f - sqrtf(d) / (sqrtf(na) + sqrtf(nb));
+}
+
+/* EYNI_NO_AVX512 builds the portable path only (to check it scores the same). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(EYNI_NO_AVX512)
+#define MCC_AVX512 1
+#define AVX512     __attribute__((target("avx512f,avx512vpopcntdq")))
+/* The same counts with 512-bit population counts: a cylinder's 24 words are 3 vectors, the
+ * 4-word validity mask repeats in both halves of a vector (two direction layers). The
+ * per-lane counts are packed into 16-bit fields so one horizontal sum yields all of them. */
+AVX512 static inline int counts_avx512(const __m512i *av, __m256i avalid, const mcc_cyl *b,
+                                       int min_me, float *fd, float *fa, float *fb)
+{
+    __m512i a0 = av[0], a1 = av[1], a2 = av[2];
+    __m512i b0 = _mm512_loadu_si512(b->bits), b1 = _mm512_loadu_si512(b->bits + 8),
+            b2 = _mm512_loadu_si512(b->bits + 16);
+    /* No shortcut for two full discs: the general counts equal it, and a branch that the
+     * data cannot predict costs more than the masking. */
+    __m256i v4 = _mm256_and_si256(avalid, _mm256_loadu_si256((const __m256i *)b->valid));
+    __m512i v = _mm512_broadcast_i64x4(v4);
+    a0 = _mm512_and_si512(a0, v), a1 = _mm512_and_si512(a1, v), a2 = _mm512_and_si512(a2, v);
+    b0 = _mm512_and_si512(b0, v), b1 = _mm512_and_si512(b1, v), b2 = _mm512_and_si512(b2, v);
+    __m512i d = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(a0, b0)),
+                                                  _mm512_popcnt_epi64(_mm512_xor_si512(a1, b1))),
+                                 _mm512_popcnt_epi64(_mm512_xor_si512(a2, b2)));
+    __m512i na =
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(a0), _mm512_popcnt_epi64(a1)),
+                         _mm512_popcnt_epi64(a2));
+    __m512i nb =
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(b0), _mm512_popcnt_epi64(b1)),
+                         _mm512_popcnt_epi64(b2));
+    /* every field sums to at most 1536 (v twice: 512), so 16 bits hold it */
+    __m512i packed = _mm512_add_epi64(
+        _mm512_add_epi64(d, _mm512_slli_epi64(na, 16)),
+        _mm512_add_epi64(_mm512_slli_epi64(nb, 32), _mm512_slli_epi64(_mm512_popcnt_epi64(v), 48)));
+    uint64_t t = (uint64_t)_mm512_reduce_add_epi64(packed);
+    int common = (int)(t >> 48) / 2, ia = (int)(t >> 16 & 0xffff), ib = (int)(t >> 32 & 0xffff);
+    *fd = (float)(t & 0xffff), *fa = (float)ia, *fb = (float)ib;
+    return common >= min_me && ia + ib > 0;
+}
+#endif
 
 static int cmp_pair(const void *p, const void *q)
 {
@@ -309,17 +360,76 @@ static float wrapf(float d)
     return d;
 }
 
-/* Pairs in descending similarity: a counting sort on a fine quantisation, stable in the
- * (a, b) order the pairs were produced in (much cheaper than a comparison sort). */
-static void sort_pairs(const pair *in, int n, pair *out)
+static inline int sort_key(float s)
 {
-    int count[SORT_BINS + 1] = {0};
+    return SORT_BINS - (int)(s * (SORT_BINS - 1)); /* 1..SORT_BINS, best first */
+}
+
+/* Pairs in descending similarity: a counting sort on a fine quantisation (keys lo..hi-1),
+ * stable in the (a, b) order the pairs were produced in (much cheaper than a comparison
+ * sort). */
+static void sort_pairs(const pair *in, int n, int lo, int hi, pair *out)
+{
+    int count[SORT_BINS + 2];
+    memset(count + lo, 0, sizeof(int) * (size_t)(hi - lo + 1));
     for (int i = 0; i < n; i++)
-        count[SORT_BINS - (int)(in[i].s * (SORT_BINS - 1))]++;
-    for (int i = 1; i <= SORT_BINS; i++)
+        count[in[i].key + 1]++;
+    for (int i = lo + 1; i < hi; i++)
         count[i] += count[i - 1];
-    for (int i = n - 1; i >= 0; i--)
-        out[--count[SORT_BINS - (int)(in[i].s * (SORT_BINS - 1))]] = in[i];
+    for (int i = 0; i < n; i++)
+        out[count[in[i].key]++] = in[i];
+}
+
+/* Greedy one-to-one selection of the best pairs from a sorted prefix. */
+static int greedy(const pair *sorted, int n, int nr_max, pair *sel)
+{
+    unsigned char useda[EYNI_FINGER_MAX_MINUTIAE] = {0}, usedb[EYNI_FINGER_MAX_MINUTIAE] = {0};
+    int nr = 0;
+    for (int i = 0; i < n && nr < nr_max; i++) {
+        if (useda[sorted[i].a] || usedb[sorted[i].b])
+            continue;
+        useda[sorted[i].a] = usedb[sorted[i].b] = 1;
+        sel[nr++] = sorted[i];
+    }
+    return nr;
+}
+
+/* The greedy selection over all pairs, sorting only the best few first: a coarse histogram
+ * finds the key below which about 4 x nr_max pairs lie; only those are gathered (in their
+ * order) and sorted, and only if the greedy selection runs out inside that prefix is the
+ * whole list sorted. The sorted prefix is a prefix of the full order, so the selection is
+ * the same either way. work holds 2 n pairs. */
+static int select_pairs(const pair *pairs, int n, int nr_max, pair *work, pair *sel)
+{
+    enum { COARSE = 16 };
+    int hist[SORT_BINS / COARSE + 2] = {0};
+    for (int i = 0; i < n; i++)
+        hist[pairs[i].key / COARSE]++;
+    int want = 4 * nr_max, lo = -1, lim = SORT_BINS + 1, have = 0;
+    for (int c = 0; c <= SORT_BINS / COARSE; c++) {
+        if (hist[c] && lo < 0)
+            lo = c * COARSE;
+        have += hist[c];
+        if (have >= want) {
+            lim = (c + 1) * COARSE;
+            break;
+        }
+    }
+    if (lim > SORT_BINS + 1)
+        lim = SORT_BINS + 1;
+    pair *gathered = work, *sorted = work + n;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        gathered[m] = pairs[i];
+        m += pairs[i].key < lim;
+    }
+    sort_pairs(gathered, m, lo, lim, sorted);
+    int nr = greedy(sorted, m, nr_max, sel);
+    if (nr < nr_max && m < n) {
+        sort_pairs(pairs, n, lo, SORT_BINS + 1, sorted);
+        nr = greedy(sorted, n, nr_max, sel);
+    }
+    return nr;
 }
 
 /* Compatibility of two minutia pairs (Cappelli et al., eq. 11): distances, relative
@@ -330,11 +440,18 @@ static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, 
     float ax = a->x[ak] - a->x[at], ay = a->y[ak] - a->y[at];
     float bx = b->x[bk] - b->x[bt], by = b->y[bk] - b->y[bt];
     float da = sqrtf(ax * ax + ay * ay), db = sqrtf(bx * bx + by * by);
+    /* Beyond these differences the sigmoids are below the 1e-4 cut-off (z1 < 1.4e-5 at
+     * 12 px, z2 < 4e-5 at 0.6 rad): most impostor pairs leave here without an expf. */
+    if (fabsf(da - db) > 12.0f)
+        return 0;
     float z1 = sigmoidf_(fabsf(da - db), (float)MU_1, (float)TAU_1);
     if (z1 < 1e-4f)
         return 0;
     float ta = wrapf(a->th[at] - a->th[ak]), tb = wrapf(b->th[bt] - b->th[bk]);
-    float z2 = sigmoidf_(fabsf(wrapf(ta - tb)), (float)MU_2, (float)TAU_2);
+    float dt = fabsf(wrapf(ta - tb));
+    if (dt > 0.6f)
+        return 0;
+    float z2 = sigmoidf_(dt, (float)MU_2, (float)TAU_2);
     if (z2 < 1e-4f)
         return 0;
     float sa = atan2f(-ay, ax), sb = atan2f(-by, bx);
@@ -346,26 +463,16 @@ static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, 
 }
 
 /* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order).
- * pairs holds np_all entries and room for as many again. */
+ * pairs holds np_all entries and room for twice as many again. */
 static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pairs, int np_all)
 {
     int na = a->nc, nb = b->nc;
-    pair *sorted = pairs + np_all;
-    sort_pairs(pairs, np_all, sorted);
     int nr_max = na < nb ? na : nb;
     int np = MIN_NP + (int)lrint(sigmoid(nr_max, MU_P, TAU_P) * (MAX_NP - MIN_NP));
     if (nr_max > MAX_NR)
         nr_max = MAX_NR;
-    /* Greedy one-to-one selection of the best pairs. */
-    unsigned char useda[EYNI_FINGER_MAX_MINUTIAE] = {0}, usedb[EYNI_FINGER_MAX_MINUTIAE] = {0};
     pair sel[MAX_NR];
-    int nr = 0;
-    for (int i = 0; i < np_all && nr < nr_max; i++) {
-        if (useda[sorted[i].a] || usedb[sorted[i].b])
-            continue;
-        useda[sorted[i].a] = usedb[sorted[i].b] = 1;
-        sel[nr++] = sorted[i];
-    }
+    int nr = select_pairs(pairs, np_all, nr_max, pairs + np_all, sel);
     if (nr < 2)
         return nr == 1 ? sel[0].s / np : 0;
     float rho[MAX_NR * MAX_NR];
@@ -381,12 +488,14 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
     for (int t = 0; t < nr; t++)
         lam[t] = sel[t].s;
     for (int it = 0; it < N_REL; it++) {
-        for (int t = 0; t < nr; t++) {
-            float s = 0;
-            for (int k = 0; k < nr; k++)
-                s += rho[t * nr + k] * lam[k];
-            nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * s / (nr - 1));
-        }
+        /* All rows at once, k outermost: each row's sum keeps its k order (the same float
+         * result), but the rows no longer wait on one another. rho is symmetric. */
+        float acc[MAX_NR] = {0};
+        for (int k = 0; k < nr; k++)
+            for (int t = 0; t < nr; t++)
+                acc[t] += rho[k * nr + t] * lam[k];
+        for (int t = 0; t < nr; t++)
+            nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * acc[t] / (nr - 1));
         memcpy(lam, nxt, sizeof(float) * (size_t)nr);
     }
     /* Keep the np pairs whose similarity survived relaxation best (efficiency). */
@@ -404,6 +513,110 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
     return sum / np;
 }
 
+#define ROW_CAP (EYNI_FINGER_MAX_MINUTIAE + 16) /* one row of counts, padded for vectors */
+
+typedef struct row {
+    float d[ROW_CAP], na[ROW_CAP], nb[ROW_CAP], s[ROW_CAP];
+    unsigned char ok[ROW_CAP];
+} row;
+
+/* Appends the comparable pairs of row i (columns idx[0..m)) with positive similarity. */
+static inline int emit_row(const row *r, int i, const int *idx, int m, pair *buf, int n)
+{
+    for (int q = 0; q < m; q++)
+        if (r->ok[q] && r->s[q] > 0) {
+            buf[n].s = r->s[q];
+            buf[n].key = sort_key(r->s[q]);
+            buf[n].a = i;
+            buf[n].b = idx[q];
+            n++;
+        }
+    return n;
+}
+
+/* Cylinders of b within DELTA_THETA in direction of cylinder i of a (the same test as
+ * fabsf(wrapf(d)) <= DELTA_THETA, without branches), as a list of indices. */
+static inline int row_dirs(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const float *thb,
+                           int i, int *idx)
+{
+    const float pi = (float)M_PI;
+    float tha = a->th[a->cyl[i].minutia];
+    int m = 0;
+    for (int j = 0; j < b->nc; j++) {
+        float d = tha - thb[j];
+        d = d > pi ? d - 2 * pi : d;
+        d = d <= -pi ? d + 2 * pi : d;
+        idx[m] = j;
+        m += fabsf(d) <= (float)DELTA_THETA;
+    }
+    return m;
+}
+
+/* The similarity matrix as a list of the pairs with positive similarity, a in rows. */
+static int pairs_scalar(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf, row *r)
+{
+    int n = 0, me = a->min_me < b->min_me ? a->min_me : b->min_me;
+    float thb[EYNI_FINGER_MAX_MINUTIAE];
+    int idx[ROW_CAP];
+    for (int j = 0; j < b->nc; j++)
+        thb[j] = b->th[b->cyl[j].minutia];
+    for (int i = 0; i < a->nc; i++) {
+        int m = row_dirs(a, b, thb, i, idx);
+        for (int q = 0; q < m; q++) {
+            r->ok[q] = counts(&a->cyl[i], &b->cyl[idx[q]], me, &r->d[q], &r->na[q], &r->nb[q]);
+            r->s[q] = r->ok[q] ? sim_from(r->d[q], r->na[q], r->nb[q]) : 0;
+        }
+        n = emit_row(r, i, idx, m, buf, n);
+    }
+    return n;
+}
+
+#ifdef MCC_AVX512
+AVX512 static int pairs_avx512(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf,
+                               row *r)
+{
+    int n = 0, me = a->min_me < b->min_me ? a->min_me : b->min_me;
+    float thb[EYNI_FINGER_MAX_MINUTIAE];
+    int idx[ROW_CAP];
+    for (int j = 0; j < b->nc; j++)
+        thb[j] = b->th[b->cyl[j].minutia];
+    for (int i = 0; i < a->nc; i++) {
+        int m = row_dirs(a, b, thb, i, idx);
+        /* a's cylinder in registers for the whole row (the stores below may alias it) */
+        const mcc_cyl *ca = &a->cyl[i];
+        __m512i av[3] = {_mm512_loadu_si512(ca->bits), _mm512_loadu_si512(ca->bits + 8),
+                         _mm512_loadu_si512(ca->bits + 16)};
+        __m256i avalid = _mm256_loadu_si256((const __m256i *)ca->valid);
+        for (int q = 0; q < m; q++) {
+            r->ok[q] =
+                counts_avx512(av, avalid, &b->cyl[idx[q]], me, &r->d[q], &r->na[q], &r->nb[q]);
+            if (!r->ok[q])
+                r->d[q] = 0, r->na[q] = 1, r->nb[q] = 1;
+        }
+        for (int q = m; q < ((m + 15) & ~15); q++)
+            r->d[q] = 0, r->na[q] = 1, r->nb[q] = 1;
+        for (int q = 0; q < m; q += 16) {
+            __m512 t = _mm512_div_ps(_mm512_sqrt_ps(_mm512_loadu_ps(r->d + q)),
+                                     _mm512_add_ps(_mm512_sqrt_ps(_mm512_loadu_ps(r->na + q)),
+                                                   _mm512_sqrt_ps(_mm512_loadu_ps(r->nb + q))));
+            _mm512_storeu_ps(r->s + q, _mm512_sub_ps(_mm512_set1_ps(1.0f), t));
+        }
+        n = emit_row(r, i, idx, m, buf, n);
+    }
+    return n;
+}
+#endif
+
+static int all_pairs(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
+{
+    row r;
+#ifdef MCC_AVX512
+    if (__builtin_cpu_supports("avx512vpopcntdq"))
+        return pairs_avx512(a, b, buf, &r);
+#endif
+    return pairs_scalar(a, b, buf, &r);
+}
+
 double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
 {
     if (a->hash > b->hash || (a->hash == b->hash && a->nc > b->nc)) {
@@ -411,23 +624,7 @@ double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
         a = b;
         b = t;
     }
-    int n = 0;
-    for (int i = 0; i < a->nc; i++) {
-        const mcc_cyl *ca = &a->cyl[i];
-        float tha = a->th[ca->minutia];
-        for (int j = 0; j < b->nc; j++) {
-            const mcc_cyl *cb = &b->cyl[j];
-            if (fabsf(wrapf(tha - b->th[cb->minutia])) > (float)DELTA_THETA)
-                continue;
-            float s = local_sim(ca, cb, a->min_me < b->min_me ? a->min_me : b->min_me);
-            if (s <= 0)
-                continue;
-            buf[n].s = s;
-            buf[n].a = i;
-            buf[n].b = j;
-            n++;
-        }
-    }
+    int n = all_pairs(a, b, buf);
     if (n == 0)
         return 0;
     double s = lssr(a, b, buf, n);
@@ -436,7 +633,7 @@ double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
 
 double eyni_finger_mcc_compare(const eyni_finger_mcc *a, const eyni_finger_mcc *b)
 {
-    pair *buf = malloc(sizeof(pair) * 2 * (size_t)(a->nc * b->nc + 1));
+    pair *buf = malloc(sizeof(pair) * MCC_SCRATCH(a->nc, b->nc));
     if (!buf)
         return 0;
     double s = mcc_score(a, b, buf);

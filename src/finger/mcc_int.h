@@ -30,10 +30,12 @@ struct eyni_finger_mcc {
 
 typedef struct pair {
     float s;
+    int key;  /* s quantised for the counting sort, best first */
     int a, b; /* cylinder indices */
 } pair;
 
-/* Scratch for one comparison: at least 2 * a->nc * b->nc pairs. */
+/* Scratch for one comparison: MCC_SCRATCH(a->nc, b->nc) pairs. */
+#define MCC_SCRATCH(na, nb) (3 * ((size_t)(na) * (size_t)(nb) + 1))
 double mcc_score(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, pair *buf);
 
 #endif

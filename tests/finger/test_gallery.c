@@ -116,11 +116,104 @@ static void concurrent_searches_agree(void **state)
     eyni_finger_gallery_free(g);
 }
 
+/* A gallery of DB1 impression-1 records plus synthetic distractors: every search returns
+ * exactly the exhaustive 1:1 ranking (same ids, same scores bit for bit), on one thread and
+ * on three, and each impression-2 probe still finds its mate first among the distractors. */
+#define DISTRACTORS 100
+
+static int by_score(const void *a, const void *b)
+{
+    const eyni_finger_hit *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static void search_equals_exhaustive_with_distractors(void **state)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    eyni_finger_template *all[10 + DISTRACTORS];
+    int64_t ids[10 + DISTRACTORS];
+    assert_int_equal(eyni_finger_gallery_new(&g, &err), 0);
+    for (int f = 0; f < 10; f++) {
+        all[f] = record(101 + f, 1);
+        ids[f] = 101 + f;
+    }
+    for (int i = 0; i < DISTRACTORS; i++) {
+        assert_int_equal(eyni_finger_synthesize((uint64_t)i + 7, all[i % 10], &all[10 + i], &err),
+                         0);
+        ids[10 + i] = 100000 + i;
+    }
+    for (int i = 0; i < 10 + DISTRACTORS; i++)
+        assert_int_equal(eyni_finger_gallery_add(g, ids[i], all[i], &err), 0);
+    int first = 0;
+    for (int f = 0; f < 10; f++) {
+        eyni_finger_template *probe = record(101 + f, 2);
+        eyni_finger_hit ex[10 + DISTRACTORS];
+        for (int i = 0; i < 10 + DISTRACTORS; i++)
+            ex[i] = (eyni_finger_hit){ids[i], eyni_finger_compare(probe, all[i])};
+        qsort(ex, 10 + DISTRACTORS, sizeof *ex, by_score);
+        for (int th = 1; th <= 3; th += 2) {
+            eyni_finger_hit hits[20];
+            int n = 0;
+            assert_int_equal(eyni_finger_gallery_search(g, probe, 20, th, hits, &n, &err), 0);
+            assert_int_equal(n, 20);
+            for (int i = 0; i < n; i++) {
+                assert_int_equal(hits[i].id, ex[i].id);
+                assert_true(hits[i].score == ex[i].score);
+            }
+        }
+        first += ex[0].id == 101 + f;
+        eyni_finger_template_free(probe);
+    }
+    /* the same 9 of 10 as without distractors (search_finds_each_mate_first) */
+    assert_true(first >= 9);
+    for (int i = 0; i < 10 + DISTRACTORS; i++)
+        eyni_finger_template_free(all[i]);
+    eyni_finger_gallery_free(g);
+}
+
+/* Synthetic fingers: deterministic, inside the model's frame, minutiae apart, and a model
+ * without minutiae is refused. */
+static void synthetic_fingers_are_plausible(void **state)
+{
+    eyni_error err;
+    eyni_finger_template *like = record(103, 1), *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(eyni_finger_synthesize(42, like, &a, &err), 0);
+    assert_int_equal(eyni_finger_synthesize(42, like, &b, &err), 0);
+    assert_int_equal(eyni_finger_synthesize(43, like, &c, &err), 0);
+    assert_int_equal(a->n_minutiae, b->n_minutiae);
+    assert_memory_equal(a->minutiae, b->minutiae, sizeof(a->minutiae[0]) * (size_t)a->n_minutiae);
+    assert_true(a->n_minutiae >= like->n_minutiae / 2 && a->n_minutiae <= like->n_minutiae);
+    assert_int_equal(a->width, like->width);
+    for (int i = 0; i < a->n_minutiae; i++) {
+        assert_true(a->minutiae[i].x >= 0 && a->minutiae[i].x < a->width);
+        assert_true(a->minutiae[i].y >= 0 && a->minutiae[i].y < a->height);
+        for (int j = 0; j < i; j++)
+            assert_true(hypot(a->minutiae[i].x - a->minutiae[j].x,
+                              a->minutiae[i].y - a->minutiae[j].y) >= 5);
+    }
+    /* another finger: far below a genuine score, and different from another seed */
+    assert_true(eyni_finger_compare(a, like) < EYNI_FINGER_THRESHOLD_FMR_1E2);
+    assert_true(eyni_finger_compare(a, c) < EYNI_FINGER_THRESHOLD_FMR_1E2);
+    like->n_minutiae = 1;
+    eyni_finger_template *d = NULL;
+    assert_int_equal(eyni_finger_synthesize(1, like, &d, &err), EYNI_EINVAL);
+    assert_null(d);
+    eyni_finger_template_free(a);
+    eyni_finger_template_free(b);
+    eyni_finger_template_free(c);
+    eyni_finger_template_free(like);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_finds_each_mate_first),
         cmocka_unit_test(concurrent_searches_agree),
+        cmocka_unit_test(search_equals_exhaustive_with_distractors),
+        cmocka_unit_test(synthetic_fingers_are_plausible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

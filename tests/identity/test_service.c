@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eyni/face.h"
 #include "eyni/identity.h"
 #include "eyni/image.h"
 #include "reg_fixture.h"
@@ -222,7 +223,8 @@ static void bad_samples_are_refused_and_nothing_stored(void **state)
     eyni_sample_in s3[1] = {{"finger", 3, png, len}};
     json_error_t je;
     json_t *person = json_loads("{\"surname\":\"Badinput\",\"given_name\":\"T\",\"birth_date\":"
-                                "\"1970-01-01\",\"sex\":\"M\"}", 0, &je);
+                                "\"1970-01-01\",\"sex\":\"M\"}",
+                                0, &je);
     eyni_actor a = clerk();
     json_t *out = NULL;
     int rc = eyni_identity_enrol(f->id, &a, person, s3, 1, &out, &err);
@@ -264,6 +266,60 @@ static void galleries_are_rebuilt_after_restart(void **state)
     json_decref(out);
 }
 
+/* Distractors (register-scale benchmarks) are scanned by every search but never become
+ * candidates and never count as stored samples; bad positions and reused ids are refused. */
+static void distractors_are_searched_but_never_candidates(void **state)
+{
+    fx *f = *state;
+    enum { N = 40 };
+    static float faces[N][EYNI_FACE_DIM];
+    eyni_finger_template *model = NULL, *fingers[N];
+    eyni_error err;
+    eyni_image *img = NULL;
+    char *path = eyni_test_path(FVC "103_1.tif");
+    assert_int_equal(eyni_image_load(path, 1, &img, &err), 0);
+    free(path);
+    eyni_finger_opts o = {500, 2};
+    assert_int_equal(eyni_finger_extract(img, &o, &model, NULL, &err), 0);
+    eyni_image_free(img);
+    for (int i = 0; i < N; i++) {
+        memset(faces[i], 0, sizeof faces[i]);
+        faces[i][i] = 1; /* unit vectors */
+        assert_int_equal(eyni_finger_synthesize((uint64_t)i + 1, model, &fingers[i], &err), 0);
+    }
+    json_t *before = eyni_identity_stats(f->id);
+    assert_int_equal(eyni_identity_add_distractors(f->id, 0, NULL, 0, fingers, N, 11, &err),
+                     EYNI_EINVAL);
+    assert_int_equal(eyni_identity_add_distractors(f->id, 0, &faces[0][0], N, fingers, N, 2, &err),
+                     0);
+    assert_int_equal(eyni_identity_add_distractors(f->id, 0, NULL, 0, fingers, 1, 2, &err),
+                     EYNI_EEXIST);
+    json_t *after = eyni_identity_stats(f->id);
+    assert_int_equal(json_integer_value(json_object_get(after, "face")),
+                     json_integer_value(json_object_get(before, "face")) + N);
+    assert_int_equal(json_integer_value(json_object_get(after, "finger")),
+                     json_integer_value(json_object_get(before, "finger")) + N);
+    assert_int_equal(json_integer_value(json_object_get(after, "samples")),
+                     json_integer_value(json_object_get(before, "samples")));
+    eyni_sample_in p[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg"),
+                           sample("finger", 2, FVC "102_4.tif")};
+    eyni_actor a = clerk();
+    json_t *out = NULL;
+    assert_int_equal(eyni_identity_identify(f->id, &a, p, 2, 10, 0, &out, &err), 0);
+    free_samples(p, 2);
+    json_t *cands = json_object_get(out, "candidates"), *c;
+    size_t i;
+    assert_true(json_array_size(cands) >= 1);
+    json_array_foreach(cands, i, c) assert_true(json_string_length(json_object_get(c, "fin")) > 0);
+    assert_true(json_real_value(json_object_get(json_array_get(cands, 0), "score")) >= 9.0);
+    json_decref(out);
+    json_decref(before);
+    json_decref(after);
+    for (int k = 0; k < N; k++)
+        eyni_finger_template_free(fingers[k]);
+    eyni_finger_template_free(model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +328,7 @@ int main(void)
         cmocka_unit_test(verification_accepts_genuine_and_rejects_impostors),
         cmocka_unit_test(bad_samples_are_refused_and_nothing_stored),
         cmocka_unit_test(galleries_are_rebuilt_after_restart),
+        cmocka_unit_test(distractors_are_searched_but_never_candidates),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
