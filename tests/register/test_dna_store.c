@@ -53,7 +53,9 @@ static int setup(void **state)
     snprintf(w->dir, sizeof w->dir, "%s", dir);
     free(dir);
     snprintf(w->keys, sizeof w->keys, "%s/keys", w->dir);
-    snprintf(w->uri, sizeof w->uri, "sqlite:%s/eyni.db", w->dir);
+    char *uri = fixture_store_uri("dna-store"); /* SQLite beside the keys, or PostgreSQL */
+    snprintf(w->uri, sizeof w->uri, "%s", uri);
+    free(uri);
     char key[4400];
     snprintf(key, sizeof key, "%s/data-1.key", w->keys);
     eyni_error err;
