@@ -55,23 +55,26 @@ endfunction()
 
 # eyni_add_test(MODULE TOPIC DEPS dep...) builds tests/MODULE/test_TOPIC.c with cmocka.
 function(eyni_add_test module topic)
-  cmake_parse_arguments(T "PG" "TIMEOUT" "DEPS" ${ARGN})
+  cmake_parse_arguments(T "PG;PG_ONLY" "TIMEOUT" "DEPS" ${ARGN})
   set(exe test_${module}_${topic})
   add_executable(${exe} "${CMAKE_SOURCE_DIR}/tests/${module}/test_${topic}.c")
   target_include_directories(${exe} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
   target_compile_options(${exe} PRIVATE ${EYNI_WARNINGS})
   target_link_libraries(${exe} PRIVATE eyni_testutil ${T_DEPS})
-  add_test(NAME ${module}/${topic} COMMAND ${exe})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
   # ONNX Runtime keeps a few bytes until exit that LeakSanitizer would report in every
   # program that loads it; the suppression names only that library.
+  # PG_ONLY: a test that needs several processes on one shared database runs on PostgreSQL only.
+  if(NOT T_PG_ONLY)
+  add_test(NAME ${module}/${topic} COMMAND ${exe})
   set_tests_properties(${module}/${topic} PROPERTIES LABELS ${module} TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "EYNI_TESTDATA=${EYNI_TESTDATA};EYNI_BUILD_DIR=${CMAKE_BINARY_DIR};EYNI_SOURCE_DIR=${CMAKE_SOURCE_DIR};EYNI_CACHE=${EYNI_CACHE};LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/onnx/lsan-onnxruntime.supp:print_suppressions=0")
+  endif()
   # PG: the same program runs a second time against the private PostgreSQL server that
   # the pg_server fixture starts in the build folder.
-  if(T_PG)
+  if(T_PG OR T_PG_ONLY)
     eyni_pg_fixture()
     add_test(NAME ${module}/${topic}@pg COMMAND ${exe})
     set_tests_properties(${module}/${topic}@pg PROPERTIES LABELS "${module};postgresql"

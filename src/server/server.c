@@ -139,10 +139,11 @@ static int declared_too_large(struct MHD_Connection *c, size_t max)
     return cl && strtoull(cl, NULL, 10) > max;
 }
 
-/* Everything outside the API is a file of the console. */
+/* Everything outside the API and the probes (/health, /ready) is a file of the console. */
 static int console_path(const char *url)
 {
-    return strncmp(url, "/v1/", 4) != 0 && strcmp(url, "/v1") != 0 && strcmp(url, "/health") != 0;
+    return strncmp(url, "/v1/", 4) != 0 && strcmp(url, "/v1") != 0 && strcmp(url, "/health") != 0 &&
+           strcmp(url, "/ready") != 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
