@@ -36,8 +36,8 @@ static char *enrol_body(const char *surname, const char *face, const char *finge
     }
     if (finger) {
         char *f = b64_of(finger);
-        json_array_append_new(samples, json_pack("{s:s, s:i, s:s}", "modality", "finger",
-                                                 "position", 2, "image", f));
+        json_array_append_new(
+            samples, json_pack("{s:s, s:i, s:s}", "modality", "finger", "position", 2, "image", f));
         free(f);
     }
     json_t *body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:o}", "person", "surname", surname,
@@ -112,19 +112,19 @@ static void enrolment_adjudication_documents_and_restart(void **state)
 
     /* Someone else cannot collect a document for this FIN. */
     char *other = eyni_test_path(LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg");
-    const char *wrong[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
-                           "id_card", "--face", other, "--json", NULL};
+    const char *wrong[] = {"document", "issue",   "--data", srv->data, "--fin",  fin,
+                           "--type",   "id_card", "--face", other,     "--json", NULL};
     assert_int_equal(test_cli(NULL, wrong), 2);
     free(other);
     char *own = eyni_test_path(LFW "Tony_Blair/Tony_Blair_0018.jpg");
-    const char *right[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
-                           "id_card", "--face", own, "--json", NULL};
+    const char *right[] = {"document", "issue",   "--data", srv->data, "--fin",  fin,
+                           "--type",   "id_card", "--face", own,       "--json", NULL};
     assert_int_equal(test_cli(NULL, right), 0);
     free(own);
     /* A passport for the enrolled person, through the CLI contract. */
     char *out = NULL;
-    const char *issue[] = {"document", "issue", "--data", srv->data, "--fin", fin, "--type",
-                           "passport", "--json", NULL};
+    const char *issue[] = {"document", "issue",  "--data",   srv->data, "--fin",
+                           fin,        "--type", "passport", "--json",  NULL};
     assert_int_equal(test_cli(&out, issue), 0);
     json_error_t je;
     json_t *doc = json_loads(out, 0, &je);
@@ -134,8 +134,9 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_true(mrz && strlen(mrz) == 89);
     char csca[4200];
     snprintf(csca, sizeof csca, "%s/keys/csca.pem", srv->data);
-    const char *verify_chip[] = {"mrtd", "verify", json_string_value(json_object_get(doc, "chip_dir")),
-                                 "--csca", csca, "--json", NULL};
+    const char *verify_chip[] = {
+        "mrtd",   "verify", json_string_value(json_object_get(doc, "chip_dir")), "--csca", csca,
+        "--json", NULL};
     assert_int_equal(test_cli(&out, verify_chip), 0);
     json_t *pa = json_loads(out, 0, &je);
     free(out);
@@ -144,7 +145,8 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_true(json_is_true(json_object_get(pa, "chain_ok")));
     /* DG3 carries the enrolled fingerprint, WSQ in a 19794-4 record, covered by the SOD. */
     char dg3[4400];
-    snprintf(dg3, sizeof dg3, "%s/Datagroup3.bin", json_string_value(json_object_get(doc, "chip_dir")));
+    snprintf(dg3, sizeof dg3, "%s/Datagroup3.bin",
+             json_string_value(json_object_get(doc, "chip_dir")));
     assert_int_equal(access(dg3, R_OK), 0);
     char *dgs = json_dumps(json_object_get(pa, "data_groups"), 0);
     assert_non_null(strstr(dgs, "3"));
@@ -168,12 +170,23 @@ static void enrolment_adjudication_documents_and_restart(void **state)
         free(buf);
     }
     char *face = b64_of(LFW "Tony_Blair/Tony_Blair_0006.jpg");
-    json_t *chk = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s}", "mrz", mrz, "chip", chipfiles,
-                            "face", face, "checkpoint", "GYD-AIRPORT", "direction", "entry",
-                            "request_id", "gate-7-0001");
+    json_t *chk =
+        json_pack("{s:s, s:o, s:s, s:s, s:s, s:s}", "mrz", mrz, "chip", chipfiles, "face", face,
+                  "checkpoint", "GYD-AIRPORT", "direction", "entry", "request_id", "gate-7-0001");
     free(face);
     char *chk_text = json_dumps(chk, JSON_COMPACT);
     json_decref(chk);
+    /* A check without its checkpoint is bad input (400 naming it), and records nothing. */
+    json_t *bad = json_pack("{s:s, s:s}", "mrz", mrz, "direction", "entry");
+    char *nockp = json_dumps(bad, JSON_COMPACT);
+    json_decref(bad);
+    r = http_call(srv, "POST", "/v1/border/checks", border, "border check", nockp);
+    free(nockp);
+    assert_int_equal(r.status, 400);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+               "checkpoint"));
+    http_reply_free(&r);
     r = http_call(srv, "POST", "/v1/border/checks", border, "border check", chk_text);
     free(chk_text);
     assert_int_equal(r.status, 200);
@@ -183,8 +196,13 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
     http_reply_free(&r);
-    const char *stolen[] = {"document", "set-status", "--data", srv->data,
-                            json_string_value(json_object_get(doc, "number")), "stolen", "--json",
+    const char *stolen[] = {"document",
+                            "set-status",
+                            "--data",
+                            srv->data,
+                            json_string_value(json_object_get(doc, "number")),
+                            "stolen",
+                            "--json",
                             NULL};
     assert_int_equal(test_cli(NULL, stolen), 0);
     json_decref(doc);
@@ -193,8 +211,8 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     test_server_stop(srv, 1);
     test_server_start(srv, "identity-http", srv->data);
     char *img = b64_of(LFW "Tony_Blair/Tony_Blair_0004.jpg");
-    json_t *body = json_pack("{s:[{s:s, s:s}], s:i}", "samples", "modality", "face", "image", img,
-                             "top", 3);
+    json_t *body =
+        json_pack("{s:[{s:s, s:s}], s:i}", "samples", "modality", "face", "image", img, "top", 3);
     char *text = json_dumps(body, JSON_COMPACT);
     free(img);
     json_decref(body);
