@@ -515,8 +515,9 @@ int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_
         reg_require(id->reg, a, EYNI_OP_BORDER_CHECK, r->checkpoint ? r->checkpoint : "-", err);
     if (rc == 0)
         rc = validate(r, err);
-    if (rc == 0 && r->request_id &&
-        (rc = border_previous(id->reg, r->request_id, out, err)) != EYNI_ENOTFOUND)
+    if (rc)
+        return rc;
+    if (r->request_id && (rc = border_previous(id->reg, r->request_id, out, err)) != EYNI_ENOTFOUND)
         return rc; /* a retry: the first answer, and no second record */
     check c;
     memset(&c, 0, sizeof c);
