@@ -468,8 +468,24 @@ async function main() {
       await check.getByLabel('Surname').fill('Mammadov');
       await check.getByLabel(/^Given name/).fill('Rashid');
       await check.getByRole('button', { name: 'Check' }).click();
-      await page.getByRole('cell', { name: 'State Migration Service' }).waitFor();
+      await page.getByRole('cell', { name: 'State Migration Service' }).first().waitFor();
+      // The list of bans shows the new one in force; lifted, it moves to the lifted ones.
+      const list = page.locator('form.ban-list');
+      const listed = page.locator('section').filter({ has: list }).locator('.table-wrap').last();
+      await listed.getByRole('cell', { name: 'Migration Code art. 16' }).waitFor();
+      const banId = (await listed.locator('tbody tr').first().locator('td').first().textContent()).trim();
       await shot(page, '11-watchlists-bans');
+      const lift = page.locator('form').filter({ hasText: 'Lift a ban' });
+      await lift.getByLabel('Ban number').fill(banId);
+      await lift.getByLabel('Reason').fill('court order quashed');
+      await lift.getByRole('button', { name: 'Lift' }).click();
+      await page.getByText(`Ban ${banId} lifted.`).waitFor();
+      await list.getByLabel('Status').selectOption('lifted');
+      await list.getByRole('button', { name: 'Show' }).click();
+      await listed.getByRole('cell', { name: /court order quashed/ }).waitFor();
+      await list.getByLabel('Status').selectOption('active');
+      await list.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('No ban in this selection.').waitFor();
       await context.close();
     }
 
@@ -487,7 +503,7 @@ async function main() {
       await context.close();
     }
     // Reading case images and checking quality were audited.
-    for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read']) {
+    for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list']) {
       const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
       assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }
