@@ -378,6 +378,26 @@ async function main() {
       await shot(page, '14-border-crossings');
       await context.close();
     }
+    // The officer revokes the visa: the next entry with it is denied.
+    {
+      const { page, context } = await signIn(b, base, keys.officer);
+      await page.getByRole('link', { name: 'Border checkpoint' }).click();
+      const find = page.locator('form[role=search]').filter({ hasText: 'Find visas' });
+      await find.getByLabel('Visa number').fill('V0000001');
+      await find.getByRole('button', { name: 'Find' }).click();
+      const revoke = page.locator('form').filter({ hasText: 'Revoke a visa' });
+      await revoke.getByLabel('Reason').fill('visa obtained with a forged invitation');
+      await revoke.getByRole('button', { name: 'Revoke the visa' }).click();
+      await page.locator('.badge.revoked').waitFor();
+      await context.close();
+    }
+    {
+      const { page, context } = await signIn(b, base, keys.guard);
+      const out = await borderCheck(page, smith);
+      assert.match(await out.locator('.big').textContent(), /deny/i);
+      assert.match(await out.textContent(), /Visa revoked/);
+      await context.close();
+    }
 
     // The officer marks the passport stolen; the next check denies it with the reason.
     {
