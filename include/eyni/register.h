@@ -275,6 +275,12 @@ int eyni_register_ban_create(eyni_register *reg, const eyni_actor *a, const json
                              json_t **out, eyni_error *err);
 int eyni_register_ban_lift(eyni_register *reg, const eyni_actor *a, long long id,
                            const char *reason, eyni_error *err);
+/* Bans newest first, optionally of one FIN and in one status (all, active, expired,
+ * lifted), limit 1..500 from offset: *out = {"bans": [...], "count", "limit", "offset"};
+ * each ban carries its "status" and, when lifted, who lifted it and why. Audited. */
+int eyni_register_ban_list(eyni_register *reg, const eyni_actor *a, const char *fin,
+                           const char *status, long long limit, long long offset, json_t **out,
+                           eyni_error *err);
 /* Bans in force on date (YYYY-MM-DD) for direction matching the person (by FIN, or by
  * name and birth date): *out = {"bans": [...]}. */
 int eyni_register_ban_check(eyni_register *reg, const eyni_actor *a, const json_t *person,

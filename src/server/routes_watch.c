@@ -137,6 +137,18 @@ static int ban_check(srv_request *rq, json_t **out, int *status, eyni_error *err
     return rc;
 }
 
+static int ban_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long limit, offset;
+    int rc = srv_query_int(rq, "limit", 50, 1, 500, &limit, err);
+    if (rc == 0)
+        rc = srv_query_int(rq, "offset", 0, 0, 1000000000, &offset, err);
+    if (rc == 0)
+        rc = eyni_register_ban_list(rq->reg, &rq->actor, srv_query(rq, "fin"),
+                                    srv_query(rq, "status"), limit, offset, out, err);
+    return rc;
+}
+
 const srv_route srv_routes_watch[] = {
     {"POST", "/v1/watchlists", list_create, 1},
     {"GET", "/v1/watchlists", list_all, 1},
@@ -146,6 +158,7 @@ const srv_route srv_routes_watch[] = {
     {"POST", "/v1/watchlists/{}/entries/{}/remove", entry_remove, 1},
     {"POST", "/v1/watchlists/{}/import", import, 1},
     {"POST", "/v1/bans", ban_create, 1},
+    {"GET", "/v1/bans", ban_list, 1},
     {"POST", "/v1/bans/check", ban_check, 1},
     {"POST", "/v1/bans/{}/lift", ban_lift, 1},
     {NULL, NULL, NULL, 0},

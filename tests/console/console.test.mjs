@@ -116,12 +116,24 @@ async function enrol(page, person, face, fingers = {}) {
 }
 
 async function borderCheck(page, mrz) {
-  await page.getByLabel(/^MRZ/).fill(mrz);
-  await page.getByLabel('Checkpoint').fill('GYD-AIRPORT');
-  await page.getByRole('button', { name: 'Check', exact: true }).click();
-  const out = page.locator('.outcome');
+  const sec = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Traveller check' }) });
+  await sec.getByLabel(/^MRZ/).fill(mrz);
+  await sec.getByLabel('Checkpoint').fill('GYD-AIRPORT');
+  await sec.getByRole('button', { name: 'Check', exact: true }).click();
+  const out = sec.locator('.outcome');
   await out.waitFor({ timeout: 120000 });
   return out;
+}
+
+// A foreign passport's MRZ, built by eyni's own MRZ writer.
+function foreignMrz() {
+  const out = execFileSync(path.join(build, 'eyni'), ['mrz', 'build', '--format', 'TD3', '--code', 'P', '--issuer', 'GBR', '--surname', 'SMITH',
+    '--given', 'JOHN', '--number', '502913785', '--nationality', 'GBR', '--birth', '800115', '--sex', 'M', '--expiry', '310101', '--json'], { encoding: 'utf8' });
+  return JSON.parse(out).lines.join('\n');
+}
+
+function isoDay(offsetDays = 0) {
+  return new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
 }
 
 async function main() {
@@ -308,6 +320,85 @@ async function main() {
       await context.close();
     }
 
+    // A foreign traveller with no visa is referred; once the officer issues a visa the same
+    // passport clears, and the crossing queries show the traveller in the country.
+    const smith = foreignMrz();
+    {
+      const { page, context } = await signIn(b, base, keys.guard);
+      const out = await borderCheck(page, smith);
+      assert.match(await out.locator('.big').textContent(), /refer/i);
+      assert.match(await out.textContent(), /No visa recorded/);
+      await context.close();
+    }
+    {
+      const { page, context } = await signIn(b, base, keys.officer);
+      await page.getByRole('link', { name: 'Border checkpoint' }).click();
+      const issue = page.locator('form.visa-issue');
+      await issue.getByLabel('Visa number').fill('V0000001');
+      await issue.getByLabel('Visa type').selectOption('C');
+      await issue.getByLabel('Passport number').fill('502913785');
+      await issue.getByLabel(/^Nationality/).fill('QQQ');
+      await issue.getByLabel('Surname').fill('SMITH');
+      await issue.getByLabel(/^Given name/).fill('JOHN');
+      await issue.getByLabel('Date of birth').fill('1980-01-15');
+      await issue.getByLabel('Valid from').fill(isoDay(-1));
+      await issue.getByLabel('Valid until').fill(isoDay(89));
+      await issue.getByRole('button', { name: 'Issue the visa' }).click();
+      // a nationality that is no ISO code: the error is shown next to the field
+      await issue.locator('input[name=nationality][aria-invalid=true]').waitFor();
+      await issue.getByLabel(/^Nationality/).fill('GBR');
+      await issue.getByRole('button', { name: 'Issue the visa' }).click();
+      await page.getByText('Visa V0000001 issued').waitFor();
+      assert.match(await page.locator('pre.mrz').textContent(), /^VC/);
+      const find = page.locator('form[role=search]').filter({ hasText: 'Find visas' });
+      await find.getByLabel('Passport number').fill('502913785');
+      await find.getByRole('button', { name: 'Find' }).click();
+      await page.getByRole('cell', { name: 'V0000001' }).waitFor();
+      await shot(page, '13-border-visa');
+      await context.close();
+    }
+    {
+      const { page, context } = await signIn(b, base, keys.guard);
+      const out = await borderCheck(page, smith);
+      assert.match(await out.locator('.big').textContent(), /clear/i);
+      const q = page.locator('form.crossing-query');
+      await q.getByLabel('Show').selectOption('in_country');
+      await q.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('cell', { name: /SMITH JOHN/ }).waitFor();
+      await q.getByLabel('Show').selectOption('counts');
+      await q.getByLabel('Checkpoint').fill('GYD-AIRPORT');
+      await q.getByRole('button', { name: 'Show' }).click();
+      const crossings = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Crossings', exact: true }) });
+      await crossings.getByRole('columnheader', { name: 'Checks' }).waitFor();
+      const counts = crossings.locator('tbody tr');
+      // the passport check and the two foreigner checks at GYD-AIRPORT today: clear 2, refer 1
+      const rows = await counts.allTextContents();
+      assert.ok(rows.some((r) => /GYD-AIRPORT.*entry.*clear.*2$/.test(r)), `counts: ${rows.join(' | ')}`);
+      assert.ok(rows.some((r) => /GYD-AIRPORT.*entry.*refer.*1$/.test(r)), `counts: ${rows.join(' | ')}`);
+      await shot(page, '14-border-crossings');
+      await context.close();
+    }
+    // The officer revokes the visa: the next entry with it is denied.
+    {
+      const { page, context } = await signIn(b, base, keys.officer);
+      await page.getByRole('link', { name: 'Border checkpoint' }).click();
+      const find = page.locator('form[role=search]').filter({ hasText: 'Find visas' });
+      await find.getByLabel('Visa number').fill('V0000001');
+      await find.getByRole('button', { name: 'Find' }).click();
+      const revoke = page.locator('form').filter({ hasText: 'Revoke a visa' });
+      await revoke.getByLabel('Reason').fill('visa obtained with a forged invitation');
+      await revoke.getByRole('button', { name: 'Revoke the visa' }).click();
+      await page.locator('.badge.revoked').waitFor();
+      await context.close();
+    }
+    {
+      const { page, context } = await signIn(b, base, keys.guard);
+      const out = await borderCheck(page, smith);
+      assert.match(await out.locator('.big').textContent(), /deny/i);
+      assert.match(await out.textContent(), /Visa revoked/);
+      await context.close();
+    }
+
     // The officer marks the passport stolen; the next check denies it with the reason.
     {
       const { page, context } = await signIn(b, base, keys.officer);
@@ -328,6 +419,25 @@ async function main() {
       assert.match(await out.locator('.big').textContent(), /deny/i);
       assert.match(await out.textContent(), /document_invalid|Document invalid/);
       await shot(page, '10-border-deny');
+      // The field check on a phone: the holder is found, the document is invalid, the
+      // register photo is shown.
+      await page.setViewportSize(PHONE);
+      await page.getByRole('link', { name: 'Field check' }).click();
+      await page.getByLabel(/^MRZ/).fill(mrz);
+      await page.getByLabel('Unit or terminal').fill('PATROL-7');
+      await page.getByRole('button', { name: 'Check the person' }).click();
+      const res = page.locator('.field-result');
+      await res.waitFor({ timeout: 120000 });
+      assert.equal(await res.locator('[data-answer=person_found] strong').textContent(), 'YES');
+      assert.equal(await res.locator('[data-answer=document_invalid] strong').textContent(), 'YES');
+      assert.equal(await res.locator('[data-answer=wanted] strong').textContent(), 'no');
+      assert.match(await res.textContent(), new RegExp(fin));
+      const img = res.locator('.thumb img');
+      await img.waitFor();
+      assert.equal(await img.evaluate((el) => el.complete && el.naturalWidth), 96, 'a 96-pixel thumbnail');
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'no sideways scrolling');
+      fs.mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: path.join(shots, '15-field-check-phone.png'), fullPage: true });
       await context.close();
     }
 
@@ -378,15 +488,31 @@ async function main() {
       await check.getByLabel('Surname').fill('Mammadov');
       await check.getByLabel(/^Given name/).fill('Rashid');
       await check.getByRole('button', { name: 'Check' }).click();
-      await page.getByRole('cell', { name: 'State Migration Service' }).waitFor();
+      await page.getByRole('cell', { name: 'State Migration Service' }).first().waitFor();
+      // The list of bans shows the new one in force; lifted, it moves to the lifted ones.
+      const list = page.locator('form.ban-list');
+      const listed = page.locator('section').filter({ has: list }).locator('.table-wrap').last();
+      await listed.getByRole('cell', { name: 'Migration Code art. 16' }).waitFor();
+      const banId = (await listed.locator('tbody tr').first().locator('td').first().textContent()).trim();
       await shot(page, '11-watchlists-bans');
+      const lift = page.locator('form').filter({ hasText: 'Lift a ban' });
+      await lift.getByLabel('Ban number').fill(banId);
+      await lift.getByLabel('Reason').fill('court order quashed');
+      await lift.getByRole('button', { name: 'Lift' }).click();
+      await page.getByText(`Ban ${banId} lifted.`).waitFor();
+      await list.getByLabel('Status').selectOption('lifted');
+      await list.getByRole('button', { name: 'Show' }).click();
+      await listed.getByRole('cell', { name: /court order quashed/ }).waitFor();
+      await list.getByLabel('Status').selectOption('active');
+      await list.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('No ban in this selection.').waitFor();
       await context.close();
     }
 
     // The auditor searches the log: the decision and the check are in it.
     {
       const { page, context } = await signIn(b, base, keys.auditor, 'az');
-      assert.deepEqual(await page.locator('#menu a').allTextContents(), ['Ekspertiza', 'Sənədlər', 'Audit']);
+      assert.deepEqual(await page.locator('#menu a').allTextContents(), ['Ekspertiza', 'Sənədlər', 'Sərhəd buraxılış məntəqəsi', 'Audit']);
       await page.goto(`${base}#/audit`);
       await page.getByLabel('Əməliyyat').fill('case.decide');
       await page.getByRole('button', { name: 'Axtar' }).click();
@@ -397,7 +523,7 @@ async function main() {
       await context.close();
     }
     // Reading case images and checking quality were audited.
-    for (const action of ['enrol.quality', 'case.samples', 'session.whoami']) {
+    for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list']) {
       const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
       assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }

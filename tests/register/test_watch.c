@@ -190,6 +190,22 @@ static void bans_apply_by_direction_and_period(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "bans")), 0);
     json_decref(out);
     assert_int_equal(eyni_register_ban_lift(r, &pol, id, "again", &err), EYNI_ENOTFOUND);
+    /* the list keeps the lifted ban, with the reason, under its FIN */
+    assert_int_equal(eyni_register_ban_list(r, &dsx, "5ABCD12", "lifted", 50, 0, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "bans")), 1);
+    json_t *listed = json_array_get(json_object_get(out, "bans"), 0);
+    assert_string_equal(json_string_value(json_object_get(listed, "lift_reason")),
+                        "appeal granted");
+    assert_string_equal(json_string_value(json_object_get(listed, "status")), "lifted");
+    json_decref(out);
+    assert_int_equal(eyni_register_ban_list(r, &dsx, "5ABCD12", "active", 50, 0, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "bans")), 0);
+    json_decref(out);
+    assert_int_equal(eyni_register_ban_list(r, &dsx, NULL, "soon", 50, 0, &out, &err),
+                     EYNI_EFORMAT);
+    assert_int_equal(eyni_register_ban_list(r, &dsx, "5ABCD12!", "all", 50, 0, &out, &err),
+                     EYNI_EFORMAT);
+    assert_int_equal(eyni_register_ban_list(r, &dsx, NULL, "all", 0, 0, &out, &err), EYNI_EFORMAT);
     json_t *bad = fixture_json("{\"surname\":\"A\",\"given_name\":\"B\",\"direction\":\"sideways\","
                                "\"starts\":\"2025-01-01\",\"legal_basis\":\"x\",\"authority\":\"y\"}");
     assert_int_equal(eyni_register_ban_create(r, &pol, bad, &out, &err), EYNI_EFORMAT);

@@ -338,6 +338,67 @@ static void watchlists_and_bans_over_http(void **state)
     http_reply_free(&r);
 }
 
+static size_t bans_listed(ctx *c, const char *key, const char *query, int expect)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/bans%s", query);
+    http_reply r = http_call(&c->srv, "GET", path, key, "ban review", NULL);
+    assert_int_equal(r.status, expect);
+    size_t n = json_array_size(json_object_get(r.json, "bans"));
+    http_reply_free(&r);
+    return n;
+}
+
+static void bans_are_listed_over_http(void **state)
+{
+    ctx *c = *state;
+    size_t before = bans_listed(c, c->border, "?limit=500", 200);
+    static const char *const bans[] = {
+        "{\"surname\":\"Listov\",\"given_name\":\"Old\",\"direction\":\"entry\","
+        "\"starts\":\"2020-01-01\",\"ends\":\"2021-01-01\",\"legal_basis\":\"order 2\","
+        "\"authority\":\"court\"}",
+        "{\"surname\":\"Listov\",\"given_name\":\"Lifted\",\"direction\":\"exit\","
+        "\"starts\":\"2024-01-01\",\"legal_basis\":\"order 3\",\"authority\":\"court\"}",
+        "{\"surname\":\"Listov\",\"given_name\":\"Active\",\"direction\":\"both\","
+        "\"starts\":\"2024-01-01\",\"legal_basis\":\"order 4\",\"authority\":\"court\"}"};
+    long long lifted = 0;
+    for (int i = 0; i < 3; i++) {
+        http_reply r = http_call(&c->srv, "POST", "/v1/bans", c->police, "court order", bans[i]);
+        assert_int_equal(r.status, 201);
+        if (i == 1)
+            lifted = json_integer_value(json_object_get(r.json, "id"));
+        http_reply_free(&r);
+    }
+    char path[80];
+    snprintf(path, sizeof path, "/v1/bans/%lld/lift", lifted);
+    http_reply r = http_call(&c->srv, "POST", path, c->police, "court order",
+                             "{\"reason\":\"order quashed\"}");
+    assert_int_equal(r.status, 200);
+    http_reply_free(&r);
+    assert_int_equal(bans_listed(c, c->border, "?limit=500", 200), before + 3);
+    assert_int_equal(bans_listed(c, c->police, "?status=lifted", 200), 1);
+    assert_int_equal(bans_listed(c, c->police, "?status=expired", 200), 1);
+    /* newest first, one per page: the second page is the lifted ban with its reason */
+    r = http_call(&c->srv, "GET", "/v1/bans?limit=1&offset=1", c->police, "ban review", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *b = json_array_get(json_object_get(r.json, "bans"), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "status")), "lifted");
+    assert_string_equal(json_string_value(json_object_get(b, "lift_reason")), "order quashed");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "offset")), 1);
+    http_reply_free(&r);
+    assert_int_equal(bans_listed(c, c->police, "?status=gone", 400), 0);
+    assert_int_equal(bans_listed(c, c->police, "?fin=not-a-fin", 400), 0);
+    assert_int_equal(bans_listed(c, c->police, "?limit=0", 400), 0);
+    assert_int_equal(bans_listed(c, c->registrar, "", 403), 0);
+    r = http_call(&c->srv, "GET", "/v1/bans", c->border, NULL, NULL);
+    assert_int_equal(r.status, 400); /* no purpose */
+    http_reply_free(&r);
+    r = http_call(&c->srv, "GET", "/v1/audit?action=ban.list", c->auditor, "review", NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "entries")) >= 5);
+    http_reply_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +410,7 @@ int main(void)
         cmocka_unit_test(revoked_keys_stop_working),
         cmocka_unit_test(blank_stock_over_http),
         cmocka_unit_test(watchlists_and_bans_over_http),
+        cmocka_unit_test(bans_are_listed_over_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@ import * as desk from './screens/desk.js';
 import * as adjudication from './screens/adjudication.js';
 import * as documents from './screens/documents.js';
 import * as border from './screens/border.js';
+import * as fieldcheck from './screens/field.js';
 import * as watch from './screens/watch.js';
 import * as audit from './screens/audit.js';
 
@@ -13,7 +14,8 @@ const SCREENS = [
   { id: 'desk', key: 'menu.desk', needs: ['enrol', 'person.create'], purpose: 'registration desk', mod: desk },
   { id: 'adjudication', key: 'menu.adjudication', needs: ['case.read'], purpose: 'adjudication', mod: adjudication },
   { id: 'documents', key: 'menu.documents', needs: ['document.issue', 'document.status', 'blank.manage', 'blank.read'], purpose: 'documents', mod: documents },
-  { id: 'border', key: 'menu.border', needs: ['border.check'], purpose: 'border check', mod: border },
+  { id: 'border', key: 'menu.border', needs: ['border.check', 'visa.manage', 'crossing.read'], purpose: 'border check', mod: border },
+  { id: 'field', key: 'menu.field', needs: ['border.check'], purpose: 'field check', mod: fieldcheck },
   { id: 'watch', key: 'menu.watch', needs: ['watch.read', 'ban.manage', 'ban.read'], purpose: 'watchlists and bans', mod: watch },
   { id: 'audit', key: 'menu.audit', needs: ['audit.read'], purpose: 'audit review', mod: audit },
 ];

@@ -1,8 +1,10 @@
 // Border checkpoint: MRZ (typed, pasted or scanned), optional chip files and live photo,
-// the decision with every reason, and the traveller's recent crossings.
+// the decision with every reason, and the traveller's recent crossings; visas (issued by
+// the documents role, read at the border) and the crossing queries.
 import { api, query, fileBase64 } from '../api.js';
 import { t, tMaybe } from '../i18n.js';
 import { h, field, values, errorBox, run, section, table, badge, dl } from '../ui.js';
+import { visasSection, crossingQueries } from './visas.js';
 
 const CHECKPOINT = 'eyni.checkpoint';
 
@@ -33,7 +35,7 @@ async function crossingsView(r) {
       ['border.decision_col', (x) => badge(x.decision)], ['doc.number', (x) => x.document_number || x.document]], c.crossings || [], { empty: 'border.no_crossings' }));
 }
 
-export async function render(main) {
+function checkSection() {
   const mrz = field('mrz', 'border.mrz', { tag: 'textarea', wide: true,
     attrs: { required: true, rows: 3, spellcheck: 'false', autocomplete: 'off', class: 'mono' } });
   const checkpoint = field('checkpoint', 'border.checkpoint', { value: localStorage.getItem(CHECKPOINT) || '', attrs: { required: true } });
@@ -63,5 +65,12 @@ export async function render(main) {
     });
     if (r) out.replaceChildren(decisionView(r.res), r.crossings);
   });
-  main.append(section('border.title', form, out));
+  return section('border.title', form, out);
+}
+
+export async function render(main, ctx) {
+  const acts = new Set(ctx.me.actions);
+  if (acts.has('border.check')) main.append(checkSection());
+  if (acts.has('visa.manage') || acts.has('visa.read')) main.append(visasSection(acts));
+  if (acts.has('crossing.read')) main.append(crossingQueries());
 }

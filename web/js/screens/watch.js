@@ -1,8 +1,8 @@
 // Watchlists and bans: lists with their legal basis, entries (add, edit, remove with a
-// reason), and entry/exit bans (add, lift, check).
-import { api } from '../api.js';
+// reason), and entry/exit bans (add, lift, check, and the list of every ban).
+import { api, query } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, values, errorBox, run, section, table, pagedTable, badge, jsonView } from '../ui.js';
+import { h, field, values, errorBox, run, section, table, pagedTable, pager, badge, jsonView } from '../ui.js';
 
 const ENTRY_FIELDS = {
   person: [['surname', 'person.surname', true], ['given_name', 'person.given_name', true], ['variants', 'watch.variants'],
@@ -99,8 +99,39 @@ function listsSection(acts, me) {
   return section('watch.lists', ...parts);
 }
 
+const BAN_PAGE = 20;
+
+// Every ban, newest first, a page at a time from the server, by FIN and state.
+function banList() {
+  const button = h('button', { type: 'submit' }, t('list.show'));
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'grid ban-list', role: 'search' }, h('h3', { class: 'wide' }, t('ban.list_title')),
+    field('fin', 'ban.filter_fin'),
+    field('status', 'ban.status', { tag: 'select', options: [['active', 'ban.status_active'], ['all', 'ban.status_all'],
+      ['expired', 'ban.status_expired'], ['lifted', 'ban.status_lifted']] }),
+    errorBox(), h('div', { class: 'actions' }, button));
+  const show = async (page) => {
+    const v = values(form);
+    const r = await run(form, button, () => api('GET', query('/v1/bans', { ...v, limit: BAN_PAGE, offset: page * BAN_PAGE })));
+    if (!r) return;
+    const rows = r.bans || [];
+    out.replaceChildren(table([['ban.id', (b) => String(b.id)], ['person.surname', (b) => b.surname], ['person.given_name', (b) => b.given_name],
+      ['person.birth_date', (b) => b.birth_date], ['person.fin', (b) => b.fin], ['ban.direction', (b) => badge(b.direction)],
+      ['ban.starts', (b) => b.starts], ['ban.ends', (b) => b.ends], ['watch.legal_basis', (b) => b.legal_basis],
+      ['ban.authority', (b) => b.authority], ['ban.status', (b) => badge(b.status)],
+      ['ban.lifted_at', (b) => (b.lifted_at ? `${b.lifted_at.slice(0, 10)} — ${b.lift_reason}` : '')]], rows, { empty: 'ban.none_listed' }),
+    page > 0 || rows.length === BAN_PAGE ? pager(page, rows.length === BAN_PAGE, show) : '');
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    show(0);
+  });
+  return { parts: [form, out], refresh: () => show(0) };
+}
+
 function bansSection(acts) {
   const parts = [];
+  const list = acts.has('ban.read') ? banList() : null;
   if (acts.has('ban.manage')) {
     const button = h('button', { type: 'submit' }, t('ban.add'));
     const out = h('div', { 'aria-live': 'polite' });
@@ -115,6 +146,7 @@ function bansSection(acts) {
       ev.preventDefault();
       const r = await run(form, button, () => api('POST', '/v1/bans', values(form)));
       if (r) out.replaceChildren(h('p', { role: 'status' }, t('ban.added', { id: r.id })), jsonView(r));
+      if (r && list) list.refresh();
     });
     const lb = h('button', { type: 'submit', class: 'danger' }, t('ban.lift'));
     const lift = h('form', { class: 'grid' }, h('h3', { class: 'wide' }, t('ban.lift_title')),
@@ -126,6 +158,7 @@ function bansSection(acts) {
       const v = values(lift);
       const r = await run(lift, lb, () => api('POST', `/v1/bans/${encodeURIComponent(v.id || '')}/lift`, { reason: v.reason }));
       if (r) liftOut.replaceChildren(h('p', { role: 'status' }, t('ban.lifted', { id: r.id })));
+      if (r && list) list.refresh();
     });
     parts.push(form, out, lift, liftOut);
   }
@@ -148,7 +181,8 @@ function bansSection(acts) {
         ['ban.direction', (b) => badge(b.direction)], ['ban.starts', (b) => b.starts], ['ban.ends', (b) => b.ends],
         ['watch.legal_basis', (b) => b.legal_basis], ['ban.authority', (b) => b.authority]], r.bans || [], { empty: 'ban.none' }));
     });
-    parts.push(check, out);
+    parts.push(check, out, ...list.parts);
+    list.refresh();
   }
   return section('ban.title', ...parts);
 }
