@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common.h"
 #include "eyni/border.h"
 #include "eyni/mrtd.h"
 #include "eyni/server.h"
@@ -225,25 +226,6 @@ static int make_probe(eyni_register *reg, const eyni_actor *a, int k, const char
     return rc;
 }
 
-static int fresh_register(char *dir, size_t cap, eyni_register **reg, eyni_error *err)
-{
-    snprintf(dir, cap, "/tmp/eyni-bench-border-XXXXXX");
-    if (!mkdtemp(dir))
-        return eyni_error_set(err, EYNI_EIO, "cannot make a temporary folder");
-    char keys[4200], key[4300], uri[4200];
-    unsigned char k[32];
-    snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
-    int rc = eyni_dir_make(keys, err);
-    if (rc == 0)
-        rc = eyni_random_bytes(k, sizeof k, err);
-    if (rc == 0)
-        rc = eyni_file_write_atomic(key, k, sizeof k, 0600, err);
-    eyni_register_opts o = {uri, 8, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
-    return rc ? rc : eyni_register_open(&o, reg, err);
-}
-
 static int setup(const bench_cfg *b, eyni_register *reg, const eyni_actor *a, probe *probes,
                  json_t *report, eyni_error *err)
 {
@@ -324,7 +306,7 @@ static int bench(const bench_cfg *b, json_t *report, eyni_error *err)
     probe probes[MAX_PROBES] = {{0}};
     char token[EYNI_KEY_TOKEN_MAX];
     json_t *info = NULL;
-    int rc = fresh_register(dir, sizeof dir, &reg, err);
+    int rc = cmd_bench_register("border", 8, dir, sizeof dir, &reg, err);
     if (rc == 0)
         rc = setup(b, reg, &a, probes, report, err);
     if (rc == 0)

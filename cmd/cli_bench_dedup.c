@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common.h"
 #include "eyni/face.h"
 #include "eyni/identity.h"
 
@@ -133,25 +134,6 @@ static int enrol_one(eyni_identity *id, const subject *s, int k, int i, int mods
     json_decref(person);
     json_decref(out);
     return rc;
-}
-
-static int fresh_register(char *dir, size_t cap, eyni_register **reg, eyni_error *err)
-{
-    snprintf(dir, cap, "/tmp/eyni-bench-dedup-XXXXXX");
-    if (!mkdtemp(dir))
-        return eyni_error_set(err, EYNI_EIO, "cannot make a temporary folder");
-    char keys[4200], key[4300], uri[4200];
-    unsigned char k[32];
-    snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
-    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
-    int rc = eyni_dir_make(keys, err);
-    if (rc == 0)
-        rc = eyni_random_bytes(k, sizeof k, err);
-    if (rc == 0)
-        rc = eyni_file_write_atomic(key, k, sizeof k, 0600, err);
-    eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
-    return rc ? rc : eyni_register_open(&o, reg, err);
 }
 
 static void remove_tree(const char *dir)
@@ -279,7 +261,7 @@ static int run_pass(const subject *s, int mods, size_t distractors, json_t **out
     char dir[64], status[16], name[32];
     eyni_register *reg = NULL;
     eyni_identity *id = NULL;
-    int rc = fresh_register(dir, sizeof dir, &reg, err);
+    int rc = cmd_bench_register("dedup", 2, dir, sizeof dir, &reg, err);
     if (rc == 0)
         rc = eyni_identity_open(reg, NULL, &id, err);
     double build_ms = eyni_time_ms();

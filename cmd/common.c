@@ -77,9 +77,9 @@ int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
             rc = eyni_config_set(e->cfg, "store.uri", uri, err);
         }
         /* Files named in the configuration are relative to the data directory. */
-        static const char *const paths[] = {"crypto.keydir", "pki.csca_cert", "pki.ds_cert",
-                                            "pki.ds_key", "pki.passphrase_file", "documents.dir",
-                                            "dna.freq", NULL};
+        static const char *const paths[] = {
+            "crypto.keydir",       "pki.csca_cert", "pki.ds_cert", "pki.ds_key",
+            "pki.passphrase_file", "documents.dir", "dna.freq",    NULL};
         for (int i = 0; rc == 0 && paths[i]; i++) {
             const char *v = eyni_config_get(e->cfg, paths[i], NULL);
             if (v && v[0] != '/') {
@@ -103,4 +103,24 @@ void cmd_env_close(cmd_env *e)
     e->reg = NULL;
     e->log = NULL;
     e->cfg = NULL;
+}
+
+int cmd_bench_register(const char *tag, int pool, char *dir, size_t cap, eyni_register **reg,
+                       eyni_error *err)
+{
+    snprintf(dir, cap, "/tmp/eyni-bench-%s-XXXXXX", tag);
+    if (!mkdtemp(dir))
+        return eyni_error_set(err, EYNI_EIO, "cannot make a temporary folder");
+    char keys[4200], key[4300], uri[4200];
+    unsigned char k[32];
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(key, sizeof key, "%s/data-1.key", keys);
+    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", dir);
+    int rc = eyni_dir_make(keys, err);
+    if (rc == 0)
+        rc = eyni_random_bytes(k, sizeof k, err);
+    if (rc == 0)
+        rc = eyni_file_write_atomic(key, k, sizeof k, 0600, err);
+    eyni_register_opts o = {uri, pool, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
+    return rc ? rc : eyni_register_open(&o, reg, err);
 }

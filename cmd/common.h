@@ -27,6 +27,10 @@ void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap);
 const char *cmd_env_voice_model(const cmd_env *e, char *out, size_t cap);
 
 /* Runs the HTTP server until SIGINT/SIGTERM (shared by `eyni serve` and `eynid`). */
+/* A throw-away keyed register for a benchmark: /tmp/eyni-bench-<tag>-XXXXXX (path in dir) with
+ * a fresh data key and SQLite, pool connections. */
+int cmd_bench_register(const char *tag, int pool, char *dir, size_t cap, eyni_register **reg,
+                       eyni_error *err);
 int cmd_serve(int argc, char **argv);
 
 #endif

@@ -97,8 +97,8 @@ void test_server_start(test_server *s, const char *tag, const char *data)
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
-        execl(prog, prog, "--data", s->data, "--listen", "127.0.0.1:0", "--port-file",
-              s->port_file, (char *)NULL);
+        execl(prog, prog, "--data", s->data, "--listen", "127.0.0.1:0", "--port-file", s->port_file,
+              (char *)NULL);
         _exit(127);
     }
     free(prog);
@@ -141,8 +141,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
     return add;
 }
 
-http_reply http_call(const test_server *s, const char *method, const char *path,
-                     const char *token, const char *purpose, const char *body)
+http_reply http_call(const test_server *s, const char *method, const char *path, const char *token,
+                     const char *purpose, const char *body)
 {
     http_reply r = {0, NULL};
     CURL *c = curl_easy_init();
@@ -197,5 +197,19 @@ char *test_make_key(const test_server *s, const char *agency, const char *role)
     assert_int_equal(r.status, 201);
     char *t = strdup(json_string_value(json_object_get(r.json, "token")));
     http_reply_free(&r);
+    return t;
+}
+
+char *test_b64_file(const char *rel)
+{
+    char *p = eyni_test_path(rel);
+    unsigned char *buf;
+    size_t len;
+    eyni_error err;
+    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
+    char *t;
+    assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
+    free(buf);
+    free(p);
     return t;
 }

@@ -29,9 +29,11 @@ typedef struct http_reply {
 } http_reply;
 
 /* method path [token] [purpose] [body]; the reply's json is owned by the caller. */
-http_reply http_call(const test_server *s, const char *method, const char *path,
-                     const char *token, const char *purpose, const char *body);
+http_reply http_call(const test_server *s, const char *method, const char *path, const char *token,
+                     const char *purpose, const char *body);
 void http_reply_free(http_reply *r);
+/* Base64 of a file under the shared test data (caller frees); fails the test when unreadable. */
+char *test_b64_file(const char *rel);
 /* A new key for agency/role made by the administrator; caller frees the token. */
 char *test_make_key(const test_server *s, const char *agency, const char *role);
 

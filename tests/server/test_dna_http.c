@@ -87,24 +87,10 @@ static const char *top_id(const http_reply *r)
         json_object_get(json_array_get(json_object_get(r->json, "hits"), 0), "id"));
 }
 
-static char *b64_of(const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    char *t;
-    assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
-    free(buf);
-    free(p);
-    return t;
-}
-
 /* An enrolment with a face and a DNA reference: {"person", "samples", "dna"}. */
 static json_t *enrolment(const char *surname, json_t *dna)
 {
-    char *face = b64_of("lfw-a-gray-dev/images/Hugo_Chavez/Hugo_Chavez_0001.jpg");
+    char *face = test_b64_file("lfw-a-gray-dev/images/Hugo_Chavez/Hugo_Chavez_0001.jpg");
     json_t *b = json_pack("{s:{s:s, s:s, s:s, s:s}, s:[{s:s, s:s}], s:o}", "person", "surname",
                           surname, "given_name", "Test", "birth_date", "1960-01-01", "sex", "M",
                           "samples", "modality", "face", "image", face, "dna", dna);

@@ -11,31 +11,17 @@
 #define LFW "lfw-a-gray-dev/images/"
 #define FVC "fvc2002-b-real/DB1_B/images/"
 
-static char *b64_of(const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    char *t;
-    assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
-    free(buf);
-    free(p);
-    return t;
-}
-
 /* {"person": {...}, "samples": [face?, finger 2?]} */
 static char *enrol_body(const char *surname, const char *face, const char *finger)
 {
     json_t *samples = json_array();
     if (face) {
-        char *f = b64_of(face);
+        char *f = test_b64_file(face);
         json_array_append_new(samples, json_pack("{s:s, s:s}", "modality", "face", "image", f));
         free(f);
     }
     if (finger) {
-        char *f = b64_of(finger);
+        char *f = test_b64_file(finger);
         json_array_append_new(
             samples, json_pack("{s:s, s:i, s:s}", "modality", "finger", "position", 2, "image", f));
         free(f);
@@ -169,7 +155,7 @@ static void enrolment_adjudication_documents_and_restart(void **state)
         free(t);
         free(buf);
     }
-    char *face = b64_of(LFW "Tony_Blair/Tony_Blair_0006.jpg");
+    char *face = test_b64_file(LFW "Tony_Blair/Tony_Blair_0006.jpg");
     json_t *chk =
         json_pack("{s:s, s:o, s:s, s:s, s:s, s:s}", "mrz", mrz, "chip", chipfiles, "face", face,
                   "checkpoint", "GYD-AIRPORT", "direction", "entry", "request_id", "gate-7-0001");
@@ -210,7 +196,7 @@ static void enrolment_adjudication_documents_and_restart(void **state)
     /* kill -9 and restart: the acknowledged enrolment is found again, once. */
     test_server_stop(srv, 1);
     test_server_start(srv, "identity-http", srv->data);
-    char *img = b64_of(LFW "Tony_Blair/Tony_Blair_0004.jpg");
+    char *img = test_b64_file(LFW "Tony_Blair/Tony_Blair_0004.jpg");
     json_t *body =
         json_pack("{s:[{s:s, s:s}], s:i}", "samples", "modality", "face", "image", img, "top", 3);
     char *text = json_dumps(body, JSON_COMPACT);

@@ -34,25 +34,11 @@ typedef struct writer {
     int done;
 } writer;
 
-static char *b64_of(const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    char *t;
-    assert_int_equal(eyni_base64_encode(buf, len, &t, &err), 0);
-    free(buf);
-    free(p);
-    return t;
-}
-
 static char *face_samples(const person *p)
 {
     char rel[300];
     snprintf(rel, sizeof rel, LFW "/%s/%s_0001.jpg", p->lfw, p->lfw);
-    char *img = b64_of(rel);
+    char *img = test_b64_file(rel);
     json_t *s = json_pack("[{s:s, s:s}]", "modality", "face", "image", img);
     free(img);
     char *out = json_dumps(s, JSON_COMPACT);
