@@ -161,6 +161,17 @@ static unsigned judge(const eyni_image *img, const eyni_face_det *d, eyni_face_q
     return r;
 }
 
+/* 100 less the weight of every reason found; ok only when none was. */
+static void score_reasons(eyni_face_quality *q)
+{
+    double score = 100;
+    for (int i = 0; i < EYNI_FACE_REASON_COUNT; i++)
+        if (q->reasons & REASONS[i].bit)
+            score -= REASONS[i].weight;
+    q->score = score < 0 ? 0 : score;
+    q->ok = q->reasons == 0;
+}
+
 int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
                             eyni_error *err)
 {
@@ -183,12 +194,7 @@ int eyni_face_quality_check(const eyni_face_engine *fe, const eyni_image *img, e
         if (n > 1)
             q->reasons |= EYNI_FACE_MULTIPLE_FACES;
     }
-    double score = 100;
-    for (int i = 0; i < EYNI_FACE_REASON_COUNT; i++)
-        if (q->reasons & REASONS[i].bit)
-            score -= REASONS[i].weight;
-    q->score = score < 0 ? 0 : score;
-    q->ok = q->reasons == 0;
+    score_reasons(q);
     return 0;
 }
 
@@ -215,11 +221,6 @@ int eyni_face_quality_of(const eyni_face_engine *fe, const eyni_image *img,
     /* judge() measures size against the portrait; in a scene only the eye distance counts */
     if (q->eye_distance < Q_MIN_EYE_DISTANCE)
         q->reasons |= EYNI_FACE_TOO_SMALL;
-    double score = 100;
-    for (int i = 0; i < EYNI_FACE_REASON_COUNT; i++)
-        if (q->reasons & REASONS[i].bit)
-            score -= REASONS[i].weight;
-    q->score = score < 0 ? 0 : score;
-    q->ok = q->reasons == 0;
+    score_reasons(q);
     return 0;
 }
