@@ -144,6 +144,7 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, int field, json_t
     eyni_identity *id = NULL;
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     if (rc == 0)
@@ -179,6 +180,7 @@ static int do_watch_biometrics(border_args *b, cmd_env *e, eyni_actor *a, json_t
     eyni_identity *id = NULL;
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     if (rc == 0)

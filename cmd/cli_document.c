@@ -54,6 +54,7 @@ static int issue_with_face(doc_args *d, cmd_env *e, eyni_actor *a, const json_t 
     int rc = eyni_file_read(d->face, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &face, &len, err);
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     if (rc == 0)

@@ -56,6 +56,7 @@ static int run(const char *verb, ex_args *x, cmd_env *e, json_t **out, eyni_erro
     o.log = e->log;
     eyni_identity *id = NULL;
     int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     unsigned char *buf = NULL;

@@ -140,6 +140,7 @@ static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
     o.log = e->log;
     char voice[4200];
     int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
     o.voice_model = cmd_env_voice_model(e, voice, sizeof voice);
     return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
 }
@@ -176,6 +177,16 @@ static int run(int argc, char **argv, id_fn fn, const char *usage)
     int negative =
         (status && !strcmp(status, "duplicate")) || json_is_false(json_object_get(out, "match")) ||
         (json_object_get(out, "count") && !json_integer_value(json_object_get(out, "count")));
+    /* A sharded register answered without some shards: say so where a person reads. */
+    const json_t *missing = json_object_get(out, "shards_not_searched");
+    if (json_array_size(missing)) {
+        char *list = json_dumps(missing, JSON_COMPACT);
+        fprintf(stderr,
+                "eyni: gallery shards %s were not searched (their nodes are down): the "
+                "candidates cover the other shards only\n",
+                list ? list : "?");
+        free(list);
+    }
     rc = cli_emit(out, x.json);
     return rc == CLI_OK && negative ? CLI_NEGATIVE : rc;
 }

@@ -47,6 +47,28 @@ static int open_log(cmd_env *e, eyni_error *err)
     return e->log ? 0 : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
 }
 
+/* The API key of role node a sharded node calls its peers with: one line in the file
+ * gallery.node_key (relative to the data directory, mode 0600 like operator.key). */
+static int read_node_key(cmd_env *e, eyni_error *err)
+{
+    const char *name = eyni_config_get(e->cfg, "gallery.node_key", NULL);
+    if (!name)
+        return 0;
+    char path[4200];
+    cmd_env_path(e, name, path, sizeof path);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = eyni_file_read(path, sizeof e->node_key - 1, &buf, &len, err);
+    if (rc)
+        return eyni_error_prefix(err, "config gallery.node_key: ");
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+        len--;
+    memcpy(e->node_key, buf, len);
+    e->node_key[len] = '\0';
+    free(buf);
+    return 0;
+}
+
 int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides, int open_register,
                  eyni_error *err)
 {
@@ -87,6 +109,8 @@ int cmd_env_open(cmd_env *e, const char *data_dir, const char *const *overrides,
                 rc = eyni_config_set(e->cfg, paths[i], path, err);
             }
         }
+        if (rc == 0)
+            rc = read_node_key(e, err);
         if (rc == 0)
             rc = eyni_register_open_config(e->cfg, e->log, &e->reg, err);
     }

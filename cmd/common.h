@@ -11,6 +11,7 @@ typedef struct cmd_env {
     eyni_config *cfg;
     eyni_log *log;
     eyni_register *reg;
+    char node_key[EYNI_KEY_TOKEN_MAX]; /* gallery.node_key's file read; "" when unset */
 } cmd_env;
 
 /* Configuration in increasing precedence: defaults, DATA/eyni.conf, EYNI_* environment,

@@ -9,6 +9,26 @@
 #include "eyni/server.h"
 #include "video_service.h"
 
+/* The address peers call this node at: gallery.node_url, else the listening address. */
+static int node_url(const cmd_env *e, const eyni_server_opts *so, int port, char *out, size_t cap,
+                    eyni_error *err)
+{
+    const char *set = eyni_config_get(e->cfg, "gallery.node_url", NULL);
+    if (set) {
+        snprintf(out, cap, "%s", set);
+        return 0;
+    }
+    const char *colon = strrchr(so->listen, ':');
+    int host = colon ? (int)(colon - so->listen) : (int)strlen(so->listen);
+    if (host == 0 || !strncmp(so->listen, "0.0.0.0", 7) || !strncmp(so->listen, "[::]", 4))
+        return eyni_error_set(err, EYNI_EINVAL,
+                              "server.listen = %s is no address a peer can call: set "
+                              "gallery.node_url",
+                              so->listen);
+    snprintf(out, cap, "%s://%.*s:%d", so->tls_cert ? "https" : "http", host, so->listen, port);
+    return 0;
+}
+
 static int write_port_file(const char *path, int port, eyni_error *err)
 {
     char buf[16];
@@ -84,6 +104,7 @@ int cmd_serve(int argc, char **argv)
     char voice[4200];
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e.cfg, &io, &err);
+    io.node_key = e.node_key;
     if (rc == 0)
         io.voice_model = cmd_env_voice_model(&e, voice, sizeof voice);
     if (rc == 0)
@@ -114,6 +135,12 @@ int cmd_serve(int argc, char **argv)
         rc = eyni_server_start(e.reg, &so, &srv, &err);
     if (rc == 0)
         rc = video_service_start(&e, events, &video, &err);
+    /* With gallery sharding, peers find this node in the `nodes` table once it serves. */
+    char url[300];
+    if (rc == 0 && io.shards > 1)
+        rc = node_url(&e, &so, eyni_server_port(srv), url, sizeof url, &err);
+    if (rc == 0 && io.shards > 1)
+        rc = eyni_identity_node_join(identity, url, &err);
     if (rc == 0 && port_file)
         rc = write_port_file(port_file, eyni_server_port(srv), &err);
     if (rc) {

@@ -44,7 +44,31 @@ typedef struct eyni_identity_opts {
     int finger_min_quality;  /* fingerprint quality gate 0..100; 0 = 20 */
     const char *csca_cert;   /* trusted CSCA for passive authentication at checkpoints */
     eyni_log *log;
+    /* Gallery sharding (PostgreSQL only; docs/operations.md): shards > 1 splits the
+     * galleries into that many shards by eyni_identity_shard_of; this node loads only
+     * node_shards ("0-3,5"; NULL: all) and asks the live nodes of the `nodes` table for the
+     * others, calling them with node_key (an API key of role node). */
+    int shards;              /* gallery.shards; 0 or 1: no sharding */
+    const char *node_shards; /* gallery.node_shards */
+    const char *node_key;    /* the key itself (the caller reads gallery.node_key's file) */
+    int peer_timeout_ms;     /* gallery.peer_timeout_ms; 0 = 5000 */
+    int node_ttl_ms;         /* gallery.node_ttl_ms: a node silent longer is down; 0 = 5000 */
 } eyni_identity_opts;
+
+#define EYNI_IDENTITY_MAX_SHARDS 1024
+
+/* The shard of a FIN: the first 8 bytes of SHA-256 of the FIN's characters read as a
+ * big-endian unsigned integer, modulo shards. Stable across versions and machines. */
+int eyni_identity_shard_of(const char *fin, int shards);
+/* Parses a shard set "0-3,5,7" (ascending or not, no duplicates) of 0..shards-1 into
+ * held[shards] (1 = in the set). EFORMAT names what is wrong. */
+int eyni_identity_shards_parse(const char *text, int shards, unsigned char *held, eyni_error *err);
+/* Checks a peer node's answer to a shard search: {"shards": [searched], "hits": [{"fin",
+ * "face", "finger": {"1".."10": score}, "voice"}]}; searched[shards] gets 1 for each shard
+ * the peer searched among asked[shards]; *hits is the checked hit list (new reference). */
+int eyni_identity_peer_reply_check(const char *body, size_t len, int shards,
+                                   const unsigned char *asked, unsigned char *searched,
+                                   json_t **hits, eyni_error *err);
 
 /* A captured sample: modality "face", "finger" or "voice", the ISO/ANSI finger position
  * (1..10) for fingers (0 otherwise), and the file bytes as received: an image any format
@@ -83,6 +107,17 @@ int eyni_identity_sync(eyni_identity *id, eyni_error *err);
 typedef struct eyni_identity_follower eyni_identity_follower;
 int eyni_identity_follow(eyni_identity *id, int poll_ms, eyni_identity_follower **out,
                          eyni_error *err);
+/* With sharding: records this node in the `nodes` table under url (the address peers
+ * call, e.g. "http://127.0.0.1:8181") with its shards, and keeps its heartbeat there from a
+ * thread of its own until eyni_identity_close, which removes the row. */
+int eyni_identity_node_join(eyni_identity *id, const char *url, eyni_error *err);
+/* The search a peer asks for (POST /v1/node/search; actor of role node): the samples
+ * searched in this node's galleries for the shards listed (a JSON array of shard numbers);
+ * {"shards": [searched], "hits": [...], "last_change"}. Audited with on_behalf_of, the
+ * person the asking node serves. */
+int eyni_identity_shard_search(eyni_identity *id, const eyni_actor *a, const json_t *shards,
+                               const char *on_behalf_of, const eyni_sample_in *samples, int n,
+                               json_t **out, eyni_error *err);
 /* {"poll_ms", "wakes", "errors"} */
 json_t *eyni_identity_follow_stats(eyni_identity_follower *f);
 void eyni_identity_follow_stop(eyni_identity_follower *f);
@@ -104,7 +139,8 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
 int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin,
                          const eyni_sample_in *samples, int n, json_t **out, eyni_error *err);
 /* 1:N: {"candidates": [...]} best first, at most top (1..100), with fused score at least
- * min_score. */
+ * min_score. With sharding also "shards" and "shards_not_searched": the shards whose
+ * holders were all down or too slow (then the candidates cover the other shards only). */
 int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
                            int n, int top, double min_score, json_t **out, eyni_error *err);
 

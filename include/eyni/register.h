@@ -34,6 +34,7 @@ typedef enum eyni_role {
     EYNI_ROLE_ADJUDICATOR, /* decides de-duplication cases; reads persons */
     EYNI_ROLE_DOCUMENTS,   /* passport and ID offices: documents and blank stock */
     EYNI_ROLE_FORENSIC,    /* forensic DNA laboratory: DNA profiles and searches */
+    EYNI_ROLE_NODE,        /* another eynid searching the gallery shards this node holds */
     EYNI_ROLE_OPERATOR     /* local operator with the data directory (the `eyni` CLI) */
 } eyni_role;
 
@@ -70,6 +71,7 @@ typedef enum eyni_op {
     EYNI_OP_VISA_READ,
     EYNI_OP_RESIDENCE_MANAGE, /* residence registration (a foreigner's residence permit) */
     EYNI_OP_RESIDENCE_READ,
+    EYNI_OP_SHARD_SEARCH,     /* 1:N search of this node's gallery shards for a peer node */
     EYNI_OP_COUNT
 } eyni_op;
 

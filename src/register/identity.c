@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "identity_int.h"
 
 const char *id_owner_of(const eyni_identity *id, int64_t biometric)
@@ -71,11 +73,17 @@ static int apply_change(long long change, const char *op, long long bio, const c
     return rc;
 }
 
+/* With sharding a node loads the samples of its own shards only. */
+static int keep_change(const char *fin, void *ctx)
+{
+    return id_shard_mine(ctx, fin);
+}
+
 int eyni_identity_sync(eyni_identity *id, eyni_error *err)
 {
     pthread_rwlock_wrlock(&id->lock);
     long long last = id->last_change;
-    int rc = reg_changes_each(id->reg, id->last_change, apply_change, id, &last, err);
+    int rc = reg_changes_each(id->reg, id->last_change, keep_change, apply_change, id, &last, err);
     id->last_change = last;
     pthread_rwlock_unlock(&id->lock);
     return rc ? rc : id_watch_sync(id, err);
@@ -119,7 +127,12 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_ide
         id->opts.finger_min_quality = 20;
     pthread_rwlock_init(&id->lock, NULL);
     pthread_mutex_init(&id->enrol, NULL);
-    int rc = open_engines(id, err);
+    int rc = id_shard_open(id, err);
+    if (rc == 0 && id->shards > 1 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        rc = eyni_error_set(err, EYNI_ENOMEM, "identity: cannot initialise libcurl");
+    id->curl = rc == 0 && id->shards > 1;
+    if (rc == 0)
+        rc = open_engines(id, err);
     if (rc == 0)
         rc = id_watch_open(id, err);
     if (rc == 0)
@@ -132,6 +145,12 @@ int eyni_identity_open(eyni_register *reg, const eyni_identity_opts *o, eyni_ide
                    "%zu face, %zu voice and %zu samples "
                    "in all loaded up to change %lld",
                    eyni_gallery_size(id->faces), id->n_voices, id->n_owners, id->last_change);
+    if (id->shards > 1) {
+        char held[4200];
+        id_shards_text(id->held, id->shards, held, sizeof held);
+        eyni_log_write(id->opts.log, EYNI_LOG_INFO, "shard", "gallery shards %s of %d loaded", held,
+                       id->shards);
+    }
     if (id->voice_unusable)
         eyni_log_write(id->opts.log, EYNI_LOG_WARN, "voice",
                        "%zu stored voice samples were "
@@ -146,6 +165,9 @@ void eyni_identity_close(eyni_identity *id)
 {
     if (!id)
         return;
+    id_node_leave(id);
+    if (id->curl)
+        curl_global_cleanup();
     id_watch_close(id);
     eyni_gallery_free(id->faces);
     for (int p = 0; p < ID_POSITIONS; p++)
@@ -161,6 +183,12 @@ void eyni_identity_close(eyni_identity *id)
 
 json_t *eyni_identity_stats(eyni_identity *id)
 {
+    json_t *shard = NULL;
+    if (id->shards > 1) {
+        char held[4200];
+        id_shards_text(id->held, id->shards, held, sizeof held);
+        shard = json_pack("{s:i, s:s}", "count", id->shards, "held", held);
+    }
     pthread_rwlock_rdlock(&id->lock);
     size_t fingers = 0;
     for (int p = 0; p < ID_POSITIONS; p++)
@@ -172,6 +200,8 @@ json_t *eyni_identity_stats(eyni_identity *id)
                           (json_int_t)id->n_owners, "last_change", (json_int_t)id->last_change);
     pthread_rwlock_unlock(&id->lock);
     json_object_set_new(s, "watchlist_samples", json_integer((json_int_t)id_watch_size(id)));
+    if (shard)
+        json_object_set_new(s, "shards", shard);
     return s;
 }
 
@@ -195,7 +225,19 @@ int eyni_identity_opts_from_config(const eyni_config *cfg, eyni_identity_opts *o
     int rc = eyni_config_get_int(cfg, "identity.finger_min_quality", 20, 1, 100, &q, err);
     if (rc == 0)
         rc = eyni_config_get_int(cfg, "identity.threads", 2, 1, 64, &t, err);
+    long long shards = 1, timeout = 5000, ttl = 5000;
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "gallery.shards", 1, 1, EYNI_IDENTITY_MAX_SHARDS, &shards,
+                                 err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "gallery.peer_timeout_ms", 5000, 10, 600000, &timeout, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "gallery.node_ttl_ms", 5000, 100, 600000, &ttl, err);
     if (rc == 0) {
+        o->shards = (int)shards;
+        o->node_shards = eyni_config_get(cfg, "gallery.node_shards", NULL);
+        o->peer_timeout_ms = (int)timeout;
+        o->node_ttl_ms = (int)ttl;
         o->finger_min_quality = (int)q;
         o->threads = (int)t;
         o->model_dir = eyni_config_get(cfg, "models.dir", NULL);

@@ -15,7 +15,8 @@
 #define ID_POSITIONS 11 /* finger galleries by ISO position 0..10 */
 /* Key of the store section enrolments run in (one at a time across nodes). */
 #define ID_ENROL_SECTION 0x656e726f6cLL /* "enrol" */
-#define ID_SEARCH_K 64  /* gallery hits considered per probe */
+#define ID_SEARCH_K      64             /* gallery hits considered per probe */
+#define ID_URL_MAX       256            /* a node's address */
 
 /* Which person a gallery entry (a biometric row id) belongs to. Ids arrive in increasing
  * order from the change log, so the table stays sorted and is searched by bisection. */
@@ -52,6 +53,10 @@ struct eyni_identity {
     pthread_rwlock_t lock;  /* galleries and owners: many searches or one writer */
     pthread_mutex_t enrol;  /* one de-duplication + record at a time */
     struct id_watch *watch; /* watchlist galleries (watch_gallery.c) */
+    int shards;             /* gallery shards; 0: not sharded */
+    unsigned char held[EYNI_IDENTITY_MAX_SHARDS]; /* shards this node loads */
+    struct id_node *node;                         /* this node's row in `nodes` and its heartbeat */
+    int curl;                                     /* libcurl initialised for calls to peers */
 };
 
 /* A sample turned into a template, with its quality verdict. */
@@ -78,7 +83,10 @@ void id_probes_free(id_probe *p, int n);
 int id_probe_report(eyni_identity *id, const eyni_sample_in *s, json_t **out, eyni_error *err);
 
 /* identity_search.c: fused candidates (best first) for the probes. */
-int id_search(eyni_identity *id, const id_probe *p, int n, json_t **candidates, eyni_error *err);
+/* With sharding the other shards are searched by peers for the samples s: *not_searched
+ * (NULL when not sharded) names the shards nobody could search. */
+int id_search(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, const id_probe *p,
+              int n, json_t **candidates, json_t **not_searched, eyni_error *err);
 /* Evidence (-log10 FMR) of one comparison score. */
 double id_face_evidence(float score);
 double id_finger_evidence(double score);
@@ -108,6 +116,29 @@ int id_watch_sync(eyni_identity *id, eyni_error *err);
 size_t id_watch_size(eyni_identity *id);
 int id_watch_search(eyni_identity *id, const eyni_actor *a, const float *face,
                     const id_probe *fingers, int nfingers, json_t **out, eyni_error *err);
+
+/* identity_shard.c */
+typedef struct id_peer {
+    char url[ID_URL_MAX];
+    unsigned char *held; /* [shards] */
+    int failed;          /* did not answer this request */
+} id_peer;
+/* Checks the gallery.* options and, with shards > 1, the store and the node key. */
+int id_shard_open(eyni_identity *id, eyni_error *err);
+/* 1 when this node loads the samples of fin. */
+int id_shard_mine(const eyni_identity *id, const char *fin);
+void id_shards_text(const unsigned char *set, int shards, char *out, size_t cap);
+void id_node_leave(eyni_identity *id);
+/* The other nodes of the `nodes` table with a heartbeat younger than node_ttl_ms. */
+int id_peers_live(eyni_identity *id, id_peer **out, int *n, eyni_error *err);
+void id_peers_free(id_peer *p, int n);
+long long id_now_ms(void);
+
+/* identity_fanout.c: searches the shards this node does not hold on the peers that hold
+ * them; *hits lists their raw hits ({"fin", "face", "finger", "voice"}), *not_searched the
+ * shards no live holder searched. */
+int id_fanout(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, int n, json_t **hits,
+              json_t **not_searched, eyni_error *err);
 
 /* identity.c */
 const char *id_owner_of(const eyni_identity *id, int64_t biometric);

@@ -273,14 +273,60 @@ static json_t *cand_json(const cand *c)
                      "scores", scores);
 }
 
-int id_search(eyni_identity *id, const id_probe *p, int n, json_t **out, eyni_error *err)
+/* Searches this node's galleries: raw best scores per candidate, no fusion yet. */
+static int gather(eyni_identity *id, const id_probe *p, int n, cand_list *c, eyni_error *err)
 {
-    cand_list c = {NULL, 0, 0};
     int rc = 0;
     pthread_rwlock_rdlock(&id->lock);
     for (int i = 0; rc == 0 && i < n; i++)
-        rc = search_probe(id, &p[i], &c, err);
+        rc = search_probe(id, &p[i], c, err);
     pthread_rwlock_unlock(&id->lock);
+    return rc;
+}
+
+static void keep_max(float *dst, const json_t *v)
+{
+    if (v && (isnan(*dst) || json_number_value(v) > *dst))
+        *dst = (float)json_number_value(v);
+}
+
+static void keep_maxd(double *dst, const json_t *v)
+{
+    if (v && (isnan(*dst) || json_number_value(v) > *dst))
+        *dst = json_number_value(v);
+}
+
+/* Folds a peer's checked hits (eyni_identity_peer_reply_check) into the candidates. */
+static int fold_remote(cand_list *c, const json_t *hits, eyni_error *err)
+{
+    size_t i;
+    const json_t *h;
+    json_array_foreach(hits, i, h)
+    {
+        cand *x = cand_of(c, json_string_value(json_object_get(h, "fin")));
+        if (!x)
+            return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+        keep_max(&x->face, json_object_get(h, "face"));
+        keep_maxd(&x->voice, json_object_get(h, "voice"));
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)json_object_get(h, "finger"), k, v)
+            keep_maxd(&x->finger[atoi(k)], v);
+    }
+    return 0;
+}
+
+int id_search(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, const id_probe *p,
+              int n, json_t **out, json_t **not_searched, eyni_error *err)
+{
+    cand_list c = {NULL, 0, 0};
+    json_t *remote = NULL, *missing = NULL;
+    int rc = gather(id, p, n, &c, err);
+    if (rc == 0 && id->shards > 1)
+        rc = id_fanout(id, a, s, n, &remote, &missing, err);
+    if (rc == 0 && remote)
+        rc = fold_remote(&c, remote, err);
+    json_decref(remote);
     for (size_t i = 0; i < c.n; i++)
         evidence_of(id, &c.v[i]);
     if (c.n)
@@ -296,9 +342,105 @@ int id_search(eyni_identity *id, const id_probe *p, int n, json_t **out, eyni_er
     free(c.v);
     if (rc) {
         json_decref(list);
+        json_decref(missing);
         return rc;
     }
     *out = list;
+    *not_searched = missing;
+    return 0;
+}
+
+/* A hit as a peer sends it: raw scores, fused by the node that asked. */
+static json_t *hit_json(const cand *c)
+{
+    json_t *h = json_pack("{s:s}", "fin", c->fin), *fingers = json_object();
+    if (!isnan(c->face))
+        json_object_set_new(h, "face", json_real(c->face));
+    if (!isnan(c->voice))
+        json_object_set_new(h, "voice", json_real(c->voice));
+    for (int p = 1; p < ID_POSITIONS; p++) {
+        char k[4];
+        snprintf(k, sizeof k, "%d", p);
+        if (!isnan(c->finger[p]))
+            json_object_set_new(fingers, k, json_real(c->finger[p]));
+    }
+    if (json_object_size(fingers))
+        json_object_set(h, "finger", fingers);
+    json_decref(fingers);
+    return h;
+}
+
+/* The shards asked for: a JSON array of distinct shard numbers this node holds. */
+static int asked_shards(const eyni_identity *id, const json_t *shards, unsigned char *want,
+                        eyni_error *err)
+{
+    if (id->shards <= 1)
+        return eyni_error_set(err, EYNI_ECONFLICT, "this node's gallery is not sharded");
+    if (!json_is_array(shards) || json_array_size(shards) == 0 ||
+        json_array_size(shards) > (size_t)id->shards)
+        return eyni_error_set(err, EYNI_EFORMAT, "'shards' must list 1..%d shard numbers",
+                              id->shards);
+    memset(want, 0, (size_t)id->shards);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(shards, i, v)
+    {
+        json_int_t k = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (k < 0 || k >= id->shards || want[k])
+            return eyni_error_set(err, EYNI_EFORMAT, "shards[%zu] is not a distinct shard 0..%d", i,
+                                  id->shards - 1);
+        if (!id->held[k])
+            return eyni_error_set(err, EYNI_ECONFLICT, "shard %lld is not held by this node",
+                                  (long long)k);
+        want[k] = 1;
+    }
+    return 0;
+}
+
+int eyni_identity_shard_search(eyni_identity *id, const eyni_actor *a, const json_t *shards,
+                               const char *on_behalf_of, const eyni_sample_in *s, int n,
+                               json_t **out, eyni_error *err)
+{
+    unsigned char want[EYNI_IDENTITY_MAX_SHARDS];
+    int rc = reg_require(id->reg, a, EYNI_OP_SHARD_SEARCH, "shards", err);
+    if (rc == 0)
+        rc = asked_shards(id, shards, want, err);
+    if (rc == 0 && (!on_behalf_of || strlen(on_behalf_of) > 128))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "'for' must name who the search is for");
+    id_probe *p = NULL;
+    if (rc == 0)
+        rc = id_probes_make(id, s, n, &p, err);
+    if (rc)
+        return rc;
+    cand_list c = {NULL, 0, 0};
+    rc = eyni_identity_sync(id, err); /* answer with everything committed before the call */
+    if (rc == 0)
+        rc = gather(id, p, n, &c, err);
+    json_t *hits = json_array(), *searched = json_array();
+    for (size_t i = 0; rc == 0 && i < c.n; i++)
+        if (want[eyni_identity_shard_of(c.v[i].fin, id->shards)])
+            json_array_append_new(hits, hit_json(&c.v[i]));
+    for (int k = 0; k < id->shards; k++)
+        if (want[k])
+            json_array_append_new(searched, json_integer(k));
+    char object[4200], detail[256];
+    id_shards_text(want, id->shards, object + 7, sizeof object - 7);
+    memcpy(object, "shards ", 7);
+    snprintf(detail, sizeof detail, "for %s: %zu hits", on_behalf_of, json_array_size(hits));
+    if (rc == 0)
+        rc = eyni_register_audit_event(id->reg, a, "shard.search", object, "ok", detail, err);
+    free(c.v);
+    id_probes_free(p, n);
+    if (rc) {
+        json_decref(hits);
+        json_decref(searched);
+        return rc;
+    }
+    pthread_rwlock_rdlock(&id->lock);
+    long long last = id->last_change;
+    pthread_rwlock_unlock(&id->lock);
+    *out = json_pack("{s:o, s:o, s:I}", "shards", searched, "hits", hits, "last_change",
+                     (json_int_t)last);
     return 0;
 }
 
@@ -359,6 +501,29 @@ static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
     return 0;
 }
 
+/* Only a search of every shard can show an applicant is nobody already enrolled: without
+ * one, "unique" (a new FIN) and "possible" (a case an adjudicator may decide unique) are
+ * refused; a duplicate found in the shards searched stands. */
+static int refuse_partial(eyni_identity *id, const eyni_actor *a, const json_t *missing,
+                          eyni_error *err)
+{
+    unsigned char set[EYNI_IDENTITY_MAX_SHARDS] = {0};
+    size_t i;
+    const json_t *v;
+    json_array_foreach(missing, i, v) set[json_integer_value(v)] = 1;
+    char text[4200], detail[4300];
+    id_shards_text(set, id->shards, text, sizeof text);
+    snprintf(detail, sizeof detail, "shards %s not searched", text);
+    eyni_error aerr;
+    if (eyni_register_audit_event(id->reg, a, "enrol", "enrolment", "refused", detail, &aerr))
+        return eyni_error_set(err, aerr.code, "%s", aerr.msg);
+    return eyni_error_set(err, EYNI_ECONFLICT,
+                          "de-duplication could not search gallery shards %s (every node "
+                          "holding them is down or did not answer): nothing was recorded; "
+                          "retry when they are back",
+                          text);
+}
+
 int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *person,
                         const eyni_sample_in *s, int n, json_t **out, eyni_error *err)
 {
@@ -374,17 +539,22 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     /* Search and record must not interleave with another node's, or two nodes could both
      * find the same new person unique: one enrolment at a time across all nodes. */
     eyni_db *section = NULL;
-    json_t *cands = NULL, *kept = NULL, *result = NULL;
+    json_t *cands = NULL, *kept = NULL, *result = NULL, *missing = NULL;
     rc = eyni_store_section_enter(eyni_register_store(id->reg), ID_ENROL_SECTION, &section, err);
     if (rc == 0)
         rc = eyni_identity_sync(id, err); /* see what other processes enrolled meanwhile */
     if (rc == 0)
-        rc = id_search(id, p, n, &cands, err);
+        rc = id_search(id, a, s, p, n, &cands, &missing, err);
+    const char *status = "unique";
     if (rc == 0) {
         double top = json_real_value(json_object_get(json_array_get(cands, 0), "score"));
-        const char *status = top >= id->opts.duplicate_at  ? "duplicate"
-                             : top >= id->opts.possible_at ? "possible"
-                                                           : "unique";
+        status = top >= id->opts.duplicate_at  ? "duplicate"
+                 : top >= id->opts.possible_at ? "possible"
+                                               : "unique";
+        if (top < id->opts.duplicate_at && json_array_size(missing))
+            rc = refuse_partial(id, a, missing, err);
+    }
+    if (rc == 0) {
         const char *dup = !strcmp(status, "duplicate")
                               ? json_string_value(json_object_get(json_array_get(cands, 0), "fin"))
                               : NULL;
@@ -400,7 +570,10 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     if (rc == 0) {
         json_object_set(*out, "candidates", kept);
         json_object_set_new(*out, "quality", reports(p, n));
+        if (missing)
+            json_object_set(*out, "shards_not_searched", missing);
     }
+    json_decref(missing);
     json_decref(cands);
     json_decref(kept);
     json_decref(result);
@@ -468,22 +641,32 @@ int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sa
         rc = id_probes_make(id, s, n, &p, err);
     if (rc)
         return rc;
-    json_t *cands = NULL;
+    json_t *cands = NULL, *missing = NULL;
     rc = eyni_identity_sync(id, err);
     if (rc == 0)
-        rc = id_search(id, p, n, &cands, err);
+        rc = id_search(id, a, s, p, n, &cands, &missing, err);
     if (rc == 0) {
         json_t *kept = at_least(cands, min_score);
         while (json_array_size(kept) > (size_t)top)
             json_array_remove(kept, json_array_size(kept) - 1);
-        char detail[32];
-        snprintf(detail, sizeof detail, "%zu candidates", json_array_size(kept));
-        rc = eyni_register_audit_event(id->reg, a, "match.identify", "register", "ok", detail, err);
+        char detail[128];
+        int off = snprintf(detail, sizeof detail, "%zu candidates", json_array_size(kept));
+        if (json_array_size(missing))
+            snprintf(detail + off, sizeof detail - (size_t)off, "; %zu shards not searched",
+                     json_array_size(missing));
+        const char *outcome = json_array_size(missing) ? "partial" : "ok";
+        rc = eyni_register_audit_event(id->reg, a, "match.identify", "register", outcome, detail,
+                                       err);
         if (rc == 0)
             *out = json_pack("{s:o, s:i}", "candidates", kept, "count", (int)json_array_size(kept));
         else
             json_decref(kept);
+        if (rc == 0 && missing) {
+            json_object_set_new(*out, "shards", json_integer(id->shards));
+            json_object_set(*out, "shards_not_searched", missing);
+        }
     }
+    json_decref(missing);
     json_decref(cands);
     id_probes_free(p, n);
     return rc;

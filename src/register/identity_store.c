@@ -310,12 +310,17 @@ int reg_enrolment_record(eyni_register *reg, const eyni_actor *a, const reg_enro
 
 /* ---- reading samples back ------------------------------------------------------------- */
 
-static int each_row(eyni_register *reg, eyni_stmt *st, reg_sample_fn fn, void *ctx, long long *last,
-                    eyni_error *err)
+static int each_row(eyni_register *reg, eyni_stmt *st, reg_keep_fn keep, reg_sample_fn fn,
+                    void *ctx, long long *last, eyni_error *err)
 {
     int rc;
     while ((rc = eyni_stmt_step(st, err)) == 1) {
         const char *fin = eyni_stmt_text(st, 3), *modality = eyni_stmt_text(st, 4);
+        if (keep && !keep(fin, ctx)) { /* not opened: another node's shard */
+            if (last)
+                *last = eyni_stmt_int64(st, 0);
+            continue;
+        }
         int position = (int)eyni_stmt_int64(st, 5);
         size_t n = 0;
         const unsigned char *blob = eyni_stmt_blob(st, 6, &n);
@@ -340,8 +345,8 @@ static int each_row(eyni_register *reg, eyni_stmt *st, reg_sample_fn fn, void *c
     return rc;
 }
 
-int reg_changes_each(eyni_register *reg, long long after, reg_sample_fn fn, void *ctx,
-                     long long *last, eyni_error *err)
+int reg_changes_each(eyni_register *reg, long long after, reg_keep_fn keep, reg_sample_fn fn,
+                     void *ctx, long long *last, eyni_error *err)
 {
     int rc = need_keys(reg, err);
     eyni_db *db = NULL;
@@ -359,7 +364,7 @@ int reg_changes_each(eyni_register *reg, long long after, reg_sample_fn fn, void
         rc = eyni_stmt_bind_int64(st, 1, after, err);
     *last = after;
     if (rc == 0)
-        rc = each_row(reg, st, fn, ctx, last, err);
+        rc = each_row(reg, st, keep, fn, ctx, last, err);
     eyni_stmt_free(st);
     eyni_store_release(reg->store, db);
     return rc;
@@ -385,7 +390,7 @@ int reg_samples_of(eyni_register *reg, const char *fin, const char *modality, re
     if (rc == 0)
         rc = reg_bind_texts(st, 1, vals, 2, err);
     if (rc == 0)
-        rc = each_row(reg, st, fn, ctx, NULL, err);
+        rc = each_row(reg, st, NULL, fn, ctx, NULL, err);
     eyni_stmt_free(st);
     eyni_store_release(reg->store, db);
     return rc;

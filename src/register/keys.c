@@ -69,7 +69,7 @@ int eyni_register_key_create(eyni_register *reg, const eyni_actor *a, const char
     if (r == EYNI_ROLE_NONE || r == EYNI_ROLE_OPERATOR)
         return eyni_error_set(err, EYNI_EFORMAT,
                               "role '%.32s' is not one of admin, registrar, border, police, "
-                              "auditor, adjudicator, documents, forensic", role ? role : "");
+                              "auditor, adjudicator, documents, forensic, node", role ? role : "");
     if (label && (strlen(label) > 100 || !eyni_utf8_valid(label, strlen(label))))
         return eyni_error_set(err, EYNI_EFORMAT, "label must be at most 100 bytes of text");
     unsigned char idb[KEY_ID_BYTES], secret[KEY_SECRET_BYTES];

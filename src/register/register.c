@@ -113,7 +113,7 @@ eyni_store *eyni_register_store(eyni_register *r)
 static const char *const role_names[] = {"none",    "admin",       "registrar",
                                          "border",  "police",      "auditor",
                                          "adjudicator", "documents", "forensic",
-                                         "operator"};
+                                         "node",    "operator"};
 
 const char *eyni_role_name(eyni_role role)
 {
@@ -166,6 +166,9 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     [EYNI_OP_VISA_READ] = R(DOCUMENTS) | R(BORDER) | R(POLICE) | R(OPERATOR),
     [EYNI_OP_RESIDENCE_MANAGE] = R(REGISTRAR) | R(OPERATOR),
     [EYNI_OP_RESIDENCE_READ] = R(REGISTRAR) | R(BORDER) | R(POLICE) | R(OPERATOR),
+    /* Only nodes search shards for each other; the person who asked is checked and audited
+     * by the node that took the request. */
+    [EYNI_OP_SHARD_SEARCH] = R(NODE),
 };
 #undef R
 
@@ -176,7 +179,7 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "case.read", "case.decide", "document.issue", "document.status", "document.read",
     "border.check", "crossing.read", "dna.reference.add", "dna.forensic.add", "dna.search",
     "dna.read", "dna.remove", "visa.manage", "visa.read", "residence.manage",
-    "residence.read"};
+    "residence.read", "shard.search"};
 
 const char *eyni_op_name(eyni_op op)
 {

@@ -78,8 +78,10 @@ typedef int (*reg_sample_fn)(long long change, const char *op, long long biometr
                              const unsigned char *tpl, size_t tlen, void *ctx);
 /* Replays the gallery change log after change id `after`, in order; *last gets the newest
  * id seen. Galleries built this way match the store exactly, after a crash too. */
-int reg_changes_each(eyni_register *reg, long long after, reg_sample_fn fn, void *ctx,
-                     long long *last, eyni_error *err);
+/* keep (may be NULL) chooses the owners whose samples are opened and passed to fn. */
+typedef int (*reg_keep_fn)(const char *fin, void *ctx);
+int reg_changes_each(eyni_register *reg, long long after, reg_keep_fn keep, reg_sample_fn fn,
+                     void *ctx, long long *last, eyni_error *err);
 /* The current samples of one person (for 1:1 verification). */
 int reg_samples_of(eyni_register *reg, const char *fin, const char *modality, reg_sample_fn fn,
                    void *ctx, eyni_error *err);

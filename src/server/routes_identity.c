@@ -93,8 +93,8 @@ static int enrol(srv_request *rq, json_t **out, int *status, eyni_error *err)
     if (rc == 0 && dna)
         rc = srv_dna_enrol_check(rq, dna, err);
     if (rc == 0)
-        rc = eyni_identity_enrol(rq->identity, &rq->actor, json_object_get(in, "person"), s.v,
-                                 s.n, out, err);
+        rc = eyni_identity_enrol(rq->identity, &rq->actor, json_object_get(in, "person"), s.v, s.n,
+                                 out, err);
     if (rc == 0 && dna)
         srv_dna_enrol_store(rq, dna, *out);
     samples_free(&s);
@@ -168,6 +168,24 @@ static int identify(srv_request *rq, json_t **out, int *status, eyni_error *err)
     return rc;
 }
 
+/* A peer node's search of the shards this node holds (role node only; docs/api.md). */
+static int node_search(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"shards", "samples", "for", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    const char *who = NULL;
+    int rc = with_samples(rq, keys, &in, &s, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "for", 128, &who, err);
+    if (rc == 0)
+        rc = eyni_identity_shard_search(rq->identity, &rq->actor, json_object_get(in, "shards"),
+                                        who, s.v, s.n, out, err);
+    samples_free(&s);
+    json_decref(in);
+    return rc;
+}
+
 static int cases(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long limit;
@@ -219,6 +237,7 @@ const srv_route srv_routes_identity[] = {
     {"POST", "/v1/quality", quality, 1},
     {"POST", "/v1/verify", verify, 1},
     {"POST", "/v1/identify", identify, 1},
+    {"POST", "/v1/node/search", node_search, 1},
     {"GET", "/v1/adjudications", cases, 1},
     {"GET", "/v1/adjudications/{}", case_get, 1},
     {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
