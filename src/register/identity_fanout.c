@@ -124,6 +124,7 @@ typedef struct call {
     int too_big;
     int peer;
     unsigned char *asked;
+    CURLcode res; /* of the transfer; CURLE_OK when an answer came */
 } call;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -234,6 +235,12 @@ static void run_calls(call *c, int n)
         if (running && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
             break;
     }
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(m, &left)))
+        for (int i = 0; i < n; i++)
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == c[i].h)
+                c[i].res = msg->data.result;
     for (int i = 0; i < n; i++)
         curl_multi_remove_handle(m, c[i].h);
     curl_multi_cleanup(m);
@@ -248,7 +255,8 @@ static void take_answer(fanout *f, call *c)
     eyni_error err;
     json_t *hits = NULL;
     unsigned char *searched = calloc((size_t)f->id->shards, 1);
-    int rc = !searched ? eyni_error_set(&err, EYNI_ENOMEM, "out of memory")
+    int rc = !searched            ? eyni_error_set(&err, EYNI_ENOMEM, "out of memory")
+             : c->res != CURLE_OK ? eyni_error_set(&err, EYNI_EIO, "%s", curl_easy_strerror(c->res))
              : status != 200
                  ? eyni_error_set(&err, EYNI_EIO, "answered %ld%s%.200s", status,
                                   c->too_big ? " (too long)" : ": ", c->reply ? c->reply : "")
@@ -312,8 +320,10 @@ static int round_run(fanout *f, eyni_error *err)
     if (!c)
         return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
     int n = plan(f, c, err), rc = n < 0 ? n : 0;
-    for (int i = 0; rc == 0 && i < n; i++)
+    for (int i = 0; rc == 0 && i < n; i++) {
+        c[i].res = CURLE_FAILED_INIT; /* until the transfer reports */
         rc = call_setup(f, &c[i], err);
+    }
     if (rc == 0 && n > 0) {
         run_calls(c, n);
         for (int i = 0; i < n; i++)

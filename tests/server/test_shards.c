@@ -90,7 +90,7 @@ static int pick_people(person *out, int n)
 static void identify(const test_server *node, const char *token, const person *p, char *fin,
                      char *missing)
 {
-    char *body = body_of(p, NULL, 2);
+    char *body = body_of(p, NULL, 1);
     http_reply r = http_call(node, "POST", "/v1/identify", token, "shards test", body);
     free(body);
     assert_int_equal(r.status, 200);
@@ -220,7 +220,7 @@ static void every_node_finds_everyone(cluster *c, const person *pool, int n, con
 
 static void node_search_needs_the_node_role(cluster *c, const person *p)
 {
-    char *body = body_of(p, NULL, 2);
+    char *body = body_of(p, NULL, 1);
     size_t cap = strlen(body) + 64;
     char *req = malloc(cap);
     /* {"samples": ..., "top": 1} -> {"shards": [0], "for": "x", "samples": ...} */
