@@ -10,7 +10,11 @@
  * --gallery N: one fused pass whose galleries also hold N distractors per modality (faces:
  * random unit vectors; fingers: eyni_finger_synthesize modelled on the 60 FVC impressions
  * in turn, at the right index position), built on two threads; the timed enrolments then
- * de-duplicate against N + the enrolled persons: ms per enrolment and persons per minute. */
+ * de-duplicate against N + the enrolled persons: ms per enrolment and persons per minute.
+ * The resident size of the process (/proc/self/statm) is read before and after each
+ * modality's distractors go in: "memory" gives the measured bytes per gallery entry. With
+ * --voice-model M --voice-ref R (a reference from `eyni voice enrol`), N copies of that
+ * reference are loaded as the identity service holds them: bytes per voice reference. */
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -23,6 +27,7 @@
 #include "common.h"
 #include "eyni/face.h"
 #include "eyni/identity.h"
+#include "eyni/voice.h"
 
 #define PERSONS 30
 
@@ -215,7 +220,21 @@ static int finger_models(const subject *s, eyni_finger_template **m, eyni_error 
     return 0;
 }
 
-static int add_distractors(eyni_identity *id, const subject *s, size_t n, eyni_error *err)
+/* Resident set size of this process in bytes; 0 when /proc cannot tell. */
+static long long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long pages = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lld %lld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+static int add_distractors(eyni_identity *id, const subject *s, size_t n, json_t *memory,
+                           eyni_error *err)
 {
     eyni_finger_template *models[2 * PERSONS] = {0};
     float *faces = malloc(sizeof(float) * EYNI_FACE_DIM * (n ? n : 1));
@@ -224,8 +243,10 @@ static int add_distractors(eyni_identity *id, const subject *s, size_t n, eyni_e
     uint64_t seed = 1;
     for (size_t i = 0; rc == 0 && i < n; i++)
         random_unit(&seed, faces + i * EYNI_FACE_DIM);
+    long long rss0 = rss_bytes();
     if (rc == 0)
         rc = eyni_identity_add_distractors(id, 0, faces, n, NULL, 0, 0, err);
+    long long rss1 = rss_bytes();
     filler f[2] = {{id, models, 2 * PERSONS, 0, n / 2, 0, {0}},
                    {id, models, 2 * PERSONS, n / 2, n, 0, {0}}};
     if (rc == 0) {
@@ -239,6 +260,13 @@ static int add_distractors(eyni_identity *id, const subject *s, size_t n, eyni_e
         for (int i = 0; i < 2 && rc == 0; i++)
             if (f[i].rc)
                 *err = f[i].err, rc = f[i].rc;
+    }
+    long long rss2 = rss_bytes();
+    if (rc == 0 && n) {
+        json_object_set_new(memory, "rss_bytes_before", json_integer(rss0));
+        json_object_set_new(memory, "face_bytes_per_entry", json_real((double)(rss1 - rss0) / n));
+        json_object_set_new(memory, "finger_bytes_per_entry", json_real((double)(rss2 - rss1) / n));
+        json_object_set_new(memory, "rss_bytes_after", json_integer(rss2));
     }
     for (int i = 0; i < 2 * PERSONS; i++)
         eyni_finger_template_free(models[i]);
@@ -256,6 +284,33 @@ static double process_cpu_ms(void)
 }
 
 /* One pass with the given modalities: {"fnir", "fpir", "duplicates", "new", ...}. */
+/* n copies of one stored voice reference, loaded as the identity service keeps them. */
+static int voice_memory(const char *model, const char *ref, size_t n, json_t *memory,
+                        eyni_error *err)
+{
+    eyni_voice_model *m = NULL;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    eyni_voice_ref **refs = calloc(n ? n : 1, sizeof *refs);
+    int rc = refs ? eyni_voice_model_read(model, &m, err)
+                  : eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = eyni_file_read(ref, 16u << 20, &buf, &len, err);
+    long long rss0 = rss_bytes();
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = eyni_voice_ref_load(m, buf, len, ref, &refs[i], err);
+    long long rss1 = rss_bytes();
+    if (rc == 0)
+        json_object_set_new(memory, "voice_bytes_per_reference",
+                            json_real((double)(rss1 - rss0) / (double)n));
+    for (size_t i = 0; refs && i < n; i++)
+        eyni_voice_ref_free(refs[i]);
+    free(refs);
+    free(buf);
+    eyni_voice_model_free(m);
+    return rc;
+}
+
 static int run_pass(const subject *s, int mods, size_t distractors, json_t **out, eyni_error *err)
 {
     char dir[64], status[16], name[32];
@@ -265,8 +320,9 @@ static int run_pass(const subject *s, int mods, size_t distractors, json_t **out
     if (rc == 0)
         rc = eyni_identity_open(reg, NULL, &id, err);
     double build_ms = eyni_time_ms();
+    json_t *memory = json_object();
     if (rc == 0 && distractors)
-        rc = add_distractors(id, s, distractors, err);
+        rc = add_distractors(id, s, distractors, memory, err);
     build_ms = eyni_time_ms() - build_ms;
     int half = PERSONS / 2, missed = 0, false_flags = 0, dup = 0, possible = 0;
     int enrolled[PERSONS] = {0}, fte = 0, reapplied = 0, newcomers = 0, timed = 0, cases0 = 0;
@@ -331,6 +387,9 @@ static int run_pass(const subject *s, int mods, size_t distractors, json_t **out
                          "persons_per_minute", ms > 0 ? timed * 60000.0 / ms : 0.0,
                          "distractors_per_modality", (json_int_t)distractors, "distractor_build_s",
                          build_ms / 1000, "cpu_ms_per_enrolment", timed ? cpu / timed : 0.0);
+    if (rc == 0 && distractors)
+        json_object_set(*out, "memory", memory);
+    json_decref(memory);
     eyni_identity_close(id);
     eyni_register_close(reg);
     remove_tree(dir);
@@ -340,21 +399,28 @@ static int run_pass(const subject *s, int mods, size_t distractors, json_t **out
 int cli_bench_dedup(int argc, char **argv)
 {
     static const char usage[] = "eyni bench dedup DATA_ROOT (the shared data folder) "
-                                "[--gallery N] [--json]";
+                                "[--gallery N [--voice-model M --voice-ref R]] [--json]";
     if (argc < 2)
         return cli_usage(usage);
     int json = 0;
     long gallery = 0;
+    const char *voice_model = NULL, *voice_ref = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
         else if (!strcmp(argv[i], "--gallery") && i + 1 < argc)
             gallery = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--voice-model") && i + 1 < argc)
+            voice_model = argv[++i];
+        else if (!strcmp(argv[i], "--voice-ref") && i + 1 < argc)
+            voice_ref = argv[++i];
         else
             return cli_usage(usage);
     }
     if (gallery < 0 || gallery > 10000000)
         return cli_usage("--gallery 0..10000000");
+    if (!voice_model != !voice_ref || (voice_model && !gallery))
+        return cli_usage(usage);
     subject *s = calloc(PERSONS, sizeof *s);
     eyni_error err;
     int rc = s ? pick_faces(argv[1], s, &err) : eyni_error_set(&err, EYNI_ENOMEM, "out of memory");
@@ -369,6 +435,11 @@ int cli_bench_dedup(int argc, char **argv)
         rc = run_pass(s, m + 1, (size_t)gallery, &pass, &err);
         if (rc == 0)
             json_object_set_new(out, names[m], pass);
+    }
+    if (rc == 0 && voice_model) {
+        fprintf(stderr, "eyni bench dedup: voice references...\n");
+        rc = voice_memory(voice_model, voice_ref, (size_t)gallery,
+                          json_object_get(json_object_get(out, "fused"), "memory"), &err);
     }
     free(s);
     if (rc) {
