@@ -7,6 +7,9 @@
 # DIR/pg (Unix socket only), the database "eyni", one data folder per node (a copy of the
 # first node's configuration and keys: every node must hold the same data keys), and starts
 # node i on 127.0.0.1:(BASE_PORT+i) (BASE_PORT defaults to 8180). Logs: DIR/nodeI/eynid.log.
+# SHARDS=S (at the first start) shards the galleries: an API key of role node for the
+# nodes to call each other with, gallery.shards = S, and node i holding shards i-1 and i
+# (mod S), so with N >= S every shard is on two nodes and any one node may be down.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -33,8 +36,17 @@ start)
     if ! psql "$server" -tAc "SELECT 1 FROM pg_database WHERE datname = 'eyni'" | grep -q 1; then
         psql "$server" -qc "CREATE DATABASE eyni"
     fi
+    shards=${SHARDS:-1}
+    [[ "$shards" =~ ^[1-9][0-9]*$ ]] || { echo "$0: SHARDS must be a positive number" >&2; exit 2; }
     if [[ ! -f "$dir/node1/eyni.conf" ]]; then
         "$bin/eyni" init --data "$dir/node1" --store "$uri" --listen "127.0.0.1:$((base + 1))" >&2
+        if ((shards > 1)); then
+            "$bin/eyni" key create --data "$dir/node1" --agency NODES --role node --json \
+                | sed -n 's/.*"token":"\([^"]*\)".*/\1/p' >"$dir/node1/node.key"
+            chmod 600 "$dir/node1/node.key"
+            printf 'gallery.shards = %s\ngallery.node_key = node.key\n' "$shards" >>"$dir/node1/eyni.conf"
+        fi
+        first=1
     fi
     for i in $(seq 2 "$n"); do # copies without node 1's runtime files
         d="$dir/node$i"
@@ -43,6 +55,13 @@ start)
             rm -f "$d/eynid.pid" "$d/eynid.log"
         fi
     done
+    if [[ -n "${first:-}" ]] && ((shards > 1)); then
+        for i in $(seq 1 "$n"); do
+            a=$(((i - 1) % shards)) b=$((i % shards))
+            held=$a; ((a != b)) && held="$a,$b"
+            echo "gallery.node_shards = $held" >>"$dir/node$i/eyni.conf"
+        done
+    fi
     for i in $(seq 1 "$n"); do
         d="$dir/node$i"
         if [[ -n "$(node_pid "$d" || true)" ]]; then continue; fi

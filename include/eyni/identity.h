@@ -130,7 +130,9 @@ json_t *eyni_identity_stats(eyni_identity *id);
  * the reasons; nothing is stored), then a 1:N search on every modality against everyone
  * enrolled, fusion, and the decision: {"status": "unique" | "duplicate" | "possible",
  * "fin" (unique), "duplicate_of", "case" (possible), "enrolment", "candidates": [{"fin",
- * "score", "scores": {"face", "finger"}}], "quality": [...]}.
+ * "score", "scores": {"face", "finger"}}], "quality": [...]}. With sharding also
+ * "shards_not_searched"; when it is not empty only a duplicate is recorded, anything else is
+ * refused (ECONFLICT naming the shards, audited) so nobody is declared unique unsearched.
  */
 int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *person,
                         const eyni_sample_in *samples, int n, json_t **out, eyni_error *err);
