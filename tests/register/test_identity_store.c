@@ -42,16 +42,22 @@ static int collect(long long change, const char *op, long long bio, const char *
     return 0;
 }
 
-static long long record(eyni_register *r, const char *status, const char *cand_fin,
-                        const char *tpl, char fin[EYNI_FIN_MAX + 1], long long *case_id, int expect)
+static int other_shard(const char *fin, void *ctx)
+{
+    (void)fin, (void)ctx;
+    return 0;
+}
+
+static long long record(eyni_register *r, const char *status, const char *cand_fin, const char *tpl,
+                        char fin[EYNI_FIN_MAX + 1], long long *case_id, int expect)
 {
     eyni_actor a = fixture_actor(EYNI_ROLE_REGISTRAR, "enrolment");
     reg_sample s[2] = {sample("face", 0, tpl), sample("finger", 2, "finger-template")};
     json_t *person = fixture_json("{\"surname\":\"Nəsibova\",\"given_name\":\"Ülviyyə\","
                                   "\"birth_date\":\"1993-03-03\",\"sex\":\"F\"}");
-    json_t *result = cand_fin ? json_pack("{s:[{s:s, s:f}]}", "candidates", "fin", cand_fin,
-                                          "score", 0.7)
-                              : json_pack("{s:[]}", "candidates");
+    json_t *result =
+        cand_fin ? json_pack("{s:[{s:s, s:f}]}", "candidates", "fin", cand_fin, "score", 0.7)
+                 : json_pack("{s:[]}", "candidates");
     reg_enrolment e = {person, s, 2, status, NULL, result};
     long long id = 0;
     eyni_error err;
@@ -75,10 +81,16 @@ static void unique_enrolment_stores_sealed_samples(void **state)
     seen s = {0};
     long long last = 0;
     eyni_error err;
-    assert_int_equal(reg_changes_each(r, 0, collect, &s, &last, &err), 0);
+    assert_int_equal(reg_changes_each(r, 0, NULL, collect, &s, &last, &err), 0);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.tpl[0], "face-template-A");
     assert_string_equal(s.fin[0], fin);
+    assert_int_equal(last, 2);
+    /* A node of another shard skips the samples, yet its position in the log moves on. */
+    seen none = {0};
+    last = 0;
+    assert_int_equal(reg_changes_each(r, 0, other_shard, collect, &none, &last, &err), 0);
+    assert_int_equal(none.n, 0);
     assert_int_equal(last, 2);
     /* Nothing of the template is readable in the database file's table. */
     eyni_db *db;
@@ -117,13 +129,13 @@ static void adjudication_decides_once_either_way(void **state)
     assert_int_equal(json_integer_value(json_object_get(out, "count")), 1);
     json_decref(out);
     assert_int_equal(eyni_register_case_get(r, &adj, case_id, &out, &err), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(out, "applicant"),
-                                                          "surname")),
-                        "Nəsibova");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(out, "applicant"), "surname")),
+        "Nəsibova");
     json_decref(out);
-    assert_int_equal(eyni_register_case_decide(r, &clerk, case_id, "different", NULL, "x", &out,
-                                               &err),
-                     EYNI_EPERM);
+    assert_int_equal(
+        eyni_register_case_decide(r, &clerk, case_id, "different", NULL, "x", &out, &err),
+        EYNI_EPERM);
     assert_int_equal(eyni_register_case_decide(r, &adj, case_id, "different", NULL,
                                                "photos differ: ears, scar", &out, &err),
                      0);
@@ -132,20 +144,19 @@ static void adjudication_decides_once_either_way(void **state)
     assert_non_null(newfin);
     assert_string_not_equal(newfin, first);
     json_decref(out);
-    assert_int_equal(eyni_register_case_decide(r, &adj, case_id, "same", NULL, "again", &out,
-                                               &err),
+    assert_int_equal(eyni_register_case_decide(r, &adj, case_id, "same", NULL, "again", &out, &err),
                      EYNI_ECONFLICT);
     /* The applicant's samples joined the galleries' change log. */
     seen s = {0};
     long long last = 0;
-    assert_int_equal(reg_changes_each(r, 2, collect, &s, &last, &err), 0);
+    assert_int_equal(reg_changes_each(r, 2, NULL, collect, &s, &last, &err), 0);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.tpl[0], "face-A2");
     /* A second possible duplicate, decided "same": no FIN, no new samples. */
     record(r, "possible", first, "face-A3", fin, &case_id, 0);
-    assert_int_equal(eyni_register_case_decide(r, &adj, case_id, "same", "ZZZZZZZ", "x", &out,
-                                               &err),
-                     EYNI_EFORMAT);
+    assert_int_equal(
+        eyni_register_case_decide(r, &adj, case_id, "same", "ZZZZZZZ", "x", &out, &err),
+        EYNI_EFORMAT);
     assert_int_equal(eyni_register_case_decide(r, &adj, case_id, "same", first,
                                                "same person: matching scar", &out, &err),
                      0);
@@ -153,7 +164,7 @@ static void adjudication_decides_once_either_way(void **state)
     assert_true(json_is_null(json_object_get(out, "fin")));
     json_decref(out);
     s.n = 0;
-    assert_int_equal(reg_changes_each(r, 0, collect, &s, &last, &err), 0);
+    assert_int_equal(reg_changes_each(r, 0, NULL, collect, &s, &last, &err), 0);
     assert_int_equal(s.n, 4);
     assert_int_equal(eyni_register_enrolment_get(r, &clerk, e1, &out, &err), 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "different");
