@@ -201,9 +201,11 @@ static void verification_accepts_genuine_and_rejects_impostors(void **state)
     out = verify(f, f->fin1, fi, 1, 0);
     assert_true(json_is_false(json_object_get(out, "match")));
     json_decref(out);
-    /* An unknown FIN has nothing to compare with. */
+    /* An unknown FIN is not found; a known one without fingers has nothing to compare. */
     eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
-    assert_null(verify(f, "0000000", u, 1, EYNI_ECONFLICT));
+    assert_null(verify(f, "0000000", u, 1, EYNI_ENOTFOUND));
+    eyni_sample_in x[1] = {sample("finger", 7, FVC "101_5.tif")};
+    assert_null(verify(f, f->fin1, x, 1, EYNI_ECONFLICT));
 }
 
 static void bad_samples_are_refused_and_nothing_stored(void **state)
