@@ -22,7 +22,8 @@ enum {
     OPT_PURPOSE,
     OPT_NOTE,
     OPT_STATUS,
-    OPT_DNA
+    OPT_DNA,
+    OPT_GALLERY
 };
 
 static const struct {
@@ -34,7 +35,7 @@ static const struct {
 #define NPERSON (int)(sizeof person_flags / sizeof person_flags[0])
 
 typedef struct id_args {
-    const char *data, *fin, *purpose, *note, *status, *dna;
+    const char *data, *fin, *purpose, *note, *status, *dna, *gallery;
     int json, top;
     double min;
     json_t *person;
@@ -70,7 +71,7 @@ static int add_finger(id_args *x, const char *arg, eyni_error *err)
 
 static int parse(int argc, char **argv, id_args *x, eyni_error *err)
 {
-    struct option opts[NPERSON + 13];
+    struct option opts[NPERSON + 14];
     for (int i = 0; i < NPERSON; i++)
         opts[i] = (struct option){person_flags[i].flag, required_argument, NULL, i};
     const struct option extra[] = {{"face", required_argument, NULL, OPT_FACE},
@@ -85,6 +86,7 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
                                    {"note", required_argument, NULL, OPT_NOTE},
                                    {"status", required_argument, NULL, OPT_STATUS},
                                    {"dna", required_argument, NULL, OPT_DNA},
+                                   {"gallery", required_argument, NULL, OPT_GALLERY},
                                    {NULL, 0, NULL, 0}};
     memcpy(opts + NPERSON, extra, sizeof extra);
     x->person = json_object();
@@ -118,6 +120,8 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
             x->status = optarg;
         else if (c == OPT_DNA)
             x->dna = optarg;
+        else if (c == OPT_GALLERY)
+            x->gallery = optarg;
         else
             rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
     }
@@ -231,7 +235,8 @@ static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni
     eyni_identity *id = NULL;
     int rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = eyni_identity_identify(id, a, x->samples, x->n, x->top, x->min, out, err);
+        rc = eyni_identity_identify_gallery(id, a, x->gallery, x->samples, x->n, x->top, x->min,
+                                            out, err);
     eyni_identity_close(id);
     return rc;
 }
@@ -270,7 +275,7 @@ int cli_identify(int argc, char **argv)
 {
     return run(argc, argv, do_identify,
                "eyni identify (--face IMG | --finger POSITION=IMG | --voice AUDIO)... [--top K] "
-               "[--min-score S] "
+               "[--min-score S] [--gallery register|watchlists|LIST] "
                "[--data DIR] [--json]");
 }
 

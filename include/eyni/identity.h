@@ -107,6 +107,15 @@ int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin
  * min_score. */
 int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
                            int n, int top, double min_score, json_t **out, eyni_error *err);
+/* 1:N against a named gallery: "register" (or NULL: as eyni_identity_identify), a
+ * watchlist's code, or "watchlists" (every list the caller may see; needs the watchlist read
+ * power besides matching). Watchlist candidates are entries, not FINs: {"list", "entry",
+ * "list_name", "handling", "legal_basis", "record", "modality", "score", "scores"} with the
+ * evidence of the entry's strongest comparison, above the watch search's own bar (it grows
+ * with the gallery's size). ENOTFOUND for a list that does not exist or is not visible. */
+int eyni_identity_identify_gallery(eyni_identity *id, const eyni_actor *a, const char *gallery,
+                                   const eyni_sample_in *samples, int n, int top, double min_score,
+                                   json_t **out, eyni_error *err);
 
 /* Quality of samples before an enrolment, without storing anything: {"quality": [per
  * sample the gate's report ("ok", "score", "reasons" with advice for a face; "minutiae" and

@@ -182,18 +182,21 @@ static int verify(srv_request *rq, json_t **out, int *status, eyni_error *err)
 
 static int identify(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"samples", "top", "min_score", NULL};
+    static const char *const keys[] = {"samples", "top", "min_score", "gallery", NULL};
     json_t *in = NULL;
     samples s = {.n = 0};
     int rc = with_samples(rq, keys, &in, &s, err);
     const json_t *top = in ? json_object_get(in, "top") : NULL;
     const json_t *min = in ? json_object_get(in, "min_score") : NULL;
+    const char *gallery = NULL;
     if (rc == 0 && ((top && !json_is_integer(top)) || (min && !json_is_number(min))))
         rc = eyni_error_set(err, EYNI_EFORMAT, "'top' must be an integer, 'min_score' a number");
     if (rc == 0)
-        rc = eyni_identity_identify(rq->identity, &rq->actor, s.v, s.n,
-                                    top ? (int)json_integer_value(top) : 10,
-                                    min ? json_number_value(min) : 0, out, err);
+        rc = eyni_json_get_string(in, "gallery", 64, &gallery, err);
+    if (rc == 0)
+        rc = eyni_identity_identify_gallery(rq->identity, &rq->actor, gallery, s.v, s.n,
+                                            top ? (int)json_integer_value(top) : 10,
+                                            min ? json_number_value(min) : 0, out, err);
     samples_free(&s);
     json_decref(in);
     return rc;

@@ -228,6 +228,14 @@ static void enrol_verify_identify_by_multipart(void **state)
     json_t *top = json_array_get(json_object_get(r.json, "candidates"), 0);
     assert_string_equal(json_string_value(json_object_get(top, "fin")), fin);
     http_reply_free(&r);
+    /* A named gallery that does not exist is not searched as the register. */
+    const char *gdoc = "{\"samples\":[{\"modality\":\"face\",\"part\":\"probe\"}],"
+                       "\"gallery\":\"NOSUCH\"}";
+    part g[2] = {{"request", NULL, gdoc, strlen(gdoc)}, {"probe", "p.jpg", face.data, face.len}};
+    r = curl_mime_call(srv, "/v1/identify", border, g, 2);
+    assert_int_equal(r.status, 404);
+    assert_non_null(strstr(error_message(&r), "NOSUCH"));
+    http_reply_free(&r);
     free(face.data);
     free(clerk);
     free(border);
