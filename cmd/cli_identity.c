@@ -241,6 +241,21 @@ static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni
     return rc;
 }
 
+/* "different" issues a FIN: the identity service searches the applicant once more first. */
+static int decide(id_args *x, cmd_env *e, eyni_actor *a, long long cid, json_t **out,
+                  eyni_error *err)
+{
+    const char *d = x->pos[2];
+    if (!d || strcmp(d, "different") != 0)
+        return eyni_register_case_decide(e->reg, a, cid, d, x->fin, x->note, out, err);
+    eyni_identity *id = NULL;
+    int rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_case_decide(id, a, cid, d, x->fin, x->note, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
 static int do_adjudicate(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
     const char *verb = x->pos[0] ? x->pos[0] : "";
@@ -250,7 +265,7 @@ static int do_adjudicate(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, ey
     if (!strcmp(verb, "show"))
         return eyni_register_case_get(e->reg, a, id, out, err);
     if (!strcmp(verb, "decide"))
-        return eyni_register_case_decide(e->reg, a, id, x->pos[2], x->fin, x->note, out, err);
+        return decide(x, e, a, id, out, err);
     return eyni_error_set(err, EYNI_EINVAL,
                           "eyni adjudicate list|show ID|decide ID same|different");
 }

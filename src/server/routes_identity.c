@@ -238,11 +238,12 @@ static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *e
         rc = eyni_json_get_string(in, "fin", EYNI_FIN_MAX, &fin, err);
     if (rc == 0)
         rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
+    /* with the biometric services a new FIN is checked once more and the galleries follow */
     if (rc == 0)
-        rc = eyni_register_case_decide(rq->reg, &rq->actor, id, decision, fin, note, out, err);
-    /* the applicant may have become a person: let the galleries catch up */
-    if (rc == 0 && rq->identity)
-        rc = eyni_identity_sync(rq->identity, err);
+        rc = rq->identity ? eyni_identity_case_decide(rq->identity, &rq->actor, id, decision, fin,
+                                                      note, out, err)
+                          : eyni_register_case_decide(rq->reg, &rq->actor, id, decision, fin, note,
+                                                      out, err);
     json_decref(in);
     return rc;
 }
