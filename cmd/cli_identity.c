@@ -22,7 +22,8 @@ enum {
     OPT_PURPOSE,
     OPT_NOTE,
     OPT_STATUS,
-    OPT_DNA
+    OPT_DNA,
+    OPT_GALLERY
 };
 
 static const struct {
@@ -34,7 +35,7 @@ static const struct {
 #define NPERSON (int)(sizeof person_flags / sizeof person_flags[0])
 
 typedef struct id_args {
-    const char *data, *fin, *purpose, *note, *status, *dna;
+    const char *data, *fin, *purpose, *note, *status, *dna, *gallery;
     int json, top;
     double min;
     json_t *person;
@@ -70,7 +71,7 @@ static int add_finger(id_args *x, const char *arg, eyni_error *err)
 
 static int parse(int argc, char **argv, id_args *x, eyni_error *err)
 {
-    struct option opts[NPERSON + 13];
+    struct option opts[NPERSON + 14];
     for (int i = 0; i < NPERSON; i++)
         opts[i] = (struct option){person_flags[i].flag, required_argument, NULL, i};
     const struct option extra[] = {{"face", required_argument, NULL, OPT_FACE},
@@ -85,6 +86,7 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
                                    {"note", required_argument, NULL, OPT_NOTE},
                                    {"status", required_argument, NULL, OPT_STATUS},
                                    {"dna", required_argument, NULL, OPT_DNA},
+                                   {"gallery", required_argument, NULL, OPT_GALLERY},
                                    {NULL, 0, NULL, 0}};
     memcpy(opts + NPERSON, extra, sizeof extra);
     x->person = json_object();
@@ -118,6 +120,8 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
             x->status = optarg;
         else if (c == OPT_DNA)
             x->dna = optarg;
+        else if (c == OPT_GALLERY)
+            x->gallery = optarg;
         else
             rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
     }
@@ -242,7 +246,23 @@ static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni
     eyni_identity *id = NULL;
     int rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = eyni_identity_identify(id, a, x->samples, x->n, x->top, x->min, out, err);
+        rc = eyni_identity_identify_gallery(id, a, x->gallery, x->samples, x->n, x->top, x->min,
+                                            out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+/* "different" issues a FIN: the identity service searches the applicant once more first. */
+static int decide(id_args *x, cmd_env *e, eyni_actor *a, long long cid, json_t **out,
+                  eyni_error *err)
+{
+    const char *d = x->pos[2];
+    if (!d || strcmp(d, "different") != 0)
+        return eyni_register_case_decide(e->reg, a, cid, d, x->fin, x->note, out, err);
+    eyni_identity *id = NULL;
+    int rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_case_decide(id, a, cid, d, x->fin, x->note, out, err);
     eyni_identity_close(id);
     return rc;
 }
@@ -256,7 +276,7 @@ static int do_adjudicate(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, ey
     if (!strcmp(verb, "show"))
         return eyni_register_case_get(e->reg, a, id, out, err);
     if (!strcmp(verb, "decide"))
-        return eyni_register_case_decide(e->reg, a, id, x->pos[2], x->fin, x->note, out, err);
+        return decide(x, e, a, id, out, err);
     return eyni_error_set(err, EYNI_EINVAL,
                           "eyni adjudicate list|show ID|decide ID same|different");
 }
@@ -281,7 +301,7 @@ int cli_identify(int argc, char **argv)
 {
     return run(argc, argv, do_identify,
                "eyni identify (--face IMG | --finger POSITION=IMG | --voice AUDIO)... [--top K] "
-               "[--min-score S] "
+               "[--min-score S] [--gallery register|watchlists|LIST] "
                "[--data DIR] [--json]");
 }
 

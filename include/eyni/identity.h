@@ -145,6 +145,25 @@ int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin
  * holders were all down or too slow (then the candidates cover the other shards only). */
 int eyni_identity_identify(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *samples,
                            int n, int top, double min_score, json_t **out, eyni_error *err);
+/* 1:N against a named gallery: "register" (or NULL: as eyni_identity_identify), a
+ * watchlist's code, or "watchlists" (every list the caller may see; needs the watchlist read
+ * power besides matching). Watchlist candidates are entries, not FINs: {"list", "entry",
+ * "list_name", "handling", "legal_basis", "record", "modality", "score", "scores"} with the
+ * evidence of the entry's strongest comparison, above the watch search's own bar (it grows
+ * with the gallery's size). ENOTFOUND for a list that does not exist or is not visible. */
+int eyni_identity_identify_gallery(eyni_identity *id, const eyni_actor *a, const char *gallery,
+                                   const eyni_sample_in *samples, int n, int top, double min_score,
+                                   json_t **out, eyni_error *err);
+
+/* An adjudicator's decision on case cid (eyni_register_case_decide), with the galleries
+ * following it. "different" issues a FIN, so first the applicant's samples are searched
+ * again inside the enrolment section: a registered person matching from the case
+ * threshold who is not among the case's candidates (enrolled since, e.g. the same applicant
+ * at another desk decided first) refuses the decision with ECONFLICT and joins the case's
+ * candidates (audited case.recheck). */
+int eyni_identity_case_decide(eyni_identity *id, const eyni_actor *a, long long cid,
+                              const char *decision, const char *fin, const char *note,
+                              json_t **out, eyni_error *err);
 
 /* Quality of samples before an enrolment, without storing anything: {"quality": [per
  * sample the gate's report ("ok", "score", "reasons" with advice for a face; "minutiae" and

@@ -100,8 +100,10 @@ int eyni_store_listener_wait(eyni_store_listener *l, int timeout_ms, eyni_error 
 void eyni_store_listener_close(eyni_store_listener *l);
 
 /* A section that one process at a time may be in, across every process on the database
- * (PostgreSQL: a session advisory lock on a connection held until leave; a process that
- * dies releases it). On SQLite it does nothing (*held = NULL): one process uses the file. */
+ * (PostgreSQL: a session advisory lock on a connection held until leave; SQLite: an
+ * exclusive flock() on the file "<db>-section-<key>" beside the database). A process that
+ * dies releases it. The section holds one pooled connection until leave, so callers that
+ * use the store inside it need a pool of at least two. */
 int eyni_store_section_enter(eyni_store *store, int64_t key, eyni_db **held, eyni_error *err);
 void eyni_store_section_leave(eyni_store *store, eyni_db *held);
 

@@ -272,3 +272,61 @@ int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long
                  out, "enrolment", err);
     return rc;
 }
+
+/* ---- re-checking an applicant before a new FIN -------------------------------------- */
+
+int reg_case_applicant(eyni_register *reg, long long id, json_t **candidates, reg_sample **s,
+                       int *n, eyni_error *err)
+{
+    decide_arg x = {reg, NULL, id, 0, NULL, NULL, NULL, "", NULL, NULL, 0};
+    eyni_db *db = NULL;
+    json_t *person = NULL;
+    int rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    rc = load_case(db, &x, err);
+    eyni_store_release(reg->store, db);
+    if (rc == 0 && !x.pending)
+        rc = eyni_error_set(err, EYNI_EINTERNAL, "case %lld has no pending applicant", id);
+    if (rc == 0)
+        rc = reg_pending_open(reg, x.pending, x.plen, &person, s, n, err);
+    json_decref(person);
+    free(x.pending);
+    if (rc == 0)
+        *candidates = x.candidates;
+    else
+        json_decref(x.candidates);
+    return rc;
+}
+
+typedef struct extend_arg {
+    const eyni_actor *a;
+    long long id;
+    const char *candidates, *detail;
+} extend_arg;
+
+static int extend_tx(eyni_db *db, void *p, eyni_error *err)
+{
+    extend_arg *x = p;
+    char ids[32], obj[32];
+    snprintf(ids, sizeof ids, "%lld", x->id);
+    snprintf(obj, sizeof obj, "case/%lld", x->id);
+    const char *vals[] = {x->candidates, ids};
+    int rc = reg_exec1(db,
+                       "UPDATE cases SET candidates = ? WHERE id = CAST(? AS INTEGER)"
+                       " AND status = 'open'",
+                       vals, 2, err);
+    return rc ? rc : reg_audit_append(db, x->a, "case.recheck", obj, "ok", x->detail, err);
+}
+
+int reg_case_extend(eyni_register *reg, const eyni_actor *a, long long id, const json_t *candidates,
+                    const char *detail, eyni_error *err)
+{
+    char *text = json_dumps(candidates, JSON_COMPACT);
+    if (!text)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
+    extend_arg x = {a, id, text, detail};
+    int rc = reg_write_tx(reg, extend_tx, &x, err);
+    free(text);
+    return rc;
+}

@@ -581,6 +581,27 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     return rc;
 }
 
+/* Why a verification had nothing to compare: ENOTFOUND for a FIN nobody holds, ECONFLICT for
+ * a person with no sample of the given modalities and finger positions on record. */
+static int nothing_compared(eyni_identity *id, const char *fin, eyni_error *err)
+{
+    eyni_store *store = eyni_register_store(id->reg);
+    eyni_db *db = NULL;
+    json_t *rec = NULL;
+    int64_t pid = 0;
+    int rc = eyni_store_acquire(store, &db, err);
+    if (rc == 0) {
+        rc = reg_person_load(db, fin, &pid, &rec, err);
+        eyni_store_release(store, db);
+    }
+    json_decref(rec);
+    return rc ? rc
+              : eyni_error_set(err, EYNI_ECONFLICT,
+                               "FIN %s has no enrolled sample of these modalities or finger "
+                               "positions to compare with",
+                               fin);
+}
+
 int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin,
                          const eyni_sample_in *s, int n, json_t **out, eyni_error *err)
 {
@@ -604,10 +625,7 @@ int eyni_identity_verify(eyni_identity *id, const eyni_actor *a, const char *fin
     for (int i = 0; i < ID_POSITIONS; i++)
         compared |= !isnan(c.finger[i]);
     if (rc == 0 && !compared)
-        rc = eyni_error_set(err, EYNI_ECONFLICT,
-                            "FIN %s has no enrolled sample to compare these with (unknown FIN or "
-                            "no such modality/finger on record)",
-                            fin);
+        rc = nothing_compared(id, fin, err);
     double threshold = -log10(id->opts.verify_fmr);
     int match = rc == 0 && c.evidence >= threshold;
     char detail[64];

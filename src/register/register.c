@@ -76,7 +76,7 @@ int eyni_register_open_config(const eyni_config *cfg, eyni_log *log, eyni_regist
                               eyni_error *err)
 {
     long long pool, finlen, key_id;
-    int rc = eyni_config_get_int(cfg, "store.pool", 8, 1, EYNI_STORE_MAX_POOL, &pool, err);
+    int rc = eyni_config_get_int(cfg, "store.pool", 8, 2, EYNI_STORE_MAX_POOL, &pool, err);
     if (rc == 0)
         rc = eyni_config_get_int(cfg, "fin.length", 7, 5, EYNI_FIN_MAX, &finlen, err);
     if (rc == 0)

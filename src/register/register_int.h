@@ -94,6 +94,14 @@ int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char *
 int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, json_t **person,
                      reg_sample **samples, int *n, eyni_error *err);
 void reg_samples_free(reg_sample *s, int n);
+/* cases.c: an open case's candidates (as decided on) and its applicant's sealed samples;
+ * ENOTFOUND, or ECONFLICT when the case is already decided. */
+int reg_case_applicant(eyni_register *reg, long long id, json_t **candidates, reg_sample **s,
+                       int *n, eyni_error *err);
+/* Replaces an open case's candidates (new matches found since it was opened), audited as
+ * case.recheck with detail. */
+int reg_case_extend(eyni_register *reg, const eyni_actor *a, long long id,
+                    const json_t *candidates, const char *detail, eyni_error *err);
 
 /* The current record and row id of a FIN; ENOTFOUND when there is none. */
 int reg_person_load(eyni_db *db, const char *fin, int64_t *pid, json_t **rec, eyni_error *err);

@@ -1,6 +1,7 @@
 /* /v1/enrolments, /v1/verify, /v1/identify and /v1/adjudications: the identity service.
  * Samples travel as {"modality", "position", "image": base64 of the image file}, or for
- * voice {"modality": "voice", "audio": base64 of a WAV/FLAC recording}. */
+ * voice {"modality": "voice", "audio": base64 of a WAV/FLAC recording}; in a
+ * multipart/form-data body as {"modality", "position", "part": name of the file part}. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,19 +11,44 @@ typedef struct samples {
     eyni_sample_in v[EYNI_IDENTITY_MAX_SAMPLES];
     unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
     int n;
+    srv_parts *parts; /* a multipart body's file parts; NULL for a JSON body */
 } samples;
 
 static void samples_free(samples *s)
 {
     for (int i = 0; i < s->n; i++)
         free(s->bufs[i]);
+    srv_parts_free(s->parts);
 }
 
-/* The recording of a voice sample travels as "audio", an image as "image". */
+/* The bytes of a sample: base64 inline, or the file part it names (no copy). */
+static int sample_bytes(const char *b64, const char *part, samples *s, size_t i,
+                        const unsigned char **data, size_t *len, eyni_error *err)
+{
+    if (part && !s->parts)
+        return eyni_error_set(err, EYNI_EFORMAT,
+                              "samples[%zu].part names a file part: send the request as "
+                              "multipart/form-data",
+                              i);
+    if (part) {
+        const srv_part *t = srv_parts_use(s->parts, part, err);
+        if (!t)
+            return eyni_error_prefix(err, "samples[%zu]: ", i);
+        *data = t->data;
+        *len = t->len;
+        return 0;
+    }
+    int rc = eyni_base64_decode(b64, strlen(b64), &s->bufs[s->n], len, err);
+    *data = s->bufs[s->n];
+    return rc;
+}
+
+/* The recording of a voice sample travels as "audio", an image as "image"; either as
+ * "part" in a multipart body. */
 static int one_sample(const json_t *j, samples *s, size_t i, eyni_error *err)
 {
-    static const char *const keys[] = {"modality", "position", "image", "audio", NULL};
-    const char *mod = NULL, *img = NULL, *audio = NULL;
+    static const char *const keys[] = {"modality", "position", "image", "audio", "part", NULL};
+    const char *mod = NULL, *img = NULL, *audio = NULL, *part = NULL;
     const size_t b64max = (size_t)EYNI_IDENTITY_MAX_SAMPLE_BYTES * 4 / 3 + 4;
     int rc = json_is_object(j)
                  ? eyni_json_check_keys(j, keys, err)
@@ -33,20 +59,24 @@ static int one_sample(const json_t *j, samples *s, size_t i, eyni_error *err)
         rc = eyni_json_get_string(j, "image", b64max, &img, err);
     if (rc == 0)
         rc = eyni_json_get_string(j, "audio", b64max, &audio, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(j, "part", SRV_PART_NAME_MAX, &part, err);
     const json_t *pos = json_object_get(j, "position");
     int voice = mod && !strcmp(mod, "voice");
-    if (rc == 0 && (!mod || (voice ? !audio || img : !img || audio)))
+    if (rc == 0 && (!mod || !!img + !!audio + !!part != 1 || (voice ? img : audio) != NULL))
         rc = eyni_error_set(err, EYNI_EFORMAT,
-                            "samples[%zu] needs modality and image (audio for voice)", i);
+                            "samples[%zu] needs modality and one of image (audio for voice) or "
+                            "part",
+                            i);
     if (rc == 0 && pos && !json_is_integer(pos))
         rc = eyni_error_set(err, EYNI_EFORMAT, "samples[%zu].position must be an integer", i);
-    const char *data = voice ? audio : img;
+    const unsigned char *data = NULL;
     size_t len = 0;
-    if (rc == 0 && (rc = eyni_base64_decode(data, strlen(data), &s->bufs[s->n], &len, err)) != 0)
+    if (rc == 0 && (rc = sample_bytes(voice ? audio : img, part, s, i, &data, &len, err)) != 0 &&
+        !part)
         eyni_error_prefix(err, "samples[%zu].%s: ", i, voice ? "audio" : "image");
     if (rc == 0) {
-        s->v[s->n] =
-            (eyni_sample_in){mod, pos ? (int)json_integer_value(pos) : 0, s->bufs[s->n], len};
+        s->v[s->n] = (eyni_sample_in){mod, pos ? (int)json_integer_value(pos) : 0, data, len};
         s->n++;
     }
     return rc;
@@ -62,7 +92,8 @@ static int read_samples(const json_t *in, samples *s, eyni_error *err)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++)
         rc = one_sample(json_array_get(arr, i), s, i, err);
-    return rc;
+    /* a file sent but named by no sample is a mistake, not something to drop silently */
+    return rc == 0 && s->parts ? srv_parts_all_used(s->parts, err) : rc;
 }
 
 static int need_identity(srv_request *rq, eyni_error *err)
@@ -75,7 +106,7 @@ static int with_samples(srv_request *rq, const char *const *keys, json_t **in, s
 {
     int rc = need_identity(rq, err);
     if (rc == 0)
-        rc = srv_body_json(rq, in, err);
+        rc = srv_body_doc(rq, EYNI_IDENTITY_MAX_SAMPLE_BYTES, in, &s->parts, err);
     if (rc == 0)
         rc = eyni_json_check_keys(*in, keys, err);
     if (rc == 0)
@@ -151,18 +182,21 @@ static int verify(srv_request *rq, json_t **out, int *status, eyni_error *err)
 
 static int identify(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"samples", "top", "min_score", NULL};
+    static const char *const keys[] = {"samples", "top", "min_score", "gallery", NULL};
     json_t *in = NULL;
     samples s = {.n = 0};
     int rc = with_samples(rq, keys, &in, &s, err);
     const json_t *top = in ? json_object_get(in, "top") : NULL;
     const json_t *min = in ? json_object_get(in, "min_score") : NULL;
+    const char *gallery = NULL;
     if (rc == 0 && ((top && !json_is_integer(top)) || (min && !json_is_number(min))))
         rc = eyni_error_set(err, EYNI_EFORMAT, "'top' must be an integer, 'min_score' a number");
     if (rc == 0)
-        rc = eyni_identity_identify(rq->identity, &rq->actor, s.v, s.n,
-                                    top ? (int)json_integer_value(top) : 10,
-                                    min ? json_number_value(min) : 0, out, err);
+        rc = eyni_json_get_string(in, "gallery", 64, &gallery, err);
+    if (rc == 0)
+        rc = eyni_identity_identify_gallery(rq->identity, &rq->actor, gallery, s.v, s.n,
+                                            top ? (int)json_integer_value(top) : 10,
+                                            min ? json_number_value(min) : 0, out, err);
     samples_free(&s);
     json_decref(in);
     return rc;
@@ -222,11 +256,12 @@ static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *e
         rc = eyni_json_get_string(in, "fin", EYNI_FIN_MAX, &fin, err);
     if (rc == 0)
         rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
+    /* with the biometric services a new FIN is checked once more and the galleries follow */
     if (rc == 0)
-        rc = eyni_register_case_decide(rq->reg, &rq->actor, id, decision, fin, note, out, err);
-    /* the applicant may have become a person: let the galleries catch up */
-    if (rc == 0 && rq->identity)
-        rc = eyni_identity_sync(rq->identity, err);
+        rc = rq->identity ? eyni_identity_case_decide(rq->identity, &rq->actor, id, decision, fin,
+                                                      note, out, err)
+                          : eyni_register_case_decide(rq->reg, &rq->actor, id, decision, fin, note,
+                                                      out, err);
     json_decref(in);
     return rc;
 }

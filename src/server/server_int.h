@@ -72,6 +72,41 @@ int srv_body_json(srv_request *rq, json_t **out, eyni_error *err);
 int srv_query_int(srv_request *rq, const char *name, long long def, long long min,
                   long long max, long long *out, eyni_error *err);
 
+/* multipart.c: multipart/form-data bodies - a JSON part "request" (the document a JSON
+ * body would carry) and file parts the document names, e.g. {"part": "face1"}. */
+#define SRV_PARTS_MAX        64
+#define SRV_PART_NAME_MAX    64
+#define SRV_REQUEST_PART     "request"
+#define SRV_REQUEST_PART_MAX (1024 * 1024)
+typedef struct srv_part {
+    char name[SRV_PART_NAME_MAX + 1];
+    unsigned char *data;
+    size_t len, cap;
+    int used;
+} srv_part;
+typedef struct srv_parts srv_parts;
+srv_parts *srv_parts_new(size_t part_max);
+void srv_parts_free(srv_parts *p);
+/* One piece of part name at byte off (as the post processor delivers them); ELIMIT past
+ * part_max (SRV_REQUEST_PART_MAX for "request") or SRV_PARTS_MAX parts, EFORMAT for a
+ * repeated or bad name. */
+int srv_parts_add(srv_parts *p, const char *name, uint64_t off, const char *data, size_t size,
+                  eyni_error *err);
+/* The part called name, marked used; NULL (EFORMAT) when absent, empty or already used. */
+const srv_part *srv_parts_use(srv_parts *p, const char *name, eyni_error *err);
+/* EFORMAT naming a part nothing used (a file sent but never referred to). */
+int srv_parts_all_used(const srv_parts *p, eyni_error *err);
+/* The "request" part parsed as a JSON object. */
+int srv_parts_request(srv_parts *p, json_t **out, eyni_error *err);
+int srv_is_multipart(srv_request *rq);
+/* Parses a multipart/form-data body with the connection's boundary; EFORMAT for a missing
+ * boundary, bad framing or a truncated body. */
+int srv_body_parts(srv_request *rq, size_t part_max, srv_parts **out, eyni_error *err);
+/* The request document of a JSON body (*parts NULL), or of a multipart body's "request"
+ * part with the parts in *parts (caller frees both). */
+int srv_body_doc(srv_request *rq, size_t part_max, json_t **in, srv_parts **parts,
+                 eyni_error *err);
+
 /* static.c: the operator console. 1 when a request path may name a console file. */
 int srv_static_path_ok(const char *path);
 /* Answers GET/HEAD of path from the files under root (404 for anything else). */

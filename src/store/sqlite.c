@@ -1,14 +1,19 @@
 /* SQLite engine of the store: one sqlite3 handle per pooled connection, WAL journal,
  * synchronous=FULL, foreign keys on, immediate write transactions. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
 typedef struct sqlite_db {
     eyni_db base; /* must be first */
     sqlite3 *h;
+    int section_fd; /* lock file held while in a section; -1 outside */
 } sqlite_db;
 
 typedef struct sqlite_stmt {
@@ -104,8 +109,8 @@ static const char *dialect(const eyni_migration *m)
     return m->sqlite;
 }
 
-static const db_ops sqlite_db_ops = {db_begin, db_commit, db_rollback, db_exec,
-                                     db_prepare, db_check, dialect};
+static const db_ops sqlite_db_ops = {db_begin,   db_commit, db_rollback, db_exec,
+                                     db_prepare, db_check,  dialect};
 
 /* ---- statements ------------------------------------------------------------------- */
 
@@ -190,9 +195,9 @@ static const void *st_blob(eyni_stmt *st, int c, size_t *len)
     return p;
 }
 
-static const stmt_ops sqlite_stmt_ops = {st_free,  st_bind_text, st_bind_int64, st_bind_double,
-                                         st_bind_blob, st_bind_null, st_step, st_reset,
-                                         st_is_null, st_text, st_int64, st_double, st_blob};
+static const stmt_ops sqlite_stmt_ops = {
+    st_free,  st_bind_text, st_bind_int64, st_bind_double, st_bind_blob, st_bind_null, st_step,
+    st_reset, st_is_null,   st_text,       st_int64,       st_double,    st_blob};
 
 /* ---- engine ----------------------------------------------------------------------- */
 
@@ -202,9 +207,8 @@ static int connect_one(eyni_store *store, eyni_db **out, eyni_error *err)
     sqlite_db *d = calloc(1, sizeof *d);
     if (!d)
         return eyni_error_set(err, EYNI_ENOMEM, "store: out of memory");
-    int rc = sqlite3_open_v2(path, &d->h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         eyni_error_set(err, EYNI_ESTORE, "%s: cannot open database: %s", path,
                        d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
@@ -213,12 +217,12 @@ static int connect_one(eyni_store *store, eyni_db **out, eyni_error *err)
         return EYNI_ESTORE;
     }
     sqlite3_busy_timeout(d->h, store->busy_timeout_ms);
+    d->section_fd = -1;
     d->base.ops = &sqlite_db_ops;
     *out = &d->base;
     /* WAL lets readers run beside one writer; FULL makes every commit durable. */
     rc = db_exec(&d->base,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                 err);
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
     if (rc) {
         eyni_error_prefix(err, "%s: ", path);
         sqlite3_close(d->h);
@@ -231,6 +235,8 @@ static int connect_one(eyni_store *store, eyni_db **out, eyni_error *err)
 static void disconnect_one(eyni_db *db)
 {
     sqlite_db *d = (sqlite_db *)db;
+    if (d->section_fd >= 0)
+        close(d->section_fd);
     sqlite3_close(d->h);
     free(d);
 }
@@ -240,8 +246,53 @@ static void close_engine(eyni_store *store)
     free(store->engine_data);
 }
 
+/* ---- sections ---------------------------------------------------------------------- */
+
+/*
+ * Several processes may open one database file (eynid and the eyni commands, or two eynid),
+ * so a section is an exclusive flock() on a lock file beside the database, one per key:
+ * "<db>-section-<key in hex>". Not a write transaction: a section can last a whole
+ * biometric search, and holding SQLite's write lock that long would make every other writer
+ * (audit lines of other requests) wait and fail at the busy timeout. flock() locks belong to
+ * the open file, so two stores in one process exclude each other too, and the kernel drops
+ * the lock when its holder dies (kill -9). Waiting is not bounded, as on PostgreSQL.
+ * The database file itself is never opened here: closing any descriptor of it would drop
+ * SQLite's own POSIX locks in this process.
+ */
+static int section(eyni_db *db, int64_t key, int enter, eyni_error *err)
+{
+    sqlite_db *d = (sqlite_db *)db;
+    if (!enter) {
+        if (d->section_fd >= 0)
+            close(d->section_fd); /* releases the lock */
+        d->section_fd = -1;
+        return 0;
+    }
+    const char *path = db->store->engine_data;
+    if (strcmp(path, ":memory:") == 0)
+        return 0; /* a private database: nobody else can enter */
+    size_t cap = strlen(path) + 32;
+    char *lock = malloc(cap);
+    if (!lock)
+        return eyni_error_set(err, EYNI_ENOMEM, "store: out of memory");
+    snprintf(lock, cap, "%s-section-%llx", path, (unsigned long long)key);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int rc = fd < 0 ? eyni_error_set(err, EYNI_EIO, "%s: cannot open lock file: %s", lock,
+                                     strerror(errno))
+                    : 0;
+    while (rc == 0 && flock(fd, LOCK_EX) != 0)
+        if (errno != EINTR)
+            rc = eyni_error_set(err, EYNI_EIO, "%s: cannot lock: %s", lock, strerror(errno));
+    if (rc && fd >= 0)
+        close(fd);
+    free(lock);
+    if (rc == 0)
+        d->section_fd = fd;
+    return rc;
+}
+
 const store_engine store_sqlite_engine = {"sqlite", connect_one, disconnect_one, close_engine,
-                                          NULL,     NULL,        NULL,           NULL};
+                                          NULL,     NULL,        NULL,           section};
 
 int store_sqlite_open(eyni_store *store, const char *path, eyni_error *err)
 {

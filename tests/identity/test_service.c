@@ -169,6 +169,51 @@ static void possible_duplicates_are_adjudicated_both_ways(void **state)
     assert_int_equal(persons_named(f, "Samov"), 0);
 }
 
+/* The same applicant twice while the first case waits (in no gallery): both cases name the
+ * same registered candidates. Once the first is decided "different" the second cannot give
+ * the person a second FIN - the re-check finds the new FIN and adds it to the case. */
+static void a_second_pending_application_cannot_get_a_second_fin(void **state)
+{
+    fx *f = *state;
+    eyni_sample_in s[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    json_t *out = enrol(f, "Twiceov", s, 1, 0);
+    assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
+    long long first = json_integer_value(json_object_get(out, "case"));
+    json_decref(out);
+    eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    out = enrol(f, "Twiceova", t, 1, 0);
+    assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
+    long long second = json_integer_value(json_object_get(out, "case"));
+    json_decref(out);
+    eyni_actor adj;
+    eyni_actor_local(&adj, "TEST", "adjudication");
+    eyni_error err;
+    assert_int_equal(eyni_identity_case_decide(f->id, &adj, first, "different", NULL,
+                                               "not the registered persons", &out, &err),
+                     0);
+    char fin[EYNI_FIN_MAX + 1];
+    snprintf(fin, sizeof fin, "%s", json_string_value(json_object_get(out, "fin")));
+    json_decref(out);
+    assert_int_equal(eyni_identity_case_decide(f->id, &adj, second, "different", NULL,
+                                               "not the registered persons", &out, &err),
+                     EYNI_ECONFLICT);
+    assert_non_null(strstr(err.msg, fin));
+    assert_int_equal(persons_named(f, "Twiceova"), 0);
+    /* the new FIN is now a candidate of the open case, and "same" with it settles it */
+    assert_int_equal(eyni_register_case_get(f->reg, &adj, second, &out, &err), 0);
+    char *text = json_dumps(json_object_get(out, "candidates"), 0);
+    assert_non_null(strstr(text, fin));
+    free(text);
+    json_decref(out);
+    assert_int_equal(eyni_identity_case_decide(f->id, &adj, second, "same", fin,
+                                               "the applicant of case before", &out, &err),
+                     0);
+    assert_string_equal(json_string_value(json_object_get(out, "duplicate_of")), fin);
+    json_decref(out);
+    assert_int_equal(persons_named(f, "Twiceova"), 0);
+    assert_int_equal(persons_named(f, "Twiceov"), 1);
+}
+
 static json_t *verify(fx *f, const char *fin, eyni_sample_in *s, int n, int expect)
 {
     eyni_actor a = clerk();
@@ -201,9 +246,11 @@ static void verification_accepts_genuine_and_rejects_impostors(void **state)
     out = verify(f, f->fin1, fi, 1, 0);
     assert_true(json_is_false(json_object_get(out, "match")));
     json_decref(out);
-    /* An unknown FIN has nothing to compare with. */
+    /* An unknown FIN is not found; a known one without fingers has nothing to compare. */
     eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
-    assert_null(verify(f, "0000000", u, 1, EYNI_ECONFLICT));
+    assert_null(verify(f, "0000000", u, 1, EYNI_ENOTFOUND));
+    eyni_sample_in x[1] = {sample("finger", 7, FVC "101_5.tif")};
+    assert_null(verify(f, f->fin1, x, 1, EYNI_ECONFLICT));
 }
 
 static void bad_samples_are_refused_and_nothing_stored(void **state)
@@ -325,6 +372,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reenrolment_under_another_name_is_refused),
         cmocka_unit_test(possible_duplicates_are_adjudicated_both_ways),
+        cmocka_unit_test(a_second_pending_application_cannot_get_a_second_fin),
         cmocka_unit_test(verification_accepts_genuine_and_rejects_impostors),
         cmocka_unit_test(bad_samples_are_refused_and_nothing_stored),
         cmocka_unit_test(galleries_are_rebuilt_after_restart),

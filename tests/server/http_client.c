@@ -144,12 +144,21 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 http_reply http_call(const test_server *s, const char *method, const char *path, const char *token,
                      const char *purpose, const char *body)
 {
+    return http_call_raw(s, method, path, token, purpose, "application/json", body,
+                         body ? strlen(body) : 0);
+}
+
+http_reply http_call_raw(const test_server *s, const char *method, const char *path,
+                         const char *token, const char *purpose, const char *content_type,
+                         const void *body, size_t len)
+{
     http_reply r = {0, NULL};
     CURL *c = curl_easy_init();
     assert_non_null(c);
-    char url[512], auth[256], purp[512];
+    char url[512], auth[256], purp[512], ct[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+    struct curl_slist *h = curl_slist_append(NULL, ct);
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         h = curl_slist_append(h, auth);
@@ -168,7 +177,7 @@ http_reply http_call(const test_server *s, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

@@ -31,6 +31,10 @@ typedef struct http_reply {
 /* method path [token] [purpose] [body]; the reply's json is owned by the caller. */
 http_reply http_call(const test_server *s, const char *method, const char *path, const char *token,
                      const char *purpose, const char *body);
+/* The same with any content type and a body of len bytes (binary, e.g. multipart). */
+http_reply http_call_raw(const test_server *s, const char *method, const char *path,
+                         const char *token, const char *purpose, const char *content_type,
+                         const void *body, size_t len);
 void http_reply_free(http_reply *r);
 /* Base64 of a file under the shared test data (caller frees); fails the test when unreadable. */
 char *test_b64_file(const char *rel);

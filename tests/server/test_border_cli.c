@@ -433,6 +433,30 @@ static void watchlisted_face_of_a_person_not_in_the_register_is_caught(void **st
     assert_int_equal(json_integer_value(json_object_get(r, "added")), 1);
     json_decref(r);
     free(face);
+    /* Identification against that list by name finds the entry with another photo of her;
+     * a stranger is nobody on it (exit 1), and a list nobody has is refused. */
+    face = eyni_test_path(LFW "Angela_Bassett/Angela_Bassett_0002.jpg");
+    const char *ident[] = {"identify", "--data", f->data,  "--gallery", "INTERPOL",
+                           "--face",   face,     "--json", NULL};
+    r = cli_json(ident, 0);
+    json_t *top = json_array_get(json_object_get(r, "candidates"), 0);
+    assert_string_equal(json_string_value(json_object_get(top, "list")), "INTERPOL");
+    assert_int_equal(json_integer_value(json_object_get(top, "entry")), atoll(entry));
+    assert_true(json_real_value(json_object_get(top, "score")) > 0);
+    json_decref(r);
+    free(face);
+    face = eyni_test_path(LFW "Ana_Palacio/Ana_Palacio_0002.jpg");
+    const char *stranger[] = {"identify", "--data", f->data,  "--gallery", "INTERPOL",
+                              "--face",   face,     "--json", NULL};
+    r = cli_json(stranger, 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "count")), 0);
+    json_decref(r);
+    const char *nolist[] = {"identify", "--data", f->data,  "--gallery", "NOSUCH",
+                            "--face",   face,     "--json", NULL};
+    char *nout = NULL;
+    assert_int_not_equal(test_cli(&nout, nolist), 0);
+    free(nout);
+    free(face);
     /* An entry that does not exist gets nothing. */
     face = eyni_test_path(LFW "Angela_Bassett/Angela_Bassett_0001.jpg");
     const char *none[] = {"border",  "watch-biometrics", "--data", f->data, "--list", "INTERPOL",
