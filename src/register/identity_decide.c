@@ -42,7 +42,7 @@ static json_t *new_matches(const eyni_identity *id, const json_t *found, const j
  * someone new matches. Runs in the enrolment section with the galleries caught up. */
 static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_error *err)
 {
-    json_t *cands = NULL, *found = NULL, *fresh = NULL;
+    json_t *cands = NULL, *found = NULL, *fresh = NULL, *missing = NULL;
     reg_sample *rs = NULL;
     int n = 0;
     int rc = reg_case_applicant(id->reg, cid, &cands, &rs, &n, err);
@@ -54,7 +54,13 @@ static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_e
             in[k++] = (eyni_sample_in){rs[i].modality, rs[i].position, rs[i].img, rs[i].ilen};
     id_probe *p = NULL;
     if (rc == 0 && k > 0 && (rc = id_probes_make(id, in, k, &p, err)) == 0)
-        rc = id_search(id, p, k, &found, err);
+        rc = id_search(id, a, in, p, k, &found, &missing, err);
+    /* "different" issues a FIN: like an enrolment, only after a search of every shard. */
+    if (rc == 0 && json_array_size(missing))
+        rc = eyni_error_set(err, EYNI_ECONFLICT,
+                            "case %lld: %zu gallery shards could not be searched (their nodes are "
+                            "down); decide again when they are back (no FIN issued)",
+                            cid, json_array_size(missing));
     if (rc == 0 && (fresh = new_matches(id, found, cands)) && json_array_size(fresh) > 0) {
         json_t *top = json_array_get(fresh, 0);
         const char *fin = json_string_value(json_object_get(top, "fin"));
@@ -76,6 +82,7 @@ static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_e
     json_decref(cands);
     json_decref(found);
     json_decref(fresh);
+    json_decref(missing);
     return rc;
 }
 
