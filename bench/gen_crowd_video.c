@@ -8,6 +8,11 @@
  *
  *   gen_crowd_video --lfw DIR/images --out DIR [--seconds 60] [--fps 25] [--seed 1]
  *                   [--wanted 8] [--faces 7] [--width 1280] [--height 720] [--format mp4|ts]
+ *                   [--wanted-share 0.2]
+ *
+ * --wanted-share 0 composes a video in which no wanted person ever appears (the wanted list
+ * is still written): every alert on it is false, which is how false alerts per hour are
+ * measured on footage never used for tuning.
  */
 #include <dirent.h>
 #include <math.h>
@@ -40,6 +45,7 @@ typedef struct pass {
 typedef struct gen {
     const char *lfw, *out, *format;
     double seconds, fps;
+    double wanted_share; /* fraction of passes that are wanted persons */
     unsigned long long rng;
     int nwanted, faces, width, height;
     person *persons;
@@ -135,7 +141,7 @@ static void plan(gen *g)
     /* the scene starts full: the first passes begin at once, staggered in their ends */
     for (double t = -mean_dur; t < g->seconds - 2.5 && g->npasses < MAX_PASSES; t += gap) {
         pass *p = &g->passes[g->npasses];
-        int wanted = urand(g) < 0.2 && t > 0;
+        int wanted = urand(g) < g->wanted_share && t > 0;
         int pi;
         if (wanted) {
             for (pi = 0; g->persons[pi].wanted_id != next_wanted; pi++)
@@ -351,6 +357,7 @@ int main(int argc, char **argv)
              .faces = 7,
              .width = 1280,
              .height = 720,
+             .wanted_share = 0.2,
              .format = "mp4"};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
@@ -374,14 +381,17 @@ int main(int argc, char **argv)
             g.height = atoi(v);
         else if (!strcmp(k, "--format"))
             g.format = v;
+        else if (!strcmp(k, "--wanted-share"))
+            g.wanted_share = atof(v);
         else
             g.lfw = NULL;
     }
     if (!g.lfw || !g.out || g.seconds < 3 || g.fps < 1 || g.nwanted < 1 || g.faces < 1 ||
-        g.width < 640 || g.height < 360 || (strcmp(g.format, "mp4") && strcmp(g.format, "ts"))) {
+        g.width < 640 || g.height < 360 || !(g.wanted_share >= 0 && g.wanted_share <= 1) ||
+        (strcmp(g.format, "mp4") && strcmp(g.format, "ts"))) {
         fprintf(stderr, "usage: gen_crowd_video --lfw DIR --out DIR [--seconds S] [--fps F] "
                         "[--seed N] [--wanted K] [--faces N] [--width W] [--height H] "
-                        "[--format mp4|ts]\n");
+                        "[--format mp4|ts] [--wanted-share F]\n");
         return 2;
     }
     mkdir(g.out, 0700);

@@ -22,6 +22,7 @@ typedef struct bench_args {
     double fps, seconds, soak;
     float threshold;
     int json, streams, seed;
+    eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
 
 typedef struct collector {
@@ -149,6 +150,7 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
             .sample_fps = a->fps, .live = live, .pace = live, .backoff_min_ms = 10};
         snprintf(cfg.name, sizeof cfg.name, "bench%d", started + 1);
         snprintf(cfg.url, sizeof cfg.url, "%s", video);
+        cfg.pipeline = a->pipe;
         cfg.pipeline.threshold = a->threshold;
         rc = eyni_video_camera_start(&cfg, v->fe, v->wanted, collect, col, NULL, &cams[started],
                                      err);
@@ -181,10 +183,28 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
         st->pipeline.tracks += s.pipeline.tracks;
         st->pipeline.embeddings += s.pipeline.embeddings;
         st->pipeline.alerts += s.pipeline.alerts;
+        st->pipeline.track_switches += s.pipeline.track_switches;
         st->pipeline.analyse_ms += s.pipeline.analyse_ms;
         st->outages += s.outages;
+        for (int b = 0; b < EYNI_VIDEO_HIST_BINS; b++)
+            st->pipeline.score_hist[b] += s.pipeline.score_hist[b];
     }
     return rc;
+}
+
+/* Ended tracks whose best score reached each threshold of the histogram: on a video without
+ * wanted persons, the false alerts each threshold would have given. */
+static json_t *tracks_above(const eyni_video_stats *st)
+{
+    json_t *o = json_object();
+    uint64_t sum = 0;
+    for (int b = EYNI_VIDEO_HIST_BINS - 1; b >= 1; b--) {
+        char k[16];
+        sum += st->score_hist[b];
+        snprintf(k, sizeof k, "%.2f", EYNI_VIDEO_HIST_LO + b * EYNI_VIDEO_HIST_STEP);
+        json_object_set_new(o, k, json_integer((json_int_t)sum));
+    }
+    return o;
 }
 
 static int parse(int argc, char **argv, bench_args *a)
@@ -211,6 +231,16 @@ static int parse(int argc, char **argv, bench_args *a)
             a->streams = atoi(v), i++;
         else if (!strcmp(k, "--seed"))
             a->seed = atoi(v), i++;
+        else if (!strcmp(k, "--tiles"))
+            a->pipe.tiles = atoi(v), i++;
+        else if (!strcmp(k, "--tile-every"))
+            a->pipe.tile_every = atoi(v), i++;
+        else if (!strcmp(k, "--appearance"))
+            a->pipe.appearance = atoi(v), i++;
+        else if (!strcmp(k, "--early"))
+            a->pipe.early_s = atof(v), i++;
+        else if (!strcmp(k, "--max-early"))
+            a->pipe.max_early = atoi(v), i++;
         else
             return -1;
     }
@@ -223,7 +253,9 @@ static int parse(int argc, char **argv, bench_args *a)
 int cli_bench_video(int argc, char **argv)
 {
     static const char *usage = "eyni bench video DIR [--seconds 120] [--seed 7] [--fps 5] "
-                               "[--threshold T] [--soak SECONDS --streams N] [--json]";
+                               "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] "
+                               "[--early S] [--max-early N] "
+                               "[--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
         return cli_usage(usage);
@@ -311,6 +343,8 @@ int cli_bench_video(int argc, char **argv)
     json_object_set_new(o, "rss_kb",
                         json_pack("{s:I,s:I,s:I}", "start", (json_int_t)rss0, "engine_loaded",
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
+    json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
+    json_object_set_new(o, "tracks_at_or_above", tracks_above(&st.pipeline));
     json_object_set_new(o, "alerts_list", col.alerts);
     json_decref(truth);
     return cli_emit(o, a.json);

@@ -1,7 +1,7 @@
 /*
- * `eyni watch add-camera|list|events|decide|add-wanted|purge`: the central desk's records,
- * as the local operator on the data directory (the running eynid picks up new cameras and
- * wanted faces within video.poll_seconds).
+ * `eyni watch add-camera|list|camera|remove-camera|events|decide|add-wanted|purge`: the central
+ * desk's records, as the local operator on the data directory (the running eynid picks up new
+ * cameras and wanted faces within video.poll_seconds).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +106,16 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
     }
     if (!strcmp(verb, "list"))
         return eyni_desk_camera_list(e->reg, ac, out, err);
+    if (!strcmp(verb, "camera"))
+        return eyni_desk_camera_get(e->reg, ac, a->pos ? atoll(a->pos) : 0, out, err);
+    if (!strcmp(verb, "remove-camera")) {
+        char name[80] = "";
+        long long id = a->pos ? atoll(a->pos) : 0;
+        int rc = eyni_desk_camera_remove(e->reg, ac, id, name, sizeof name, err);
+        if (rc == 0)
+            *out = json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name", name, "removed", 1);
+        return rc;
+    }
     if (!strcmp(verb, "events"))
         return eyni_desk_alert_list(e->reg, ac, a->after, a->decision, (int)a->limit, out, err);
     if (!strcmp(verb, "decide")) {
@@ -144,6 +154,8 @@ int cli_watch_desk(int argc, char **argv)
         "eyni watch run --video FILE|URL --wanted LIST.tsv ...   (offline, see docs/video.md)\n"
         "eyni watch add-camera --name NAME --url URL [--fps 5]\n"
         "eyni watch list\n"
+        "eyni watch camera ID           (with its statistics)\n"
+        "eyni watch remove-camera ID    (stops it; its alerts stay)\n"
         "eyni watch events [--after ID] [--decision open|acknowledged|dismissed] [--limit N]\n"
         "eyni watch decide ID --decision acknowledged|dismissed [--note TEXT]\n"
         "eyni watch add-wanted --label TEXT --photo FILE --reason TEXT [--fin FIN]\n"

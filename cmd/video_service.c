@@ -3,7 +3,10 @@
  * registered cameras that are not running yet are started (each a reader and an analyser
  * thread), wanted faces added since the last look join the shared gallery, and alerts past
  * the retention period are deleted. The face engine is loaded only once a camera exists.
- * Each alert is stored (sealed snapshot, audited) and then pushed to the event stream.
+ * Each alert is stored (sealed snapshot, audited), then pushed to the event stream and, when
+ * video.webhook_url is set, POSTed to the webhook (its own thread and bounded queue). Every
+ * look also writes each camera's statistics to the store and stops the cameras removed
+ * from it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,6 +30,8 @@ struct video_service {
     long long wanted_last; /* highest wanted id loaded */
     eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
     char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
+    long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
+    eyni_video_webhook *webhook;        /* NULL when no video.webhook_url */
     int ncams;
     float threshold;
     int retention_days, poll_s;
@@ -64,6 +69,10 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                           a->wall_time, "decision", "open");
     if (o && eyni_events_publish(s->events, "alert", id, o, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
+    char *body = o && s->webhook ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (body && eyni_video_webhook_post(s->webhook, body, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_webhook", "%s", err.msg);
+    free(body);
     json_decref(o);
     eyni_log_write(s->env->log, EYNI_LOG_WARN, "video_alert",
                    "alert %lld: camera %s, wanted %lld, score %.3f", id, a->camera,
@@ -101,6 +110,61 @@ static int running(const video_service *s, const char *name)
     return 0;
 }
 
+/* Whether camera i is still in the store's list under the same id. */
+static int still_listed(const video_service *s, int i, json_t *list)
+{
+    size_t k;
+    json_t *c;
+    json_array_foreach(list, k, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (name && strcmp(name, s->names[i]) == 0 &&
+            json_integer_value(json_object_get(c, "id")) == s->ids[i])
+            return 1;
+    }
+    return 0;
+}
+
+/* Stops the cameras removed from the store (their alerts stay there). */
+static void stop_removed(video_service *s, json_t *list)
+{
+    for (int i = s->ncams; i-- > 0;) {
+        if (still_listed(s, i, list))
+            continue;
+        eyni_video_camera_stop(s->cams[i]);
+        eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_camera", "camera %s removed: stopped",
+                       s->names[i]);
+        s->ncams--;
+        s->cams[i] = s->cams[s->ncams];
+        s->ids[i] = s->ids[s->ncams];
+        memcpy(s->names[i], s->names[s->ncams], EYNI_VIDEO_MAX_NAME);
+    }
+}
+
+/* Writes each running camera's counters to the store for the API and `eyni watch camera`. */
+static void report_stats(video_service *s)
+{
+    for (int i = 0; i < s->ncams; i++) {
+        eyni_video_camera_stats cs;
+        eyni_video_camera_stats_get(s->cams[i], &cs);
+        eyni_desk_camera_stats st = {.running = cs.running,
+                                     .connected = cs.connected,
+                                     .decoded = (long long)cs.decoded,
+                                     .analysed = (long long)cs.pipeline.frames,
+                                     .dropped = (long long)cs.dropped,
+                                     .connects = (long long)cs.connects,
+                                     .outages = (long long)cs.outages,
+                                     .tracks = (long long)cs.pipeline.tracks,
+                                     .alerts = (long long)cs.pipeline.alerts,
+                                     .outage_seconds = cs.outage_s,
+                                     .last_error = cs.last_error};
+        eyni_error err = {0};
+        if (eyni_desk_camera_stats_put(s->env->reg, &s->actor, s->ids[i], &st, &err))
+            eyni_log_write(s->env->log, EYNI_LOG_WARN, "video_stats", "camera %s: %s", s->names[i],
+                           err.msg);
+    }
+}
+
 static void start_camera(video_service *s, json_t *c)
 {
     const char *name = json_string_value(json_object_get(c, "name"));
@@ -120,6 +184,7 @@ static void start_camera(video_service *s, json_t *c)
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "camera %s: %s", name, err.msg);
         return;
     }
+    s->ids[s->ncams] = (long long)json_integer_value(json_object_get(c, "id"));
     snprintf(s->names[s->ncams++], EYNI_VIDEO_MAX_NAME, "%s", name);
     eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_camera", "camera %s started", name);
 }
@@ -134,7 +199,9 @@ static void look(video_service *s)
     if (eyni_desk_camera_list(s->env->reg, &s->actor, &cams, &err) == 0) {
         size_t i;
         json_t *c;
+        stop_removed(s, json_object_get(cams, "cameras"));
         json_array_foreach(json_object_get(cams, "cameras"), i, c) start_camera(s, c);
+        report_stats(s);
     } else {
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "%s", err.msg);
     }
@@ -189,6 +256,29 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
     return rc;
 }
 
+/* video.webhook_url (optional) and its retries, queue and timeout. */
+static int start_webhook(video_service *s, const eyni_config *cfg, eyni_error *err)
+{
+    const char *url = eyni_config_get(cfg, "video.webhook_url", NULL);
+    if (!url || !url[0])
+        return 0;
+    long long retries = 3, queue = 64, timeout = 5000;
+    eyni_video_webhook_opts o = {0};
+    if (strlen(url) >= sizeof o.url)
+        return eyni_error_set(err, EYNI_ELIMIT, "video.webhook_url is too long");
+    snprintf(o.url, sizeof o.url, "%s", url);
+    int rc = eyni_config_get_int(cfg, "video.webhook_retries", 3, 0, 10, &retries, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "video.webhook_queue", 64, 1, EYNI_VIDEO_WEBHOOK_MAX_QUEUE,
+                                 &queue, err);
+    if (rc == 0)
+        rc = eyni_config_get_int(cfg, "video.webhook_timeout_ms", 5000, 100, 60000, &timeout, err);
+    o.retries = (int)retries, o.queue = (int)queue, o.timeout_ms = (int)timeout;
+    if (rc == 0)
+        rc = eyni_video_webhook_start(&o, s->env->log, &s->webhook, err);
+    return rc;
+}
+
 int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_error *err)
 {
     *out = NULL;
@@ -207,13 +297,17 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
     snprintf(s->actor.id, sizeof s->actor.id, "service:video");
     snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
     rc = eyni_video_wanted_new(&s->wanted, err);
+    if (rc == 0)
+        rc = start_webhook(s, e->cfg, err);
     if (rc) {
+        eyni_video_wanted_free(s->wanted);
         free(s);
         return rc;
     }
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->thread, NULL, watcher, s)) {
+        eyni_video_webhook_stop(s->webhook);
         eyni_video_wanted_free(s->wanted);
         free(s);
         return eyni_error_set(err, EYNI_EINTERNAL, "video service: cannot start a thread");
@@ -233,6 +327,7 @@ void video_service_stop(video_service *s)
     pthread_join(s->thread, NULL);
     for (int i = 0; i < s->ncams; i++)
         eyni_video_camera_stop(s->cams[i]);
+    eyni_video_webhook_stop(s->webhook); /* after the cameras: no alert comes any more */
     eyni_video_wanted_free(s->wanted);
     eyni_face_engine_free(s->fe);
     eyni_onnx_env_free(s->onnx);

@@ -38,6 +38,14 @@ extern "C" {
 /* Default alert threshold: the cosine at which the measured face impostor rate is about
  * 2e-6 (see eyni_video_threshold_for_rate and docs/video.md). */
 #define EYNI_VIDEO_THRESHOLD_DEFAULT 0.50f
+#define EYNI_VIDEO_HIST_BINS         25
+#define EYNI_VIDEO_HIST_LO           0.30f
+#define EYNI_VIDEO_HIST_STEP         0.01f
+/* Detection tiles per row by default (see eyni_video_opts.tiles, docs/video.md). */
+#define EYNI_VIDEO_TILES_DEFAULT 2
+/* Track linking by overlap and motion only by default: appearance (eyni_video_opts.appearance
+ * = 1) was measured to help little on the generated crowd (docs/video.md). */
+#define EYNI_VIDEO_APPEARANCE_DEFAULT (-1)
 
 /* ---- wanted-persons gallery ------------------------------------------------------------ */
 
@@ -149,6 +157,15 @@ typedef struct eyni_video_opts {
     int max_shots;        /* embeddings per track at most; 0 = 3 */
     double min_gain;      /* quality points a new best shot must gain to be embedded; 0 = 8 */
     int min_eye_distance; /* px; smaller faces are tracked but not embedded; 0 = 12 */
+    int tiles;            /* 1: detect on the whole frame only; n >= 2: also on an n x n grid
+                             of overlapping tiles (small faces); 0 = EYNI_VIDEO_TILES_DEFAULT */
+    int tile_every;       /* tiles on every n-th analysed frame only (the whole frame on every
+                             one); 0 = 1 */
+    double early_s;       /* for this long after a track begins (and until it alerts) every better
+                                   shot is embedded at once; 0 = 1.0 */
+    int max_early;        /* embeddings in that early window at most; 0 = 4 */
+    int appearance;       /* tracks link by overlap and motion plus appearance (1) or by
+                             overlap and motion only (-1); 0 = EYNI_VIDEO_APPEARANCE_DEFAULT */
 } eyni_video_opts;
 
 typedef struct eyni_video_stats {
@@ -157,7 +174,14 @@ typedef struct eyni_video_stats {
     uint64_t tracks;     /* tracks started */
     uint64_t embeddings; /* best shots embedded */
     uint64_t alerts;
-    double analyse_ms; /* total time spent analysing */
+    uint64_t track_switches; /* embeddings of a track unlike its previous one (cosine < 0.3):
+                                the track went over to another person */
+    double analyse_ms;       /* total time spent analysing */
+    /* Ended tracks by their best score against the gallery: bin i counts scores in
+     * [EYNI_VIDEO_HIST_LO + i * EYNI_VIDEO_HIST_STEP, + STEP), the first bin also everything
+     * lower, the last everything higher. On footage without wanted persons the tracks at or
+     * above a threshold are the false alerts it would give: the calibration curve. */
+    uint64_t score_hist[EYNI_VIDEO_HIST_BINS];
 } eyni_video_stats;
 
 typedef struct eyni_video_pipeline eyni_video_pipeline;
@@ -203,6 +227,8 @@ typedef struct eyni_video_camera_stats {
     uint64_t resizes;       /* resolution changes followed */
     uint64_t connects;      /* successful opens */
     uint64_t outages;       /* times the source failed or ended and was retried */
+    double outage_s;        /* seconds without a source (open failures and back-off included),
+                               the current outage counted so far */
     int queued;             /* frames waiting now */
     int connected;          /* 1 while a source is open */
     int running;            /* 0 once a file camera has finished or stop was called */
@@ -218,6 +244,42 @@ void eyni_video_camera_wait(eyni_video_camera *c);
 /* Stops both threads and frees the camera. */
 void eyni_video_camera_stop(eyni_video_camera *c);
 void eyni_video_camera_stats_get(eyni_video_camera *c, eyni_video_camera_stats *st);
+
+/* ---- alert webhook ------------------------------------------------------------------------ */
+
+#define EYNI_VIDEO_WEBHOOK_MAX_QUEUE 4096
+
+typedef struct eyni_video_webhook eyni_video_webhook;
+
+typedef struct eyni_video_webhook_opts {
+    char url[EYNI_VIDEO_MAX_URL]; /* http:// or https:// only */
+    int queue;                    /* alerts waiting at most; 0 = 64 */
+    int retries;                  /* further attempts after a failed POST, 0..10 */
+    int backoff_ms;               /* delay before the first retry, doubling; 0 = 500 */
+    int timeout_ms;               /* per attempt (connect and transfer); 0 = 5000 */
+} eyni_video_webhook_opts;
+
+typedef struct eyni_video_webhook_stats {
+    uint64_t queued;   /* alerts handed to the webhook */
+    uint64_t sent;     /* delivered (the receiver answered 2xx) */
+    uint64_t failed;   /* given up after every retry */
+    uint64_t dropped;  /* pushed out of a full queue before any attempt */
+    uint64_t attempts; /* POSTs made, retries included */
+    int waiting;       /* in the queue now */
+    int in_flight;     /* 1 while one is being delivered */
+    char last_error[256];
+} eyni_video_webhook_stats;
+
+/* Starts the sender thread. EINVAL for a URL that is not http(s), ELIMIT for limits. */
+int eyni_video_webhook_start(const eyni_video_webhook_opts *opts, eyni_log *log,
+                             eyni_video_webhook **out, eyni_error *err);
+/* Queues one JSON body (copied) and returns at once; a full queue drops its oldest. */
+int eyni_video_webhook_post(eyni_video_webhook *w, const char *json, eyni_error *err);
+/* Waits up to timeout_ms until nothing is queued or in flight; 1 when idle. */
+int eyni_video_webhook_drain(eyni_video_webhook *w, int timeout_ms);
+void eyni_video_webhook_stats_get(eyni_video_webhook *w, eyni_video_webhook_stats *st);
+/* Stops the thread (an attempt in flight ends within its timeout); unsent alerts are freed. */
+void eyni_video_webhook_stop(eyni_video_webhook *w);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,27 @@ int eyni_desk_camera_add(eyni_register *reg, const eyni_actor *a, const json_t *
 /* Every camera: {"cameras": [{"id","name","url","sample_fps","created_at"}]}. */
 int eyni_desk_camera_list(eyni_register *reg, const eyni_actor *a, json_t **out, eyni_error *err);
 
+/* One camera with its live statistics ("stats": null until the service has reported):
+ * frames_decoded, frames_analysed, frames_dropped, connects, reconnects, outages,
+ * outage_seconds, tracks, alerts, running, connected, last_error, updated_at. */
+int eyni_desk_camera_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
+                         eyni_error *err);
+/* Removes a camera (audited; its name into name when not NULL). The running service stops its
+ * worker at the next look; the camera's alerts, snapshots and decisions are kept. */
+int eyni_desk_camera_remove(eyni_register *reg, const eyni_actor *a, long long id, char *name,
+                            size_t cap, eyni_error *err);
+
+/* What the video service reports about one camera every poll. */
+typedef struct eyni_desk_camera_stats {
+    int running, connected;
+    long long decoded, analysed, dropped, connects, outages, tracks, alerts;
+    double outage_seconds;
+    const char *last_error; /* NULL or "" when none */
+} eyni_desk_camera_stats;
+
+int eyni_desk_camera_stats_put(eyni_register *reg, const eyni_actor *a, long long id,
+                               const eyni_desk_camera_stats *s, eyni_error *err);
+
 /* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason. */
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
                          const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],

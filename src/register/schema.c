@@ -578,6 +578,24 @@ static const char v10_postgresql[] =
     " decided_by TEXT, decided_at TEXT, note TEXT);"
     "CREATE INDEX video_alerts_by_time ON video_alerts (seen_at);";
 
+/* Live statistics of each running camera, written by the video service every poll: frames
+ * decoded, analysed and dropped, connections, outages and their time, tracks, alerts. A
+ * camera's row goes with the camera; its alerts (the archive) stay. */
+#define V12_STATS(id_type, real_type)                                                       \
+    "CREATE TABLE video_camera_stats (camera_id " id_type " PRIMARY KEY"                    \
+    " REFERENCES video_cameras(id) ON DELETE CASCADE, updated_at TEXT NOT NULL,"            \
+    " running INTEGER NOT NULL CHECK (running IN (0, 1)),"                                  \
+    " connected INTEGER NOT NULL CHECK (connected IN (0, 1)),"                              \
+    " decoded " id_type " NOT NULL CHECK (decoded >= 0),"                                   \
+    " analysed " id_type " NOT NULL CHECK (analysed >= 0),"                                 \
+    " dropped " id_type " NOT NULL CHECK (dropped >= 0),"                                   \
+    " connects " id_type " NOT NULL CHECK (connects >= 0),"                                 \
+    " outages " id_type " NOT NULL CHECK (outages >= 0),"                                   \
+    " outage_seconds " real_type " NOT NULL CHECK (outage_seconds >= 0),"                   \
+    " tracks " id_type " NOT NULL CHECK (tracks >= 0),"                                     \
+    " alerts " id_type " NOT NULL CHECK (alerts >= 0), last_error TEXT);"
+static const char v12_sqlite[] = V12_STATS("INTEGER", "REAL");
+static const char v12_postgresql[] = V12_STATS("BIGINT", "DOUBLE PRECISION");
 static const char v13_postgresql[] =
     "CREATE TABLE nodes ("
     " url TEXT PRIMARY KEY CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),"
@@ -595,6 +613,7 @@ static const eyni_migration migrations[] = {
     {7, "DNA profiles (reference and forensic) and their change log", v7_sqlite, v7_postgresql},
     {9, "visas, residence registrations, watchlist biometrics", v9_sqlite, v9_postgresql},
     {10, "video cameras, wanted faces, alerts", v10_sqlite, v10_postgresql},
+    {12, "video camera statistics", v12_sqlite, v12_postgresql},
     {13, "nodes holding gallery shards", v13_sqlite, v13_postgresql},
 };
 

@@ -30,6 +30,36 @@ static int camera_list(srv_request *rq, json_t **out, int *status, eyni_error *e
     return eyni_desk_camera_list(rq->reg, &rq->actor, out, err);
 }
 
+static int camera_id(const char *s, long long *id, eyni_error *err)
+{
+    char *end;
+    *id = strtoll(s, &end, 10);
+    if (*end || *id <= 0)
+        return eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a camera id", s);
+    return 0;
+}
+
+/* One camera with its statistics as the video service last reported them. */
+static int camera_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id;
+    int rc = camera_id(rq->params[0], &id, err);
+    return rc ? rc : eyni_desk_camera_get(rq->reg, &rq->actor, id, out, err);
+}
+
+/* Removal stops the worker (at the service's next look) and keeps the camera's alerts. */
+static int camera_remove(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long id;
+    char name[80] = "";
+    int rc = camera_id(rq->params[0], &id, err);
+    if (rc == 0)
+        rc = eyni_desk_camera_remove(rq->reg, &rq->actor, id, name, sizeof name, err);
+    if (rc == 0)
+        *out = json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name", name, "removed", 1);
+    return rc;
+}
+
 static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long after, limit;
@@ -103,6 +133,8 @@ static int event_stream(srv_request *rq, json_t **out, int *status, eyni_error *
 const srv_route srv_routes_video[] = {
     {"POST", "/v1/watch/cameras", camera_add, 1},
     {"GET", "/v1/watch/cameras", camera_list, 1},
+    {"GET", "/v1/watch/cameras/{}", camera_get, 1},
+    {"DELETE", "/v1/watch/cameras/{}", camera_remove, 1},
     {"GET", "/v1/watch/events", event_list, 1},
     {"GET", "/v1/watch/events/stream", event_stream, 1},
     {"POST", "/v1/watch/events/{}/decision", event_decide, 1},

@@ -31,6 +31,8 @@ struct eyni_video_camera {
     int qhead, qlen;
     int stop, reader_done, analyser_done;
     eyni_video_source *src; /* open source, for interrupting it on stop */
+    double down_since;      /* eyni_time_ms() when the current outage began; 0 when up */
+    double down_ms;         /* ended outages */
     eyni_video_camera_stats st;
 };
 
@@ -176,6 +178,9 @@ static void *reader_main(void *arg)
             set_source(c, s);
             pthread_mutex_lock(&c->mu);
             c->st.connects++;
+            if (c->down_since > 0)
+                c->down_ms += eyni_time_ms() - c->down_since;
+            c->down_since = 0;
             pthread_mutex_unlock(&c->mu);
             eyni_log_write(c->log, EYNI_LOG_INFO, "video_connected", "camera %s: connected",
                            c->cfg.name);
@@ -200,6 +205,8 @@ static void *reader_main(void *arg)
         }
         pthread_mutex_lock(&c->mu);
         c->st.outages++;
+        if (c->down_since == 0)
+            c->down_since = eyni_time_ms();
         pthread_mutex_unlock(&c->mu);
         eyni_log_write(c->log, EYNI_LOG_WARN, "video_outage",
                        "camera %s: %s; reconnecting in %d ms", c->cfg.name, e.msg, delay);
@@ -351,5 +358,7 @@ void eyni_video_camera_stats_get(eyni_video_camera *c, eyni_video_camera_stats *
 {
     pthread_mutex_lock(&c->mu);
     *st = c->st;
+    double down = c->down_ms + (c->down_since > 0 ? eyni_time_ms() - c->down_since : 0);
+    st->outage_s = down / 1000;
     pthread_mutex_unlock(&c->mu);
 }

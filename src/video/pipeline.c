@@ -11,6 +11,10 @@
 #define SHOT_MARGIN 0.5  /* snapshot = face box grown by this fraction of its side each way */
 #define SIZE_BONUS  30.0 /* rank points for a face with 60 px between the eyes */
 #define VEL_SMOOTH  0.5  /* weight of the newest velocity measurement */
+#define LOOK_SIDE   16   /* appearance: the face box sampled on a 16x16 grey grid */
+#define LOOK_MIN    0.2f /* least correlation of appearance to join a track */
+#define LOOK_WEIGHT 0.5f /* weight of appearance against overlap in the assignment */
+#define SWITCH_COS  0.3f /* two embeddings of one track below this: it changed persons */
 
 typedef struct track {
     int64_t id;
@@ -26,9 +30,12 @@ typedef struct track {
     int shot_embedded;
     double embedded_rank; /* rank of the last embedded shot */
     int shots;            /* embeddings made */
+    int early_shots;      /* of which in the early window beyond the first */
     int64_t alerted;      /* person already alerted for this track, -1 none */
     int64_t best_person;
     float best_score;
+    float look[LOOK_SIDE * LOOK_SIDE]; /* appearance at the last sighting, zero-mean unit */
+    float last_emb[EYNI_FACE_DIM];     /* the last embedding, to count person switches */
 } track;
 
 struct eyni_video_pipeline {
@@ -72,6 +79,18 @@ static void defaults(eyni_video_opts *o)
         o->min_gain = 8;
     if (o->min_eye_distance <= 0)
         o->min_eye_distance = 12;
+    if (o->tiles <= 0)
+        o->tiles = EYNI_VIDEO_TILES_DEFAULT;
+    if (o->tiles > 4)
+        o->tiles = 4; /* 16 tiles already cost 17 detector runs a frame */
+    if (o->tile_every <= 0)
+        o->tile_every = 1;
+    if (o->early_s <= 0)
+        o->early_s = 1.0;
+    if (o->max_early <= 0)
+        o->max_early = 4;
+    if (o->appearance == 0)
+        o->appearance = EYNI_VIDEO_APPEARANCE_DEFAULT;
 }
 
 int eyni_video_pipeline_new(const eyni_face_engine *fe, const eyni_video_wanted *wanted,
@@ -197,6 +216,9 @@ static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
         rc = eyni_video_wanted_best(p->wanted, emb, &person, &score, err);
     if (rc)
         return rc;
+    if (t->shots > 0 && eyni_face_compare(emb, t->last_emb) < SWITCH_COS)
+        p->st.track_switches++;
+    memcpy(t->last_emb, emb, sizeof emb);
     t->shot_embedded = 1;
     t->embedded_rank = t->shot_rank;
     t->shots++;
@@ -229,9 +251,16 @@ static int consider_shot(eyni_video_pipeline *p, track *t, const eyni_image *fra
     t->shot_rank = rank;
     t->shot_quality = q.score;
     t->shot_t = p->now;
+    /* Early in a track every better shot is compared at once: the alert should come within
+     * a second of the person appearing, not when the track ends. Later only a clear gain is
+     * worth an embedding, and one is kept back for the end of the track. */
     int first = t->shots == 0;
-    int gain = rank >= t->embedded_rank + p->o.min_gain && t->shots < p->o.max_shots - 1;
-    return first || gain ? embed_shot(p, t, err) : 0;
+    int early = t->alerted < 0 && p->now - t->first_t <= p->o.early_s && t->shots < p->o.max_early;
+    int late = t->shots - t->early_shots; /* the early window does not eat the later budget */
+    int gain = rank >= t->embedded_rank + p->o.min_gain && late < p->o.max_shots - 1;
+    if (!first && early && !gain)
+        t->early_shots++;
+    return first || early || gain ? embed_shot(p, t, err) : 0;
 }
 
 /* ---- tracking ------------------------------------------------------------------------- */
@@ -262,16 +291,69 @@ static int track_end(eyni_video_pipeline *p, size_t i, eyni_error *err)
 {
     track *t = &p->tracks[i];
     int rc = 0;
-    if (t->shot && !t->shot_embedded && t->shots < p->o.max_shots)
+    if (t->shot && !t->shot_embedded && t->shots - t->early_shots < p->o.max_shots)
         rc = embed_shot(p, t, err);
+    if (t->shots > 0) {
+        int bin = (int)floorf((t->best_score - EYNI_VIDEO_HIST_LO) / EYNI_VIDEO_HIST_STEP);
+        bin = bin < 0 ? 0 : bin >= EYNI_VIDEO_HIST_BINS ? EYNI_VIDEO_HIST_BINS - 1 : bin;
+        p->st.score_hist[bin]++;
+    }
     track_clear(t);
     p->tracks[i] = p->tracks[--p->live];
     memset(&p->tracks[p->live], 0, sizeof p->tracks[p->live]);
     return rc;
 }
 
-/* Greedy assignment: the pair with the highest overlap first. */
-static void assign(eyni_video_pipeline *p, const eyni_face_det *d, size_t n, int *det_track)
+/* The face box sampled on a small grey grid, zero mean and unit length: two sightings of one
+ * face correlate near 1, two different faces far less. Cheap enough for every detection. */
+static void face_look(const eyni_image *f, const eyni_face_det *d, float out[LOOK_SIDE * LOOK_SIDE])
+{
+    float w = d->x2 - d->x1, h = d->y2 - d->y1, mean = 0, norm = 0;
+    for (int y = 0; y < LOOK_SIDE; y++)
+        for (int x = 0; x < LOOK_SIDE; x++) {
+            int px = (int)(d->x1 + (x + 0.5f) * w / LOOK_SIDE);
+            int py = (int)(d->y1 + (y + 0.5f) * h / LOOK_SIDE);
+            px = px < 0 ? 0 : px >= f->width ? f->width - 1 : px;
+            py = py < 0 ? 0 : py >= f->height ? f->height - 1 : py;
+            const unsigned char *q = f->data + ((size_t)py * f->width + px) * f->channels;
+            float v = f->channels == 3 ? (q[0] + q[1] + q[2]) / 3.0f : q[0];
+            out[y * LOOK_SIDE + x] = v;
+            mean += v;
+        }
+    mean /= LOOK_SIDE * LOOK_SIDE;
+    for (int i = 0; i < LOOK_SIDE * LOOK_SIDE; i++)
+        out[i] -= mean, norm += out[i] * out[i];
+    norm = norm > 1e-6f ? 1 / sqrtf(norm) : 0;
+    for (int i = 0; i < LOOK_SIDE * LOOK_SIDE; i++)
+        out[i] *= norm;
+}
+
+static float look_corr(const float *a, const float *b)
+{
+    float s = 0;
+    for (int i = 0; i < LOOK_SIDE * LOOK_SIDE; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* How well detection i continues track j: the overlap with its predicted box and, with
+ * appearance on, how alike the two look; -1 when it cannot be the same face. */
+static float link_score(const eyni_video_pipeline *p, const float box[4], const float pred[4],
+                        const float *look, const track *t)
+{
+    float v = video_iou(box, pred);
+    if (v < p->o.track_iou)
+        return -1;
+    if (p->o.appearance < 0)
+        return v;
+    float c = look_corr(look, t->look);
+    return c < LOOK_MIN ? -1 : v + LOOK_WEIGHT * c;
+}
+
+/* Greedy assignment: the best linked pair first (overlap and motion, plus appearance when
+ * on: a face that crosses in front of another does not take over its track). */
+static void assign(eyni_video_pipeline *p, const eyni_face_det *d,
+                   float (*looks)[LOOK_SIDE * LOOK_SIDE], size_t n, int *det_track)
 {
     int used[EYNI_VIDEO_MAX_TRACKS] = {0};
     float pred[EYNI_VIDEO_MAX_TRACKS][4];
@@ -280,14 +362,14 @@ static void assign(eyni_video_pipeline *p, const eyni_face_det *d, size_t n, int
     for (size_t i = 0; i < n; i++)
         det_track[i] = -1;
     for (;;) {
-        float best = p->o.track_iou;
+        float best = 0;
         int bi = -1, bj = -1;
         for (size_t i = 0; i < n; i++) {
             if (det_track[i] >= 0)
                 continue;
             float b[4] = {d[i].x1, d[i].y1, d[i].x2, d[i].y2};
             for (size_t j = 0; j < p->live; j++) {
-                float v = used[j] ? 0 : video_iou(b, pred[j]);
+                float v = used[j] ? -1 : link_score(p, b, pred[j], looks[i], &p->tracks[j]);
                 if (v >= best)
                     best = v, bi = (int)i, bj = (int)j;
             }
@@ -303,19 +385,21 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
                               eyni_error *err)
 {
     double t0 = eyni_time_ms();
-    eyni_face_det all[EYNI_FACE_MAX_FACES], d[EYNI_FACE_MAX_FACES];
-    size_t na = 0, n = 0;
+    eyni_face_det d[EYNI_FACE_MAX_FACES];
+    float looks[EYNI_FACE_MAX_FACES][LOOK_SIDE * LOOK_SIDE];
+    size_t n = 0;
     int det_track[EYNI_FACE_MAX_FACES];
     p->now = t;
-    int rc = eyni_face_detect(p->fe, frame, all, EYNI_FACE_MAX_FACES, &na, err);
+    int tiles = p->st.frames % (uint64_t)p->o.tile_every == 0 ? p->o.tiles : 1;
+    int rc =
+        video_detect(p->fe, frame, tiles, p->o.min_face_score, d, EYNI_FACE_MAX_FACES, &n, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < na; i++)
-        if (all[i].score >= p->o.min_face_score)
-            d[n++] = all[i];
     p->st.frames++;
     p->st.faces += n;
-    assign(p, d, n, det_track);
+    for (size_t i = 0; i < n; i++)
+        face_look(frame, &d[i], looks[i]);
+    assign(p, d, looks, n, det_track);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int j = det_track[i];
         if (j < 0) {
@@ -331,6 +415,7 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
             p->st.tracks++;
         }
         track_update(&p->tracks[j], &d[i], t);
+        memcpy(p->tracks[j].look, looks[i], sizeof looks[i]);
         rc = consider_shot(p, &p->tracks[j], frame, &d[i], err);
     }
     for (size_t j = p->live; rc == 0 && j-- > 0;)

@@ -136,11 +136,87 @@ static void test_alerts(void **state)
     eyni_register_close(r);
 }
 
+/* A camera's statistics as the service reports them, its removal (audited) and its alerts
+ * staying behind as the archive. */
+static void test_camera_stats_and_removal(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-cam-stats");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    eyni_error err;
+    json_t *out = NULL, *in = fixture_json("{\"name\":\"gate-2\",\"url\":\"udp://127.0.0.1:9\"}");
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), 0);
+    json_decref(in);
+    long long cam = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    assert_int_equal(eyni_desk_camera_get(r, &police, cam, &out, &err), 0);
+    assert_true(json_is_null(json_object_get(out, "stats"))); /* nothing reported yet */
+    json_decref(out);
+    eyni_desk_camera_stats st = {.running = 1,
+                                 .connected = 0,
+                                 .decoded = 500,
+                                 .analysed = 100,
+                                 .dropped = 7,
+                                 .connects = 3,
+                                 .outages = 2,
+                                 .tracks = 12,
+                                 .alerts = 1,
+                                 .outage_seconds = 4.5,
+                                 .last_error = "gone"};
+    assert_int_equal(eyni_desk_camera_stats_put(r, &border, cam, &st, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_camera_stats_put(r, &police, cam, &st, &err), 0);
+    st.dropped = 9;
+    assert_int_equal(eyni_desk_camera_stats_put(r, &police, cam, &st, &err), 0); /* replaces */
+    st.tracks = -1;
+    assert_int_equal(eyni_desk_camera_stats_put(r, &police, cam, &st, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_desk_camera_get(r, &border, cam, &out, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_camera_get(r, &police, cam, &out, &err), 0);
+    json_t *s = json_object_get(out, "stats");
+    assert_int_equal(json_integer_value(json_object_get(s, "frames_dropped")), 9);
+    assert_int_equal(json_integer_value(json_object_get(s, "frames_analysed")), 100);
+    assert_int_equal(json_integer_value(json_object_get(s, "reconnects")), 2);
+    assert_true(json_real_value(json_object_get(s, "outage_seconds")) == 4.5);
+    assert_string_equal(json_string_value(json_object_get(s, "last_error")), "gone");
+    json_decref(out);
+    /* an alert of the camera, then the camera goes: the alert stays */
+    eyni_desk_alert al = {.camera = "gate-2",
+                          .track = 1,
+                          .wanted_id = 1,
+                          .label = "A",
+                          .score = 0.6,
+                          .fmr = 1e-6,
+                          .stream_time = 1,
+                          .seen_at = "2026-12-03T07:00:00.000000Z"};
+    long long aid = 0;
+    char name[80];
+    assert_int_equal(eyni_desk_alert_record(r, &police, &al, &aid, &err), 0);
+    assert_int_equal(eyni_desk_camera_remove(r, &border, cam, name, sizeof name, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_camera_remove(r, &police, cam, name, sizeof name, &err), 0);
+    assert_string_equal(name, "gate-2");
+    assert_int_equal(eyni_desk_camera_remove(r, &police, cam, name, sizeof name, &err),
+                     EYNI_ENOTFOUND);
+    assert_int_equal(eyni_desk_camera_get(r, &police, cam, &out, &err), EYNI_ENOTFOUND);
+    /* the statistics went with the camera: a report for it now fails */
+    st.tracks = 1;
+    assert_int_not_equal(eyni_desk_camera_stats_put(r, &police, cam, &st, &err), 0);
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, NULL, 10, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "events")), 1);
+    json_decref(out);
+    eyni_actor op;
+    eyni_actor_local(&op, "LOCAL", "test");
+    eyni_audit_query q = {.object = NULL, .action = "video.camera.remove"};
+    assert_int_equal(eyni_register_audit_list(r, &op, &q, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "entries")), 1);
+    json_decref(out);
+    eyni_register_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cameras_and_wanted),
         cmocka_unit_test(test_alerts),
+        cmocka_unit_test(test_camera_stats_and_removal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

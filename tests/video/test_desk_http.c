@@ -1,13 +1,18 @@
 /*
  * The central desk end to end: a real eynid with a wanted face and a camera (a generated
- * crowd recording), an alert pushed over Server-Sent Events, then listed, decided once and
- * its snapshot read over the API; roles refused.
+ * crowd recording), an alert pushed over Server-Sent Events and POSTed to a webhook on
+ * loopback (which refuses the first attempt), then listed, decided once and its snapshot
+ * read over the API; the camera's statistics over the API and the command line; the camera
+ * removed (its worker stops, its alerts stay); roles refused.
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "receiver.h"
 #include "server/http_client.h"
 #include "testutil.h"
 
@@ -50,6 +55,79 @@ static void read_stream(const test_server *srv, const char *token, sse *s)
     curl_easy_cleanup(c);
 }
 
+/* The alert reached the webhook as JSON (after the refused first attempt was retried). */
+static void check_webhook(receiver *hook)
+{
+    assert_true(receiver_wait(hook, 1, 60) >= 1);
+    assert_true(receiver_requests(hook) >= 2);
+    json_t *a = json_loads(hook->bodies[0], 0, NULL);
+    assert_non_null(a);
+    assert_string_equal(json_string_value(json_object_get(a, "camera")), "gate-1");
+    assert_true(json_integer_value(json_object_get(a, "id")) > 0);
+    assert_true(json_real_value(json_object_get(a, "score")) >= 0.5);
+    json_decref(a);
+}
+
+static long long open_alerts(const test_server *srv, const char *token)
+{
+    http_reply r = http_call(srv, "GET", "/v1/watch/events?limit=1000", token, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    long long n = (long long)json_array_size(json_object_get(r.json, "events"));
+    http_reply_free(&r);
+    return n;
+}
+
+/* Statistics over the API and the command line, then removal. */
+static void check_camera(const test_server *srv, const char *police, const char *border,
+                         long long cam)
+{
+    char p[128], id[32];
+    snprintf(p, sizeof p, "/v1/watch/cameras/%lld", cam);
+    snprintf(id, sizeof id, "%lld", cam);
+    http_reply r = {0};
+    for (int i = 0; i < 100; i++) { /* the service reports every poll (1 s here) */
+        r = http_call(srv, "GET", p, police, "desk test", NULL);
+        assert_int_equal(r.status, 200);
+        if (json_integer_value(json_object_get(json_object_get(r.json, "stats"), "alerts")) > 0)
+            break;
+        http_reply_free(&r);
+        usleep(200000);
+    }
+    json_t *st = json_object_get(r.json, "stats");
+    assert_true(json_integer_value(json_object_get(st, "frames_decoded")) > 0);
+    assert_true(json_integer_value(json_object_get(st, "frames_analysed")) > 0);
+    assert_true(json_integer_value(json_object_get(st, "tracks")) > 0);
+    assert_true(json_integer_value(json_object_get(st, "alerts")) > 0);
+    assert_true(json_is_true(json_object_get(st, "running")));
+    http_reply_free(&r);
+    r = http_call(srv, "GET", p, border, "desk test", NULL);
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    r = http_call(srv, "GET", "/v1/watch/cameras/x1", police, "desk test", NULL);
+    assert_int_equal(r.status, 400);
+    http_reply_free(&r);
+    char *out = NULL;
+    const char *show[] = {"watch", "camera", id, "--data", srv->data, "--json", NULL};
+    assert_int_equal(test_cli(&out, show), 0);
+    assert_non_null(strstr(out, "frames_analysed"));
+    free(out);
+    r = http_call(srv, "DELETE", p, border, "desk test", NULL);
+    assert_int_equal(r.status, 403);
+    http_reply_free(&r);
+    r = http_call(srv, "DELETE", p, police, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    http_reply_free(&r);
+    r = http_call(srv, "GET", p, police, "desk test", NULL);
+    assert_int_equal(r.status, 404);
+    http_reply_free(&r);
+    /* the worker stops within a poll: the looping recording (10 s) raises no more alerts */
+    sleep(3);
+    long long before = open_alerts(srv, police);
+    assert_true(before >= 1); /* the archive stays */
+    sleep(12);
+    assert_int_equal(open_alerts(srv, police), before);
+}
+
 static void test_desk(void **state)
 {
     char *dir = eyni_test_tmpdir("video-desk-material");
@@ -60,8 +138,21 @@ static void test_desk(void **state)
              gen, eyni_test_data(), dir);
     free(gen);
     assert_int_equal(system(cmd), 0);
+    /* a data folder whose configuration names the webhook; the service looks every second */
+    receiver hook;
+    receiver_start(&hook, 1);
     test_server srv;
-    test_server_start(&srv, "video-desk", NULL);
+    char conf[4200];
+    snprintf(srv.data, sizeof srv.data, "%s/data", dir);
+    const char *init[] = {"init", "--data", srv.data, "--listen", "127.0.0.1:0", NULL};
+    assert_int_equal(test_cli(NULL, init), 0);
+    snprintf(conf, sizeof conf, "%s/eyni.conf", srv.data);
+    FILE *cf = fopen(conf, "a");
+    assert_non_null(cf);
+    fprintf(cf, "video.webhook_url = http://127.0.0.1:%d/alerts\nvideo.poll_seconds = 1\n",
+            hook.port);
+    fclose(cf);
+    test_server_start(&srv, "video-desk", srv.data);
     /* the wanted list of the recording, enrolled through the command line */
     char path[4200], line[2048];
     snprintf(path, sizeof path, "%s/wanted.tsv", dir);
@@ -88,6 +179,7 @@ static void test_desk(void **state)
     http_reply_free(&r);
     r = http_call(&srv, "POST", "/v1/watch/cameras", police, "desk test", body);
     assert_int_equal(r.status, 201);
+    long long cam = json_integer_value(json_object_get(r.json, "id"));
     http_reply_free(&r);
     /* the service starts the camera within seconds; its first alert arrives on the stream */
     sse s = {.len = 0};
@@ -122,7 +214,10 @@ static void test_desk(void **state)
     assert_int_equal(r.status, 200);
     assert_true(strlen(json_string_value(json_object_get(r.json, "image"))) > 100);
     http_reply_free(&r);
+    check_webhook(&hook);
+    check_camera(&srv, police, border, cam);
     test_server_stop(&srv, 0);
+    receiver_stop(&hook);
     free(police);
     free(border);
     free(dir);

@@ -279,6 +279,7 @@ static void test_live_udp(void **state)
             json_array_size(al.list));
     assert_true(st.connects >= 2);
     assert_true(st.pipeline.frames > before);
+    assert_true(st.outage_s > 0); /* the time without a stream is counted */
     json_decref(al.list);
     pthread_mutex_destroy(&al.mu);
     eyni_video_wanted_free(w);
@@ -376,12 +377,54 @@ static void test_resolution_change(void **state)
     free(b);
 }
 
+/* Faces of `side` px (photo side; the face is about 45 % of it) at a few places of a 720p
+ * frame, seen by the pipeline with `tiles`; returns the detections of one frame. */
+static uint64_t faces_seen(fixture *f, int side, int tiles)
+{
+    eyni_error err = {0};
+    char *path = eyni_test_path("lfw-a-gray-dev/images/Jodie_Foster/Jodie_Foster_0002.jpg");
+    eyni_image *photo = NULL, *small = NULL, *frame = eyni_image_new(1280, 720, 3, &err);
+    assert_non_null(frame);
+    assert_int_equal(eyni_image_load(path, 3, &photo, &err), 0);
+    assert_int_equal(eyni_image_resize(photo, side, side, &small, &err), 0);
+    memset(frame->data, 128, (size_t)1280 * 720 * 3);
+    static const int at[3][2] = {{100, 80}, {600, 330}, {1050, 560}}; /* corner, middle, edge */
+    for (int k = 0; k < 3; k++)
+        for (int y = 0; y < side; y++)
+            memcpy(frame->data + ((size_t)(at[k][1] + y) * 1280 + at[k][0]) * 3,
+                   small->data + (size_t)y * side * 3, (size_t)side * 3);
+    eyni_video_wanted *w = NULL;
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    eyni_video_opts o = {.tiles = tiles};
+    eyni_video_pipeline *p = NULL;
+    assert_int_equal(eyni_video_pipeline_new(f->fe, w, &o, "tiles", NULL, NULL, &p, &err), 0);
+    assert_int_equal(eyni_video_pipeline_frame(p, frame, 0, &err), 0);
+    eyni_video_stats st;
+    eyni_video_pipeline_stats(p, &st);
+    eyni_video_pipeline_free(p);
+    eyni_video_wanted_free(w);
+    eyni_image_free(frame);
+    eyni_image_free(photo);
+    eyni_image_free(small);
+    free(path);
+    return st.faces;
+}
+
+/* The detector sees the whole frame at 320x240: faces of about 45 px are lost there and
+ * found on the tiles; large faces are found once (not once per tile). */
+static void test_small_faces(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(faces_seen(f, 100, 1), 0);
+    assert_int_equal(faces_seen(f, 100, 2), 3);
+    assert_int_equal(faces_seen(f, 150, 2), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_file_alerts),
-        cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_resolution_change),
+        cmocka_unit_test(test_small_faces), cmocka_unit_test(test_file_alerts),
+        cmocka_unit_test(test_garbage),     cmocka_unit_test(test_resolution_change),
         cmocka_unit_test(test_live_udp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
