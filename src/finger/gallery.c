@@ -150,6 +150,12 @@ static void *run(void *arg)
     }
     for (size_t i = j->from; i < j->to; i++) {
         const entry *e = &j->g->e[i];
+        /* The entries are separate allocations the hardware cannot guess: fetch the next
+         * one's cylinders, and the header of the one after, while this one is scored. */
+        if (i + 2 < j->to)
+            mcc_prefetch_head(e[2].m);
+        if (i + 1 < j->to)
+            mcc_prefetch_body(e[1].m);
         push(j->hits, &j->n_hits, j->k, e->id, mcc_score(j->probe, e->m, buf));
     }
     free(buf);

@@ -353,12 +353,14 @@ static void sort_pairs(const pair *in, int n, int lo, int hi, pair *out)
 /* Greedy one-to-one selection of the best pairs from a sorted prefix. */
 int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel)
 {
-    unsigned char useda[EYNI_FINGER_MAX_MINUTIAE] = {0}, usedb[EYNI_FINGER_MAX_MINUTIAE] = {0};
+    uint64_t useda[4] = {0}, usedb[4] = {0}; /* bit sets of the used cylinders */
     int nr = 0;
     for (int i = 0; i < n && nr < nr_max; i++) {
-        if (useda[sorted[i].a] || usedb[sorted[i].b])
+        int x = sorted[i].a, y = sorted[i].b;
+        if ((useda[x >> 6] >> (x & 63) | usedb[y >> 6] >> (y & 63)) & 1)
             continue;
-        useda[sorted[i].a] = usedb[sorted[i].b] = 1;
+        useda[x >> 6] |= 1ULL << (x & 63);
+        usedb[y >> 6] |= 1ULL << (y & 63);
         sel[nr++] = sorted[i];
     }
     return nr;
@@ -404,8 +406,7 @@ static int select_pairs(const pair *pairs, int n, int nr_max, pair *work, pair *
 
 /* Compatibility of two minutia pairs (Cappelli et al., eq. 11): distances, relative
  * directions and radial angles must agree; dR is averaged over both ends for symmetry. */
-static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int ak, int bt,
-                    int bk)
+float mcc_compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int ak, int bt, int bk)
 {
     float ax = a->x[ak] - a->x[at], ay = a->y[ak] - a->y[at];
     float bx = b->x[bk] - b->x[bt], by = b->y[bk] - b->y[bt];
@@ -450,30 +451,36 @@ static void sort_eff(pair *eff, int nr)
         }
 }
 
-double mcc_relax(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const pair *sel, int nr,
-                 int np)
+void mcc_rho(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const pair *sel, int nr,
+             float *rho)
 {
-    if (nr < 2)
-        return nr == 1 ? sel[0].s / np : 0;
-    float rho[MAX_NR * MAX_NR];
+    memset(rho, 0, sizeof(float) * MAX_NR * (size_t)nr);
     for (int t = 0; t < nr; t++) {
-        rho[t * nr + t] = 0;
         int at = a->cyl[sel[t].a].minutia, bt = b->cyl[sel[t].b].minutia;
         for (int k = t + 1; k < nr; k++) {
             int ak = a->cyl[sel[k].a].minutia, bk = b->cyl[sel[k].b].minutia;
-            rho[t * nr + k] = rho[k * nr + t] = compat(a, b, at, ak, bt, bk);
+            rho[t * MAX_NR + k] = rho[k * MAX_NR + t] = mcc_compat(a, b, at, ak, bt, bk);
         }
     }
-    float lam[EYNI_FINGER_MAX_MINUTIAE], nxt[EYNI_FINGER_MAX_MINUTIAE];
+}
+
+double mcc_relax(const pair *sel, int nr, int np, const float *rho)
+{
+    if (nr < 2)
+        return nr == 1 ? sel[0].s / np : 0;
+    float lam[MAX_NR], nxt[MAX_NR];
     for (int t = 0; t < nr; t++)
         lam[t] = sel[t].s;
     for (int it = 0; it < N_REL; it++) {
         /* All rows at once, k outermost: each row's sum keeps its k order (the same float
          * result), but the rows no longer wait on one another. rho is symmetric. */
         float acc[MAX_NR] = {0};
-        for (int k = 0; k < nr; k++)
-            for (int t = 0; t < nr; t++)
-                acc[t] += rho[k * nr + t] * lam[k];
+        for (int k = 0; k < nr; k++) {
+            float l = lam[k];
+            const float *rk = rho + k * MAX_NR;
+            for (int t = 0; t < MAX_NR; t++)
+                acc[t] += rk[t] * l;
+        }
         for (int t = 0; t < nr; t++)
             nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * acc[t] / (nr - 1));
         memcpy(lam, nxt, sizeof(float) * (size_t)nr);
@@ -501,8 +508,10 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
     if (nr_max > MAX_NR)
         nr_max = MAX_NR;
     pair sel[MAX_NR];
+    float rho[MAX_NR * MAX_NR];
     int nr = select_pairs(pairs, np_all, nr_max, pairs + np_all, sel);
-    return mcc_relax(a, b, sel, nr, mcc_np(a->nc, b->nc));
+    mcc_rho(a, b, sel, nr, rho);
+    return mcc_relax(sel, nr, mcc_np(a->nc, b->nc), rho);
 }
 
 #define ROW_CAP (EYNI_FINGER_MAX_MINUTIAE + 16) /* one row of counts, padded for vectors */

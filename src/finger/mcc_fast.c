@@ -258,6 +258,60 @@ AVX512 static int select_fast(const float *S, const int *K, const int *AB, int n
     return nr;
 }
 
+/* Wraps angle differences of two values in [0, 2 pi) (or of two wrapped ones) into
+ * (-pi, pi]: one step each way, as the reference's loops take for such inputs. */
+AVX512 static inline __m512 wrap16(__m512 d)
+{
+    const float pi = (float)M_PI;
+    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(d, _mm512_set1_ps(pi), _CMP_GT_OQ), d,
+                           _mm512_set1_ps(2 * pi));
+    return _mm512_mask_add_ps(d, _mm512_cmp_ps_mask(d, _mm512_set1_ps(-pi), _CMP_LE_OQ), d,
+                              _mm512_set1_ps(2 * pi));
+}
+
+/* mcc_rho with the compatibility's first two exits (distance and relative-direction
+ * differences) taken 16 pairs at a time; only the pairs that pass both run the scalar
+ * mcc_compat, which returns 0 for the others anyway. */
+AVX512 static void rho_fast(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const pair *sel,
+                            int nr, float *rho)
+{
+    float ax[MCC_MAX_NR], ay[MCC_MAX_NR], at[MCC_MAX_NR], bx[MCC_MAX_NR], by[MCC_MAX_NR],
+        bt[MCC_MAX_NR];
+    int am[MCC_MAX_NR], bm[MCC_MAX_NR];
+    for (int t = 0; t < nr; t++) {
+        am[t] = a->cyl[sel[t].a].minutia, bm[t] = b->cyl[sel[t].b].minutia;
+        ax[t] = a->x[am[t]], ay[t] = a->y[am[t]], at[t] = a->th[am[t]];
+        bx[t] = b->x[bm[t]], by[t] = b->y[bm[t]], bt[t] = b->th[bm[t]];
+    }
+    memset(rho, 0, sizeof(float) * MCC_MAX_NR * (size_t)nr);
+    const __m512 d12 = _mm512_set1_ps(12.0f), d06 = _mm512_set1_ps(0.6f);
+    for (int t = 0; t + 1 < nr; t++)
+        for (int k = t + 1; k < nr; k += 16) {
+            __mmask16 live = nr - k >= 16 ? 0xffff : (__mmask16)((1u << (nr - k)) - 1);
+            __m512 dax = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, ax + k), _mm512_set1_ps(ax[t]));
+            __m512 day = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, ay + k), _mm512_set1_ps(ay[t]));
+            __m512 dbx = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, bx + k), _mm512_set1_ps(bx[t]));
+            __m512 dby = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, by + k), _mm512_set1_ps(by[t]));
+            __m512 da =
+                _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dax, dax), _mm512_mul_ps(day, day)));
+            __m512 db =
+                _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dbx, dbx), _mm512_mul_ps(dby, dby)));
+            __mmask16 g = _mm512_mask_cmp_ps_mask(live, _mm512_abs_ps(_mm512_sub_ps(da, db)), d12,
+                                                  _CMP_LE_OQ);
+            __m512 ta =
+                wrap16(_mm512_sub_ps(_mm512_set1_ps(at[t]), _mm512_maskz_loadu_ps(live, at + k)));
+            __m512 tb =
+                wrap16(_mm512_sub_ps(_mm512_set1_ps(bt[t]), _mm512_maskz_loadu_ps(live, bt + k)));
+            g = _mm512_mask_cmp_ps_mask(g, _mm512_abs_ps(wrap16(_mm512_sub_ps(ta, tb))), d06,
+                                        _CMP_LE_OQ);
+            for (unsigned m = g; m; m &= m - 1) {
+                int kk = k + __builtin_ctz(m);
+                rho[t * MCC_MAX_NR + kk] = rho[kk * MCC_MAX_NR + t] =
+                    mcc_compat(a, b, am[t], am[kk], bm[t], bm[kk]);
+            }
+        }
+}
+
 /* buf: MCC_SCRATCH pairs = 48 bytes per cell; used as three arrays of 4-byte fields for
  * the pairs, three more for the gathered prefix and one array of pairs for the sort. */
 double mcc_score_fast(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
@@ -275,7 +329,9 @@ double mcc_score_fast(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *
         nr_max = MCC_MAX_NR;
     pair sel[MCC_MAX_NR];
     int nr = select_fast(S, K, AB, n, nr_max, AB + cells, sel);
-    double s = mcc_relax(a, b, sel, nr, mcc_np(a->nc, b->nc));
+    float rho[MCC_MAX_NR * MCC_MAX_NR];
+    rho_fast(a, b, sel, nr, rho);
+    double s = mcc_relax(sel, nr, mcc_np(a->nc, b->nc), rho);
     return s < 0 ? 0 : s > 1 ? 1 : s;
 }
 

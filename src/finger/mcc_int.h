@@ -27,11 +27,26 @@ struct eyni_finger_mcc {
     int nc;        /* valid cylinders */
     int min_me;    /* matchable cells needed */
     uint64_t hash; /* orders the two sides of a comparison so the score is symmetric */
-    float x[EYNI_FINGER_MAX_MINUTIAE], y[EYNI_FINGER_MAX_MINUTIAE], th[EYNI_FINGER_MAX_MINUTIAE];
+    /* What every comparison reads comes first (one or two cache lines to prefetch). */
     mcc_cyl *cyl; /* nc cylinders, allocated to size */
     float *cth;   /* direction of each cylinder's minutia, MCC_PAD(nc) (fast path) */
     uint16_t fullm[MCC_PAD(EYNI_FINGER_MAX_MINUTIAE) / 16]; /* bit j: cylinder j is full */
+    float x[EYNI_FINGER_MAX_MINUTIAE], y[EYNI_FINGER_MAX_MINUTIAE], th[EYNI_FINGER_MAX_MINUTIAE];
 };
+
+/* Asks the cache for what comparing m will read first: its header and cylinders. */
+static inline void mcc_prefetch_head(const struct eyni_finger_mcc *m)
+{
+    __builtin_prefetch(m);
+    __builtin_prefetch((const char *)m + 64);
+}
+static inline void mcc_prefetch_body(const struct eyni_finger_mcc *m)
+{
+    const char *p = (const char *)m->cyl, *end = p + sizeof(mcc_cyl) * (size_t)m->nc;
+    for (; p < end; p += 64)
+        __builtin_prefetch(p);
+    __builtin_prefetch(m->cth);
+}
 
 typedef struct pair {
     float s;
@@ -50,9 +65,15 @@ double mcc_score_reference(const struct eyni_finger_mcc *a, const struct eyni_fi
 /* Shared by both paths (mcc.c). */
 void mcc_canonical(const struct eyni_finger_mcc **a, const struct eyni_finger_mcc **b);
 int mcc_np(int na, int nb);
+/* Compatibility of the minutia pairs (at, bt) and (ak, bk), in [0, 1]. */
+float mcc_compat(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, int at, int ak,
+                 int bt, int bk);
+/* rho[t * MCC_MAX_NR + k]: compatibility of selected pairs t and k; rows 0..nr-1 filled,
+ * zero on the diagonal and beyond nr. */
+void mcc_rho(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, const pair *sel,
+             int nr, float *rho);
 /* LSS-R relaxation of the nr greedily selected pairs; the score before clamping. */
-double mcc_relax(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, const pair *sel,
-                 int nr, int np);
+double mcc_relax(const pair *sel, int nr, int np, const float *rho);
 int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel);
 #define MCC_SORT_BINS 1024
 #define MCC_MAX_NR    20 /* pairs relaxed: the strongest 20 carry the decision (and 2x faster) */
