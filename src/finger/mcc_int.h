@@ -82,6 +82,12 @@ static inline int mcc_sort_key(float s)
     return MCC_SORT_BINS - (int)(s * (MCC_SORT_BINS - 1)); /* 1..MCC_SORT_BINS, best first */
 }
 
+/* First stage (prefilter.c): a copy of m with only its `keep` cylinders nearest the centre
+ * of its minutiae, for a cheap comparison with the same arithmetic. */
+#define MCC_PRE_CYL 12
+int mcc_subset(const struct eyni_finger_mcc *m, int keep, struct eyni_finger_mcc **out,
+               eyni_error *err);
+
 /* The AVX-512 path (mcc_fast.c); 0 when the CPU or the compiler lacks it. */
 int mcc_fast_available(void);
 double mcc_score_fast(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, pair *buf);
