@@ -282,7 +282,7 @@ static json_t *filter_json(const filter_tally *ft, int chosen, int rank1, double
                             ft->penetration[q], "mates_lost", (json_int_t)ft->lost[q],
                             "mates_lost_scoring_above_fmr1e2", (json_int_t)ft->lost_above[q]));
     json_t *o = json_pack("{s:s, s:I, s:o}", "first_stage",
-                          "probe reduced to its 12 cylinders nearest its minutiae centre, "
+                          "probe reduced to its 16 cylinders nearest its minutiae centre, "
                           "MCC + LSS-R; the best `keep` fraction gets the full comparison",
                           "genuine_pairs", (json_int_t)ft->pairs, "by_keep", rows);
     if (chosen >= 0) {

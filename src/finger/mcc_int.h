@@ -84,7 +84,7 @@ static inline int mcc_sort_key(float s)
 
 /* First stage (prefilter.c): a copy of m with only its `keep` cylinders nearest the centre
  * of its minutiae, for a cheap comparison with the same arithmetic. */
-#define MCC_PRE_CYL 12
+#define MCC_PRE_CYL 16
 int mcc_subset(const struct eyni_finger_mcc *m, int keep, struct eyni_finger_mcc **out,
                eyni_error *err);
 

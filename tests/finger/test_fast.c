@@ -73,10 +73,80 @@ static void fast_path_equals_reference(void **state)
     free(t);
 }
 
+/* The first stage on real FVC probes: a gallery of impression 1 of every finger of the
+ * three DBs plus synthetic distractors, searched by impressions 2..8. Every hit of a
+ * filtered search carries the exact search's score for that id, and every mate the exact
+ * search ranks first, the filtered search ranks first too. */
+#define KEEP        0.2
+#define DISTRACTORS 270
+
+static int64_t finger_id(int db, int f)
+{
+    return db * 1000 + f;
+}
+
+static void first_stage_keeps_real_mates(void **state)
+{
+    eyni_finger_gallery *g = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_finger_gallery_new(&g, &err), 0);
+    eyni_finger_template *first[DBS * FINGERS];
+    int k = 0;
+    for (int db = 1; db <= DBS; db++)
+        for (int f = 101; f < 101 + FINGERS; f++, k++) {
+            first[k] = record(db, f, 1);
+            assert_int_equal(eyni_finger_gallery_add(g, finger_id(db, f), first[k], &err), 0);
+        }
+    for (int i = 0; i < DISTRACTORS; i++) {
+        eyni_finger_template *t = NULL;
+        assert_int_equal(eyni_finger_synthesize((uint64_t)i + 11, first[i % k], &t, &err), 0);
+        assert_int_equal(eyni_finger_gallery_add(g, 100000 + i, t, &err), 0);
+        eyni_finger_template_free(t);
+    }
+    int exact_first = 0, kept_first = 0;
+    size_t compared = 0, searched = 0;
+    for (int db = 1; db <= DBS; db++)
+        for (int f = 101; f < 101 + FINGERS; f++)
+            for (int i = 2; i <= IMPS; i++) {
+                eyni_finger_template *probe = record(db, f, i);
+                eyni_finger_hit ex[10], fi[10];
+                int ne = 0, nf = 0;
+                eyni_finger_search_opts exact = {1, 0}, filtered = {2, KEEP};
+                eyni_finger_search_stats st;
+                assert_int_equal(
+                    eyni_finger_gallery_query(g, probe, 10, &exact, ex, &ne, NULL, &err), 0);
+                assert_int_equal(
+                    eyni_finger_gallery_query(g, probe, 10, &filtered, fi, &nf, &st, &err), 0);
+                assert_int_equal(nf, 10);
+                compared += st.compared, searched += st.gallery;
+                for (int h = 0; h < nf; h++) /* a filtered hit has its exact score */
+                    for (int e = 0; e < ne; e++)
+                        if (ex[e].id == fi[h].id)
+                            assert_true(ex[e].score == fi[h].score);
+                int mate = ex[0].id == finger_id(db, f);
+                exact_first += mate;
+                kept_first += mate && fi[0].id == ex[0].id;
+                eyni_finger_template_free(probe);
+            }
+    assert_int_equal(kept_first, exact_first);
+    assert_true(exact_first >= 150);      /* of 210: the exact search works on these records */
+    assert_true(compared < searched / 4); /* and the first stage did discard most */
+    /* keep outside 0..1 is refused */
+    eyni_finger_search_opts bad = {1, 1.5};
+    eyni_finger_hit h;
+    int n = 0;
+    assert_int_equal(eyni_finger_gallery_query(g, first[0], 1, &bad, &h, &n, NULL, &err),
+                     EYNI_EINVAL);
+    for (int i = 0; i < k; i++)
+        eyni_finger_template_free(first[i]);
+    eyni_finger_gallery_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_path_equals_reference),
+        cmocka_unit_test(first_stage_keeps_real_mates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
