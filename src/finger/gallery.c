@@ -168,6 +168,20 @@ static float bar(const float *pre, size_t n, double keep, int k)
     return b;
 }
 
+/* First-stage scores of the slice (malloc'd; NULL when out of memory). */
+static float *prescore_slice(const job *j, pair *buf)
+{
+    size_t n = j->to - j->from;
+    float *pre = malloc(sizeof(float) * (n ? n : 1));
+    for (size_t i = 0; pre && i < n; i++) {
+        const entry *e = &j->g->e[j->from + i];
+        if (i + 1 < n)
+            mcc_prefetch_head(e[1].m);
+        pre[i] = (float)mcc_score(j->reduced, e->m, buf);
+    }
+    return pre;
+}
+
 /* Scores entries of the slice that pass the first stage (all, without one). */
 static void scan(job *j, pair *buf)
 {
@@ -175,18 +189,12 @@ static void scan(job *j, pair *buf)
     float *pre = NULL;
     float b = -1.0f;
     if (j->reduced) {
-        pre = malloc(sizeof(float) * (n ? n : 1));
+        pre = prescore_slice(j, buf);
         if (!pre) {
             j->failed = 1;
             return;
         }
-        for (size_t i = 0; i < n; i++) {
-            const entry *e = &j->g->e[j->from + i];
-            if (i + 1 < n)
-                mcc_prefetch_head(e[1].m);
-            pre[i] = (float)mcc_score(j->reduced, e->m, buf);
-        }
-        if (j->pre) {
+        if (j->pre) { /* measuring the first stage: its scores are the answer */
             for (size_t i = 0; i < n; i++)
                 j->pre[i] = (eyni_finger_hit){j->g->e[j->from + i].id, pre[i]};
             free(pre);

@@ -137,6 +137,17 @@ static void first_stage_keeps_real_mates(void **state)
     int n = 0;
     assert_int_equal(eyni_finger_gallery_query(g, first[0], 1, &bad, &h, &n, NULL, &err),
                      EYNI_EINVAL);
+    /* first-stage scores: one per entry, and too small an output is refused */
+    size_t size = eyni_finger_gallery_size(g), got = 0;
+    eyni_finger_hit *pre = calloc(size, sizeof *pre);
+    assert_int_equal(eyni_finger_gallery_prescore(g, first[0], 2, pre, 1, &got, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_finger_gallery_prescore(g, first[0], 2, pre, size, &got, &err), 0);
+    assert_int_equal(got, size);
+    int self = 0;
+    for (size_t i = 0; i < got; i++)
+        self += pre[i].id == finger_id(1, 101) && pre[i].score > 0;
+    assert_int_equal(self, 1);
+    free(pre);
     for (int i = 0; i < k; i++)
         eyni_finger_template_free(first[i]);
     eyni_finger_gallery_free(g);
