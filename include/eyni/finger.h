@@ -167,6 +167,33 @@ size_t eyni_finger_gallery_size(eyni_finger_gallery *g);
 int eyni_finger_gallery_search(eyni_finger_gallery *g, const eyni_finger_template *probe, int k,
                                int threads, eyni_finger_hit *hits, int *n_hits, eyni_error *err);
 
+/*
+ * Searches with a first stage (docs/finger.md, "First-stage filter"): every entry is first
+ * compared with a reduced probe (its cylinders nearest the centre of its minutiae), and
+ * only the best `keep` fraction of the gallery (at least k entries) gets the full
+ * comparison, whose scores are those of eyni_finger_gallery_search. keep = 0 (or 1) is
+ * the exact exhaustive search. A mate that the first stage ranks below the kept fraction
+ * is missed: the fraction must be chosen from measurements (`eyni bench finger-1n`).
+ */
+typedef struct eyni_finger_search_opts {
+    int threads; /* <= 1: the calling thread */
+    double keep; /* 0..1; 0 = no first stage */
+} eyni_finger_search_opts;
+typedef struct eyni_finger_search_stats {
+    size_t gallery;  /* entries searched */
+    size_t compared; /* of them given the full comparison */
+} eyni_finger_search_stats;
+/* opts and stats may be NULL (exact search on one thread). EYNI_EINVAL for k outside
+ * 1..1000 or keep outside 0..1. */
+int eyni_finger_gallery_query(eyni_finger_gallery *g, const eyni_finger_template *probe, int k,
+                              const eyni_finger_search_opts *opts, eyni_finger_hit *hits,
+                              int *n_hits, eyni_finger_search_stats *stats, eyni_error *err);
+/* The first-stage score of every entry (for measuring the filter): out gets (id, score) of
+ * all *n entries; EYNI_EINVAL when cap is below the gallery size. */
+int eyni_finger_gallery_prescore(eyni_finger_gallery *g, const eyni_finger_template *probe,
+                                 int threads, eyni_finger_hit *out, size_t cap, size_t *n,
+                                 eyni_error *err);
+
 #ifdef __cplusplus
 }
 #endif

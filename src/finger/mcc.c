@@ -5,9 +5,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <string.h>
 
 #include "finger_int.h"
@@ -34,8 +31,8 @@
 #define TAU_2       (-30.0)
 #define MU_3        (M_PI / 12)
 #define TAU_3       (-30.0)
-#define MAX_NR      20 /* pairs relaxed: the strongest 20 carry the decision (and 2x faster) */
-#define SORT_BINS   1024
+#define MAX_NR      MCC_MAX_NR
+#define SORT_BINS   MCC_SORT_BINS
 
 static double sigmoid(double v, double mu, double tau)
 {
@@ -232,6 +229,7 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
             continue;
         c->minutia = i;
         c->full = nvalid == disc;
+        c->nvalid = nvalid;
         c->ones = 0;
         for (int w = 0; w < MCC_WORDS; w++)
             c->ones += __builtin_popcountll(c->bits[w]);
@@ -242,14 +240,25 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
     mcc_cyl *shrunk = realloc(m->cyl, sizeof(mcc_cyl) * (size_t)(m->nc ? m->nc : 1));
     if (shrunk)
         m->cyl = shrunk;
+    m->cth = calloc((size_t)MCC_PAD(m->nc ? m->nc : 1), sizeof(float));
+    if (!m->cth) {
+        eyni_finger_mcc_free(m);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory building cylinders");
+    }
+    for (int j = 0; j < m->nc; j++) {
+        m->cth[j] = m->th[m->cyl[j].minutia];
+        m->fullm[j >> 4] |= (uint16_t)(m->cyl[j].full << (j & 15));
+    }
     *out = m;
     return 0;
 }
 
 void eyni_finger_mcc_free(eyni_finger_mcc *m)
 {
-    if (m)
+    if (m) {
         free(m->cyl);
+        free(m->cth);
+    }
     free(m);
 }
 
@@ -296,45 +305,6 @@ static inline float sim_from(float d, float na, float nb)
     return 1.0f - sqrtf(d) / (sqrtf(na) + sqrtf(nb));
 }
 
-/* EYNI_NO_AVX512 builds the portable path only (to check it scores the same). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(EYNI_NO_AVX512)
-#define MCC_AVX512 1
-#define AVX512     __attribute__((target("avx512f,avx512vpopcntdq")))
-/* The same counts with 512-bit population counts: a cylinder's 24 words are 3 vectors, the
- * 4-word validity mask repeats in both halves of a vector (two direction layers). The
- * per-lane counts are packed into 16-bit fields so one horizontal sum yields all of them. */
-AVX512 static inline int counts_avx512(const __m512i *av, __m256i avalid, const mcc_cyl *b,
-                                       int min_me, float *fd, float *fa, float *fb)
-{
-    __m512i a0 = av[0], a1 = av[1], a2 = av[2];
-    __m512i b0 = _mm512_loadu_si512(b->bits), b1 = _mm512_loadu_si512(b->bits + 8),
-            b2 = _mm512_loadu_si512(b->bits + 16);
-    /* No shortcut for two full discs: the general counts equal it, and a branch that the
-     * data cannot predict costs more than the masking. */
-    __m256i v4 = _mm256_and_si256(avalid, _mm256_loadu_si256((const __m256i *)b->valid));
-    __m512i v = _mm512_broadcast_i64x4(v4);
-    a0 = _mm512_and_si512(a0, v), a1 = _mm512_and_si512(a1, v), a2 = _mm512_and_si512(a2, v);
-    b0 = _mm512_and_si512(b0, v), b1 = _mm512_and_si512(b1, v), b2 = _mm512_and_si512(b2, v);
-    __m512i d = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(a0, b0)),
-                                                  _mm512_popcnt_epi64(_mm512_xor_si512(a1, b1))),
-                                 _mm512_popcnt_epi64(_mm512_xor_si512(a2, b2)));
-    __m512i na =
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(a0), _mm512_popcnt_epi64(a1)),
-                         _mm512_popcnt_epi64(a2));
-    __m512i nb =
-        _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(b0), _mm512_popcnt_epi64(b1)),
-                         _mm512_popcnt_epi64(b2));
-    /* every field sums to at most 1536 (v twice: 512), so 16 bits hold it */
-    __m512i packed = _mm512_add_epi64(
-        _mm512_add_epi64(d, _mm512_slli_epi64(na, 16)),
-        _mm512_add_epi64(_mm512_slli_epi64(nb, 32), _mm512_slli_epi64(_mm512_popcnt_epi64(v), 48)));
-    uint64_t t = (uint64_t)_mm512_reduce_add_epi64(packed);
-    int common = (int)(t >> 48) / 2, ia = (int)(t >> 16 & 0xffff), ib = (int)(t >> 32 & 0xffff);
-    *fd = (float)(t & 0xffff), *fa = (float)ia, *fb = (float)ib;
-    return common >= min_me && ia + ib > 0;
-}
-#endif
-
 static int cmp_pair(const void *p, const void *q)
 {
     const pair *x = p, *y = q;
@@ -362,7 +332,7 @@ static float wrapf(float d)
 
 static inline int sort_key(float s)
 {
-    return SORT_BINS - (int)(s * (SORT_BINS - 1)); /* 1..SORT_BINS, best first */
+    return mcc_sort_key(s);
 }
 
 /* Pairs in descending similarity: a counting sort on a fine quantisation (keys lo..hi-1),
@@ -381,14 +351,16 @@ static void sort_pairs(const pair *in, int n, int lo, int hi, pair *out)
 }
 
 /* Greedy one-to-one selection of the best pairs from a sorted prefix. */
-static int greedy(const pair *sorted, int n, int nr_max, pair *sel)
+int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel)
 {
-    unsigned char useda[EYNI_FINGER_MAX_MINUTIAE] = {0}, usedb[EYNI_FINGER_MAX_MINUTIAE] = {0};
+    uint64_t useda[4] = {0}, usedb[4] = {0}; /* bit sets of the used cylinders */
     int nr = 0;
     for (int i = 0; i < n && nr < nr_max; i++) {
-        if (useda[sorted[i].a] || usedb[sorted[i].b])
+        int x = sorted[i].a, y = sorted[i].b;
+        if ((useda[x >> 6] >> (x & 63) | usedb[y >> 6] >> (y & 63)) & 1)
             continue;
-        useda[sorted[i].a] = usedb[sorted[i].b] = 1;
+        useda[x >> 6] |= 1ULL << (x & 63);
+        usedb[y >> 6] |= 1ULL << (y & 63);
         sel[nr++] = sorted[i];
     }
     return nr;
@@ -424,18 +396,17 @@ static int select_pairs(const pair *pairs, int n, int nr_max, pair *work, pair *
         m += pairs[i].key < lim;
     }
     sort_pairs(gathered, m, lo, lim, sorted);
-    int nr = greedy(sorted, m, nr_max, sel);
+    int nr = mcc_greedy(sorted, m, nr_max, sel);
     if (nr < nr_max && m < n) {
         sort_pairs(pairs, n, lo, SORT_BINS + 1, sorted);
-        nr = greedy(sorted, n, nr_max, sel);
+        nr = mcc_greedy(sorted, n, nr_max, sel);
     }
     return nr;
 }
 
 /* Compatibility of two minutia pairs (Cappelli et al., eq. 11): distances, relative
  * directions and radial angles must agree; dR is averaged over both ends for symmetry. */
-static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int ak, int bt,
-                    int bk)
+float mcc_compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int ak, int bt, int bk)
 {
     float ax = a->x[ak] - a->x[at], ay = a->y[ak] - a->y[at];
     float bx = b->x[bk] - b->x[bt], by = b->y[bk] - b->y[bt];
@@ -462,55 +433,85 @@ static float compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, 
     return z1 * z2 * z3;
 }
 
-/* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order).
- * pairs holds np_all entries and room for twice as many again. */
-static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pairs, int np_all)
+int mcc_np(int na, int nb)
 {
-    int na = a->nc, nb = b->nc;
-    int nr_max = na < nb ? na : nb;
-    int np = MIN_NP + (int)lrint(sigmoid(nr_max, MU_P, TAU_P) * (MAX_NP - MIN_NP));
-    if (nr_max > MAX_NR)
-        nr_max = MAX_NR;
-    pair sel[MAX_NR];
-    int nr = select_pairs(pairs, np_all, nr_max, pairs + np_all, sel);
-    if (nr < 2)
-        return nr == 1 ? sel[0].s / np : 0;
-    float rho[MAX_NR * MAX_NR];
+    int n = na < nb ? na : nb;
+    return MIN_NP + (int)lrint(sigmoid(n, MU_P, TAU_P) * (MAX_NP - MIN_NP));
+}
+
+/* Efficiencies (relaxed / initial similarity), best first; ties by pair index. A total
+ * order, so this insertion sort gives what any sort would (nr <= MAX_NR). */
+static void sort_eff(pair *eff, int nr)
+{
+    for (int i = 1; i < nr; i++)
+        for (int j = i; j > 0 && cmp_pair(&eff[j - 1], &eff[j]) > 0; j--) {
+            pair t = eff[j - 1];
+            eff[j - 1] = eff[j];
+            eff[j] = t;
+        }
+}
+
+void mcc_rho(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const pair *sel, int nr,
+             float *rho)
+{
+    memset(rho, 0, sizeof(float) * MAX_NR * (size_t)nr);
     for (int t = 0; t < nr; t++) {
-        rho[t * nr + t] = 0;
         int at = a->cyl[sel[t].a].minutia, bt = b->cyl[sel[t].b].minutia;
         for (int k = t + 1; k < nr; k++) {
             int ak = a->cyl[sel[k].a].minutia, bk = b->cyl[sel[k].b].minutia;
-            rho[t * nr + k] = rho[k * nr + t] = compat(a, b, at, ak, bt, bk);
+            rho[t * MAX_NR + k] = rho[k * MAX_NR + t] = mcc_compat(a, b, at, ak, bt, bk);
         }
     }
-    float lam[EYNI_FINGER_MAX_MINUTIAE], nxt[EYNI_FINGER_MAX_MINUTIAE];
+}
+
+double mcc_relax(const pair *sel, int nr, int np, const float *rho)
+{
+    if (nr < 2)
+        return nr == 1 ? sel[0].s / np : 0;
+    float lam[MAX_NR], nxt[MAX_NR];
     for (int t = 0; t < nr; t++)
         lam[t] = sel[t].s;
     for (int it = 0; it < N_REL; it++) {
         /* All rows at once, k outermost: each row's sum keeps its k order (the same float
          * result), but the rows no longer wait on one another. rho is symmetric. */
         float acc[MAX_NR] = {0};
-        for (int k = 0; k < nr; k++)
-            for (int t = 0; t < nr; t++)
-                acc[t] += rho[k * nr + t] * lam[k];
+        for (int k = 0; k < nr; k++) {
+            float l = lam[k];
+            const float *rk = rho + k * MAX_NR;
+            for (int t = 0; t < MAX_NR; t++)
+                acc[t] += rk[t] * l;
+        }
         for (int t = 0; t < nr; t++)
             nxt[t] = (float)(W_R * lam[t] + (1 - W_R) * acc[t] / (nr - 1));
         memcpy(lam, nxt, sizeof(float) * (size_t)nr);
     }
     /* Keep the np pairs whose similarity survived relaxation best (efficiency). */
-    pair eff[EYNI_FINGER_MAX_MINUTIAE];
+    pair eff[MAX_NR];
     for (int t = 0; t < nr; t++) {
         eff[t].s = lam[t] / sel[t].s;
         eff[t].a = t;
         eff[t].b = 0;
     }
-    qsort(eff, (size_t)nr, sizeof(pair), cmp_pair);
+    sort_eff(eff, nr);
     int take = np < nr ? np : nr;
     double sum = 0;
     for (int i = 0; i < take; i++)
         sum += lam[eff[i].a];
     return sum / np;
+}
+
+/* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order).
+ * pairs holds np_all entries and room for twice as many again. */
+static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pairs, int np_all)
+{
+    int nr_max = a->nc < b->nc ? a->nc : b->nc;
+    if (nr_max > MAX_NR)
+        nr_max = MAX_NR;
+    pair sel[MAX_NR];
+    float rho[MAX_NR * MAX_NR];
+    int nr = select_pairs(pairs, np_all, nr_max, pairs + np_all, sel);
+    mcc_rho(a, b, sel, nr, rho);
+    return mcc_relax(sel, nr, mcc_np(a->nc, b->nc), rho);
 }
 
 #define ROW_CAP (EYNI_FINGER_MAX_MINUTIAE + 16) /* one row of counts, padded for vectors */
@@ -571,64 +572,29 @@ static int pairs_scalar(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair
     return n;
 }
 
-#ifdef MCC_AVX512
-AVX512 static int pairs_avx512(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf,
-                               row *r)
+void mcc_canonical(const eyni_finger_mcc **a, const eyni_finger_mcc **b)
 {
-    int n = 0, me = a->min_me < b->min_me ? a->min_me : b->min_me;
-    float thb[EYNI_FINGER_MAX_MINUTIAE];
-    int idx[ROW_CAP];
-    for (int j = 0; j < b->nc; j++)
-        thb[j] = b->th[b->cyl[j].minutia];
-    for (int i = 0; i < a->nc; i++) {
-        int m = row_dirs(a, b, thb, i, idx);
-        /* a's cylinder in registers for the whole row (the stores below may alias it) */
-        const mcc_cyl *ca = &a->cyl[i];
-        __m512i av[3] = {_mm512_loadu_si512(ca->bits), _mm512_loadu_si512(ca->bits + 8),
-                         _mm512_loadu_si512(ca->bits + 16)};
-        __m256i avalid = _mm256_loadu_si256((const __m256i *)ca->valid);
-        for (int q = 0; q < m; q++) {
-            r->ok[q] =
-                counts_avx512(av, avalid, &b->cyl[idx[q]], me, &r->d[q], &r->na[q], &r->nb[q]);
-            if (!r->ok[q])
-                r->d[q] = 0, r->na[q] = 1, r->nb[q] = 1;
-        }
-        for (int q = m; q < ((m + 15) & ~15); q++)
-            r->d[q] = 0, r->na[q] = 1, r->nb[q] = 1;
-        for (int q = 0; q < m; q += 16) {
-            __m512 t = _mm512_div_ps(_mm512_sqrt_ps(_mm512_loadu_ps(r->d + q)),
-                                     _mm512_add_ps(_mm512_sqrt_ps(_mm512_loadu_ps(r->na + q)),
-                                                   _mm512_sqrt_ps(_mm512_loadu_ps(r->nb + q))));
-            _mm512_storeu_ps(r->s + q, _mm512_sub_ps(_mm512_set1_ps(1.0f), t));
-        }
-        n = emit_row(r, i, idx, m, buf, n);
+    if ((*a)->hash > (*b)->hash || ((*a)->hash == (*b)->hash && (*a)->nc > (*b)->nc)) {
+        const eyni_finger_mcc *t = *a;
+        *a = *b;
+        *b = t;
     }
-    return n;
 }
-#endif
 
-static int all_pairs(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
+double mcc_score_reference(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
 {
+    mcc_canonical(&a, &b);
     row r;
-#ifdef MCC_AVX512
-    if (__builtin_cpu_supports("avx512vpopcntdq"))
-        return pairs_avx512(a, b, buf, &r);
-#endif
-    return pairs_scalar(a, b, buf, &r);
-}
-
-double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
-{
-    if (a->hash > b->hash || (a->hash == b->hash && a->nc > b->nc)) {
-        const eyni_finger_mcc *t = a;
-        a = b;
-        b = t;
-    }
-    int n = all_pairs(a, b, buf);
+    int n = pairs_scalar(a, b, buf, &r);
     if (n == 0)
         return 0;
     double s = lssr(a, b, buf, n);
     return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)
+{
+    return mcc_fast_available() ? mcc_score_fast(a, b, buf) : mcc_score_reference(a, b, buf);
 }
 
 double eyni_finger_mcc_compare(const eyni_finger_mcc *a, const eyni_finger_mcc *b)
