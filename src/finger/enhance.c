@@ -337,9 +337,13 @@ static int segment_and_orient(fx *f, eyni_error *err)
     memset(gxy, 0, sizeof(float) * (size_t)nb);
     block_tensors(f, sm, gxx, gyy, gxy, NULL);
     free(sm);
+    /* Each block votes with its unit doubled-angle vector scaled by its own coherence, not
+     * by its gradient energy: otherwise a few high-contrast blocks (ink blots, dark pores,
+     * a scar's edge) outvote the faint but regular ridges around them. */
     for (int b = 0; b < nb; b++) {
-        vx[b] = gxx[b] - gyy[b];
-        vy[b] = -2 * gxy[b];
+        float e = gxx[b] + gyy[b], inv = e > 1e-6f ? 1.0f / e : 0;
+        vx[b] = (gxx[b] - gyy[b]) * inv;
+        vy[b] = -2 * gxy[b] * inv;
     }
     blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH, tmp);
     blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH, tmp);
