@@ -19,6 +19,7 @@
 #define SEG_MIN_STD       4.0f
 #define MASK_SMOOTH       1.5f /* blocks */
 #define ORIENT_SMOOTH     2.0f /* blocks */
+#define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
 
 void fx_free(fx *f)
@@ -96,18 +97,59 @@ static void blur_field(float *v, int bw, int bh, float sigma, float *tmp)
         }
 }
 
-/* Block tensor sums from Sobel gradients; local grey std per block for segmentation. */
-static void block_tensors(const fx *f, float *gxx, float *gyy, float *gxy, float *gstd)
+/* Separable Gaussian blur of a w x h image with clamped borders (sigma <= 2.8). */
+static float *blur_image(const float *in, int w, int h, float sigma)
+{
+    float *out = malloc(sizeof(float) * (size_t)w * h), *row = malloc(sizeof(float) * (size_t)w);
+    float k[15];
+    int r = (int)ceilf(2.5f * sigma);
+    if (!out || !row || r > 7) {
+        free(row);
+        free(out);
+        return NULL;
+    }
+    float ks = 0;
+    for (int i = -r; i <= r; i++)
+        ks += k[i + r] = expf(-(float)(i * i) / (2 * sigma * sigma));
+    for (int i = 0; i <= 2 * r; i++)
+        k[i] /= ks;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float s = 0;
+            for (int i = -r; i <= r; i++) {
+                int yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+                s += k[i + r] * in[yy * w + x];
+            }
+            out[y * w + x] = s;
+        }
+    for (int y = 0; y < h; y++) {
+        memcpy(row, out + (size_t)y * w, sizeof(float) * (size_t)w);
+        for (int x = 0; x < w; x++) {
+            float s = 0;
+            for (int i = -r; i <= r; i++) {
+                int xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+                s += k[i + r] * row[xx];
+            }
+            out[y * w + x] = s;
+        }
+    }
+    free(row);
+    return out;
+}
+
+/* Block tensor sums from Sobel gradients of g; local grey std per block for segmentation
+ * (gstd may be NULL). */
+static void block_tensors(const fx *f, const float *g, float *gxx, float *gyy, float *gxy,
+                          float *gstd)
 {
     int w = f->w, h = f->h, bw = f->bw;
-    const float *g = f->grey;
-    float *sum = calloc((size_t)f->bw * f->bh, sizeof(float));
-    float *sum2 = calloc((size_t)f->bw * f->bh, sizeof(float));
+    float *sum = gstd ? calloc((size_t)f->bw * f->bh, sizeof(float)) : NULL;
+    float *sum2 = gstd ? calloc((size_t)f->bw * f->bh, sizeof(float)) : NULL;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int b = (y / FX_BLOCK) * bw + x / FX_BLOCK;
             float v = g[y * w + x];
-            if (sum) {
+            if (sum && sum2) {
                 sum[b] += v;
                 sum2[b] += v * v;
             }
@@ -121,13 +163,13 @@ static void block_tensors(const fx *f, float *gxx, float *gyy, float *gxy, float
             gxy[b] += dx * dy;
         }
     /* Std over the 3x3 block neighbourhood: a 24-pixel window spans two ridges. */
-    for (int by = 0; by < f->bh; by++)
+    for (int by = 0; by < f->bh && gstd; by++)
         for (int bx = 0; bx < bw; bx++) {
             double s = 0, s2 = 0, n = 0;
             for (int j = -1; j <= 1; j++)
                 for (int i = -1; i <= 1; i++) {
                     int xx = bx + i, yy = by + j;
-                    if (xx < 0 || yy < 0 || xx >= bw || yy >= f->bh || !sum)
+                    if (xx < 0 || yy < 0 || xx >= bw || yy >= f->bh || !sum || !sum2)
                         continue;
                     s += sum[yy * bw + xx];
                     s2 += sum2[yy * bw + xx];
@@ -231,7 +273,7 @@ static int segment_and_orient(fx *f, eyni_error *err)
     if (!gxx || !gyy || !gxy || !gstd || !tmp || !sorted || !vx || !vy || !stack || !f->bmask ||
         !f->bori || !f->bcos2 || !f->bsin2 || !f->bcoh)
         goto fail;
-    block_tensors(f, gxx, gyy, gxy, gstd);
+    block_tensors(f, f->grey, gxx, gyy, gxy, gstd);
 
     /* Coherence from the tensor over 3x3 blocks; orientation from doubled-angle vectors
      * smoothed with a Gaussian (sigma 1.5 blocks), which removes scars and noise. */
@@ -282,6 +324,27 @@ static int segment_and_orient(fx *f, eyni_error *err)
         mask_clean(f->bmask, f->bw, f->bh, stack);
     }
 
+    /* The orientation comes from gradients of a slightly smoothed image: pores, dots and
+     * sensor grain are isotropic and only a pixel or two wide, so without this they pull
+     * the tensor of faint or dotted ridges towards noise. Coherence and segmentation keep
+     * the raw gradients, where the smoothing would make striped sensor background look
+     * coherent. */
+    float *sm = blur_image(f->grey, f->w, f->h, GRAD_SIGMA);
+    if (!sm)
+        goto fail;
+    memset(gxx, 0, sizeof(float) * (size_t)nb);
+    memset(gyy, 0, sizeof(float) * (size_t)nb);
+    memset(gxy, 0, sizeof(float) * (size_t)nb);
+    block_tensors(f, sm, gxx, gyy, gxy, NULL);
+    free(sm);
+    /* Each block votes with its unit doubled-angle vector scaled by its own coherence, not
+     * by its gradient energy: otherwise a few high-contrast blocks (ink blots, dark pores,
+     * a scar's edge) outvote the faint but regular ridges around them. */
+    for (int b = 0; b < nb; b++) {
+        float e = gxx[b] + gyy[b], inv = e > 1e-6f ? 1.0f / e : 0;
+        vx[b] = (gxx[b] - gyy[b]) * inv;
+        vy[b] = -2 * gxy[b] * inv;
+    }
     blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH, tmp);
     blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH, tmp);
     for (int b = 0; b < nb; b++) {

@@ -9,11 +9,15 @@
 
 #include "finger_int.h"
 
-#define BORDER_MARGIN 10.0f /* pixels from the foreground edge where minutiae are dropped */
-#define TRACE_DIR_LEN 10    /* pixels traced to measure a minutia direction */
-#define MIN_COHERENCE 0.15f /* below this the orientation is noise */
-#define MAX_RAW       2000  /* candidate minutiae before filtering */
-#define MAX_TRACE     64
+#define BORDER_MARGIN  10.0f /* pixels from the foreground edge where minutiae are dropped */
+#define TRACE_DIR_LEN  10    /* pixels traced to measure a minutia direction */
+#define MIN_COHERENCE  0.15f /* below this the orientation is noise */
+#define MAX_RAW        2000  /* candidate minutiae before filtering */
+#define MAX_TRACE      64
+#define BREAK_PERIODS  2.0f /* facing endings closer than this many ridge periods: a break */
+#define RUNOUT_PERIODS 3.0f /* an ending whose ridge would leave the foreground this soon */
+#define RIM_PERIODS    2.5f /* band along the foreground edge checked for clarity */
+#define RIM_CLARITY    0.5f /* mean block clarity below which a rim minutia is noise */
 
 typedef struct cand {
     int x, y, type;
@@ -291,7 +295,7 @@ static void remove_breaks(const fx *f, cand *c, int n)
             if (c[j].type != EYNI_FINGER_ENDING)
                 continue;
             double dx = c[j].x - c[i].x, dy = c[j].y - c[i].y, d = hypot(dx, dy);
-            if (d > 1.5 * per)
+            if (d > BREAK_PERIODS * per)
                 continue;
             double opp = fabs(ang_diff(c[i].angle, c[j].angle + M_PI));
             double line = atan2(-dy, dx);
@@ -321,6 +325,54 @@ static void remove_clusters(const fx *f, cand *c, int n)
         if (cnt[i] >= 3)
             c[i].dead = 1;
     free(cnt);
+}
+
+/* Endings whose ridge, continued past the ending, would leave the foreground within a few
+ * periods: the ridge runs out at the contact edge of the finger (or the sensor's), which is
+ * no minutia; another impression with more contact continues that ridge. */
+static void remove_runouts(const fx *f, cand *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (c[i].type != EYNI_FINGER_ENDING || c[i].dead)
+            continue;
+        float len = RUNOUT_PERIODS * f->bper[(c[i].y / FX_BLOCK) * f->bw + c[i].x / FX_BLOCK];
+        double a = c[i].angle + M_PI; /* ISO endings point into their ridge */
+        for (float d = 2; d <= len; d += 2) {
+            int x = (int)lrint(c[i].x + d * cos(a)), y = (int)lrint(c[i].y - d * sin(a));
+            if (x < 0 || y < 0 || x >= f->w || y >= f->h || f->dist[y * f->w + x] < 1) {
+                c[i].dead = 1;
+                break;
+            }
+        }
+    }
+}
+
+/* Mean clarity of the foreground blocks around a pixel. */
+static float clarity_near(const fx *f, int x, int y)
+{
+    int bx = x / FX_BLOCK, by = y / FX_BLOCK, m = 0;
+    float s = 0;
+    for (int j = -1; j <= 1; j++)
+        for (int i = -1; i <= 1; i++) {
+            int xx = bx + i, yy = by + j;
+            if (xx < 0 || yy < 0 || xx >= f->bw || yy >= f->bh || !f->bmask[yy * f->bw + xx])
+                continue;
+            s += f->bclar[yy * f->bw + xx];
+            m++;
+        }
+    return m ? s / m : 0;
+}
+
+/* The rim of the print, where pressure fades, breaks ridges into fragments: there a
+ * minutia needs clear ridges around it to count. */
+static void remove_rim_noise(const fx *f, cand *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float per = f->bper[(c[i].y / FX_BLOCK) * f->bw + c[i].x / FX_BLOCK];
+        if (f->dist[c[i].y * f->w + c[i].x] <= RIM_PERIODS * per &&
+            clarity_near(f, c[i].x, c[i].y) < RIM_CLARITY)
+            c[i].dead = 1;
+    }
 }
 
 static int cmp_rel(const void *a, const void *b)
@@ -388,6 +440,8 @@ int fx_minutiae(fx *f, eyni_finger_template *t, eyni_error *err)
     remove_short_links(f, c, n);
     remove_breaks(f, c, n);
     remove_clusters(f, c, n);
+    remove_runouts(f, c, n);
+    remove_rim_noise(f, c, n);
     int k = 0;
     for (int i = 0; i < n; i++)
         if (!c[i].dead)

@@ -85,7 +85,9 @@ static void genuine_pairs_outscore_impostors(void **state)
         double imp = fmax(fmax(eyni_finger_compare(t[0], t[2]), eyni_finger_compare(t[0], t[3])),
                           fmax(eyni_finger_compare(t[1], t[2]), eyni_finger_compare(t[2], t[3])));
         assert_true(gen > imp);
-        assert_true(imp < EYNI_FINGER_THRESHOLD_FMR_1E2);
+        /* At the FMR 1e-3 operating point: twelve fixed impostor pairs against the 1e-2
+         * threshold would each exceed it by design in one case out of a hundred. */
+        assert_true(imp < EYNI_FINGER_THRESHOLD_FMR_1E3);
         /* Symmetric, and a template matches itself best. */
         assert_true(eyni_finger_compare(t[0], t[2]) == eyni_finger_compare(t[2], t[0]));
         assert_true(eyni_finger_compare(t[0], t[0]) > gen);
