@@ -1,4 +1,5 @@
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -221,4 +222,38 @@ char *test_b64_file(const char *rel)
     free(buf);
     free(p);
     return t;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_image(const char *dir, const char *name, int k)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s/%s_000%d.jpg", dir, name, name, k);
+    return access(p, R_OK) == 0;
+}
+
+int test_lfw_people(char (*names)[128], int n)
+{
+    char *dir = eyni_test_path("lfw-a-gray-dev/images");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    char *all[4096];
+    int k = 0, got = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && k < 4096)
+        if (e->d_name[0] != '.')
+            all[k++] = strdup(e->d_name);
+    closedir(d);
+    qsort(all, (size_t)k, sizeof *all, cmp_name);
+    for (int i = 0; i < k; i++) {
+        if (got < n && has_image(dir, all[i], 1) && has_image(dir, all[i], 2))
+            snprintf(names[got++], 128, "%s", all[i]);
+        free(all[i]);
+    }
+    free(dir);
+    return got;
 }

@@ -38,6 +38,9 @@ http_reply http_call_raw(const test_server *s, const char *method, const char *p
 void http_reply_free(http_reply *r);
 /* Base64 of a file under the shared test data (caller frees); fails the test when unreadable. */
 char *test_b64_file(const char *rel);
+/* The first n LFW persons (folder names, sorted) that have images 0001 and 0002; returns how
+ * many were found (at most n). */
+int test_lfw_people(char (*names)[128], int n);
 /* A new key for agency/role made by the administrator; caller frees the token. */
 char *test_make_key(const test_server *s, const char *agency, const char *role);
 

@@ -2,7 +2,6 @@
  * node identifies every enrolled person, and a node killed with kill -9 mid-traffic loses
  * nothing acknowledged, duplicates nothing and catches up after its restart. Runs only on
  * PostgreSQL (EYNI_TEST_STORE=postgresql); SQLite is one process by design. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,41 +45,17 @@ static char *face_samples(const person *p)
     return out;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The first n LFW persons (sorted) with images 0001 and 0002. */
+/* The first n LFW persons (sorted) with images 0001 and 0002, with surnames of letters. */
 static void pick_people(person *out, int n)
 {
-    char *dir = eyni_test_path(LFW);
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    char *names[4096];
-    int k = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && k < 4096)
-        if (e->d_name[0] != '.')
-            names[k++] = strdup(e->d_name);
-    closedir(d);
-    qsort(names, (size_t)k, sizeof *names, cmp_str);
-    int got = 0;
-    for (int i = 0; i < k; i++) {
-        char p[4400];
-        char q[4400];
-        snprintf(p, sizeof p, "%s/%s/%s_0002.jpg", dir, names[i], names[i]);
-        snprintf(q, sizeof q, "%s/%s/%s_0001.jpg", dir, names[i], names[i]);
-        if (got < n && access(p, R_OK) == 0 && access(q, R_OK) == 0) {
-            snprintf(out[got].lfw, sizeof out[got].lfw, "%s", names[i]);
-            snprintf(out[got].surname, sizeof out[got].surname, "Node%c%c", 'a' + got / 26,
-                     'a' + got % 26);
-            got++;
-        }
-        free(names[i]);
-    }
-    free(dir);
+    char names[64][128];
+    assert_true(n <= 64);
+    int got = test_lfw_people(names, n);
     assert_int_equal(got, n);
+    for (int i = 0; i < got; i++) {
+        snprintf(out[i].lfw, sizeof out[i].lfw, "%s", names[i]);
+        snprintf(out[i].surname, sizeof out[i].surname, "Node%c%c", 'a' + i / 26, 'a' + i % 26);
+    }
 }
 
 static void *enrol_loop(void *arg)

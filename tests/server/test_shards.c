@@ -3,7 +3,6 @@
  * shard on two nodes, a node killed with kill -9 changes nothing in the answers; with a
  * shard on one node only, its loss is named in "shards_not_searched" and an enrolment that
  * could not search it is refused, not declared unique. Runs only on PostgreSQL. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,36 +51,15 @@ static char *body_of(const person *p, const char *surname, int image)
     return body;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* LFW persons (sorted) with images 0001 and 0002. */
+/* The first n LFW persons (sorted) with images 0001 and 0002. */
 static int pick_people(person *out, int n)
 {
-    char *dir = eyni_test_path(LFW);
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    char *names[4096];
-    int k = 0, got = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && k < 4096)
-        if (e->d_name[0] != '.')
-            names[k++] = strdup(e->d_name);
-    closedir(d);
-    qsort(names, (size_t)k, sizeof *names, cmp_str);
-    for (int i = 0; i < k; i++) {
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s/%s_0002.jpg", dir, names[i], names[i]);
-        if (got < n && access(p, R_OK) == 0) {
-            memset(&out[got], 0, sizeof out[got]);
-            snprintf(out[got].lfw, sizeof out[got].lfw, "%s", names[i]);
-            got++;
-        }
-        free(names[i]);
+    char names[POOL][128];
+    int got = test_lfw_people(names, n < POOL ? n : POOL);
+    for (int i = 0; i < got; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        snprintf(out[i].lfw, sizeof out[i].lfw, "%s", names[i]);
     }
-    free(dir);
     return got;
 }
 
