@@ -1,8 +1,11 @@
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eyni/store.h"
 #include "store_fixture.h"
@@ -295,24 +298,45 @@ static void *section_worker(void *p)
     return NULL;
 }
 
-/* Two stores on one PostgreSQL database stand for two nodes: never inside together. */
-static void sections_exclude_other_processes(void **state)
+/* The URI of the database of s (the same SQLite file, or the same PostgreSQL database) for
+ * a second store: it stands for another process or node. */
+static const char *second_uri(eyni_store *s, const char *uri, char *pg, size_t n)
 {
     if (!fixture_on_pg())
-        skip();
-    eyni_store *s1 = open_fresh("store-section", 2), *s2 = NULL;
-    eyni_error err;
+        return uri;
     eyni_db *db;
     eyni_stmt *st;
-    char uri[512];
-    assert_int_equal(eyni_store_acquire(s1, &db, &err), 0);
+    eyni_error err;
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
     assert_int_equal(eyni_db_prepare(db, "SELECT current_database()", &st, &err), 0);
     assert_int_equal(eyni_stmt_step(st, &err), 1);
-    fixture_pg_uri(getenv("EYNI_TEST_PG"), eyni_stmt_text(st, 0), uri, sizeof uri);
+    fixture_pg_uri(getenv("EYNI_TEST_PG"), eyni_stmt_text(st, 0), pg, n);
     eyni_stmt_free(st);
-    eyni_store_release(s1, db);
+    eyni_store_release(s, db);
+    return pg;
+}
+
+static eyni_store *open_second(eyni_store *s, const char *uri)
+{
+    char pg[512];
+    eyni_store *s2 = NULL;
+    eyni_error err;
     eyni_store_opts o = {2, 0};
-    assert_int_equal(eyni_store_open(uri, &o, &s2, &err), 0);
+    if (eyni_store_open(second_uri(s, uri, pg, sizeof pg), &o, &s2, &err))
+        fail_msg("%s", err.msg);
+    return s2;
+}
+
+/* Two stores on one database stand for two processes or nodes: never inside together. */
+static void sections_exclude_other_processes(void **state)
+{
+    (void)state;
+    char *uri = fixture_store_uri("store-section");
+    eyni_store_opts o = {2, 0};
+    eyni_store *s1 = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_open(uri, &o, &s1, &err), 0);
+    eyni_store *s2 = open_second(s1, uri);
     section_count c = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
     section_arg a1 = {s1, &c}, a2 = {s2, &c};
     pthread_t t1, t2;
@@ -324,6 +348,50 @@ static void sections_exclude_other_processes(void **state)
     assert_int_equal(c.overlap, 0);
     eyni_store_close(s2);
     eyni_store_close(s1);
+    free(uri);
+}
+
+/* A process killed inside a section must not keep it: the kernel drops its lock file (SQLite)
+ * or the server its session (PostgreSQL). The child enters, says so, and is killed with
+ * SIGKILL; the parent must then get in (a lock left behind hangs here until CTest's timeout). */
+static void a_killed_holder_releases_the_section(void **state)
+{
+    (void)state;
+    char *uri = fixture_store_uri("store-section-kill");
+    eyni_store_opts o = {2, 0};
+    eyni_store *s = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_open(uri, &o, &s, &err), 0);
+    char pg[512];
+    const char *other = second_uri(s, uri, pg, sizeof pg);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The child's own store: connections shared with the parent would outlive it. */
+        eyni_db *held;
+        eyni_store *mine = NULL;
+        close(fds[0]);
+        if (eyni_store_open(other, &o, &mine, &err) ||
+            eyni_store_section_enter(mine, 7, &held, &err) || write(fds[1], "in", 2) != 2)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char buf[2];
+    assert_int_equal(read(fds[0], buf, 2), 2); /* the child is inside */
+    close(fds[0]);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    eyni_db *held;
+    assert_int_equal(eyni_store_section_enter(s, 7, &held, &err), 0);
+    eyni_store_section_leave(s, held);
+    eyni_store_close(s);
+    free(uri);
 }
 
 int main(void)
@@ -337,6 +405,7 @@ int main(void)
         cmocka_unit_test(portable_sql_behaves_alike),
         cmocka_unit_test(notifications_wake_a_listener),
         cmocka_unit_test(sections_exclude_other_processes),
+        cmocka_unit_test(a_killed_holder_releases_the_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
