@@ -5,6 +5,7 @@
 
 #include "../../src/finger/mcc_int.h"
 #include "eyni/finger.h"
+#include "secugen.h"
 #include "testutil.h"
 
 #define DBS     3
@@ -14,20 +15,7 @@
 
 static eyni_finger_template *record(int db, int finger, int impression)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "fvc2002-b-real/DB%d_B/iso19794-2_templates/%d_%d.iso", db, finger,
-             impression);
-    char *p = eyni_test_path(rel);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    eyni_error err;
-    eyni_finger_template *t = NULL;
-    if (eyni_file_read(p, 1 << 20, &buf, &len, &err) ||
-        eyni_finger_template_read(buf, len, rel, &t, NULL, &err))
-        fail_msg("%s", err.msg);
-    free(buf);
-    free(p);
-    return t;
+    return test_secugen(db, finger, impression);
 }
 
 /* Every pair of the 240 records plus 40 synthetic fingers (both orders, and each with

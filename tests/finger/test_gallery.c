@@ -5,24 +5,12 @@
 #include <string.h>
 
 #include "eyni/finger.h"
+#include "secugen.h"
 #include "testutil.h"
 
 static eyni_finger_template *record(int finger, int impression)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "fvc2002-b-real/DB1_B/iso19794-2_templates/%d_%d.iso", finger,
-             impression);
-    char *p = eyni_test_path(rel);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    eyni_error err;
-    eyni_finger_template *t = NULL;
-    if (eyni_file_read(p, 1 << 20, &buf, &len, &err) ||
-        eyni_finger_template_read(buf, len, rel, &t, NULL, &err))
-        fail_msg("%s", err.msg);
-    free(buf);
-    free(p);
-    return t;
+    return test_secugen(1, finger, impression);
 }
 
 static void search_finds_each_mate_first(void **state)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "eyni/finger.h"
+#include "secugen.h"
 #include "testutil.h"
 
 static unsigned char *read_rel(const char *rel, size_t *len)
@@ -17,23 +18,9 @@ static unsigned char *read_rel(const char *rel, size_t *len)
     return buf;
 }
 
-static eyni_finger_template *secugen(const char *rel)
-{
-    size_t len;
-    unsigned char *buf = read_rel(rel, &len);
-    eyni_finger_template *t = NULL;
-    eyni_finger_format fmt = 0;
-    eyni_error err;
-    if (eyni_finger_template_read(buf, len, rel, &t, &fmt, &err))
-        fail_msg("%s", err.msg);
-    assert_int_equal(fmt, EYNI_FINGER_ISO);
-    free(buf);
-    return t;
-}
-
 static void secugen_iso_templates_load(void **state)
 {
-    eyni_finger_template *t = secugen("fvc2002-b-real/DB2_B/iso19794-2_templates/101_1.iso");
+    eyni_finger_template *t = test_secugen(2, 101, 1);
     /* Header and first minutia read by hand from the file. */
     assert_int_equal(t->width, 300);
     assert_int_equal(t->height, 400);
@@ -85,7 +72,7 @@ static void our_records_roundtrip_byte_identical(void **state)
     assert_int_equal(eyni_finger_template_read(a, la, "mem", &back, NULL, &err), 0);
     assert_true(fabs(eyni_finger_compare(t, back) - eyni_finger_compare(t, t)) < 1e-9);
     /* SecuGen records round-trip too. */
-    eyni_finger_template *sg = secugen("fvc2002-b-real/DB1_B/iso19794-2_templates/104_3.iso");
+    eyni_finger_template *sg = test_secugen(1, 104, 3);
     roundtrip(sg, EYNI_FINGER_ISO);
     roundtrip(sg, EYNI_FINGER_ANSI);
     eyni_finger_template_free(sg);
