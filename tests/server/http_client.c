@@ -257,3 +257,11 @@ int test_lfw_people(char (*names)[128], int n)
     free(dir);
     return got;
 }
+
+int test_server_teardown(void **state)
+{
+    test_server *srv = *state;
+    test_server_stop(srv, 1);
+    free(srv);
+    return 0;
+}

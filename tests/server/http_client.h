@@ -41,6 +41,9 @@ char *test_b64_file(const char *rel);
 /* The first n LFW persons (folder names, sorted) that have images 0001 and 0002; returns how
  * many were found (at most n). */
 int test_lfw_people(char (*names)[128], int n);
+/* A cmocka teardown for a calloc'ed test_server in *state: stops its eynid (also after a failed
+ * assertion, so no eynid outlives the test) and frees it. */
+int test_server_teardown(void **state);
 /* A new key for agency/role made by the administrator; caller frees the token. */
 char *test_make_key(const test_server *s, const char *agency, const char *role);
 

@@ -49,15 +49,6 @@ static int setup(void **state)
     return 0;
 }
 
-/* Runs after a failed assertion too, so no eynid outlives the test. */
-static int teardown(void **state)
-{
-    test_server *srv = *state;
-    test_server_stop(srv, 1);
-    free(srv);
-    return 0;
-}
-
 static void enrolment_adjudication_documents_and_restart(void **state)
 {
     test_server *srv = *state;
@@ -221,7 +212,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(enrolment_adjudication_documents_and_restart, setup,
-                                        teardown),
+                                        test_server_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

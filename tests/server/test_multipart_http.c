@@ -143,14 +143,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    test_server *srv = *state;
-    test_server_stop(srv, 1);
-    free(srv);
-    return 0;
-}
-
 static void enrol_verify_identify_by_multipart(void **state)
 {
     test_server *srv = *state;
@@ -333,9 +325,10 @@ static void broken_multipart_is_refused_and_nothing_stored(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(enrol_verify_identify_by_multipart, setup, teardown),
+        cmocka_unit_test_setup_teardown(enrol_verify_identify_by_multipart, setup,
+                                        test_server_teardown),
         cmocka_unit_test_setup_teardown(broken_multipart_is_refused_and_nothing_stored, setup,
-                                        teardown),
+                                        test_server_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,14 +94,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    test_server *srv = *state;
-    test_server_stop(srv, 1);
-    free(srv);
-    return 0;
-}
-
 static const char *message(const http_reply *r)
 {
     return json_string_value(json_object_get(json_object_get(r->json, "error"), "message"));
@@ -267,5 +259,5 @@ int main(void)
         cmocka_unit_test(voice_enrol_verify_identify_over_http),
         cmocka_unit_test(voice_from_the_command_line),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, test_server_teardown);
 }
