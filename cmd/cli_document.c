@@ -8,9 +8,12 @@
 #include "eyni/border.h"
 
 typedef struct doc_args {
-    const char *data, *fin, *type, *office, *reason, *face;
+    const char *data, *fin, *type, *office, *reason, *face, *case_id;
     int json, replace;
     const char *pos[2];
+    const char *fingers[10]; /* POSITION=IMG */
+    int nfingers;
+    int too_many;
 } doc_args;
 
 static int parse(int argc, char **argv, doc_args *d)
@@ -20,6 +23,7 @@ static int parse(int argc, char **argv, doc_args *d)
         {"fin", required_argument, NULL, 'f'},    {"type", required_argument, NULL, 't'},
         {"office", required_argument, NULL, 'o'}, {"reason", required_argument, NULL, 'r'},
         {"replace", no_argument, NULL, 'R'},      {"face", required_argument, NULL, 'F'},
+        {"finger", required_argument, NULL, 'G'}, {"case", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -33,6 +37,13 @@ static int parse(int argc, char **argv, doc_args *d)
         case 'r': d->reason = optarg; break;
         case 'R': d->replace = 1; break;
         case 'F': d->face = optarg; break;
+        case 'C': d->case_id = optarg; break;
+        case 'G': /* --finger POSITION=IMG, read in read_live */
+            if (d->nfingers == 10)
+                d->too_many = 1;
+            else
+                d->fingers[d->nfingers++] = optarg;
+            break;
         default: return -1;
         }
     }
@@ -41,26 +52,61 @@ static int parse(int argc, char **argv, doc_args *d)
     return 0;
 }
 
-/* The applicant is present: the live face is checked against the register first. */
-static int issue_with_face(doc_args *d, cmd_env *e, eyni_actor *a, const json_t *in, json_t **out,
-                           eyni_error *err)
+/* The applicant's live samples from files: --face IMG and --finger POSITION=IMG. */
+static int read_live(const doc_args *d, eyni_application_live *l, eyni_error *err)
 {
-    unsigned char *face = NULL;
-    size_t len = 0;
+    int rc = d->too_many ? eyni_error_set(err, EYNI_EINVAL, "at most 10 --finger") : 0;
+    for (int i = -1; rc == 0 && i < d->nfingers; i++) {
+        const char *path = i < 0 ? d->face : d->fingers[i];
+        long pos = 0;
+        if (i >= 0) {
+            char *end;
+            pos = strtol(path, &end, 10);
+            if (end == path || *end != '=')
+                return eyni_error_set(err, EYNI_EINVAL, "--finger needs POSITION=IMG, got '%.40s'",
+                                      path);
+            path = end + 1;
+        }
+        if (!path)
+            continue;
+        size_t len = 0;
+        rc = eyni_file_read(path, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &l->bufs[l->n], &len, err);
+        if (rc == 0) {
+            l->v[l->n] = (eyni_sample_in){i < 0 ? "face" : "finger", (int)pos, l->bufs[l->n], len};
+            l->n++;
+        }
+    }
+    return rc;
+}
+
+/* The applicant is present: the live samples are checked against the register first. */
+static int issue_with_samples(doc_args *d, cmd_env *e, eyni_actor *a, const json_t *in,
+                              json_t **out, eyni_error *err)
+{
+    eyni_application_live live;
+    memset(&live, 0, sizeof live);
+    long long case_id = 0;
+    char *end = NULL;
+    if (d->case_id)
+        case_id = strtoll(d->case_id, &end, 10);
+    int rc = d->case_id && (end == d->case_id || *end || case_id < 1)
+                 ? eyni_error_set(err, EYNI_EINVAL, "--case needs a case number")
+                 : 0;
     eyni_identity_opts o;
     memset(&o, 0, sizeof o);
     o.log = e->log;
     eyni_identity *id = NULL;
-    int rc = eyni_file_read(d->face, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &face, &len, err);
+    if (rc == 0)
+        rc = read_live(d, &live, err);
     if (rc == 0)
         rc = eyni_identity_opts_from_config(e->cfg, &o, err);
     o.node_key = e->node_key;
     if (rc == 0)
         rc = eyni_identity_open(e->reg, &o, &id, err);
     if (rc == 0)
-        rc = eyni_document_apply(id, a, in, face, len, out, err);
+        rc = eyni_document_apply(id, a, in, live.v, live.n, case_id, out, err);
     eyni_identity_close(id);
-    free(face);
+    eyni_application_live_free(&live);
     return rc;
 }
 
@@ -72,8 +118,9 @@ static int run(const char *verb, doc_args *d, cmd_env *e, json_t **out, eyni_err
         const char *office = d->office ? d->office : eyni_config_get(e->cfg, "documents.office", NULL);
         json_t *in = json_pack("{s:s?, s:s?, s:s?, s:b, s:s?}", "fin", d->fin, "type", d->type,
                                "office", office, "replace", d->replace, "reason", d->reason);
-        int rc = d->face ? issue_with_face(d, e, &a, in, out, err)
-                         : eyni_register_document_issue(e->reg, &a, in, out, err);
+        int rc = d->face || d->nfingers || d->case_id
+                     ? issue_with_samples(d, e, &a, in, out, err)
+                     : eyni_register_document_issue(e->reg, &a, in, out, err);
         json_decref(in);
         return rc;
     }
@@ -89,7 +136,8 @@ static int run(const char *verb, doc_args *d, cmd_env *e, json_t **out, eyni_err
 int cli_document(int argc, char **argv)
 {
     static const char usage[] =
-        "eyni document issue --fin FIN --type TYPE [--office ID] [--replace] [--face IMG] | set-status "
+        "eyni document issue --fin FIN --type TYPE [--office ID] [--replace] [--face IMG] "
+        "[--finger POSITION=IMG]... [--case N] | set-status "
         "NUMBER STATUS [--reason R] | show NUMBER | types [--data DIR] [--json]";
     doc_args d;
     memset(&d, 0, sizeof d);

@@ -38,12 +38,40 @@ typedef struct eyni_border_request {
  * "document": {...}, "holder": {...}, "crossing": id}. */
 int eyni_border_check(eyni_identity *id, const eyni_actor *a, const eyni_border_request *r,
                       json_t **out, eyni_error *err);
-/* A document application: with the applicant's live face (face != NULL) it must match the
- * FIN's enrolled portrait and no other registered person better (ECONFLICT naming why),
- * then the document is issued as eyni_register_document_issue does. */
+/*
+ * A document application (docs/identity.md, "Document applications"). With the applicant's
+ * live samples s (at most one face and fingers 1..10; n = 0: nobody present, issued on the
+ * record alone as eyni_register_document_issue does) they must match those enrolled for
+ * in's "fin" (ECONFLICT otherwise), then are searched against the whole register with the
+ * enrolment's fusion: another person from identity.duplicate_at refuses the application
+ * (ECONFLICT naming that FIN, audited); another person from identity.possible_at opens an
+ * adjudication case holding the application sealed and *out = {"status": "possible",
+ * "fin", "case", "application", "candidates"} (nothing issued); otherwise the document is
+ * issued (*out as eyni_register_document_issue, "status": "issued"). Never decided on a
+ * partial search (ECONFLICT unless a duplicate was found). case_id (0: none) re-submits
+ * the application of a case decided "different": the candidates it cleared no longer
+ * count, and the document issued uses the case up. A FIN whose applicant an adjudicator
+ * found to be another registered person too ("same") gets no document this way.
+ */
+#define EYNI_APPLICATION_MAX_SAMPLES 11 /* a face and ten fingers */
 int eyni_document_apply(eyni_identity *id, const eyni_actor *a, const json_t *in,
-                        const unsigned char *face, size_t face_len, json_t **out,
+                        const eyni_sample_in *s, int n, long long case_id, json_t **out,
                         eyni_error *err);
+
+/* The live samples of an application, decoded from the request (owned buffers). */
+typedef struct eyni_application_live {
+    eyni_sample_in v[EYNI_APPLICATION_MAX_SAMPLES];
+    unsigned char *bufs[EYNI_APPLICATION_MAX_SAMPLES];
+    int n;
+} eyni_application_live;
+/* Reads a POST /v1/documents body: the issue fields plus "face" (base64 of an image file),
+ * "fingers" ([{"position": 1..10, "image": base64}], each position once) and "case" (a
+ * case number). *fields gets the issue fields alone (caller decrefs), live the samples
+ * (eyni_application_live_free), *case_id the case or 0. EFORMAT naming what is wrong;
+ * nothing to free then. */
+int eyni_document_application_read(const json_t *in, json_t **fields, eyni_application_live *live,
+                                   long long *case_id, eyni_error *err);
+void eyni_application_live_free(eyni_application_live *live);
 
 /*
  * The check for handheld terminals (POST /v1/field/checks): the same steps as a traveller

@@ -82,13 +82,13 @@ static int person_samples(eyni_register *reg, eyni_db *db, const char *fin, json
 }
 
 /* The pending applicant's samples, when the case still holds them. */
-static int applicant_samples(eyni_register *reg, const unsigned char *blob, size_t n, json_t *list,
-                             eyni_error *err)
+static int applicant_samples(eyni_register *reg, const char *aad, const unsigned char *blob,
+                             size_t n, json_t *list, eyni_error *err)
 {
     json_t *person = NULL;
     reg_sample *s = NULL;
     int ns = 0;
-    int rc = blob && n ? reg_pending_open(reg, blob, n, &person, &s, &ns, err) : 0;
+    int rc = blob && n ? reg_pending_open_as(reg, aad, blob, n, &person, &s, &ns, err) : 0;
     for (int i = 0; rc == 0 && i < ns; i++) {
         json_t *one = sample_json(s[i].modality, s[i].position, s[i].tpl, s[i].tlen, s[i].img,
                                   s[i].ilen, err);
@@ -104,8 +104,10 @@ static int read_case(eyni_register *reg, eyni_db *db, long long id, json_t *out,
 {
     eyni_stmt *st = NULL;
     int rc = eyni_db_prepare(db,
-                             "SELECT c.candidates, e.pending FROM cases c"
-                             " JOIN enrolments e ON e.id = c.enrolment_id WHERE c.id = ?",
+                             "SELECT c.candidates, COALESCE(e.pending, ap.pending), ap.fin"
+                             " FROM cases c LEFT JOIN enrolments e ON e.id = c.enrolment_id"
+                             " LEFT JOIN applications ap ON ap.id = c.application_id"
+                             " WHERE c.id = ?",
                              &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, id, err);
@@ -113,15 +115,25 @@ static int read_case(eyni_register *reg, eyni_db *db, long long id, json_t *out,
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "no case %lld", id);
     json_t *applicant = json_array(), *cands = json_object();
     json_t *list = NULL;
+    char applied[EYNI_FIN_MAX + 1] = "";
     if (rc == 1) {
         json_error_t je;
         const char *text = eyni_stmt_text(st, 0);
         list = text ? json_loads(text, 0, &je) : NULL;
         size_t n = 0;
         const unsigned char *blob = eyni_stmt_is_null(st, 1) ? NULL : eyni_stmt_blob(st, 1, &n);
-        rc = applicant_samples(reg, blob, n, applicant, err);
+        if (!eyni_stmt_is_null(st, 2))
+            snprintf(applied, sizeof applied, "%s", eyni_stmt_text(st, 2));
+        rc = applicant_samples(reg, applied[0] ? REG_PENDING_APPLICATION : REG_PENDING_ENROLMENT,
+                               blob, n, applicant, err);
     }
     eyni_stmt_free(st);
+    /* an applicant for a document also claims to be the holder of that FIN */
+    if (rc == 0 && applied[0]) {
+        json_t *claimed = json_array();
+        rc = person_samples(reg, db, applied, claimed, err);
+        json_object_set_new(out, "claimed", json_pack("{s:o}", applied, claimed));
+    }
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c)

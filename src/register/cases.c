@@ -53,20 +53,25 @@ int eyni_register_enrolment_get(eyni_register *reg, const eyni_actor *a, long lo
                          out, "enrolment", err);
 }
 
+/* A case holds an enrolment or a document application ("kind"); for an application also
+ * the FIN applied for. */
 static json_t *case_row(eyni_stmt *st, void *ctx)
 {
-    return json_pack("{s:I, s:I, s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s?}", "id",
-                     (json_int_t)eyni_stmt_int64(st, 0), "enrolment",
-                     (json_int_t)eyni_stmt_int64(st, 1), "status", eyni_stmt_text(st, 2),
-                     "candidates", loads(eyni_stmt_text(st, 3)), "opened_at",
-                     eyni_stmt_text(st, 4), "decision", eyni_stmt_text(st, 5), "decided_at",
-                     eyni_stmt_text(st, 6), "decided_by", eyni_stmt_text(st, 7), "note",
-                     eyni_stmt_text(st, 8));
+    int app = !eyni_stmt_is_null(st, 9);
+    return json_pack("{s:I, s:s, s:o, s:o, s:s?, s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s?}", "id",
+                     (json_int_t)eyni_stmt_int64(st, 0), "kind", app ? "application" : "enrolment",
+                     "enrolment", app ? json_null() : json_integer(eyni_stmt_int64(st, 1)),
+                     "application", app ? json_integer(eyni_stmt_int64(st, 9)) : json_null(), "fin",
+                     app ? eyni_stmt_text(st, 10) : NULL, "status", eyni_stmt_text(st, 2),
+                     "candidates", loads(eyni_stmt_text(st, 3)), "opened_at", eyni_stmt_text(st, 4),
+                     "decision", eyni_stmt_text(st, 5), "decided_at", eyni_stmt_text(st, 6),
+                     "decided_by", eyni_stmt_text(st, 7), "note", eyni_stmt_text(st, 8));
 }
 
-#define CASE_SQL                                                                           \
-    "SELECT id, enrolment_id, status, candidates, opened_at, decision, decided_at, decided_by," \
-    " note FROM cases"
+#define CASE_SQL                                                                                   \
+    "SELECT c.id, c.enrolment_id, c.status, c.candidates, c.opened_at, c.decision,"                \
+    " c.decided_at, c.decided_by, c.note, c.application_id, ap.fin FROM cases c"                   \
+    " LEFT JOIN applications ap ON ap.id = c.application_id"
 
 int eyni_register_case_list(eyni_register *reg, const eyni_actor *a, const char *status,
                             int limit, json_t **out, eyni_error *err)
@@ -79,8 +84,9 @@ int eyni_register_case_list(eyni_register *reg, const eyni_actor *a, const char 
     const char *vals[] = {status, status, lim};
     json_t *list = NULL;
     if (rc == 0)
-        rc = reg_read_rows(reg, CASE_SQL " WHERE (? IS NULL OR status = ?)"
-                                         " ORDER BY id DESC LIMIT CAST(? AS INTEGER)",
+        rc = reg_read_rows(reg,
+                           CASE_SQL " WHERE (? IS NULL OR c.status = ?)"
+                                    " ORDER BY c.id DESC LIMIT CAST(? AS INTEGER)",
                            vals, 3, case_row, NULL, &list, err);
     if (rc == 0)
         *out = json_pack("{s:o, s:i}", "cases", list, "count", (int)json_array_size(list));
@@ -114,6 +120,23 @@ static int applicant(eyni_register *reg, long long enrolment, json_t **person, e
     return rc;
 }
 
+/* An application's applicant claims to be the holder of fin: the record as the role sees it. */
+static int holder(eyni_register *reg, const eyni_actor *a, const char *fin, json_t **person,
+                  eyni_error *err)
+{
+    eyni_db *db;
+    json_t *rec = NULL;
+    int64_t pid = 0;
+    int rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    rc = reg_person_load(db, fin, &pid, &rec, err);
+    eyni_store_release(reg->store, db);
+    *person = rc == 0 ? reg_person_view(rec, a->role) : NULL;
+    json_decref(rec);
+    return rc;
+}
+
 int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
                            eyni_error *err)
 {
@@ -122,9 +145,12 @@ int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id
     int rc = reg_require(reg, a, EYNI_OP_CASE_READ, obj, err);
     json_t *c = NULL, *person = NULL;
     if (rc == 0)
-        rc = one(reg, CASE_SQL " WHERE id = CAST(? AS INTEGER)", id, case_row, &c, "case", err);
+        rc = one(reg, CASE_SQL " WHERE c.id = CAST(? AS INTEGER)", id, case_row, &c, "case", err);
+    const char *fin = rc == 0 ? json_string_value(json_object_get(c, "fin")) : NULL;
     if (rc == 0)
-        rc = applicant(reg, json_integer_value(json_object_get(c, "enrolment")), &person, err);
+        rc =
+            fin ? holder(reg, a, fin, &person, err)
+                : applicant(reg, json_integer_value(json_object_get(c, "enrolment")), &person, err);
     if (rc == 0)
         rc = eyni_register_audit_event(reg, a, "case.read", obj, "ok", NULL, err);
     if (rc) {
@@ -142,9 +168,10 @@ int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id
 typedef struct decide_arg {
     eyni_register *reg;
     const eyni_actor *a;
-    long long id, enrolment;
+    long long id, enrolment, application;
     const char *decision, *same_fin, *note;
     char fin[EYNI_FIN_MAX + 1];
+    char applied[EYNI_FIN_MAX + 1]; /* an application's case: the FIN applied for */
     json_t *candidates;
     unsigned char *pending;
     size_t plen;
@@ -154,8 +181,11 @@ static int load_case(eyni_db *db, decide_arg *x, eyni_error *err)
 {
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
-                             "SELECT c.status, c.enrolment_id, c.candidates, e.pending FROM cases c"
-                             " JOIN enrolments e ON e.id = c.enrolment_id WHERE c.id = ?",
+                             "SELECT c.status, c.enrolment_id, c.candidates,"
+                             " COALESCE(e.pending, ap.pending), c.application_id, ap.fin"
+                             " FROM cases c LEFT JOIN enrolments e ON e.id = c.enrolment_id"
+                             " LEFT JOIN applications ap ON ap.id = c.application_id"
+                             " WHERE c.id = ?",
                              &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, x->id, err);
@@ -163,7 +193,9 @@ static int load_case(eyni_db *db, decide_arg *x, eyni_error *err)
         rc = strcmp(eyni_stmt_text(st, 0), "open") == 0
                  ? 0
                  : eyni_error_set(err, EYNI_ECONFLICT, "case %lld was already decided", x->id);
-        x->enrolment = eyni_stmt_int64(st, 1);
+        x->enrolment = eyni_stmt_is_null(st, 1) ? 0 : eyni_stmt_int64(st, 1);
+        x->application = eyni_stmt_is_null(st, 4) ? 0 : eyni_stmt_int64(st, 4);
+        snprintf(x->applied, sizeof x->applied, "%s", x->application ? eyni_stmt_text(st, 5) : "");
         x->candidates = loads(eyni_stmt_text(st, 2));
         size_t n = 0;
         const unsigned char *b = eyni_stmt_blob(st, 3, &n);
@@ -215,6 +247,38 @@ static int candidate_fin(decide_arg *x, eyni_error *err)
                           x->same_fin ? x->same_fin : "(any)", x->id);
 }
 
+/* An application's decision: "same" refuses it for good and says whom the applicant also
+ * is; "different" clears it for one re-submission. No person or FIN is created. */
+static int close_application(eyni_db *db, decide_arg *x, eyni_error *err)
+{
+    char now[32], ids[32];
+    eyni_time_now_iso(now);
+    snprintf(ids, sizeof ids, "%lld", x->id);
+    int same = strcmp(x->decision, "same") == 0;
+    const char *cv[] = {x->decision, now, x->a->id, x->note, ids};
+    int rc = reg_exec1(db,
+                       "UPDATE cases SET status = 'decided', decision = ?, decided_at = ?,"
+                       " decided_by = ?, note = ? WHERE id = CAST(? AS INTEGER)",
+                       cv, 5, err);
+    if (rc == 0)
+        rc = reg_application_close(db, x->application, x->decision, same ? x->fin : NULL, now, err);
+    char obj[32], detail[EYNI_TEXT_MAX + 200];
+    snprintf(obj, sizeof obj, "case/%lld", x->id);
+    if (same)
+        snprintf(detail, sizeof detail,
+                 "same %s: the applicant for FIN %s is registered person %s too (two "
+                 "identities), application refused: %s",
+                 x->fin, x->applied, x->fin, x->note);
+    else
+        snprintf(detail, sizeof detail,
+                 "different: the applicant for FIN %s is none of the candidates, application "
+                 "cleared for one re-submission: %s",
+                 x->applied, x->note);
+    if (rc == 0)
+        rc = reg_audit_append(db, x->a, "case.decide", obj, "ok", detail, err);
+    return rc;
+}
+
 static int close_records(eyni_db *db, decide_arg *x, eyni_error *err)
 {
     char now[32], ids[32], eids[32];
@@ -243,11 +307,13 @@ static int decide_tx(eyni_db *db, void *p, eyni_error *err)
 {
     decide_arg *x = p;
     int rc = load_case(db, x, err);
+    int diff = strcmp(x->decision, "different") == 0;
+    if (rc == 0 && x->application)
+        rc = diff ? 0 : candidate_fin(x, err);
+    else if (rc == 0)
+        rc = diff ? register_applicant(db, x, err) : candidate_fin(x, err);
     if (rc == 0)
-        rc = strcmp(x->decision, "different") == 0 ? register_applicant(db, x, err)
-                                                    : candidate_fin(x, err);
-    if (rc == 0)
-        rc = close_records(db, x, err);
+        rc = x->application ? close_application(db, x, err) : close_records(db, x, err);
     return rc;
 }
 
@@ -262,11 +328,13 @@ int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long
         rc = eyni_error_set(err, EYNI_EFORMAT, "decision must be same or different");
     if (rc == 0 && (!note || !note[0] || strlen(note) > EYNI_TEXT_MAX))
         rc = eyni_error_set(err, EYNI_EFORMAT, "a decision needs a note (why)");
-    decide_arg x = {reg, a, id, 0, decision, same_fin, note, "", NULL, NULL, 0};
+    decide_arg x = {reg, a, id, 0, 0, decision, same_fin, note, "", "", NULL, NULL, 0};
     if (rc == 0)
         rc = reg_write_tx(reg, decide_tx, &x, err);
     json_decref(x.candidates);
     free(x.pending);
+    if (rc == 0 && x.application)
+        return reg_application_get(reg, x.application, out, err);
     if (rc == 0)
         rc = one(reg, ENROLMENT_SQL " WHERE e.id = CAST(? AS INTEGER)", x.enrolment, enrolment_row,
                  out, "enrolment", err);
@@ -276,9 +344,9 @@ int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long
 /* ---- re-checking an applicant before a new FIN -------------------------------------- */
 
 int reg_case_applicant(eyni_register *reg, long long id, json_t **candidates, reg_sample **s,
-                       int *n, eyni_error *err)
+                       int *n, char applied[EYNI_FIN_MAX + 1], eyni_error *err)
 {
-    decide_arg x = {reg, NULL, id, 0, NULL, NULL, NULL, "", NULL, NULL, 0};
+    decide_arg x = {reg, NULL, id, 0, 0, NULL, NULL, NULL, "", "", NULL, NULL, 0};
     eyni_db *db = NULL;
     json_t *person = NULL;
     int rc = eyni_store_acquire(reg->store, &db, err);
@@ -289,7 +357,10 @@ int reg_case_applicant(eyni_register *reg, long long id, json_t **candidates, re
     if (rc == 0 && !x.pending)
         rc = eyni_error_set(err, EYNI_EINTERNAL, "case %lld has no pending applicant", id);
     if (rc == 0)
-        rc = reg_pending_open(reg, x.pending, x.plen, &person, s, n, err);
+        rc = reg_pending_open_as(reg,
+                                 x.application ? REG_PENDING_APPLICATION : REG_PENDING_ENROLMENT,
+                                 x.pending, x.plen, &person, s, n, err);
+    snprintf(applied, EYNI_FIN_MAX + 1, "%s", x.applied);
     json_decref(person);
     free(x.pending);
     if (rc == 0)

@@ -18,6 +18,7 @@ typedef struct issue_arg {
     const reg_doctype *t;
     const char *fin, *office, *reason;
     int replace;
+    long long app; /* cleared application this issue consumes; 0: none */
     int64_t pid;
     json_t *person;
     char number[16], serial[64], mrz[100], chip_dir[4300], issued[11], expires[11];
@@ -293,6 +294,34 @@ static int revoke_previous(eyni_db *db, issue_arg *x, eyni_error *err)
     return rc;
 }
 
+/* A cleared application issues one document: the claim and the issue commit together, so
+ * two desks re-submitting the same case cannot both issue. */
+static int use_application(eyni_db *db, issue_arg *x, eyni_error *err)
+{
+    char now[32];
+    eyni_time_now_iso(now);
+    eyni_stmt *st = NULL;
+    int rc = eyni_db_prepare(db,
+                             "UPDATE applications SET status = 'issued', document = ?, used_at = ?"
+                             " WHERE id = ? AND fin = ? AND status = 'different' RETURNING id",
+                             &st, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 1, x->number, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 2, now, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_int64(st, 3, x->app, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 4, x->fin, err);
+    if (rc == 0 && (rc = eyni_stmt_step(st, err)) == 0)
+        rc = eyni_error_set(err, EYNI_ECONFLICT,
+                            "application %lld is no longer cleared (used meanwhile): no "
+                            "document issued",
+                            x->app);
+    eyni_stmt_free(st);
+    return rc < 0 ? rc : (rc == 1 ? 0 : rc);
+}
+
 static int issue_tx(eyni_db *db, void *p, eyni_error *err)
 {
     issue_arg *x = p;
@@ -326,8 +355,12 @@ static int issue_tx(eyni_db *db, void *p, eyni_error *err)
         rc = revoke_previous(db, x, err);
     if (rc == 0)
         rc = insert_document(db, x, err);
-    char detail[128];
-    snprintf(detail, sizeof detail, "%s %s blank %s", x->t->name, x->number, x->serial);
+    if (rc == 0 && x->app)
+        rc = use_application(db, x, err);
+    char detail[160];
+    int off = snprintf(detail, sizeof detail, "%s %s blank %s", x->t->name, x->number, x->serial);
+    if (x->app)
+        snprintf(detail + off, sizeof detail - (size_t)off, " cleared application %lld", x->app);
     if (rc == 0)
         rc = reg_audit_append(db, x->a, "document.issue", x->fin, "ok", detail, err);
     return rc;
@@ -388,10 +421,17 @@ static int read_issue(issue_arg *x, const json_t *in, eyni_error *err)
 int eyni_register_document_issue(eyni_register *reg, const eyni_actor *a, const json_t *in,
                                  json_t **out, eyni_error *err)
 {
+    return reg_document_issue_cleared(reg, a, in, 0, out, err);
+}
+
+int reg_document_issue_cleared(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                               long long app, json_t **out, eyni_error *err)
+{
     issue_arg x;
     memset(&x, 0, sizeof x);
     x.reg = reg;
     x.a = a;
+    x.app = app;
     int rc = reg_require(reg, a, EYNI_OP_DOC_ISSUE, "document", err);
     if (rc == 0)
         rc = read_issue(&x, in, err);

@@ -23,16 +23,19 @@ static int in_list(const json_t *cands, const char *fin)
     return 0;
 }
 
-/* Candidates from found (best first) at or above the case threshold not yet in cands. */
-static json_t *new_matches(const eyni_identity *id, const json_t *found, const json_t *cands)
+/* Candidates from found (best first) at or above the case threshold not yet in cands; the
+ * FIN a document applicant applied for (applied, "" for an enrolment) is their own. */
+static json_t *new_matches(const eyni_identity *id, const json_t *found, const json_t *cands,
+                           const char *applied)
 {
     json_t *out = json_array();
     size_t i;
     json_t *c;
     json_array_foreach(found, i, c)
     {
+        const char *fin = json_string_value(json_object_get(c, "fin"));
         if (json_real_value(json_object_get(c, "score")) >= id->opts.possible_at &&
-            !in_list(cands, json_string_value(json_object_get(c, "fin"))))
+            !in_list(cands, fin) && (!fin || strcmp(fin, applied) != 0))
             json_array_append(out, c);
     }
     return out;
@@ -45,7 +48,8 @@ static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_e
     json_t *cands = NULL, *found = NULL, *fresh = NULL, *missing = NULL;
     reg_sample *rs = NULL;
     int n = 0;
-    int rc = reg_case_applicant(id->reg, cid, &cands, &rs, &n, err);
+    char applied[EYNI_FIN_MAX + 1] = "";
+    int rc = reg_case_applicant(id->reg, cid, &cands, &rs, &n, applied, err);
     eyni_sample_in in[EYNI_IDENTITY_MAX_SAMPLES];
     int k = 0;
     for (int i = 0; rc == 0 && i < n && k < EYNI_IDENTITY_MAX_SAMPLES; i++)
@@ -55,13 +59,14 @@ static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_e
     id_probe *p = NULL;
     if (rc == 0 && k > 0 && (rc = id_probes_make(id, in, k, &p, err)) == 0)
         rc = id_search(id, a, in, p, k, &found, &missing, err);
-    /* "different" issues a FIN: like an enrolment, only after a search of every shard. */
+    /* "different" issues a FIN or clears a document: like an enrolment, only after a search
+     * of every shard. */
     if (rc == 0 && json_array_size(missing))
         rc = eyni_error_set(err, EYNI_ECONFLICT,
                             "case %lld: %zu gallery shards could not be searched (their nodes are "
-                            "down); decide again when they are back (no FIN issued)",
+                            "down); decide again when they are back (nothing issued)",
                             cid, json_array_size(missing));
-    if (rc == 0 && (fresh = new_matches(id, found, cands)) && json_array_size(fresh) > 0) {
+    if (rc == 0 && (fresh = new_matches(id, found, cands, applied)) && json_array_size(fresh) > 0) {
         json_t *top = json_array_get(fresh, 0);
         const char *fin = json_string_value(json_object_get(top, "fin"));
         double score = json_real_value(json_object_get(top, "score"));
@@ -73,7 +78,7 @@ static int recheck(eyni_identity *id, const eyni_actor *a, long long cid, eyni_e
             rc = eyni_error_set(err, EYNI_ECONFLICT,
                                 "case %lld: since it was opened the applicant also matches FIN %s "
                                 "(score %.2f), added to the case's candidates; review them and "
-                                "decide again (no FIN issued)",
+                                "decide again (nothing issued)",
                                 cid, fin, score);
     }
     if (p)

@@ -87,6 +87,9 @@ int id_probe_report(eyni_identity *id, const eyni_sample_in *s, json_t **out, ey
  * (NULL when not sharded) names the shards nobody could search. */
 int id_search(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, const id_probe *p,
               int n, json_t **candidates, json_t **not_searched, eyni_error *err);
+/* The probes as register samples to store or seal: templates and images are borrowed from
+ * p and s (free the array only); NULL when out of memory. */
+reg_sample *id_reg_samples(const eyni_sample_in *s, const id_probe *p, int n);
 /* Evidence (-log10 FMR) of one comparison score. */
 double id_face_evidence(float score);
 double id_finger_evidence(double score);

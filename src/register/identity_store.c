@@ -106,10 +106,14 @@ void reg_samples_free(reg_sample *s, int n)
 
 /* ---- pending enrolments ------------------------------------------------------------- */
 
-static const char pending_aad[] = "enrolment:pending";
-
 int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char **blob, size_t *len,
                      eyni_error *err)
+{
+    return reg_pending_seal_as(reg, REG_PENDING_ENROLMENT, e, blob, len, err);
+}
+
+int reg_pending_seal_as(eyni_register *reg, const char *pending_aad, const reg_enrolment *e,
+                        unsigned char **blob, size_t *len, eyni_error *err)
 {
     int rc = need_keys(reg, err);
     if (rc)
@@ -163,6 +167,12 @@ static int sample_from_json(const json_t *j, reg_sample *s)
 
 int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, json_t **person,
                      reg_sample **samples, int *n, eyni_error *err)
+{
+    return reg_pending_open_as(reg, REG_PENDING_ENROLMENT, blob, len, person, samples, n, err);
+}
+
+int reg_pending_open_as(eyni_register *reg, const char *pending_aad, const unsigned char *blob,
+                        size_t len, json_t **person, reg_sample **samples, int *n, eyni_error *err)
 {
     unsigned char *text = NULL;
     size_t tlen = 0;

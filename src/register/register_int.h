@@ -93,15 +93,52 @@ int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char *
                      size_t *len, eyni_error *err);
 int reg_pending_open(eyni_register *reg, const unsigned char *blob, size_t len, json_t **person,
                      reg_sample **samples, int *n, eyni_error *err);
+/* The same under other associated data, so that a sealed application cannot pass for an
+ * enrolment or back (e->person then holds the application's request). */
+#define REG_PENDING_ENROLMENT   "enrolment:pending"
+#define REG_PENDING_APPLICATION "application:pending"
+int reg_pending_seal_as(eyni_register *reg, const char *aad, const reg_enrolment *e,
+                        unsigned char **blob, size_t *len, eyni_error *err);
+int reg_pending_open_as(eyni_register *reg, const char *aad, const unsigned char *blob,
+                        size_t len, json_t **person, reg_sample **samples, int *n,
+                        eyni_error *err);
 void reg_samples_free(reg_sample *s, int n);
 /* cases.c: an open case's candidates (as decided on) and its applicant's sealed samples;
  * ENOTFOUND, or ECONFLICT when the case is already decided. */
+/* For an application's case applied[] gets the FIN applied for (else ""). */
 int reg_case_applicant(eyni_register *reg, long long id, json_t **candidates, reg_sample **s,
-                       int *n, eyni_error *err);
+                       int *n, char applied[EYNI_FIN_MAX + 1], eyni_error *err);
 /* Replaces an open case's candidates (new matches found since it was opened), audited as
  * case.recheck with detail. */
 int reg_case_extend(eyni_register *reg, const eyni_actor *a, long long id,
                     const json_t *candidates, const char *detail, eyni_error *err);
+
+/* applications.c: document applications held in an adjudication case. */
+typedef struct reg_application {
+    const char *fin;           /* the FIN applied for */
+    const json_t *request;     /* {"fin", "type", "office", "replace", "reason"} */
+    const reg_sample *samples; /* the live samples, sealed with the request */
+    int n;
+    const json_t *result;      /* {"candidates", "duplicate_at", "possible_at"} */
+} reg_application;
+/* One transaction: the sealed application, its open case, the audit entry. */
+int reg_application_open(eyni_register *reg, const eyni_actor *a, const reg_application *ap,
+                         long long *app, long long *case_id, eyni_error *err);
+/* A re-submission naming case cid for fin: the case must be an application's case for fin,
+ * decided "different" and not yet used (ENOTFOUND, EFORMAT or ECONFLICT saying which);
+ * *cleared gets the candidates the adjudicator cleared. */
+int reg_application_cleared(eyni_register *reg, long long cid, const char *fin, long long *app,
+                            json_t **cleared, eyni_error *err);
+/* ECONFLICT when an adjudicator found the applicant for fin to be another person too. */
+int reg_application_flagged(eyni_register *reg, const char *fin, eyni_error *err);
+int reg_application_get(eyni_register *reg, long long id, json_t **out, eyni_error *err);
+/* Records a decision on application app inside the caller's transaction. */
+int reg_application_close(eyni_db *db, long long app, const char *decision, const char *same_as,
+                          const char *now, eyni_error *err);
+/* documents.c: eyni_register_document_issue consuming cleared application app (0: none) in
+ * the same transaction. */
+int reg_document_issue_cleared(eyni_register *reg, const eyni_actor *a, const json_t *in,
+                               long long app, json_t **out, eyni_error *err);
 
 /* The current record and row id of a FIN; ENOTFOUND when there is none. */
 int reg_person_load(eyni_db *db, const char *fin, int64_t *pid, json_t **rec, eyni_error *err);

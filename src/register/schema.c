@@ -282,6 +282,42 @@ static const char v10_sqlite[] =
     " decided_by TEXT, decided_at TEXT, note TEXT);"
     "CREATE INDEX video_alerts_by_time ON video_alerts (seen_at);";
 
+/* Document applications held for adjudication: a desk's application whose live samples
+ * possibly match another registered person waits, sealed (request and samples), in an
+ * application case. Cases therefore belong to an enrolment or to an application, exactly
+ * one. SQLite cannot drop NOT NULL in place, so `cases` is rebuilt with its rows and its
+ * decide-once trigger (no table refers to it). An application is cleared ("different") for
+ * one re-submission: its document number is written once. */
+#define V11_APPLICATIONS(id, blob)                                                             \
+    "CREATE TABLE applications (" id ", fin TEXT NOT NULL,"                                  \
+    " status TEXT NOT NULL CHECK (status IN ('possible', 'same', 'different', 'issued')),"  \
+    " pending " blob " NOT NULL, result TEXT NOT NULL, same_as TEXT, document TEXT,"        \
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL, agency TEXT NOT NULL,"            \
+    " decided_at TEXT, used_at TEXT,"                                                       \
+    " CHECK (status <> 'same' OR same_as IS NOT NULL),"                                     \
+    " CHECK ((status = 'issued') = (document IS NOT NULL)));"                               \
+    "CREATE INDEX applications_by_fin ON applications (fin, status);"
+static const char v11_sqlite[] =
+    V11_APPLICATIONS("id INTEGER PRIMARY KEY", "BLOB")
+    "CREATE TABLE cases_v11 (id INTEGER PRIMARY KEY,"
+    " enrolment_id INTEGER UNIQUE REFERENCES enrolments(id),"
+    " application_id INTEGER UNIQUE REFERENCES applications(id),"
+    " status TEXT NOT NULL CHECK (status IN ('open', 'decided')), candidates TEXT NOT NULL,"
+    " opened_at TEXT NOT NULL, decision TEXT CHECK (decision IN ('same', 'different')),"
+    " decided_at TEXT, decided_by TEXT, note TEXT,"
+    " CHECK ((enrolment_id IS NULL) <> (application_id IS NULL)));"
+    "INSERT INTO cases_v11 (id, enrolment_id, status, candidates, opened_at, decision,"
+    " decided_at, decided_by, note) SELECT id, enrolment_id, status, candidates, opened_at,"
+    " decision, decided_at, decided_by, note FROM cases;"
+    "DROP TABLE cases;"
+    "ALTER TABLE cases_v11 RENAME TO cases;"
+    "CREATE TRIGGER cases_decide_once BEFORE UPDATE OF status ON cases"
+    " WHEN OLD.status = 'decided'"
+    " BEGIN SELECT RAISE(ABORT, 'a case is decided once'); END;"
+    "CREATE TRIGGER applications_issue_once BEFORE UPDATE OF document ON applications"
+    " WHEN OLD.document IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a cleared application issues one document'); END;";
+
 /* ---- PostgreSQL dialect: the same tables, constraints and refusals. INTEGER becomes
  * BIGINT (SQLite integers are 64-bit), row ids become identity columns, BLOB becomes BYTEA,
  * and each SQLite RAISE(ABORT) trigger becomes a row trigger calling eyni_refuse, which
@@ -578,6 +614,16 @@ static const char v10_postgresql[] =
     " decided_by TEXT, decided_at TEXT, note TEXT);"
     "CREATE INDEX video_alerts_by_time ON video_alerts (seen_at);";
 
+static const char v11_postgresql[] =
+    V11_APPLICATIONS(PG_ID, "BYTEA")
+    "ALTER TABLE cases ALTER COLUMN enrolment_id DROP NOT NULL;"
+    "ALTER TABLE cases ADD COLUMN application_id BIGINT UNIQUE REFERENCES applications(id);"
+    "ALTER TABLE cases ADD CONSTRAINT cases_one_subject"
+    " CHECK ((enrolment_id IS NULL) <> (application_id IS NULL));"
+    "CREATE TRIGGER applications_issue_once BEFORE UPDATE OF document ON applications"
+    " FOR EACH ROW WHEN (OLD.document IS NOT NULL)"
+    " EXECUTE FUNCTION eyni_refuse('a cleared application issues one document');";
+
 /* Live statistics of each running camera, written by the video service every poll: frames
  * decoded, analysed and dropped, connections, outages and their time, tracks, alerts. A
  * camera's row goes with the camera; its alerts (the archive) stay. */
@@ -613,6 +659,7 @@ static const eyni_migration migrations[] = {
     {7, "DNA profiles (reference and forensic) and their change log", v7_sqlite, v7_postgresql},
     {9, "visas, residence registrations, watchlist biometrics", v9_sqlite, v9_postgresql},
     {10, "video cameras, wanted faces, alerts", v10_sqlite, v10_postgresql},
+    {11, "document applications and their adjudication cases", v11_sqlite, v11_postgresql},
     {12, "video camera statistics", v12_sqlite, v12_postgresql},
     {13, "nodes holding gallery shards", v13_sqlite, v13_postgresql},
 };

@@ -99,30 +99,29 @@ static int doc_types(srv_request *rq, json_t **out, int *status, eyni_error *err
     return 0;
 }
 
-/* With "face" (base64 of the applicant's live photo) the face is checked against the
- * register before issuing. */
+/* With the applicant's live "face" and "fingers" the register is checked before issuing:
+ * 201 with the document, or 202 with the adjudication case that now holds the application
+ * (eyni_document_apply). "case" re-submits an application an adjudicator cleared. */
 static int doc_issue(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    json_t *in;
+    json_t *in, *fields = NULL;
     int rc = srv_body_json(rq, &in, err);
     if (rc)
         return rc;
-    const char *b64 = json_string_value(json_object_get(in, "face"));
-    unsigned char *face = NULL;
-    size_t len = 0;
-    if (b64 && !rq->identity)
+    eyni_application_live live;
+    long long case_id = 0;
+    rc = eyni_document_application_read(in, &fields, &live, &case_id, err);
+    if (rc == 0 && live.n && !rq->identity)
         rc = eyni_error_set(err, EYNI_EMODEL, "biometric services are not loaded");
-    if (rc == 0 && b64)
-        rc = eyni_base64_decode(b64, strlen(b64), &face, &len, err);
-    json_t *fields = json_deep_copy(in);
-    json_object_del(fields, "face");
     if (rc == 0)
-        rc = face ? eyni_document_apply(rq->identity, &rq->actor, fields, face, len, out, err)
-                  : eyni_register_document_issue(rq->reg, &rq->actor, fields, out, err);
-    free(face);
+        rc = live.n ? eyni_document_apply(rq->identity, &rq->actor, fields, live.v, live.n, case_id,
+                                          out, err)
+                    : eyni_register_document_issue(rq->reg, &rq->actor, fields, out, err);
+    const char *st = rc == 0 ? json_string_value(json_object_get(*out, "status")) : NULL;
+    *status = st && !strcmp(st, "possible") ? 202 : 201;
+    eyni_application_live_free(&live);
     json_decref(fields);
     json_decref(in);
-    *status = 201;
     return rc;
 }
 
