@@ -295,13 +295,16 @@ int eyni_register_ban_check(eyni_register *reg, const eyni_actor *a, const json_
  * the FIN issued (if any), the duplicate's FIN, the case, and the search result. */
 int eyni_register_enrolment_get(eyni_register *reg, const eyni_actor *a, long long id,
                                 json_t **out, eyni_error *err);
-/* Adjudication cases: status "open" or "decided" (NULL for all), newest first. */
+/* Adjudication cases: status "open" or "decided" (NULL for all), newest first. Each has
+ * "kind": "enrolment" (with "enrolment") or "application" (a document application held
+ * for review, with "application" and "fin", the FIN applied for). */
 int eyni_register_case_list(eyni_register *reg, const eyni_actor *a, const char *status,
                             int limit, json_t **out, eyni_error *err);
 int eyni_register_case_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
                            eyni_error *err);
 /* The images of a case for side-by-side review: {"case", "applicant": [sample],
- * "candidates": {fin: [sample]}}, a sample being {"modality", "position", "image" (base64
+ * "candidates": {fin: [sample]}} (an application's case also "claimed": {fin: [sample]},
+ * the samples of the FIN applied for), a sample being {"modality", "position", "image" (base64
  * of the file as captured), "points" (a finger's minutiae: x, y, angle in degrees, type)}. */
 int eyni_register_case_samples(eyni_register *reg, const eyni_actor *a, long long id,
                                json_t **out, eyni_error *err);
@@ -309,7 +312,10 @@ int eyni_register_case_samples(eyni_register *reg, const eyni_actor *a, long lon
  * Decides an open case: decision "same" (the applicant is candidate same_fin, or the top
  * candidate when NULL: no FIN is issued) or "different" (a new person is registered with
  * the applicant's data and samples, and gets a FIN). Audited with the note; a case is
- * decided once. *out holds the enrolment as it now stands.
+ * decided once. *out holds the enrolment as it now stands. A document application's case
+ * ("kind": "application") registers nobody: "same" refuses the application for good and
+ * records same_fin as the applicant's other identity, "different" clears it for one
+ * re-submission (eyni_document_apply); *out is then the application.
  */
 int eyni_register_case_decide(eyni_register *reg, const eyni_actor *a, long long id,
                               const char *decision, const char *same_fin, const char *note,

@@ -4,7 +4,9 @@
  * "different" - end up with two FINs. So before "different" registers the applicant, the
  * applicant's samples are searched again, in the enrolment section, against the register as
  * it is now: a match that was not among the candidates the adjudicator decided on refuses
- * the decision and joins the case's candidates, for the adjudicator to look at. */
+ * the decision and joins the case's candidates, for the adjudicator to look at. A document
+ * application's case is re-checked the same way before "different" clears it (its own FIN
+ * is no new match). */
 #include <stdlib.h>
 #include <string.h>
 
