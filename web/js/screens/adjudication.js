@@ -46,7 +46,9 @@ async function openCase(id, box, ctx) {
     dl([['adj.fused', k.score?.toFixed?.(2) ?? k.score], ['desk.face', k.scores?.face?.toFixed?.(3) ?? '–'],
       ['desk.finger', k.scores?.finger?.toFixed?.(3) ?? '–']]),
     personFacts(people[i]), sampleViews(images && images.candidates && images.candidates[k.fin]))));
-  const parts = [h('h3', {}, t('adj.case', { id: c.id })), h('p', {}, badge(c.status), ' ', t('adj.opened', { at: c.opened_at })),
+  // A document application's applicant claims to be the holder of c.fin (shown as applicant).
+  const kind = c.kind === 'application' ? t('adj.kind_application', { fin: c.fin }) : t('adj.kind_enrolment');
+  const parts = [h('h3', {}, t('adj.case', { id: c.id })), h('p', {}, badge(c.status), ' ', kind, ' · ', t('adj.opened', { at: c.opened_at })),
     h('div', { class: 'side-by-side' }, columns)];
   if (c.status === 'decided') parts.push(auditLine(c));
   else if (ctx.me.actions.includes('case.decide')) parts.push(decideForm(c, box, ctx));
@@ -96,6 +98,7 @@ export async function render(main, ctx) {
     const more = r.cases.length > limit ? h('button', { type: 'button', class: 'secondary', onclick: () => { limit += PAGE; load(); } }, t('list.more')) : '';
     listBox.replaceChildren(table([
       ['adj.case_no', (c) => h('button', { type: 'button', class: 'link', onclick: () => run(caseWrap, null, () => openCase(c.id, detail, ctx)) }, t('adj.case', { id: c.id }))],
+      ['adj.kind', (c) => (c.kind === 'application' ? t('adj.kind_application', { fin: c.fin }) : t('adj.kind_enrolment'))],
       ['adj.status', (c) => badge(c.status)], ['adj.opened_at', (c) => c.opened_at],
       ['adj.candidates', (c) => String((c.candidates || []).length)]], rows, { empty: 'adj.queue_empty' }), more);
   };
