@@ -132,8 +132,8 @@ static json_t *apply(fx *f, const char *fin, eyni_sample_in *s, int n, long long
                      int expect, eyni_error *err)
 {
     eyni_actor a = fixture_actor(EYNI_ROLE_DOCUMENTS, "document application");
-    json_t *in = json_pack("{s:s, s:s, s:s}", "fin", fin, "type", "driving_licence", "office",
-                           "BAKU-1");
+    json_t *in =
+        json_pack("{s:s, s:s, s:s}", "fin", fin, "type", "driving_licence", "office", "BAKU-1");
     json_t *out = NULL;
     int rc = eyni_document_apply(f->id, &a, in, s, n, case_id, &out, err);
     json_decref(in);
@@ -231,9 +231,8 @@ static void same_person_refuses_the_application_for_good(void **state)
     assert_string_equal(json_string_value(json_object_get(c, "fin")), f->blairov);
     assert_true(json_is_null(json_object_get(c, "enrolment")));
     /* the applicant's side is the record of the FIN applied for */
-    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "applicant"),
-                                                          "surname")),
-                        "Blairov");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(c, "applicant"), "surname")), "Blairov");
     json_decref(c);
     assert_int_equal(eyni_register_case_samples(f->reg, &adj, cid, &c, &err), 0);
     assert_int_equal(json_array_size(json_object_get(c, "applicant")), 1);
@@ -250,9 +249,9 @@ static void same_person_refuses_the_application_for_good(void **state)
     assert_string_equal(json_string_value(json_object_get(c, "status")), "same");
     assert_string_equal(json_string_value(json_object_get(c, "same_as")), f->blair);
     json_decref(c);
-    assert_int_equal(eyni_identity_case_decide(f->id, &adj, cid, "different", NULL, "changed mind",
-                                               &c, &err),
-                     EYNI_ECONFLICT); /* decided once */
+    assert_int_equal(
+        eyni_identity_case_decide(f->id, &adj, cid, "different", NULL, "changed mind", &c, &err),
+        EYNI_ECONFLICT); /* decided once */
     /* re-submitting the case, or applying afresh for the FIN, is refused */
     eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
     assert_null(apply(f, f->blairov, t, 1, cid, EYNI_ECONFLICT, &err));
@@ -294,8 +293,8 @@ static void different_clears_one_resubmission(void **state)
     /* A cleared case clears its own candidates only: this capture also matches Blairov, whom
      * the adjudicator never saw - a new case. */
     eyni_sample_in y[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0064.jpg")};
-    long long other = held_in_case(apply(f, f->blairli, y, 1, cid, 0, &err), f->blairli,
-                                   f->blairov);
+    long long other =
+        held_in_case(apply(f, f->blairli, y, 1, cid, 0, &err), f->blairli, f->blairov);
     assert_true(other != cid);
     /* The desk submits the application again with the capture the adjudicator decided on. */
     eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};

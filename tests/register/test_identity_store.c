@@ -188,12 +188,84 @@ static void without_a_data_key_nothing_biometric_is_stored(void **state)
     eyni_register_close(r);
 }
 
+/* Migration 11 rebuilds `cases` on SQLite (enrolment_id may be NULL for an application's
+ * case): a register made before it keeps its cases and their decide-once refusal, and a
+ * case now has exactly one subject. */
+static void cases_survive_migration_11(void **state)
+{
+    (void)state;
+    char *uri = fixture_store_uri("migration11");
+    eyni_store_opts so = {2, 0};
+    eyni_store *s = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
+    free(uri);
+    int n = 0, before = 0;
+    const eyni_migration *all = reg_migrations(&n);
+    while (before < n && all[before].version < 11)
+        before++;
+    assert_int_equal(eyni_store_migrate(s, all, before, &err), 0);
+    eyni_db *db = NULL;
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    assert_int_equal(
+        eyni_db_exec(db,
+                     "INSERT INTO enrolments (id, status, result, created_at,"
+                     " created_by, agency) VALUES (7, 'possible', '{}', 't', 'k', 'A');"
+                     "INSERT INTO cases (id, enrolment_id, status, candidates,"
+                     " opened_at) VALUES (3, 7, 'open', '[]', 't');",
+                     &err),
+        0);
+    eyni_store_release(s, db);
+    assert_int_equal(eyni_store_migrate(s, all, n, &err), 0);
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    eyni_stmt *st = NULL;
+    assert_int_equal(eyni_db_prepare(db,
+                                     "SELECT enrolment_id, application_id, status FROM cases"
+                                     " WHERE id = 3",
+                                     &st, &err),
+                     0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    assert_int_equal(eyni_stmt_int64(st, 0), 7);
+    assert_true(eyni_stmt_is_null(st, 1));
+    assert_string_equal(eyni_stmt_text(st, 2), "open");
+    eyni_stmt_free(st);
+    assert_int_equal(eyni_db_exec(db, "UPDATE cases SET status = 'decided' WHERE id = 3", &err), 0);
+    assert_int_not_equal(eyni_db_exec(db, "UPDATE cases SET status = 'open' WHERE id = 3", &err),
+                         0);
+    assert_non_null(strstr(err.msg, "decided once"));
+    assert_int_not_equal(eyni_db_exec(db,
+                                      "INSERT INTO cases (status, candidates, opened_at)"
+                                      " VALUES ('open', '[]', 't')",
+                                      &err),
+                         0);
+    /* an application's cleared document number is written once */
+    assert_int_equal(eyni_db_prepare(db,
+                                     "INSERT INTO applications (id, fin, status, pending, result,"
+                                     " created_at, created_by, agency) VALUES (5, 'F',"
+                                     " 'different', ?, '{}', 't', 'k', 'A')",
+                                     &st, &err),
+                     0);
+    assert_int_equal(eyni_stmt_bind_blob(st, 1, "sealed", 6, &err), 0);
+    assert_int_equal(eyni_stmt_step(st, &err), 0);
+    eyni_stmt_free(st);
+    assert_int_equal(eyni_db_exec(db,
+                                  "UPDATE applications SET status = 'issued', document = 'N1'"
+                                  " WHERE id = 5",
+                                  &err),
+                     0);
+    assert_int_not_equal(
+        eyni_db_exec(db, "UPDATE applications SET document = 'N2' WHERE id = 5", &err), 0);
+    eyni_store_release(s, db);
+    eyni_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unique_enrolment_stores_sealed_samples),
         cmocka_unit_test(adjudication_decides_once_either_way),
         cmocka_unit_test(without_a_data_key_nothing_biometric_is_stored),
+        cmocka_unit_test(cases_survive_migration_11),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

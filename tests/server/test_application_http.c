@@ -70,7 +70,8 @@ static http_reply apply(test_server *s, const char *token, const char *fin, cons
     }
     if (finger) {
         char *g = test_b64_file(finger);
-        json_object_set_new(body, "fingers", json_pack("[{s:i, s:s}]", "position", pos, "image", g));
+        json_object_set_new(body, "fingers",
+                            json_pack("[{s:i, s:s}]", "position", pos, "image", g));
         free(g);
     }
     if (case_id)
@@ -128,9 +129,9 @@ static void bad_requests(test_server *srv, const char *desk, const char *adj, co
     contains(&r, other_fin);
     http_reply_free(&r);
     char *blank = blank_finger_b64(), *face = test_b64_file(LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg");
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:[{s:i, s:s}]}", "fin", fin, "type", "id_card",
-                             "office", "CENTRAL", "face", face, "fingers", "position", 3, "image",
-                             blank);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:[{s:i, s:s}]}", "fin", fin, "type", "id_card", "office",
+                  "CENTRAL", "face", face, "fingers", "position", 3, "image", blank);
     free(blank);
     free(face);
     r = post_json(srv, "/v1/documents", desk, body);
@@ -160,8 +161,8 @@ static void applications_follow_the_three_outcomes(void **state)
           chavez);
 
     /* genuine: face and finger are the holder's, nobody else's */
-    http_reply r = apply(srv, desk, chavez, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg",
-                         FVC "102_2.tif", 2, 0);
+    http_reply r =
+        apply(srv, desk, chavez, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg", FVC "102_2.tif", 2, 0);
     assert_int_equal(r.status, 201);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "issued");
     assert_non_null(json_object_get(r.json, "mrz"));
@@ -229,20 +230,22 @@ static void applications_follow_the_three_outcomes(void **state)
     free(out);
     assert_string_equal(json_string_value(json_object_get(held, "status")), "possible");
     char cids[32];
-    snprintf(cids, sizeof cids, "%lld", (long long)json_integer_value(json_object_get(held, "case")));
+    snprintf(cids, sizeof cids, "%lld",
+             (long long)json_integer_value(json_object_get(held, "case")));
     json_decref(held);
-    const char *list[] = {"adjudicate", "list", "--status", "open", "--data", srv->data, "--json",
-                          NULL};
+    const char *list[] = {"adjudicate", "list",    "--status", "open",
+                          "--data",     srv->data, "--json",   NULL};
     assert_int_equal(test_cli(&out, list), 0);
     assert_non_null(strstr(out, "\"application\""));
     free(out);
-    const char *same[] = {"adjudicate", "decide", cids,     "same",      "--fin", blair,
-                          "--note",     "one man, two FINs", "--data", srv->data, "--json", NULL};
+    const char *same[] = {"adjudicate", "decide",  cids,     "same",
+                          "--fin",      blair,     "--note", "one man, two FINs",
+                          "--data",     srv->data, "--json", NULL};
     assert_int_equal(test_cli(&out, same), 0);
     assert_non_null(strstr(out, blair));
     free(out);
-    const char *again[] = {"document", "issue",  "--data",  srv->data, "--fin", blairov, "--type",
-                           "id_card",  "--face", face,      "--case",  cids,    "--json", NULL};
+    const char *again[] = {"document", "issue",  "--data", srv->data, "--fin", blairov,  "--type",
+                           "id_card",  "--face", face,     "--case",  cids,    "--json", NULL};
     assert_int_equal(test_cli(NULL, again), 2);
     free(face);
     r = apply(srv, desk, blairov, LFW "Tony_Blair/Tony_Blair_0006.jpg", NULL, 0, 0);
