@@ -287,6 +287,38 @@ static void sharded_nodes_search_each_other(void **state)
     }
     assert_int_equal(tried, 1);
     assert_int_equal(count_of(uri, "SELECT COUNT(*) FROM persons"), persons);
+    /* A document application cannot be cleared on a partial search either: refused, no case
+     * opened, nothing issued. */
+    char *desk = test_make_key(&c->node[1], "IAMAS", "documents");
+    long long cases = count_of(uri, "SELECT COUNT(*) FROM cases");
+    int applied = 0;
+    for (int i = 0; i < n && !applied; i++) {
+        if (!pool[i].fin[0] || pool[i].shard == 0)
+            continue;
+        char rel[300];
+        snprintf(rel, sizeof rel, LFW "/%s/%s_0001.jpg", pool[i].lfw, pool[i].lfw);
+        char *img = test_b64_file(rel);
+        json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "fin", pool[i].fin, "type", "id_card",
+                                 "office", "CENTRAL", "face", img);
+        free(img);
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        http_reply r = http_call(&c->node[1], "POST", "/v1/documents", desk, "application", text);
+        free(text);
+        assert_int_equal(r.status, 409);
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
+        assert_non_null(strstr(msg, "shards 0 "));
+        http_reply_free(&r);
+        applied = 1;
+    }
+    free(desk);
+    assert_int_equal(applied, 1);
+    assert_int_equal(count_of(uri, "SELECT COUNT(*) FROM documents"), 0);
+    assert_int_equal(count_of(uri, "SELECT COUNT(*) FROM cases"), cases);
+    assert_int_equal(count_of(uri, "SELECT COUNT(*) FROM audit WHERE action = 'document.apply'"
+                                   " AND outcome = 'refused'"),
+                     1);
     /* Peers' searches and the refusal are audited. */
     assert_true(count_of(uri, "SELECT COUNT(*) FROM audit WHERE action = 'shard.search'") > 0);
     assert_int_equal(count_of(uri, "SELECT COUNT(*) FROM audit WHERE action = 'enrol' AND"
