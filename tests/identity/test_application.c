@@ -373,8 +373,7 @@ static void the_request_is_read_strictly(void **state)
         "{\"fin\":\"X\",\"fingers\":[{\"position\":\"2\",\"image\":\"QUJD\"}]}",
         "{\"fin\":\"X\",\"fingers\":[{\"position\":2}]}",
         "{\"fin\":\"X\",\"fingers\":[{\"position\":2,\"image\":\"QUJD\",\"x\":1}]}",
-        "{\"fin\":\"X\",\"fingers\":[{\"position\":2,\"image\":\"QUJD\"},"
-        "{\"position\":2,\"image\":\"QUJD\"}]}",
+        "{\"fingers\":[{\"position\":2,\"image\":\"QUJD\"},{\"position\":2,\"image\":\"QUJD\"}]}",
         "{\"fin\":\"X\",\"face\":\"QUJD\",\"case\":0}",
         "{\"fin\":\"X\",\"face\":\"QUJD\",\"case\":\"7\"}",
         "{\"fin\":\"X\",\"case\":7}",
