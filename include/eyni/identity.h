@@ -160,7 +160,9 @@ int eyni_identity_identify_gallery(eyni_identity *id, const eyni_actor *a, const
  * again inside the enrolment section: a registered person matching from the case
  * threshold who is not among the case's candidates (enrolled since, e.g. the same applicant
  * at another desk decided first) refuses the decision with ECONFLICT and joins the case's
- * candidates (audited case.recheck). */
+ * candidates (audited case.recheck). A document application's case is re-checked the same
+ * way before "different" clears it (the FIN applied for is the applicant's own, no new
+ * match); nothing is issued by the decision itself (eyni_document_apply). */
 int eyni_identity_case_decide(eyni_identity *id, const eyni_actor *a, long long cid,
                               const char *decision, const char *fin, const char *note,
                               json_t **out, eyni_error *err);
