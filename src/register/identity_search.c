@@ -468,14 +468,10 @@ static json_t *at_least(const json_t *cands, double min)
     return out;
 }
 
-static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
-                  const eyni_sample_in *s, const id_probe *p, int n, const char *status,
-                  const char *dup, json_t *result, json_t **out, eyni_error *err)
+reg_sample *id_samples_stored(const eyni_sample_in *s, const id_probe *p, int n)
 {
-    reg_sample *rs = calloc((size_t)n, sizeof *rs);
-    if (!rs)
-        return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
+    reg_sample *rs = calloc((size_t)(n ? n : 1), sizeof *rs);
+    for (int i = 0; rs && i < n; i++) {
         snprintf(rs[i].modality, sizeof rs[i].modality, "%s", p[i].modality);
         rs[i].position = p[i].position;
         rs[i].tpl = p[i].tpl;
@@ -488,6 +484,16 @@ static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
                  : !strcmp(p[i].modality, "voice") ? "eyni-voice-1"
                                                    : "iso19794-2:2005");
     }
+    return rs;
+}
+
+static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
+                  const eyni_sample_in *s, const id_probe *p, int n, const char *status,
+                  const char *dup, json_t *result, json_t **out, eyni_error *err)
+{
+    reg_sample *rs = id_samples_stored(s, p, n);
+    if (!rs)
+        return eyni_error_set(err, EYNI_ENOMEM, "out of memory");
     reg_enrolment e = {person, rs, n, status, dup, result};
     long long eid = 0, case_id = 0;
     char fin[EYNI_FIN_MAX + 1] = "";
