@@ -1,5 +1,5 @@
-/* `eyni person biometrics update|delete`: re-capture and legal erasure of an enrolled
- * person's samples as the local operator (docs/identity.md). */
+/* `eyni person biometrics update|delete|list`: re-capture and legal erasure of an enrolled
+ * person's samples, and their records, as the local operator (docs/identity.md). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,8 @@ static const char usage[] =
     "eyni person biometrics update --fin FIN (--face IMG | --finger POSITION=IMG | --voice "
     "AUDIO)... --reason TEXT [--purpose P] [--data DIR] [--json]\n"
     "       eyni person biometrics delete --fin FIN [--modality face|finger|voice "
-    "[--position 1..10]] --reason TEXT [--purpose P] [--data DIR] [--json]";
+    "[--position 1..10]] --reason TEXT [--purpose P] [--data DIR] [--json]\n"
+    "       eyni person biometrics list --fin FIN [--purpose P] [--data DIR] [--json]";
 
 enum {
     OPT_FACE = 1000,
@@ -117,14 +118,28 @@ static int position_of(const char *text, int *out, eyni_error *err)
     return 0;
 }
 
+static int list(bio_args *x, cmd_env *e, const eyni_actor *a, json_t **out, eyni_error *err)
+{
+    eyni_identity *id = NULL;
+    int rc = x->n || x->reason || x->modality || x->position
+                 ? eyni_error_set(err, EYNI_EINVAL, "list takes --fin only")
+                 : open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_biometrics_list(id, a, x->fin, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
 static int run(const char *verb, bio_args *x, cmd_env *e, json_t **out, eyni_error *err)
 {
     eyni_actor a;
     eyni_actor_local(&a, eyni_config_get(e->cfg, "cli.agency", "LOCAL"),
                      x->purpose ? x->purpose : "command line");
     int update = !strcmp(verb, "update"), position = 0;
+    if (!strcmp(verb, "list"))
+        return list(x, e, &a, out, err);
     if (!update && strcmp(verb, "delete"))
-        return eyni_error_set(err, EYNI_EINVAL, "eyni person biometrics update|delete");
+        return eyni_error_set(err, EYNI_EINVAL, "eyni person biometrics update|delete|list");
     if (update && x->n == 0)
         return eyni_error_set(err, EYNI_EINVAL, "give at least one --face, --finger or --voice");
     if (!update && (x->n || (x->position && !x->modality)))

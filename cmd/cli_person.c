@@ -79,7 +79,7 @@ static int parse(int argc, char **argv, person_args *pa, eyni_error *err)
 }
 
 static const char usage[] =
-    "eyni person add|update FIN|show FIN|history FIN|find|biometrics update|delete "
+    "eyni person add|update FIN|show FIN|history FIN|find|biometrics update|delete|list "
     "[--surname S --given-name G "
     "--birth-date YYYY-MM-DD --sex M|F|X --patronymic P --birth-place P --citizenship AZE "
     "--marital-status S --blood-group G --eye-colour C --height CM --address A "

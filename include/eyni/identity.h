@@ -193,6 +193,12 @@ int eyni_identity_biometrics_update(eyni_identity *id, const eyni_actor *a, cons
 int eyni_identity_biometrics_erase(eyni_identity *id, const eyni_actor *a, const char *fin,
                                    const char *modality, int position, const char *reason,
                                    json_t **out, eyni_error *err);
+/* A person's biometric samples as records, oldest first, without templates or images:
+ * {"fin", "samples": [{"id", "modality", "position", "quality", "engine", "created_at",
+ * "created_by", "status": "in_force" | "replaced" | "erased", "replaced_at", "removed_by",
+ * "removed_reason", "erased_at"}], "count"}. Power person.history; audited biometric.list. */
+int eyni_identity_biometrics_list(eyni_identity *id, const eyni_actor *a, const char *fin,
+                                  json_t **out, eyni_error *err);
 
 /* Quality of samples before an enrolment, without storing anything: {"quality": [per
  * sample the gate's report ("ok", "score", "reasons" with advice for a face; "minutiae" and

@@ -284,6 +284,14 @@ static int biometrics_update(srv_request *rq, json_t **out, int *status, eyni_er
     return rc;
 }
 
+static int biometrics_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    (void)status;
+    int rc = need_identity(rq, err);
+    return rc ? rc
+              : eyni_identity_biometrics_list(rq->identity, &rq->actor, rq->params[0], out, err);
+}
+
 /* DELETE /v1/persons/{fin}/biometrics[/{modality}[/{position}]] with {"reason"}: legal
  * erasure. Without a body the reason is missing, which the service names. */
 static int erase(srv_request *rq, int nparams, json_t **out, eyni_error *err)
@@ -344,6 +352,7 @@ const srv_route srv_routes_identity[] = {
     {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
     {"GET", "/v1/adjudications/{}/samples", case_samples, 1},
     {"POST", "/v1/persons/{}/biometrics", biometrics_update, 1},
+    {"GET", "/v1/persons/{}/biometrics", biometrics_list, 1},
     {"DELETE", "/v1/persons/{}/biometrics", erase_all, 1},
     {"DELETE", "/v1/persons/{}/biometrics/{}", erase_modality, 1},
     {"DELETE", "/v1/persons/{}/biometrics/{}/{}", erase_finger, 1},

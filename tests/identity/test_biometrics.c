@@ -420,6 +420,21 @@ static void erasure_removes_templates_images_and_gallery_entries(void **state)
     assert_int_equal(count_of(f->reg, sql, f->blair), 4);
     assert_int_equal(count_of(f->reg, blair_rows, f->blair), 4);
     assert_int_equal(audit_count(f, "biometric.erase", "ok"), 2);
+    eyni_actor reg = clerk();
+    assert_int_equal(eyni_identity_biometrics_list(f->id, &reg, f->blair, &out, &err), 0);
+    json_t *rows = json_object_get(out, "samples"), *row;
+    size_t i;
+    assert_int_equal(json_array_size(rows), 4);
+    json_array_foreach(rows, i, row)
+    {
+        assert_string_equal(json_string_value(json_object_get(row, "status")), "erased");
+        assert_string_equal(json_string_value(json_object_get(row, "removed_by")), "test-admin");
+        assert_null(json_object_get(row, "template"));
+    }
+    json_decref(out);
+    assert_int_equal(eyni_identity_biometrics_list(f->id, &a, f->blair, &out, &err), EYNI_EPERM);
+    assert_int_equal(eyni_identity_biometrics_list(f->id, &reg, "0000000", &out, &err),
+                     EYNI_ENOTFOUND);
     /* the store refuses to bring data back or to drop a tombstone */
     eyni_store *store = eyni_register_store(f->reg);
     eyni_db *db = NULL;

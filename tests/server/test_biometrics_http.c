@@ -198,6 +198,21 @@ static void recapture_and_erasure_over_http_and_cli(void **state)
     assert_int_equal(json_integer_value(json_object_get(out, "added")), 1);
     json_decref(out);
     assert_true(found(srv, clerk, blair, NULL, FVC "105_2.tif") >= 4.0);
+    snprintf(path, sizeof path, "/v1/persons/%s/biometrics", blair);
+    r = http_call(srv, "GET", path, clerk, "record check", NULL);
+    assert_int_equal(r.status, 200);
+    const char *want[] = {"erased", "erased", "erased", "erased", "in_force"};
+    assert_int_equal(json_array_size(json_object_get(r.json, "samples")), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(json_string_value(json_object_get(
+                                json_array_get(json_object_get(r.json, "samples"), i), "status")),
+                            want[i]);
+    http_reply_free(&r);
+    const char *list[] = {"person", "biometrics", "list",   "--data", srv->data,
+                          "--fin",  chavez,       "--json", NULL};
+    out = cli_json(list, 0);
+    assert_int_equal(json_integer_value(json_object_get(out, "count")), 2);
+    json_decref(out);
     assert_true(
         found(srv, clerk, chavez, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg", FVC "102_2.tif") >= 9.0);
 
