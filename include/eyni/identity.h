@@ -4,8 +4,9 @@
  *
  * An eyni_identity joins the register (persons, sealed samples, cases) with the engines
  * (face, fingerprint) and their in-memory galleries. Galleries are built by replaying the
- * register's change log and follow it after every enrolment, so they match the store
- * exactly, also after a crash. All calls are thread-safe; enrolments are serialised so two
+ * register's change log and follow it after every enrolment, re-capture and erasure (the
+ * log's "add" and "remove" changes), so they match the store exactly, also after a
+ * crash. All calls are thread-safe; enrolments are serialised so two
  * applications of one person can never both come out unique.
  *
  * Scores from different modalities are put on one scale before fusion: each comparison

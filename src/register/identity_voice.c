@@ -118,6 +118,10 @@ static void voice_drop(eyni_identity *id, const char *fin)
 
 int id_voice_stale(eyni_identity *id, const char *fin, eyni_error *err)
 {
+    if (!id->voice) { /* nothing pooled: the sample was only counted as unusable */
+        id->voice_unusable -= id->voice_unusable > 0;
+        return 0;
+    }
     voice_drop(id, fin);
     for (size_t i = 0; i < id->n_stale; i++)
         if (!strcmp(id->voice_stale[i], fin))
