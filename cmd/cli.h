@@ -24,6 +24,7 @@ int cli_bench(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_person(int argc, char **argv);
+int cli_person_biometrics(int argc, char **argv); /* person biometrics update|delete */
 int cli_key(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_office(int argc, char **argv);

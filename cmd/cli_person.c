@@ -79,7 +79,8 @@ static int parse(int argc, char **argv, person_args *pa, eyni_error *err)
 }
 
 static const char usage[] =
-    "eyni person add|update FIN|show FIN|history FIN|find [--surname S --given-name G "
+    "eyni person add|update FIN|show FIN|history FIN|find|biometrics update|delete|list "
+    "[--surname S --given-name G "
     "--birth-date YYYY-MM-DD --sex M|F|X --patronymic P --birth-place P --citizenship AZE "
     "--marital-status S --blood-group G --eye-colour C --height CM --address A "
     "--address-since D --reason R --fin F --limit N] [--purpose P] [--data DIR] [--json]";
@@ -114,6 +115,8 @@ int cli_person(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage(usage);
+    if (!strcmp(argv[1], "biometrics"))
+        return cli_person_biometrics(argc - 1, argv + 1);
     person_args pa;
     memset(&pa, 0, sizeof pa);
     eyni_error err;

@@ -4,8 +4,9 @@
  *
  * An eyni_identity joins the register (persons, sealed samples, cases) with the engines
  * (face, fingerprint) and their in-memory galleries. Galleries are built by replaying the
- * register's change log and follow it after every enrolment, so they match the store
- * exactly, also after a crash. All calls are thread-safe; enrolments are serialised so two
+ * register's change log and follow it after every enrolment, re-capture and erasure (the
+ * log's "add" and "remove" changes), so they match the store exactly, also after a
+ * crash. All calls are thread-safe; enrolments are serialised so two
  * applications of one person can never both come out unique.
  *
  * Scores from different modalities are put on one scale before fusion: each comparison
@@ -166,6 +167,41 @@ int eyni_identity_identify_gallery(eyni_identity *id, const eyni_actor *a, const
 int eyni_identity_case_decide(eyni_identity *id, const eyni_actor *a, long long cid,
                               const char *decision, const char *fin, const char *note,
                               json_t **out, eyni_error *err);
+
+/*
+ * Re-capture of an enrolled person's samples (docs/identity.md): every sample passes its
+ * quality gate, then inside the enrolment section the new samples are searched against
+ * everyone enrolled; another person matching from identity.possible_at refuses the update
+ * (ECONFLICT naming the FIN, audited) so a re-capture can never take over someone else's
+ * identity. Otherwise, in one transaction, the person's samples in force of each modality
+ * and finger position sent are marked replaced (who, when, reason) and leave the galleries
+ * (change "remove"), the new ones are stored and added, and the galleries follow before the
+ * section is left. {"fin", "replaced", "added", "samples": [{"modality", "position"}],
+ * "continuity": {"score", "scores"} (the new samples against the person's old ones; score 0
+ * when they do not match at all), "quality"}. reason (1..EYNI_TEXT_MAX bytes) is required;
+ * ENOTFOUND for an unknown FIN; with sharding, shards nobody searched refuse (ECONFLICT).
+ */
+int eyni_identity_biometrics_update(eyni_identity *id, const eyni_actor *a, const char *fin,
+                                    const eyni_sample_in *samples, int n, const char *reason,
+                                    json_t **out, eyni_error *err);
+/*
+ * Legal erasure (court order): every sample of fin of modality ("face", "finger", "voice";
+ * NULL: all three) and finger position (1..10; 0: all; only with "finger") - in force or
+ * replaced - loses its sealed template and its image for good; the row stays as a tombstone
+ * saying who erased it, when and why (reason required). Samples in force leave the
+ * galleries here and, through the change log, on every node. One transaction, audited
+ * biometric.erase. {"fin", "modality", "position", "erased", "removed_from_galleries"};
+ * ENOTFOUND for an unknown FIN or when nothing of that kind is stored.
+ */
+int eyni_identity_biometrics_erase(eyni_identity *id, const eyni_actor *a, const char *fin,
+                                   const char *modality, int position, const char *reason,
+                                   json_t **out, eyni_error *err);
+/* A person's biometric samples as records, oldest first, without templates or images:
+ * {"fin", "samples": [{"id", "modality", "position", "quality", "engine", "created_at",
+ * "created_by", "status": "in_force" | "replaced" | "erased", "replaced_at", "removed_by",
+ * "removed_reason", "erased_at"}], "count"}. Power person.history; audited biometric.list. */
+int eyni_identity_biometrics_list(eyni_identity *id, const eyni_actor *a, const char *fin,
+                                  json_t **out, eyni_error *err);
 
 /* Quality of samples before an enrolment, without storing anything: {"quality": [per
  * sample the gate's report ("ok", "score", "reasons" with advice for a face; "minutiae" and

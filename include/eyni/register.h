@@ -72,6 +72,8 @@ typedef enum eyni_op {
     EYNI_OP_RESIDENCE_MANAGE, /* residence registration (a foreigner's residence permit) */
     EYNI_OP_RESIDENCE_READ,
     EYNI_OP_SHARD_SEARCH,     /* 1:N search of this node's gallery shards for a peer node */
+    EYNI_OP_BIOMETRIC_UPDATE, /* re-capture: replace or add a person's samples */
+    EYNI_OP_BIOMETRIC_ERASE,  /* legal erasure of a person's samples (templates and images) */
     EYNI_OP_COUNT
 } eyni_op;
 

@@ -39,7 +39,42 @@ static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char
     return 0;
 }
 
-/* Adds one sample from the change log to its gallery. */
+/* Drops a gallery entry's owner; 0 when it had none (never applied, or another shard's). */
+static int drop_owner(eyni_identity *id, int64_t biometric)
+{
+    size_t lo = 0, hi = id->n_owners;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (id->owners[mid].biometric < biometric)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == id->n_owners || id->owners[lo].biometric != biometric)
+        return 0;
+    memmove(&id->owners[lo], &id->owners[lo + 1], (id->n_owners - lo - 1) * sizeof *id->owners);
+    id->n_owners--;
+    return 1;
+}
+
+/* Takes a re-captured or erased sample out of its gallery. A voice sample is pooled into
+ * its owner's reference, which is pooled again from the samples still in force once the
+ * change log has been read (id_voice_refresh). */
+static int remove_change(eyni_identity *id, long long bio, const char *fin, const char *modality,
+                         int position, eyni_error *err)
+{
+    if (!drop_owner(id, bio))
+        return 0;
+    if (!strcmp(modality, "face"))
+        return eyni_gallery_remove(id->faces, bio, err);
+    if (!strcmp(modality, "finger") && position >= 0 && position < ID_POSITIONS)
+        return eyni_finger_gallery_remove(id->fingers[position], bio, err);
+    if (!strcmp(modality, "voice"))
+        return id_voice_stale(id, fin, err);
+    return 0;
+}
+
+/* Applies one change of the log to the galleries. */
 static int apply_change(long long change, const char *op, long long bio, const char *fin,
                         const char *modality, int position, const unsigned char *tpl, size_t tlen,
                         void *ctx)
@@ -47,8 +82,15 @@ static int apply_change(long long change, const char *op, long long bio, const c
     eyni_identity *id = ctx;
     eyni_error err;
     int rc = 0;
+    if (!strcmp(op, "remove")) {
+        rc = remove_change(id, bio, fin, modality, position, &err);
+        if (rc)
+            eyni_log_write(id->opts.log, EYNI_LOG_ERROR, "gallery", "change %lld (removal): %s",
+                           change, err.msg);
+        return rc;
+    }
     if (strcmp(op, "add") != 0)
-        return EYNI_EINTERNAL; /* removals arrive with the update issue; none are written */
+        return EYNI_EINTERNAL;
     if (!strcmp(modality, "face")) {
         float emb[EYNI_FACE_DIM];
         rc = eyni_face_template_decode(tpl, tlen, emb, &err);
@@ -85,6 +127,8 @@ int eyni_identity_sync(eyni_identity *id, eyni_error *err)
     long long last = id->last_change;
     int rc = reg_changes_each(id->reg, id->last_change, keep_change, apply_change, id, &last, err);
     id->last_change = last;
+    if (rc == 0)
+        rc = id_voice_refresh(id, err);
     pthread_rwlock_unlock(&id->lock);
     return rc ? rc : id_watch_sync(id, err);
 }

@@ -46,7 +46,9 @@ struct eyni_identity {
     char voice_why[512];
     id_voice *voices;
     size_t n_voices, cap_voices;
-    size_t voice_unusable; /* stored voice samples the loaded model cannot read */
+    size_t voice_unusable;                 /* stored voice samples the loaded model cannot read */
+    char (*voice_stale)[EYNI_FIN_MAX + 1]; /* persons who lost a voice sample this sync */
+    size_t n_stale, cap_stale;
     id_owner *owners;
     size_t n_owners, cap_owners;
     long long last_change;
@@ -101,6 +103,10 @@ void id_voice_close(eyni_identity *id);
 /* Pools a stored voice sample into its owner's reference (change log replay). */
 int id_voice_add(eyni_identity *id, const char *fin, const unsigned char *tpl, size_t tlen,
                  eyni_error *err);
+/* A voice sample of fin was removed: its reference is dropped now and pooled again from
+ * the samples still in force by id_voice_refresh, at the end of the sync. */
+int id_voice_stale(eyni_identity *id, const char *fin, eyni_error *err);
+int id_voice_refresh(eyni_identity *id, eyni_error *err);
 /* Quality gate and template of one voice sample. */
 int id_voice_probe(eyni_identity *id, const eyni_sample_in *s, id_probe *p, const char *name,
                    eyni_error *err);

@@ -470,7 +470,7 @@ static json_t *at_least(const json_t *cands, double min)
 
 reg_sample *id_reg_samples(const eyni_sample_in *s, const id_probe *p, int n)
 {
-    reg_sample *rs = calloc((size_t)n, sizeof *rs);
+    reg_sample *rs = calloc((size_t)(n ? n : 1), sizeof *rs);
     for (int i = 0; rs && i < n; i++) {
         snprintf(rs[i].modality, sizeof rs[i].modality, "%s", p[i].modality);
         rs[i].position = p[i].position;

@@ -320,6 +320,23 @@ int reg_enrolment_record(eyni_register *reg, const eyni_actor *a, const reg_enro
 
 /* ---- reading samples back ------------------------------------------------------------- */
 
+/* A removal needs no template (an erased sample has none); an addition of a sample that
+ * has been replaced or erased since is skipped, as its removal follows later in the log -
+ * so a rebuild never opens a template that is no longer in force. */
+static int pass_on(eyni_stmt *st, const char *op, long long change, const char *fin,
+                   const char *modality, int position, reg_sample_fn fn, void *ctx, int *skip,
+                   eyni_error *err)
+{
+    *skip = 0;
+    if (!strcmp(op, "remove")) {
+        *skip = 1;
+        int rc = fn(change, op, eyni_stmt_int64(st, 2), fin, modality, position, NULL, 0, ctx);
+        return rc ? eyni_error_set(err, rc, "sample consumer stopped at change %lld", change) : 0;
+    }
+    *skip = !eyni_stmt_is_null(st, 7);
+    return 0;
+}
+
 static int each_row(eyni_register *reg, eyni_stmt *st, reg_keep_fn keep, reg_sample_fn fn,
                     void *ctx, long long *last, eyni_error *err)
 {
@@ -331,7 +348,16 @@ static int each_row(eyni_register *reg, eyni_stmt *st, reg_keep_fn keep, reg_sam
                 *last = eyni_stmt_int64(st, 0);
             continue;
         }
-        int position = (int)eyni_stmt_int64(st, 5);
+        int position = (int)eyni_stmt_int64(st, 5), skip = 0;
+        rc = pass_on(st, eyni_stmt_text(st, 1), eyni_stmt_int64(st, 0), fin, modality, position, fn,
+                     ctx, &skip, err);
+        if (rc)
+            return rc;
+        if (skip) {
+            if (last)
+                *last = eyni_stmt_int64(st, 0);
+            continue;
+        }
         size_t n = 0;
         const unsigned char *blob = eyni_stmt_blob(st, 6, &n);
         char aad[96];
@@ -365,11 +391,12 @@ int reg_changes_each(eyni_register *reg, long long after, reg_keep_fn keep, reg_
         rc = eyni_store_acquire(reg->store, &db, err);
     if (rc)
         return rc;
-    rc = eyni_db_prepare(db,
-                         "SELECT c.id, c.op, b.id, p.fin, b.modality, b.position, b.template"
-                         " FROM gallery_changes c JOIN biometrics b ON b.id = c.biometric_id"
-                         " JOIN persons p ON p.id = b.person_id WHERE c.id > ? ORDER BY c.id",
-                         &st, err);
+    rc = eyni_db_prepare(
+        db,
+        "SELECT c.id, c.op, b.id, p.fin, b.modality, b.position, b.template,"
+        " b.replaced_at FROM gallery_changes c JOIN biometrics b ON b.id = c.biometric_id"
+        " JOIN persons p ON p.id = b.person_id WHERE c.id > ? ORDER BY c.id",
+        &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, after, err);
     *last = after;
@@ -391,8 +418,8 @@ int reg_samples_of(eyni_register *reg, const char *fin, const char *modality, re
     if (rc)
         return rc;
     rc = eyni_db_prepare(db,
-                         "SELECT 0, 'add', b.id, p.fin, b.modality, b.position, b.template"
-                         " FROM biometrics b JOIN persons p ON p.id = b.person_id"
+                         "SELECT 0, 'add', b.id, p.fin, b.modality, b.position, b.template,"
+                         " b.replaced_at FROM biometrics b JOIN persons p ON p.id = b.person_id"
                          " WHERE p.fin = ? AND b.modality = ? AND b.replaced_at IS NULL"
                          " ORDER BY b.position, b.id",
                          &st, err);

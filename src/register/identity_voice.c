@@ -52,6 +52,7 @@ void id_voice_close(eyni_identity *id)
     for (size_t i = 0; i < id->n_voices; i++)
         eyni_voice_ref_free(id->voices[i].ref);
     free(id->voices);
+    free(id->voice_stale);
     eyni_voice_model_free(id->voice);
     eyni_voice_vad_free(id->vad);
 }
@@ -102,6 +103,62 @@ int id_voice_add(eyni_identity *id, const char *fin, const unsigned char *tpl, s
     if (rc == EYNI_ELIMIT) { /* a reference of 1000 recordings needs no more */
         id->voice_unusable++;
         rc = 0;
+    }
+    return rc;
+}
+
+static void voice_drop(eyni_identity *id, const char *fin)
+{
+    id_voice *v = voice_of(id, fin);
+    if (!v)
+        return;
+    eyni_voice_ref_free(v->ref);
+    *v = id->voices[--id->n_voices];
+}
+
+int id_voice_stale(eyni_identity *id, const char *fin, eyni_error *err)
+{
+    if (!id->voice) { /* nothing pooled: the sample was only counted as unusable */
+        id->voice_unusable -= id->voice_unusable > 0;
+        return 0;
+    }
+    voice_drop(id, fin);
+    for (size_t i = 0; i < id->n_stale; i++)
+        if (!strcmp(id->voice_stale[i], fin))
+            return 0;
+    if (id->n_stale == id->cap_stale) {
+        size_t cap = id->cap_stale ? id->cap_stale * 2 : 16;
+        char(*s)[EYNI_FIN_MAX + 1] = realloc(id->voice_stale, cap * sizeof *s);
+        if (!s)
+            return eyni_error_set(err, EYNI_ENOMEM, "out of memory for voice references");
+        id->voice_stale = s;
+        id->cap_stale = cap;
+    }
+    snprintf(id->voice_stale[id->n_stale++], EYNI_FIN_MAX + 1, "%s", fin);
+    return 0;
+}
+
+/* Pools a sample into the reference again if the galleries hold it: one the change log has
+ * not reached yet is pooled when the sync gets there. */
+static int repool(long long change, const char *op, long long bio, const char *fin,
+                  const char *modality, int position, const unsigned char *tpl, size_t tlen,
+                  void *ctx)
+{
+    (void)change, (void)op, (void)modality, (void)position;
+    eyni_identity *id = ctx;
+    eyni_error err;
+    return id_owner_of(id, bio) ? (id_voice_add(id, fin, tpl, tlen, &err) ? err.code : 0) : 0;
+}
+
+int id_voice_refresh(eyni_identity *id, eyni_error *err)
+{
+    int rc = 0;
+    while (rc == 0 && id->n_stale > 0) {
+        const char *fin = id->voice_stale[id->n_stale - 1];
+        voice_drop(id, fin); /* may hold samples added after the removal */
+        rc = reg_samples_of(id->reg, fin, "voice", repool, id, err);
+        if (rc == 0)
+            id->n_stale--;
     }
     return rc;
 }

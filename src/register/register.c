@@ -169,6 +169,11 @@ static const unsigned powers[EYNI_OP_COUNT] = {
     /* Only nodes search shards for each other; the person who asked is checked and audited
      * by the node that took the request. */
     [EYNI_OP_SHARD_SEARCH] = R(NODE),
+    /* A re-capture is the registration office's work. An erasure (court order, legal
+     * erasure) destroys evidence for good, so it is kept away from everyone who captures or
+     * searches: only the administrator (or the local operator) carries it out. */
+    [EYNI_OP_BIOMETRIC_UPDATE] = R(REGISTRAR) | R(OPERATOR),
+    [EYNI_OP_BIOMETRIC_ERASE] = R(ADMIN) | R(OPERATOR),
 };
 #undef R
 
@@ -179,7 +184,7 @@ static const char *const op_names[EYNI_OP_COUNT] = {
     "case.read", "case.decide", "document.issue", "document.status", "document.read",
     "border.check", "crossing.read", "dna.reference.add", "dna.forensic.add", "dna.search",
     "dna.read", "dna.remove", "visa.manage", "visa.read", "residence.manage",
-    "residence.read", "shard.search"};
+    "residence.read", "shard.search", "biometric.update", "biometric.erase"};
 
 const char *eyni_op_name(eyni_op op)
 {

@@ -72,7 +72,8 @@ typedef struct reg_enrolment {
 int reg_enrolment_record(eyni_register *reg, const eyni_actor *a, const reg_enrolment *e,
                          long long *id, char fin[EYNI_FIN_MAX + 1], long long *case_id,
                          eyni_error *err);
-/* Called for each sample: template bytes are decrypted and valid during the call only. */
+/* Called for each sample: template bytes are decrypted and valid during the call only. A
+ * change with op "remove" (a re-captured or erased sample) comes without template (NULL). */
 typedef int (*reg_sample_fn)(long long change, const char *op, long long biometric,
                              const char *fin, const char *modality, int position,
                              const unsigned char *tpl, size_t tlen, void *ctx);
@@ -88,6 +89,21 @@ int reg_samples_of(eyni_register *reg, const char *fin, const char *modality, re
 /* Stores samples of person pid inside the caller's transaction (used by decisions). */
 int reg_samples_store(eyni_register *reg, eyni_db *db, const eyni_actor *a, int64_t pid,
                       const char *fin, const reg_sample *s, int n, eyni_error *err);
+/* biometric_retire.c: takes samples of person pid out of force inside the caller's
+ * transaction - those of modality (NULL: face, finger and voice) and finger position (0:
+ * all) - each with a "remove" in the gallery change log and a tombstone naming the actor,
+ * the time and the reason. erase also empties the sealed template and drops the image, of
+ * samples replaced earlier too. removed counts the samples taken out of the galleries,
+ * erased the rows cleared. */
+typedef struct reg_retire {
+    const char *modality;
+    int position;
+    const char *reason;
+    int erase;
+    int removed, erased;
+} reg_retire;
+int reg_samples_retire(eyni_db *db, const eyni_actor *a, int64_t pid, reg_retire *r,
+                       eyni_error *err);
 /* Sealed JSON form of a pending enrolment and back. */
 int reg_pending_seal(eyni_register *reg, const reg_enrolment *e, unsigned char **blob,
                      size_t *len, eyni_error *err);

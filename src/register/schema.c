@@ -649,6 +649,45 @@ static const char v13_postgresql[] =
     " shards TEXT NOT NULL CHECK (length(shards) BETWEEN 1 AND 4096),"
     " started_at TEXT NOT NULL, beat_ms BIGINT NOT NULL CHECK (beat_ms > 0));";
 
+/* Biometric re-capture and legal erasure (docs/identity.md): a replaced or erased sample
+ * keeps its row as a tombstone with who removed it and why; an erased one has its sealed
+ * template emptied and its image dropped. A tombstone never comes back and is never
+ * deleted (the change log points at it). */
+#define V14_COLUMNS                                                                         \
+    "ALTER TABLE biometrics ADD COLUMN removed_by TEXT;"                                    \
+    "ALTER TABLE biometrics ADD COLUMN removed_reason TEXT;"                                \
+    "ALTER TABLE biometrics ADD COLUMN erased_at TEXT;"
+static const char v14_sqlite[] =
+    V14_COLUMNS
+    "CREATE TRIGGER biometrics_erased_stays BEFORE UPDATE ON biometrics"
+    " WHEN OLD.erased_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'an erased biometric sample stays erased'); END;"
+    "CREATE TRIGGER biometrics_replaced_stays BEFORE UPDATE ON biometrics"
+    " WHEN OLD.replaced_at IS NOT NULL AND NEW.replaced_at IS NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a replaced biometric sample is never put back'); END;"
+    "CREATE TRIGGER biometrics_erase_clears BEFORE UPDATE ON biometrics"
+    " WHEN NEW.erased_at IS NOT NULL AND (length(NEW.template) > 0 OR NEW.image IS NOT NULL"
+    "  OR NEW.replaced_at IS NULL OR NEW.removed_by IS NULL OR NEW.removed_reason IS NULL)"
+    " BEGIN SELECT RAISE(ABORT, 'an erased sample keeps no template or image, and says who"
+    " erased it and why'); END;"
+    "CREATE TRIGGER biometrics_keep BEFORE DELETE ON biometrics"
+    " BEGIN SELECT RAISE(ABORT, 'biometric samples are erased, never deleted'); END;";
+static const char v14_postgresql[] =
+    V14_COLUMNS
+    "CREATE TRIGGER biometrics_erased_stays BEFORE UPDATE ON biometrics FOR EACH ROW"
+    " WHEN (OLD.erased_at IS NOT NULL)"
+    " EXECUTE FUNCTION eyni_refuse('an erased biometric sample stays erased');"
+    "CREATE TRIGGER biometrics_replaced_stays BEFORE UPDATE ON biometrics FOR EACH ROW"
+    " WHEN (OLD.replaced_at IS NOT NULL AND NEW.replaced_at IS NULL)"
+    " EXECUTE FUNCTION eyni_refuse('a replaced biometric sample is never put back');"
+    "CREATE TRIGGER biometrics_erase_clears BEFORE UPDATE ON biometrics FOR EACH ROW"
+    " WHEN (NEW.erased_at IS NOT NULL AND (length(NEW.template) > 0 OR NEW.image IS NOT NULL"
+    "  OR NEW.replaced_at IS NULL OR NEW.removed_by IS NULL OR NEW.removed_reason IS NULL))"
+    " EXECUTE FUNCTION eyni_refuse('an erased sample keeps no template or image, and says who"
+    " erased it and why');"
+    PG_KEEP("biometrics", "DELETE", "biometric samples are erased, never deleted")
+    PG_NO_TRUNCATE("biometrics", "biometric samples are erased, never deleted");
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -662,6 +701,7 @@ static const eyni_migration migrations[] = {
     {11, "document applications and their adjudication cases", v11_sqlite, v11_postgresql},
     {12, "video camera statistics", v12_sqlite, v12_postgresql},
     {13, "nodes holding gallery shards", v13_sqlite, v13_postgresql},
+    {14, "biometric re-capture and erasure tombstones", v14_sqlite, v14_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -266,6 +266,80 @@ static int case_decide(srv_request *rq, json_t **out, int *status, eyni_error *e
     return rc;
 }
 
+/* POST /v1/persons/{fin}/biometrics: a re-capture of some of the person's samples. */
+static int biometrics_update(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"samples", "reason", NULL};
+    json_t *in = NULL;
+    samples s = {.n = 0};
+    const char *reason = NULL;
+    int rc = with_samples(rq, keys, &in, &s, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0)
+        rc = eyni_identity_biometrics_update(rq->identity, &rq->actor, rq->params[0], s.v, s.n,
+                                             reason, out, err);
+    samples_free(&s);
+    json_decref(in);
+    return rc;
+}
+
+static int biometrics_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    (void)status;
+    int rc = need_identity(rq, err);
+    return rc ? rc
+              : eyni_identity_biometrics_list(rq->identity, &rq->actor, rq->params[0], out, err);
+}
+
+/* DELETE /v1/persons/{fin}/biometrics[/{modality}[/{position}]] with {"reason"}: legal
+ * erasure. Without a body the reason is missing, which the service names. */
+static int erase(srv_request *rq, int nparams, json_t **out, eyni_error *err)
+{
+    static const char *const keys[] = {"reason", NULL};
+    json_t *in = NULL;
+    const char *reason = NULL;
+    long position = 0;
+    int rc = need_identity(rq, err);
+    if (rc == 0)
+        rc = rq->body_len ? srv_body_json(rq, &in, err) : ((in = json_object()) ? 0 : EYNI_ENOMEM);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0 && nparams == 3) {
+        char *end;
+        position = strtol(rq->params[2], &end, 10);
+        if (*end || end == rq->params[2] || position < 1 || position > 10)
+            rc = eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a finger position (1..10)",
+                                rq->params[2]);
+    }
+    if (rc == 0)
+        rc = eyni_identity_biometrics_erase(rq->identity, &rq->actor, rq->params[0],
+                                            nparams > 1 ? rq->params[1] : NULL, (int)position,
+                                            reason, out, err);
+    json_decref(in);
+    return rc;
+}
+
+static int erase_all(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    (void)status;
+    return erase(rq, 1, out, err);
+}
+
+static int erase_modality(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    (void)status;
+    return erase(rq, 2, out, err);
+}
+
+static int erase_finger(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    (void)status;
+    return erase(rq, 3, out, err);
+}
+
 const srv_route srv_routes_identity[] = {
     {"POST", "/v1/enrolments", enrol, 1},
     {"GET", "/v1/enrolments/{}", enrolment_get, 1},
@@ -277,5 +351,10 @@ const srv_route srv_routes_identity[] = {
     {"GET", "/v1/adjudications/{}", case_get, 1},
     {"POST", "/v1/adjudications/{}/decision", case_decide, 1},
     {"GET", "/v1/adjudications/{}/samples", case_samples, 1},
+    {"POST", "/v1/persons/{}/biometrics", biometrics_update, 1},
+    {"GET", "/v1/persons/{}/biometrics", biometrics_list, 1},
+    {"DELETE", "/v1/persons/{}/biometrics", erase_all, 1},
+    {"DELETE", "/v1/persons/{}/biometrics/{}", erase_modality, 1},
+    {"DELETE", "/v1/persons/{}/biometrics/{}/{}", erase_finger, 1},
     {NULL, NULL, NULL, 0},
 };

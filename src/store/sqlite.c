@@ -220,9 +220,12 @@ static int connect_one(eyni_store *store, eyni_db **out, eyni_error *err)
     d->section_fd = -1;
     d->base.ops = &sqlite_db_ops;
     *out = &d->base;
-    /* WAL lets readers run beside one writer; FULL makes every commit durable. */
+    /* WAL lets readers run beside one writer; FULL makes every commit durable;
+     * secure_delete zeroes what an erasure overwrites (docs/identity.md). */
     rc = db_exec(&d->base,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                 " PRAGMA secure_delete=ON;",
+                 err);
     if (rc) {
         eyni_error_prefix(err, "%s: ", path);
         sqlite3_close(d->h);

@@ -400,6 +400,57 @@ static void silero_vad_in_the_service(void **state)
     free(z);
 }
 
+/* Re-capture and erasure of voice samples: a person's pooled reference is pooled again
+ * from the samples in force, here and after a restart. */
+static void voice_recapture_and_erasure_rebuild_the_reference(void **state)
+{
+    fx *f = *state;
+    eyni_identity_close(f->id);
+    f->id = open_with(f->reg, f->model);
+    eyni_sample_in s[EYNI_IDENTITY_MAX_SAMPLES];
+    const int idx[] = {5, 6};
+    int n = voice_samples("theo", idx, 2, s);
+    eyni_actor clerk = fixture_actor(EYNI_ROLE_REGISTRAR, "voice re-capture test");
+    eyni_actor admin = fixture_actor(EYNI_ROLE_ADMIN, "court order");
+    json_t *out = NULL;
+    eyni_error err;
+    if (eyni_identity_biometrics_update(f->id, &clerk, f->jackson, s, n, "wrong speaker", &out,
+                                        &err))
+        fail_msg("update: %s", err.msg);
+    free_samples(s, n);
+    assert_int_equal(json_integer_value(json_object_get(out, "replaced")), 20);
+    json_decref(out);
+    assert_int_equal(verify_three(f, f->jackson, "theo", 1, 3), 1);
+    assert_int_equal(verify_three(f, f->jackson, "jackson", 1, 3), 0);
+    json_t *st = eyni_identity_stats(f->id);
+    assert_int_equal(json_integer_value(json_object_get(st, "voice")), 2);
+    json_decref(st);
+    if (eyni_identity_biometrics_erase(f->id, &admin, f->george, "voice", 0, "court order", &out,
+                                       &err))
+        fail_msg("erase: %s", err.msg);
+    assert_int_equal(json_integer_value(json_object_get(out, "erased")), 20);
+    json_decref(out);
+    st = eyni_identity_stats(f->id);
+    assert_int_equal(json_integer_value(json_object_get(st, "voice")), 1);
+    json_decref(st);
+    eyni_sample_in g = one_voice("george", 4, 2);
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "voice identification test");
+    assert_int_equal(eyni_identity_identify(f->id, &police, &g, 1, 5, 0, &out, &err), 0);
+    free_samples(&g, 1);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(out, "candidates"), i, c)
+        assert_string_not_equal(json_string_value(json_object_get(c, "fin")), f->george);
+    json_decref(out);
+    eyni_identity_close(f->id);
+    f->id = open_with(f->reg, f->model);
+    st = eyni_identity_stats(f->id);
+    assert_int_equal(json_integer_value(json_object_get(st, "voice")), 1);
+    json_decref(st);
+    assert_int_equal(verify_three(f, f->jackson, "theo", 5, 4), 1);
+    assert_int_equal(verify_three(f, f->jackson, "jackson", 5, 4), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +462,7 @@ int main(void)
         cmocka_unit_test(without_a_model_voice_is_refused_by_name),
         cmocka_unit_test(the_voice_gallery_is_rebuilt_after_restart),
         cmocka_unit_test(silero_vad_in_the_service),
+        cmocka_unit_test(voice_recapture_and_erasure_rebuild_the_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,181 @@
+/* `eyni person biometrics update|delete|list`: re-capture and legal erasure of an enrolled
+ * person's samples, and their records, as the local operator (docs/identity.md). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "eyni/identity.h"
+
+static const char usage[] =
+    "eyni person biometrics update --fin FIN (--face IMG | --finger POSITION=IMG | --voice "
+    "AUDIO)... --reason TEXT [--purpose P] [--data DIR] [--json]\n"
+    "       eyni person biometrics delete --fin FIN [--modality face|finger|voice "
+    "[--position 1..10]] --reason TEXT [--purpose P] [--data DIR] [--json]\n"
+    "       eyni person biometrics list --fin FIN [--purpose P] [--data DIR] [--json]";
+
+enum {
+    OPT_FACE = 1000,
+    OPT_FINGER,
+    OPT_VOICE,
+    OPT_FIN,
+    OPT_REASON,
+    OPT_MODALITY,
+    OPT_POSITION,
+    OPT_PURPOSE,
+    OPT_DATA,
+    OPT_JSON
+};
+
+typedef struct bio_args {
+    const char *fin, *reason, *modality, *position, *purpose, *data;
+    int json;
+    eyni_sample_in samples[EYNI_IDENTITY_MAX_SAMPLES];
+    unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
+    int n;
+} bio_args;
+
+static int add_sample(bio_args *x, const char *modality, int position, const char *path,
+                      eyni_error *err)
+{
+    if (x->n == EYNI_IDENTITY_MAX_SAMPLES)
+        return eyni_error_set(err, EYNI_ELIMIT, "more than %d samples", EYNI_IDENTITY_MAX_SAMPLES);
+    size_t len;
+    int rc = eyni_file_read(path, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &x->bufs[x->n], &len, err);
+    if (rc)
+        return rc;
+    x->samples[x->n] = (eyni_sample_in){modality, position, x->bufs[x->n], len};
+    x->n++;
+    return 0;
+}
+
+/* --finger POSITION=IMG; the position itself is checked by the service. */
+static int add_finger(bio_args *x, const char *arg, eyni_error *err)
+{
+    char *end;
+    long pos = strtol(arg, &end, 10);
+    if (end == arg || *end != '=' || pos < 0 || pos > 99)
+        return eyni_error_set(err, EYNI_EINVAL, "--finger needs POSITION=IMG, got '%.40s'", arg);
+    return add_sample(x, "finger", (int)pos, end + 1, err);
+}
+
+static int parse(int argc, char **argv, bio_args *x, eyni_error *err)
+{
+    static const struct option opts[] = {{"face", required_argument, NULL, OPT_FACE},
+                                         {"finger", required_argument, NULL, OPT_FINGER},
+                                         {"voice", required_argument, NULL, OPT_VOICE},
+                                         {"fin", required_argument, NULL, OPT_FIN},
+                                         {"reason", required_argument, NULL, OPT_REASON},
+                                         {"modality", required_argument, NULL, OPT_MODALITY},
+                                         {"position", required_argument, NULL, OPT_POSITION},
+                                         {"purpose", required_argument, NULL, OPT_PURPOSE},
+                                         {"data", required_argument, NULL, OPT_DATA},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {NULL, 0, NULL, 0}};
+    const char **text[] = {
+        [OPT_FIN - OPT_FACE] = &x->fin,           [OPT_REASON - OPT_FACE] = &x->reason,
+        [OPT_MODALITY - OPT_FACE] = &x->modality, [OPT_POSITION - OPT_FACE] = &x->position,
+        [OPT_PURPOSE - OPT_FACE] = &x->purpose,   [OPT_DATA - OPT_FACE] = &x->data};
+    int c, rc = 0;
+    optind = 1;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == OPT_FACE || c == OPT_VOICE)
+            rc = add_sample(x, c == OPT_FACE ? "face" : "voice", 0, optarg, err);
+        else if (c == OPT_FINGER)
+            rc = add_finger(x, optarg, err);
+        else if (c == OPT_JSON)
+            x->json = 1;
+        else if (c >= OPT_FIN && c <= OPT_DATA)
+            *text[c - OPT_FACE] = optarg;
+        else
+            rc = eyni_error_set(err, EYNI_EINVAL, "unknown option");
+    }
+    if (rc == 0 && optind < argc)
+        rc = eyni_error_set(err, EYNI_EINVAL, "unexpected argument '%.40s'", argv[optind]);
+    return rc;
+}
+
+static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
+{
+    eyni_identity_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = e->log;
+    char voice[4200];
+    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
+    o.voice_model = cmd_env_voice_model(e, voice, sizeof voice);
+    return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
+}
+
+static int position_of(const char *text, int *out, eyni_error *err)
+{
+    char *end;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (text && (*end || end == text || v < 1 || v > 10))
+        return eyni_error_set(err, EYNI_EFORMAT, "--position '%.20s' is not 1..10", text);
+    *out = (int)v;
+    return 0;
+}
+
+static int list(bio_args *x, cmd_env *e, const eyni_actor *a, json_t **out, eyni_error *err)
+{
+    eyni_identity *id = NULL;
+    int rc = x->n || x->reason || x->modality || x->position
+                 ? eyni_error_set(err, EYNI_EINVAL, "list takes --fin only")
+                 : open_identity(e, &id, err);
+    if (rc == 0)
+        rc = eyni_identity_biometrics_list(id, a, x->fin, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+static int run(const char *verb, bio_args *x, cmd_env *e, json_t **out, eyni_error *err)
+{
+    eyni_actor a;
+    eyni_actor_local(&a, eyni_config_get(e->cfg, "cli.agency", "LOCAL"),
+                     x->purpose ? x->purpose : "command line");
+    int update = !strcmp(verb, "update"), position = 0;
+    if (!strcmp(verb, "list"))
+        return list(x, e, &a, out, err);
+    if (!update && strcmp(verb, "delete"))
+        return eyni_error_set(err, EYNI_EINVAL, "eyni person biometrics update|delete|list");
+    if (update && x->n == 0)
+        return eyni_error_set(err, EYNI_EINVAL, "give at least one --face, --finger or --voice");
+    if (!update && (x->n || (x->position && !x->modality)))
+        return eyni_error_set(err, EYNI_EINVAL, "delete takes --modality [--position], no samples");
+    int rc = update ? 0 : position_of(x->position, &position, err);
+    eyni_identity *id = NULL;
+    if (rc == 0)
+        rc = open_identity(e, &id, err);
+    if (rc == 0)
+        rc = update ? eyni_identity_biometrics_update(id, &a, x->fin, x->samples, x->n, x->reason,
+                                                      out, err)
+                    : eyni_identity_biometrics_erase(id, &a, x->fin, x->modality, position,
+                                                     x->reason, out, err);
+    eyni_identity_close(id);
+    return rc;
+}
+
+int cli_person_biometrics(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage(usage);
+    bio_args x;
+    memset(&x, 0, sizeof x);
+    eyni_error err;
+    cmd_env e;
+    json_t *out = NULL;
+    int rc = parse(argc - 1, argv + 1, &x, &err);
+    if (rc == 0)
+        rc = cmd_env_open(&e, cli_data_dir(x.data), NULL, 1, &err);
+    if (rc == 0) {
+        rc = run(argv[1], &x, &e, &out, &err);
+        cmd_env_close(&e);
+    }
+    for (int i = 0; i < x.n; i++)
+        free(x.bufs[i]);
+    if (rc)
+        return cli_fail(&err);
+    return cli_emit(out, x.json);
+}
