@@ -85,7 +85,7 @@ static void test_bounded_queue(void **state)
     eyni_error err = {0};
     eyni_video_webhook_stats st;
     assert_int_equal(eyni_video_webhook_post(w, "{\"id\":0}", &err), 0);
-    for (int i = 0; i < 400; i++) { /* until the sender has taken it off the queue */
+    for (int i = 0; i < 3000; i++) { /* until the sender has taken it off the queue (30 s) */
         eyni_video_webhook_stats_get(w, &st);
         if (st.in_flight && st.waiting == 0)
             break;
