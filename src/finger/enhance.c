@@ -537,40 +537,128 @@ static int frequency(fx *f, eyni_error *err)
     return 0;
 }
 
-/* Sparse Gabor kernel: offsets and weights of the taps that matter. */
+/*
+ * Gabor kernel as one run of taps per kernel row: the envelope is convex, so the taps that
+ * matter (weight >= 2 % of the peak) are contiguous along a row. Each run is padded with
+ * zero weights to a multiple of 4, so that the filter reads contiguous pixels four at a
+ * time (vector loads instead of one gather per tap; this halves the extraction time).
+ */
 typedef struct gkernel {
-    int n;
-    int *off;
-    float *wt;
+    int rows;  /* runs, one per kernel row that has taps */
+    int *dy;   /* row offset of each run */
+    int *dx;   /* column offset of its first tap */
+    int *len;  /* taps in the run, a multiple of 4 */
+    float *wt; /* weights of all runs, concatenated */
+    int reach; /* largest |dx| or |dy| a tap reaches, padding included */
 } gkernel;
 
-static int gabor_kernel(gkernel *k, float angle, float period, int w)
+typedef float v4f __attribute__((vector_size(16)));
+
+static void gkernel_free(gkernel *k)
+{
+    free(k->dy);
+    free(k->dx);
+    free(k->len);
+    free(k->wt);
+}
+
+/* Weights of kernel row y (0 outside the envelope); returns the first and last tap. */
+static void gabor_row(float *row, int y, int r, float angle, float period, int *first, int *last)
 {
     float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
-    int r = (int)ceilf(2.5f * (sigma > sv ? sigma : sv));
-    int cap = (2 * r + 1) * (2 * r + 1);
-    k->off = malloc(sizeof(int) * (size_t)cap);
-    k->wt = malloc(sizeof(float) * (size_t)cap);
-    if (!k->off || !k->wt)
-        return -1;
-    float c = cosf(angle), s = sinf(angle), mean = 0;
-    k->n = 0;
-    for (int y = -r; y <= r; y++)
-        for (int x = -r; x <= r; x++) {
-            /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
-            float v = x * c - y * s, u = x * s + y * c;
-            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
-            if (g < 0.02f)
-                continue;
-            k->off[k->n] = y * w + x;
-            k->wt[k->n] = g * cosf(2 * (float)M_PI * u / period);
-            mean += k->wt[k->n];
-            k->n++;
+    float c = cosf(angle), s = sinf(angle);
+    *first = 2 * r + 1;
+    *last = -1;
+    for (int x = -r; x <= r; x++) {
+        /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
+        float v = x * c - y * s, u = x * s + y * c;
+        float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
+        row[x + r] = g < 0.02f ? 0 : g * cosf(2 * (float)M_PI * u / period);
+        if (g >= 0.02f) {
+            *first = *first < x + r ? *first : x + r;
+            *last = x + r;
         }
-    mean /= (float)k->n;
-    for (int i = 0; i < k->n; i++)
-        k->wt[i] -= mean;
+    }
+}
+
+static int gabor_kernel(gkernel *k, float angle, float period)
+{
+    float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
+    int r = (int)ceilf(2.5f * (sigma > sv ? sigma : sv)), side = 2 * r + 1;
+    k->dy = malloc(sizeof(int) * (size_t)side);
+    k->dx = malloc(sizeof(int) * (size_t)side);
+    k->len = malloc(sizeof(int) * (size_t)side);
+    k->wt = calloc((size_t)side * (side + 3), sizeof(float));
+    float *row = malloc(sizeof(float) * (size_t)side);
+    if (!k->dy || !k->dx || !k->len || !k->wt || !row) {
+        free(row);
+        return -1;
+    }
+    /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
+    float mean = 0;
+    int taps = 0, used = 0, first, last;
+    for (int y = -r; y <= r; y++) {
+        gabor_row(row, y, r, angle, period, &first, &last);
+        for (int x = first; x <= last; x++)
+            mean += row[x];
+        taps += last >= first ? last - first + 1 : 0;
+    }
+    mean /= (float)(taps ? taps : 1);
+    k->rows = 0;
+    k->reach = 0;
+    for (int y = -r; y <= r; y++) {
+        gabor_row(row, y, r, angle, period, &first, &last);
+        if (last < first)
+            continue;
+        int n = (last - first + 4) / 4 * 4;
+        for (int i = 0; i < n; i++) /* the padding stays 0 */
+            k->wt[used + i] = first + i <= last ? row[first + i] - mean : 0;
+        k->dy[k->rows] = y;
+        k->dx[k->rows] = first - r;
+        k->len[k->rows++] = n;
+        used += n;
+        int reach = first - r + n - 1;
+        reach = reach > r - first ? reach : r - first;
+        reach = reach > abs(y) ? reach : abs(y);
+        k->reach = reach > k->reach ? reach : k->reach;
+    }
+    free(row);
     return 0;
+}
+
+/* Filter response at (x, y) where the whole kernel lies inside the image. */
+static float gabor_at(const gkernel *k, const float *img, int w, int x, int y)
+{
+    v4f acc = {0, 0, 0, 0};
+    const float *wt = k->wt;
+    for (int j = 0; j < k->rows; j++) {
+        const float *src = img + (long)(y + k->dy[j]) * w + x + k->dx[j];
+        for (int i = 0; i < k->len[j]; i += 4) {
+            v4f a, b;
+            memcpy(&a, src + i, sizeof a); /* unaligned load */
+            memcpy(&b, wt + i, sizeof b);
+            acc += a * b;
+        }
+        wt += k->len[j];
+    }
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+/* The same near the image edge, skipping taps outside it. */
+static float gabor_at_edge(const gkernel *k, const float *img, int w, int h, int x, int y)
+{
+    float s = 0;
+    const float *wt = k->wt;
+    for (int j = 0; j < k->rows; j++) {
+        int yy = y + k->dy[j];
+        for (int i = 0; i < k->len[j]; i++) {
+            int xx = x + k->dx[j] + i;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                s += wt[i] * img[(long)yy * w + xx];
+        }
+        wt += k->len[j];
+    }
+    return s;
 }
 
 static int enhance(fx *f, eyni_error *err)
@@ -581,7 +669,6 @@ static int enhance(fx *f, eyni_error *err)
     f->mask = calloc((size_t)w * h, 1);
     if (!bank || !f->enh || !f->mask)
         goto fail;
-    int border = (int)ceilf(2.5f * SIGMA_PER_PERIOD * FX_MAX_PERIOD * 1.34f) + 1;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
@@ -592,41 +679,18 @@ static int enhance(fx *f, eyni_error *err)
             int ai = (int)lrintf(o / (float)M_PI * N_ANGLES) % N_ANGLES;
             int pi = (int)lrintf(f->bper[b] * 2); /* half-pixel period steps */
             gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
-            if (!k->off && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f, w))
+            if (!k->wt && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f))
                 goto fail;
-            const float *src = f->norm + y * w + x;
-            float s = 0;
-            if (x >= border && y >= border && x < w - border && y < h - border) {
-                /* Four partial sums: independent chains keep the FPU pipeline full. */
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                const int *off = k->off;
-                const float *wt = k->wt;
-                int i = 0;
-                for (; i + 4 <= k->n; i += 4) {
-                    s0 += wt[i] * src[off[i]];
-                    s1 += wt[i + 1] * src[off[i + 1]];
-                    s2 += wt[i + 2] * src[off[i + 2]];
-                    s3 += wt[i + 3] * src[off[i + 3]];
-                }
-                for (; i < k->n; i++)
-                    s0 += wt[i] * src[off[i]];
-                s = (s0 + s1) + (s2 + s3);
-            } else {
-                for (int i = 0; i < k->n; i++) {
-                    long p = (long)y * w + x + k->off[i];
-                    if (p >= 0 && p < (long)w * h)
-                        s += k->wt[i] * f->norm[p];
-                }
-            }
-            f->enh[y * w + x] = s;
+            int e = k->reach;
+            f->enh[y * w + x] = x >= e && y >= e && x < w - e && y < h - e
+                                    ? gabor_at(k, f->norm, w, x, y)
+                                    : gabor_at_edge(k, f->norm, w, h, x, y);
         }
     rc = 0;
 fail:
     if (bank)
-        for (int i = 0; i < N_ANGLES * np; i++) {
-            free(bank[i].off);
-            free(bank[i].wt);
-        }
+        for (int i = 0; i < N_ANGLES * np; i++)
+            gkernel_free(&bank[i]);
     free(bank);
     if (rc)
         eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
