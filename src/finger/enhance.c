@@ -19,6 +19,7 @@
 #define SEG_MIN_STD       4.0f
 #define MASK_SMOOTH       1.5f /* blocks */
 #define ORIENT_SMOOTH     2.0f /* blocks */
+#define ORIENT_SMOOTH2    1.5f /* blocks, second estimate (from the first Gabor output) */
 #define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
 
@@ -257,6 +258,19 @@ static void morph(unsigned char *m, unsigned char *tmp, int bw, int bh, int dila
     memcpy(m, tmp, (size_t)bw * bh);
 }
 
+/* Block ridge orientation from a smoothed doubled-angle gradient vector (vx, vy). */
+static void set_orientation(fx *f, int b, float vx, float vy)
+{
+    float o = 0.5f * atan2f(vy, vx) + (float)M_PI / 2;
+    if (o >= (float)M_PI)
+        o -= (float)M_PI;
+    if (o < 0)
+        o += (float)M_PI;
+    f->bori[b] = o;
+    f->bcos2[b] = cosf(2 * o);
+    f->bsin2[b] = sinf(2 * o);
+}
+
 static int segment_and_orient(fx *f, eyni_error *err)
 {
     int nb = f->bw * f->bh, rc = EYNI_ENOMEM;
@@ -347,16 +361,8 @@ static int segment_and_orient(fx *f, eyni_error *err)
     }
     blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH, tmp);
     blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH, tmp);
-    for (int b = 0; b < nb; b++) {
-        float o = 0.5f * atan2f(vy[b], vx[b]) + (float)M_PI / 2;
-        if (o >= (float)M_PI)
-            o -= (float)M_PI;
-        if (o < 0)
-            o += (float)M_PI;
-        f->bori[b] = o;
-        f->bcos2[b] = cosf(2 * o);
-        f->bsin2[b] = sinf(2 * o);
-    }
+    for (int b = 0; b < nb; b++)
+        set_orientation(f, b, vx[b], vy[b]);
     rc = 0;
 fail:
     free(gxx);
@@ -389,6 +395,46 @@ float fx_orientation_at(const fx *f, float x, float y)
         }
     float o = 0.5f * atan2f(ss, sc);
     return o < 0 ? o + (float)M_PI : o;
+}
+
+/* atan2 within 1e-5 rad (minimax polynomial on the first octant), for the bin of the
+ * Gabor bank: the libm call per pixel cost more than a tenth of the extraction. */
+static float fast_atan2(float y, float x)
+{
+    float ax = fabsf(x), ay = fabsf(y), mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
+    float t = mx > 0 ? mn / mx : 0, t2 = t * t;
+    float a =
+        t *
+        (0.99997726f +
+         t2 * (-0.33262347f +
+               t2 * (0.19354346f + t2 * (-0.11643287f + t2 * (0.05265332f + t2 * -0.01172120f)))));
+    if (ay > ax)
+        a = (float)M_PI / 2 - a;
+    if (x < 0)
+        a = (float)M_PI - a;
+    return y < 0 ? -a : a;
+}
+
+/* Bank bin (0..N_ANGLES-1) of the ridge orientation at a pixel, interpolated like
+ * fx_orientation_at. */
+static int orientation_bin(const fx *f, int x, int y)
+{
+    float bx = (float)x / FX_BLOCK - 0.5f, by = (float)y / FX_BLOCK - 0.5f;
+    int x0 = (int)(bx + 1) - 1, y0 = (int)(by + 1) - 1; /* floor, as bx, by >= -0.5 */
+    float ax = bx - x0, ay = by - y0, sc = 0, ss = 0;
+    for (int j = 0; j <= 1; j++)
+        for (int i = 0; i <= 1; i++) {
+            int xx = x0 + i < 0 ? 0 : x0 + i >= f->bw ? f->bw - 1 : x0 + i;
+            int yy = y0 + j < 0 ? 0 : y0 + j >= f->bh ? f->bh - 1 : y0 + j;
+            float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
+            sc += wgt * f->bcos2[yy * f->bw + xx];
+            ss += wgt * f->bsin2[yy * f->bw + xx];
+        }
+    /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
+    float o = 0.5f * fast_atan2(ss, sc);
+    if (o < 0)
+        o += (float)M_PI;
+    return (int)(o / (float)M_PI * N_ANGLES + 0.5f) % N_ANGLES;
 }
 
 float fx_coherence_at(const fx *f, int x, int y)
@@ -444,7 +490,7 @@ static int normalise(fx *f, eyni_error *err)
 }
 
 /* Ridge period of one block from the signature across the ridges (Hong et al.). */
-static float block_period(const fx *f, int bx, int by, float *clarity)
+static float block_period(const fx *f, const float *src, int bx, int by, float *clarity)
 {
     enum { L = 40, W = 16 };
     float sig[L];
@@ -457,10 +503,10 @@ static float block_period(const fx *f, int bx, int by, float *clarity)
         int n = 0;
         for (int j = 0; j < W; j++) {
             float u = (float)k - L / 2.0f, v = (float)j - W / 2.0f;
-            int x = (int)lrintf(cx + u * nx + v * tx), y = (int)lrintf(cy + u * ny + v * ty);
-            if (x < 0 || y < 0 || x >= f->w || y >= f->h)
+            float xf = cx + u * nx + v * tx + 0.5f, yf = cy + u * ny + v * ty + 0.5f;
+            if (xf < 0 || yf < 0 || xf >= (float)f->w || yf >= (float)f->h)
                 continue;
-            s += f->norm[y * f->w + x];
+            s += src[(int)yf * f->w + (int)xf]; /* nearest pixel (truncation, xf >= 0) */
             n++;
         }
         sig[k] = n ? s / n : 0;
@@ -487,12 +533,17 @@ static float block_period(const fx *f, int bx, int by, float *clarity)
     return per >= FX_MIN_PERIOD && per <= FX_MAX_PERIOD ? per : 0;
 }
 
-static int frequency(fx *f, eyni_error *err)
+/* Block ridge periods measured on src; on the second call (the first Gabor output) only
+ * the periods are replaced: clarity and "measured" keep describing the raw image. */
+static int frequency(fx *f, const float *src, eyni_error *err)
 {
-    int nb = f->bw * f->bh;
-    f->bper = calloc((size_t)nb, sizeof(float));
-    f->bperok = calloc((size_t)nb, 1);
-    f->bclar = calloc((size_t)nb, sizeof(float));
+    int nb = f->bw * f->bh, again = f->bper != NULL;
+    if (!again) {
+        f->bper = calloc((size_t)nb, sizeof(float));
+        f->bperok = calloc((size_t)nb, 1);
+        f->bclar = calloc((size_t)nb, sizeof(float));
+    } else
+        memset(f->bper, 0, sizeof(float) * (size_t)nb);
     float *wsum = calloc((size_t)nb, sizeof(float)), *tmp = calloc((size_t)nb, sizeof(float));
     float *vals = calloc((size_t)nb, sizeof(float));
     if (!f->bper || !f->bperok || !f->bclar || !wsum || !tmp || !vals) {
@@ -507,10 +558,13 @@ static int frequency(fx *f, eyni_error *err)
             int b = by * f->bw + bx;
             if (!f->bmask[b])
                 continue;
-            float p = block_period(f, bx, by, &f->bclar[b]);
+            float clar;
+            float p = block_period(f, src, bx, by, &clar);
+            if (!again)
+                f->bclar[b] = clar;
             if (p > 0) {
                 f->bper[b] = p;
-                f->bperok[b] = 1;
+                f->bperok[b] |= !again;
                 wsum[b] = 1;
                 vals[nv++] = p;
             }
@@ -562,25 +616,6 @@ static void gkernel_free(gkernel *k)
     free(k->wt);
 }
 
-/* Weights of kernel row y (0 outside the envelope); returns the first and last tap. */
-static void gabor_row(float *row, int y, int r, float angle, float period, int *first, int *last)
-{
-    float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
-    float c = cosf(angle), s = sinf(angle);
-    *first = 2 * r + 1;
-    *last = -1;
-    for (int x = -r; x <= r; x++) {
-        /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
-        float v = x * c - y * s, u = x * s + y * c;
-        float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
-        row[x + r] = g < 0.02f ? 0 : g * cosf(2 * (float)M_PI * u / period);
-        if (g >= 0.02f) {
-            *first = *first < x + r ? *first : x + r;
-            *last = x + r;
-        }
-    }
-}
-
 static int gabor_kernel(gkernel *k, float angle, float period)
 {
     float sigma = SIGMA_PER_PERIOD * period, sv = SIGMA_ALONG * period;
@@ -589,85 +624,116 @@ static int gabor_kernel(gkernel *k, float angle, float period)
     k->dx = malloc(sizeof(int) * (size_t)side);
     k->len = malloc(sizeof(int) * (size_t)side);
     k->wt = calloc((size_t)side * (side + 3), sizeof(float));
-    float *row = malloc(sizeof(float) * (size_t)side);
-    if (!k->dy || !k->dx || !k->len || !k->wt || !row) {
-        free(row);
+    float *sq = malloc(sizeof(float) * (size_t)side * side); /* NAN: outside the envelope */
+    if (!k->dy || !k->dx || !k->len || !k->wt || !sq) {
+        free(sq);
         return -1;
     }
+    float c = cosf(angle), s = sinf(angle), mean = 0;
+    int taps = 0, used = 0;
+    for (int y = -r; y <= r; y++)
+        for (int x = -r; x <= r; x++) {
+            /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
+            float v = x * c - y * s, u = x * s + y * c;
+            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
+            float wv = g * cosf(2 * (float)M_PI * u / period);
+            sq[(y + r) * side + x + r] = g < 0.02f ? NAN : wv;
+            if (g >= 0.02f) {
+                mean += wv;
+                taps++;
+            }
+        }
     /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
-    float mean = 0;
-    int taps = 0, used = 0, first, last;
-    for (int y = -r; y <= r; y++) {
-        gabor_row(row, y, r, angle, period, &first, &last);
-        for (int x = first; x <= last; x++)
-            mean += row[x];
-        taps += last >= first ? last - first + 1 : 0;
-    }
     mean /= (float)(taps ? taps : 1);
     k->rows = 0;
     k->reach = 0;
-    for (int y = -r; y <= r; y++) {
-        gabor_row(row, y, r, angle, period, &first, &last);
+    for (int y = 0; y < side; y++) {
+        const float *row = sq + y * side;
+        int first = 0, last = side - 1;
+        while (first < side && isnan(row[first]))
+            first++;
+        while (last >= first && isnan(row[last]))
+            last--;
         if (last < first)
             continue;
         int n = (last - first + 4) / 4 * 4;
         for (int i = 0; i < n; i++) /* the padding stays 0 */
             k->wt[used + i] = first + i <= last ? row[first + i] - mean : 0;
-        k->dy[k->rows] = y;
+        k->dy[k->rows] = y - r;
         k->dx[k->rows] = first - r;
         k->len[k->rows++] = n;
         used += n;
         int reach = first - r + n - 1;
         reach = reach > r - first ? reach : r - first;
-        reach = reach > abs(y) ? reach : abs(y);
+        reach = reach > abs(y - r) ? reach : abs(y - r);
         k->reach = reach > k->reach ? reach : k->reach;
     }
-    free(row);
+    free(sq);
     return 0;
 }
 
-/* Filter response at (x, y) where the whole kernel lies inside the image. */
-static float gabor_at(const gkernel *k, const float *img, int w, int x, int y)
+/* Dot product of one run of taps with the pixels from src on. */
+static v4f run_dot(const float *src, const float *wt, int len, v4f acc)
 {
-    v4f acc = {0, 0, 0, 0};
-    const float *wt = k->wt;
-    for (int j = 0; j < k->rows; j++) {
-        const float *src = img + (long)(y + k->dy[j]) * w + x + k->dx[j];
-        for (int i = 0; i < k->len[j]; i += 4) {
-            v4f a, b;
-            memcpy(&a, src + i, sizeof a); /* unaligned load */
-            memcpy(&b, wt + i, sizeof b);
-            acc += a * b;
-        }
-        wt += k->len[j];
+    for (int i = 0; i < len; i += 4) {
+        v4f a, b;
+        memcpy(&a, src + i, sizeof a); /* unaligned load */
+        memcpy(&b, wt + i, sizeof b);
+        acc += a * b;
     }
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    return acc;
 }
 
-/* The same near the image edge, skipping taps outside it. */
-static float gabor_at_edge(const gkernel *k, const float *img, int w, int h, int x, int y)
+/* Filter response at pixel p of an image with rows of `stride` floats and a zero margin
+ * wider than the kernel's reach. Pairs of rows feed two accumulators, so consecutive
+ * additions do not wait for each other. */
+static float gabor_at(const gkernel *k, const float *img, long stride, long p)
 {
-    float s = 0;
+    v4f a0 = {0, 0, 0, 0}, a1 = {0, 0, 0, 0};
     const float *wt = k->wt;
-    for (int j = 0; j < k->rows; j++) {
-        int yy = y + k->dy[j];
-        for (int i = 0; i < k->len[j]; i++) {
-            int xx = x + k->dx[j] + i;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w)
-                s += wt[i] * img[(long)yy * w + xx];
-        }
+    int j = 0;
+    for (; j + 1 < k->rows; j += 2) {
+        a0 = run_dot(img + p + k->dy[j] * stride + k->dx[j], wt, k->len[j], a0);
         wt += k->len[j];
+        a1 = run_dot(img + p + k->dy[j + 1] * stride + k->dx[j + 1], wt, k->len[j + 1], a1);
+        wt += k->len[j + 1];
     }
-    return s;
+    if (j < k->rows)
+        a0 = run_dot(img + p + k->dy[j] * stride + k->dx[j], wt, k->len[j], a0);
+    v4f t = a0 + a1;
+    return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-static int enhance(fx *f, eyni_error *err)
+/* The bank holds a kernel per orientation and half-pixel period, built on first use. */
+#define BANK_PERIODS ((int)FX_MAX_PERIOD * 2 + 1)
+
+/* Margin of zeros around the normalised image: wider than any kernel's reach (radius
+ * 2.5 x 0.5 x 18 px, plus the padding of a run), so every pixel takes the fast path and
+ * taps outside the image count as 0. */
+#define GABOR_PAD 32
+
+/* Copy of the normalised image inside a zero margin of GABOR_PAD pixels. */
+static float *padded_norm(const fx *f)
 {
-    int w = f->w, h = f->h, np = (int)FX_MAX_PERIOD * 2 + 1, rc = EYNI_ENOMEM;
-    gkernel *bank = calloc((size_t)N_ANGLES * np, sizeof(gkernel));
+    long stride = f->w + 2 * GABOR_PAD;
+    float *p = calloc((size_t)stride * (f->h + 2 * GABOR_PAD), sizeof(float));
+    if (p)
+        for (int y = 0; y < f->h; y++)
+            memcpy(p + (y + GABOR_PAD) * stride + GABOR_PAD, f->norm + (long)y * f->w,
+                   sizeof(float) * (size_t)f->w);
+    return p;
+}
+
+static int enhance(fx *f, gkernel *bank, eyni_error *err)
+{
+    int w = f->w, h = f->h, np = BANK_PERIODS, rc = EYNI_ENOMEM;
+    long stride = w + 2 * GABOR_PAD;
+    free(f->enh);
+    free(f->mask);
     f->enh = calloc((size_t)w * h, sizeof(float));
     f->mask = calloc((size_t)w * h, 1);
-    if (!bank || !f->enh || !f->mask)
+    float *pad = padded_norm(f);
+    if (!f->enh || !f->mask || !pad)
         goto fail;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -675,25 +741,23 @@ static int enhance(fx *f, eyni_error *err)
             if (!f->bmask[b])
                 continue;
             f->mask[y * w + x] = 1;
-            float o = fx_orientation_at(f, (float)x, (float)y);
-            int ai = (int)lrintf(o / (float)M_PI * N_ANGLES) % N_ANGLES;
-            int pi = (int)lrintf(f->bper[b] * 2); /* half-pixel period steps */
+            int ai = orientation_bin(f, x, y);
+            int pi = (int)(f->bper[b] * 2 + 0.5f); /* half-pixel period steps */
             gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
             if (!k->wt && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f))
                 goto fail;
-            int e = k->reach;
-            f->enh[y * w + x] = x >= e && y >= e && x < w - e && y < h - e
-                                    ? gabor_at(k, f->norm, w, x, y)
-                                    : gabor_at_edge(k, f->norm, w, h, x, y);
+            if (k->reach > GABOR_PAD) { /* cannot happen with the period limits */
+                rc = EYNI_EINTERNAL;
+                goto fail;
+            }
+            f->enh[y * w + x] = gabor_at(k, pad, stride, (y + GABOR_PAD) * stride + x + GABOR_PAD);
         }
     rc = 0;
 fail:
-    if (bank)
-        for (int i = 0; i < N_ANGLES * np; i++)
-            gkernel_free(&bank[i]);
-    free(bank);
+    free(pad);
     if (rc)
-        eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
+        eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
+                       rc == EYNI_ENOMEM ? "out of memory" : "kernel wider than the margin");
     return rc;
 }
 
@@ -716,31 +780,90 @@ static int distance(fx *f, eyni_error *err)
             }
             float a = d[y * w + x - 1] + 1, b = d[(y - 1) * w + x] + 1;
             float c = d[(y - 1) * w + x - 1] + 1.414f, e = d[(y - 1) * w + x + 1] + 1.414f;
-            v = fminf(fminf(v, a), fminf(b, fminf(c, e)));
-            d[y * w + x] = v;
+            v = v < a ? v : a;
+            v = v < b ? v : b;
+            v = v < c ? v : c;
+            d[y * w + x] = v < e ? v : e;
         }
     for (int y = h - 2; y >= 1; y--)
         for (int x = w - 2; x >= 1; x--) {
             float v = d[y * w + x];
             float a = d[y * w + x + 1] + 1, b = d[(y + 1) * w + x] + 1;
             float c = d[(y + 1) * w + x + 1] + 1.414f, e = d[(y + 1) * w + x - 1] + 1.414f;
-            d[y * w + x] = fminf(fminf(v, a), fminf(b, fminf(c, e)));
+            v = v < a ? v : a;
+            v = v < b ? v : b;
+            v = v < c ? v : c;
+            d[y * w + x] = v < e ? v : e;
         }
     return 0;
 }
 
+/*
+ * Second estimate of the orientation field from the first Gabor output. There the ridges
+ * are clean sinusoids: dots, pores and blotches that pulled the first estimate are gone,
+ * so the tensor is reliable with less smoothing (which bends the field less around cores
+ * and deltas). Each foreground block votes with its coherence as in the first estimate.
+ */
+static int reorient(fx *f, eyni_error *err)
+{
+    int nb = f->bw * f->bh;
+    float *vx = calloc((size_t)nb, sizeof(float)), *vy = calloc((size_t)nb, sizeof(float));
+    float *gxy = calloc((size_t)nb, sizeof(float)), *tmp = calloc((size_t)nb, sizeof(float));
+    if (!vx || !vy || !gxy || !tmp) {
+        free(vx);
+        free(vy);
+        free(gxy);
+        free(tmp);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory re-estimating orientation");
+    }
+    block_tensors(f, f->enh, vx, vy, gxy, NULL);
+    for (int b = 0; b < nb; b++) {
+        float gxx = vx[b], gyy = vy[b], e = gxx + gyy, inv = e > 1e-6f && f->bmask[b] ? 1 / e : 0;
+        vx[b] = (gxx - gyy) * inv;
+        vy[b] = -2 * gxy[b] * inv;
+    }
+    blur_field(vx, f->bw, f->bh, ORIENT_SMOOTH2, tmp);
+    blur_field(vy, f->bw, f->bh, ORIENT_SMOOTH2, tmp);
+    for (int b = 0; b < nb; b++)
+        if (f->bmask[b])
+            set_orientation(f, b, vx[b], vy[b]);
+    free(vx);
+    free(vy);
+    free(gxy);
+    free(tmp);
+    return 0;
+}
+
+/*
+ * Two passes: the first Gabor output, made with the orientation and period of the raw
+ * image, gives a second, cleaner estimate of both, and the final enhancement filters the
+ * normalised image again with them. Clarity, coherence and the foreground stay those of
+ * the raw image (they describe the capture, not the filter's idea of it).
+ */
 int fx_enhance(fx *f, eyni_error *err)
 {
     f->bw = (f->w + FX_BLOCK - 1) / FX_BLOCK;
     f->bh = (f->h + FX_BLOCK - 1) / FX_BLOCK;
+    gkernel *bank = calloc((size_t)N_ANGLES * BANK_PERIODS, sizeof(gkernel));
+    if (!bank)
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory in the Gabor enhancement");
     int rc = segment_and_orient(f, err);
     if (!rc)
         rc = normalise(f, err);
     if (!rc)
-        rc = frequency(f, err);
+        rc = frequency(f, f->norm, err);
     if (!rc)
-        rc = enhance(f, err);
+        rc = enhance(f, bank, err);
+    if (!rc)
+        rc = reorient(f, err);
+    if (!rc)
+        rc = frequency(f, f->enh, err);
+    if (!rc)
+        rc = enhance(f, bank, err);
     if (!rc)
         rc = distance(f, err);
+    for (int i = 0; i < N_ANGLES * BANK_PERIODS; i++)
+        gkernel_free(&bank[i]);
+    free(bank);
     return rc;
 }
