@@ -22,6 +22,8 @@
 #define ORIENT_SMOOTH2    1.5f /* blocks, second estimate (from the first Gabor output) */
 #define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
+#define GROW_REACH        4    /* blocks beyond the foreground tested for faint ridges */
+#define GROW_FIT          0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
 
 void fx_free(fx *f)
 {
@@ -258,6 +260,18 @@ static void morph(unsigned char *m, unsigned char *tmp, int bw, int bh, int dila
     memcpy(m, tmp, (size_t)bw * bh);
 }
 
+/* Gaussian majority vote over the block mask, then its largest component, holes filled.
+ * val and tmp hold bw x bh floats, stack 2 x bw x bh ints. */
+static void smooth_outline(unsigned char *m, int bw, int bh, float *val, float *tmp, int *stack)
+{
+    for (int b = 0; b < bw * bh; b++)
+        val[b] = m[b];
+    blur_field(val, bw, bh, MASK_SMOOTH, tmp);
+    for (int b = 0; b < bw * bh; b++)
+        m[b] = val[b] > 0.5f;
+    mask_clean(m, bw, bh, stack);
+}
+
 /* Block ridge orientation from a smoothed doubled-angle gradient vector (vx, vy). */
 static void set_orientation(fx *f, int b, float vx, float vy)
 {
@@ -329,14 +343,7 @@ static int segment_and_orient(fx *f, eyni_error *err)
     mask_clean(f->bmask, f->bw, f->bh, stack);
     /* A finger's outline is smooth: majority vote over a Gaussian neighbourhood removes
      * ragged notches and protrusions, which would otherwise breed false border minutiae. */
-    {
-        for (int b = 0; b < nb; b++)
-            gstd[b] = f->bmask[b]; /* gstd is no longer needed */
-        blur_field(gstd, f->bw, f->bh, MASK_SMOOTH, tmp);
-        for (int b = 0; b < nb; b++)
-            f->bmask[b] = gstd[b] > 0.5f;
-        mask_clean(f->bmask, f->bw, f->bh, stack);
-    }
+    smooth_outline(f->bmask, f->bw, f->bh, gstd, tmp, stack); /* gstd is no longer needed */
 
     /* The orientation comes from gradients of a slightly smoothed image: pores, dots and
      * sensor grain are isotropic and only a pixel or two wide, so without this they pull
@@ -598,12 +605,13 @@ static int frequency(fx *f, const float *src, eyni_error *err)
  * time (vector loads instead of one gather per tap; this halves the extraction time).
  */
 typedef struct gkernel {
-    int rows;  /* runs, one per kernel row that has taps */
-    int *dy;   /* row offset of each run */
-    int *dx;   /* column offset of its first tap */
-    int *len;  /* taps in the run, a multiple of 4 */
-    float *wt; /* weights of all runs, concatenated */
-    int reach; /* largest |dx| or |dy| a tap reaches, padding included */
+    int rows;   /* runs, one per kernel row that has taps */
+    int *dy;    /* row offset of each run */
+    int *dx;    /* column offset of its first tap */
+    int *len;   /* taps in the run, a multiple of 4 */
+    float *wt;  /* weights of all runs, concatenated */
+    int reach;  /* largest |dx| or |dy| a tap reaches, padding included */
+    float gain; /* response to a unit-RMS sinusoid of the kernel's own period and angle */
 } gkernel;
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -645,6 +653,13 @@ static int gabor_kernel(gkernel *k, float angle, float period)
         }
     /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
     mean /= (float)(taps ? taps : 1);
+    k->gain = 0;
+    for (int y = -r; y <= r; y++)
+        for (int x = -r; x <= r; x++) {
+            float wv = sq[(y + r) * side + x + r], u = x * s + y * c;
+            if (!isnan(wv)) /* sinusoid of amplitude sqrt(2): RMS 1 */
+                k->gain += (wv - mean) * sqrtf(2.0f) * cosf(2 * (float)M_PI * u / period);
+        }
     k->rows = 0;
     k->reach = 0;
     for (int y = 0; y < side; y++) {
@@ -724,7 +739,13 @@ static float *padded_norm(const fx *f)
     return p;
 }
 
-static int enhance(fx *f, gkernel *bank, eyni_error *err)
+/*
+ * Gabor filter of the normalised image over the blocks set in bm (which become the pixel
+ * mask). fit, if not NULL, receives per block the RMS response relative to the kernel's
+ * response to a clean ridge pattern: near 1 where the image is ridges of the estimated
+ * orientation and period, small where it is noise.
+ */
+static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, eyni_error *err)
 {
     int w = f->w, h = f->h, np = BANK_PERIODS, rc = EYNI_ENOMEM;
     long stride = w + 2 * GABOR_PAD;
@@ -735,10 +756,12 @@ static int enhance(fx *f, gkernel *bank, eyni_error *err)
     float *pad = padded_norm(f);
     if (!f->enh || !f->mask || !pad)
         goto fail;
+    if (fit)
+        memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
-            if (!f->bmask[b])
+            if (!bm[b])
                 continue;
             f->mask[y * w + x] = 1;
             int ai = orientation_bin(f, x, y);
@@ -750,8 +773,13 @@ static int enhance(fx *f, gkernel *bank, eyni_error *err)
                 rc = EYNI_EINTERNAL;
                 goto fail;
             }
-            f->enh[y * w + x] = gabor_at(k, pad, stride, (y + GABOR_PAD) * stride + x + GABOR_PAD);
+            float e = gabor_at(k, pad, stride, (y + GABOR_PAD) * stride + x + GABOR_PAD);
+            f->enh[y * w + x] = e;
+            if (fit)
+                fit[b] += e * e / (k->gain * k->gain);
         }
+    for (int b = 0; fit && b < f->bw * f->bh; b++)
+        fit[b] = sqrtf(fit[b] / (FX_BLOCK * FX_BLOCK));
     rc = 0;
 fail:
     free(pad);
@@ -834,36 +862,116 @@ static int reorient(fx *f, eyni_error *err)
     return 0;
 }
 
+/* Blocks within GROW_REACH blocks of the foreground: where faint ridges may continue. */
+static void grow_candidates(const fx *f, unsigned char *cand)
+{
+    int r = GROW_REACH;
+    for (int by = 0; by < f->bh; by++)
+        for (int bx = 0; bx < f->bw; bx++) {
+            int near = 0;
+            for (int j = -r; j <= r && !near; j++)
+                for (int i = -r; i <= r && !near; i++) {
+                    int xx = bx + i, yy = by + j;
+                    near =
+                        xx >= 0 && yy >= 0 && xx < f->bw && yy < f->bh && f->bmask[yy * f->bw + xx];
+                }
+            cand[by * f->bw + bx] = (unsigned char)near;
+        }
+}
+
+/*
+ * Faint areas: the grey-level rules of the segmentation miss ridges that are faint or
+ * dotted (low contrast, low raw coherence), though the Gabor filter finds them. Adds the
+ * candidate blocks whose fit shows ridges and that connect to the foreground through such
+ * blocks, and measures the clarity of the blocks gained on the raw image.
+ */
+static int grow_foreground(fx *f, const unsigned char *cand, float *fit)
+{
+    int nb = f->bw * f->bh, qh = 0, qt = 0;
+    int *queue = malloc(sizeof(int) * (size_t)nb);
+    float *tmp = malloc(sizeof(float) * (size_t)nb);
+    unsigned char *old = malloc((size_t)nb);
+    if (!queue || !tmp || !old) {
+        free(queue);
+        free(tmp);
+        free(old);
+        return -1;
+    }
+    /* One block is 64 pixels of a filter ~2 periods wide: average the fit over its
+     * neighbours so that a single lucky or unlucky block does not decide. */
+    blur_field(fit, f->bw, f->bh, 1.0f, tmp);
+    unsigned char *m = f->bmask;
+    memcpy(old, m, (size_t)nb);
+    for (int b = 0; b < nb; b++)
+        if (m[b])
+            queue[qt++] = b;
+    while (qh < qt) {
+        int p = queue[qh++], x = p % f->bw, y = p / f->bw;
+        const int nbr[4] = {x > 0 ? p - 1 : -1, x < f->bw - 1 ? p + 1 : -1, y > 0 ? p - f->bw : -1,
+                            y < f->bh - 1 ? p + f->bw : -1};
+        for (int k = 0; k < 4; k++) {
+            int q = nbr[k];
+            if (q < 0 || m[q] || !cand[q] || fit[q] < GROW_FIT)
+                continue;
+            m[q] = 1;
+            queue[qt++] = q;
+        }
+    }
+    for (int b = 0; b < nb; b++)
+        if (m[b] && !old[b]) {
+            float p = block_period(f, f->norm, b % f->bw, b / f->bw, &f->bclar[b]);
+            f->bperok[b] = p > 0;
+        }
+    free(queue);
+    free(tmp);
+    free(old);
+    return 0;
+}
+
 /*
  * Two passes: the first Gabor output, made with the orientation and period of the raw
- * image, gives a second, cleaner estimate of both, and the final enhancement filters the
- * normalised image again with them. Clarity, coherence and the foreground stay those of
- * the raw image (they describe the capture, not the filter's idea of it).
+ * image over the foreground and a margin of GROW_REACH blocks, extends the foreground to
+ * faint ridges and gives a second, cleaner estimate of orientation and period; the final
+ * enhancement filters the normalised image again with them. Clarity and coherence stay
+ * those of the raw image (they describe the capture, not the filter's idea of it).
  */
 int fx_enhance(fx *f, eyni_error *err)
 {
     f->bw = (f->w + FX_BLOCK - 1) / FX_BLOCK;
     f->bh = (f->h + FX_BLOCK - 1) / FX_BLOCK;
+    int nb = f->bw * f->bh;
     gkernel *bank = calloc((size_t)N_ANGLES * BANK_PERIODS, sizeof(gkernel));
-    if (!bank)
-        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory in the Gabor enhancement");
-    int rc = segment_and_orient(f, err);
+    float *fit = malloc(sizeof(float) * (size_t)nb);
+    unsigned char *cand = malloc((size_t)nb);
+    int rc = EYNI_ENOMEM;
+    if (!bank || !fit || !cand) {
+        eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
+        goto done;
+    }
+    rc = segment_and_orient(f, err);
     if (!rc)
         rc = normalise(f, err);
     if (!rc)
         rc = frequency(f, f->norm, err);
-    if (!rc)
-        rc = enhance(f, bank, err);
+    if (!rc) {
+        grow_candidates(f, cand);
+        rc = enhance(f, bank, cand, fit, err);
+    }
+    if (!rc && grow_foreground(f, cand, fit))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory growing the foreground");
     if (!rc)
         rc = reorient(f, err);
     if (!rc)
         rc = frequency(f, f->enh, err);
     if (!rc)
-        rc = enhance(f, bank, err);
+        rc = enhance(f, bank, f->bmask, NULL, err);
     if (!rc)
         rc = distance(f, err);
-    for (int i = 0; i < N_ANGLES * BANK_PERIODS; i++)
+done:
+    for (int i = 0; bank && i < N_ANGLES * BANK_PERIODS; i++)
         gkernel_free(&bank[i]);
     free(bank);
+    free(fit);
+    free(cand);
     return rc;
 }
