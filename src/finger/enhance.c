@@ -637,29 +637,27 @@ static int gabor_kernel(gkernel *k, float angle, float period)
         free(sq);
         return -1;
     }
-    float c = cosf(angle), s = sinf(angle), mean = 0;
+    float c = cosf(angle), s = sinf(angle), mean = 0, gc2 = 0, csum = 0;
     int taps = 0, used = 0;
     for (int y = -r; y <= r; y++)
         for (int x = -r; x <= r; x++) {
             /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
             float v = x * c - y * s, u = x * s + y * c;
             float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
-            float wv = g * cosf(2 * (float)M_PI * u / period);
+            float cs = cosf(2 * (float)M_PI * u / period), wv = g * cs;
             sq[(y + r) * side + x + r] = g < 0.02f ? NAN : wv;
             if (g >= 0.02f) {
                 mean += wv;
+                gc2 += wv * cs;
+                csum += cs;
                 taps++;
             }
         }
     /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
     mean /= (float)(taps ? taps : 1);
-    k->gain = 0;
-    for (int y = -r; y <= r; y++)
-        for (int x = -r; x <= r; x++) {
-            float wv = sq[(y + r) * side + x + r], u = x * s + y * c;
-            if (!isnan(wv)) /* sinusoid of amplitude sqrt(2): RMS 1 */
-                k->gain += (wv - mean) * sqrtf(2.0f) * cosf(2 * (float)M_PI * u / period);
-        }
+    /* Response to the in-phase sinusoid of amplitude sqrt(2) (RMS 1): the sum over the taps
+     * of (g cos - mean) x sqrt(2) cos. */
+    k->gain = sqrtf(2.0f) * (gc2 - mean * csum);
     k->rows = 0;
     k->reach = 0;
     for (int y = 0; y < side; y++) {
