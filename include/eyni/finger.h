@@ -40,8 +40,8 @@ extern "C" {
  * on FVC2002 DB1-3 B (8,640 pairs; 1e-4 is the highest impostor score seen, so it is only an
  * estimate). See docs/finger.md. */
 #define EYNI_FINGER_THRESHOLD_FMR_1E2 0.023
-#define EYNI_FINGER_THRESHOLD_FMR_1E3 0.034
-#define EYNI_FINGER_THRESHOLD_FMR_1E4 0.060
+#define EYNI_FINGER_THRESHOLD_FMR_1E3 0.039
+#define EYNI_FINGER_THRESHOLD_FMR_1E4 0.059
 
 typedef enum eyni_finger_minutia_type {
     EYNI_FINGER_OTHER = 0,
