@@ -39,9 +39,9 @@ extern "C" {
 /* Calibrated thresholds on the [0,1] score: pooled impostor distribution of our own templates
  * on FVC2002 DB1-3 B (8,640 pairs; 1e-4 is the highest impostor score seen, so it is only an
  * estimate). See docs/finger.md. */
-#define EYNI_FINGER_THRESHOLD_FMR_1E2 0.023
-#define EYNI_FINGER_THRESHOLD_FMR_1E3 0.039
-#define EYNI_FINGER_THRESHOLD_FMR_1E4 0.059
+#define EYNI_FINGER_THRESHOLD_FMR_1E2 0.031
+#define EYNI_FINGER_THRESHOLD_FMR_1E3 0.047
+#define EYNI_FINGER_THRESHOLD_FMR_1E4 0.067
 
 typedef enum eyni_finger_minutia_type {
     EYNI_FINGER_OTHER = 0,

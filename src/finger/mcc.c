@@ -210,6 +210,8 @@ int eyni_finger_mcc_new(const eyni_finger_template *t, eyni_finger_mcc **out, ey
     m->n = normalise_minutiae(t, m->x, m->y, m->th);
     int *h = idx + EYNI_FINGER_MAX_MINUTIAE;
     int nh = hull(m->x, m->y, m->n, idx, h);
+    mcc_hull_lines(m, h, nh);
+    mcc_grid(m);
     int disc = 0;
     for (int i = 0; i < MCC_NS; i++)
         for (int j = 0; j < MCC_NS; j++)
@@ -425,9 +427,12 @@ float mcc_compat(const eyni_finger_mcc *a, const eyni_finger_mcc *b, int at, int
     float z2 = sigmoidf_(dt, (float)MU_2, (float)TAU_2);
     if (z2 < 1e-4f)
         return 0;
-    float sa = atan2f(-ay, ax), sb = atan2f(-by, bx);
-    float r1 = wrapf(wrapf(a->th[at] - sa) - wrapf(b->th[bt] - sb));
-    float r2 = wrapf(wrapf(a->th[ak] - sa) - wrapf(b->th[bk] - sb)); /* +pi cancels */
+    /* Radial angles: each direction against its segment, a's minus b's, i.e. the
+     * direction difference minus the angle between the two segments (one atan2f for both
+     * ends: (ax, -ay) and (bx, -by) in y-up coordinates, their angle b to a). */
+    float seg = atan2f(ax * by - ay * bx, ax * bx + ay * by);
+    float r1 = wrapf(wrapf(a->th[at] - b->th[bt]) - seg);
+    float r2 = wrapf(wrapf(a->th[ak] - b->th[bk]) - seg); /* +pi at both ends cancels */
     float z3 = 0.5f * (sigmoidf_(fabsf(r1), (float)MU_3, (float)TAU_3) +
                        sigmoidf_(fabsf(r2), (float)MU_3, (float)TAU_3));
     return z1 * z2 * z3;
@@ -464,8 +469,10 @@ void mcc_rho(const eyni_finger_mcc *a, const eyni_finger_mcc *b, const pair *sel
     }
 }
 
-double mcc_relax(const pair *sel, int nr, int np, const float *rho)
+double mcc_relax(const pair *sel, int nr, int np, const float *rho, int *top, int *ntop)
 {
+    *ntop = nr < 1 ? 0 : 1;
+    top[0] = 0;
     if (nr < 2)
         return nr == 1 ? sel[0].s / np : 0;
     float lam[MAX_NR], nxt[MAX_NR];
@@ -493,6 +500,9 @@ double mcc_relax(const pair *sel, int nr, int np, const float *rho)
         eff[t].b = 0;
     }
     sort_eff(eff, nr);
+    *ntop = nr < MCC_ANCHORS ? nr : MCC_ANCHORS;
+    for (int i = 0; i < *ntop; i++)
+        top[i] = eff[i].a;
     int take = np < nr ? np : nr;
     double sum = 0;
     for (int i = 0; i < take; i++)
@@ -500,7 +510,8 @@ double mcc_relax(const pair *sel, int nr, int np, const float *rho)
     return sum / np;
 }
 
-/* LSS-R over the similarity matrix of two cylinder sets (a has the canonical order).
+/* LSS-R and the global score over the similarity matrix of two cylinder sets (a has the
+ * canonical order).
  * pairs holds np_all entries and room for twice as many again. */
 static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pairs, int np_all)
 {
@@ -511,7 +522,7 @@ static double lssr(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *pai
     float rho[MAX_NR * MAX_NR];
     int nr = select_pairs(pairs, np_all, nr_max, pairs + np_all, sel);
     mcc_rho(a, b, sel, nr, rho);
-    return mcc_relax(sel, nr, mcc_np(a->nc, b->nc), rho);
+    return mcc_finish(a, b, sel, nr, rho);
 }
 
 #define ROW_CAP (EYNI_FINGER_MAX_MINUTIAE + 16) /* one row of counts, padded for vectors */
@@ -588,8 +599,7 @@ double mcc_score_reference(const eyni_finger_mcc *a, const eyni_finger_mcc *b, p
     int n = pairs_scalar(a, b, buf, &r);
     if (n == 0)
         return 0;
-    double s = lssr(a, b, buf, n);
-    return s < 0 ? 0 : s > 1 ? 1 : s;
+    return lssr(a, b, buf, n);
 }
 
 double mcc_score(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *buf)

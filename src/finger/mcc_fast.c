@@ -331,8 +331,7 @@ double mcc_score_fast(const eyni_finger_mcc *a, const eyni_finger_mcc *b, pair *
     int nr = select_fast(S, K, AB, n, nr_max, AB + cells, sel);
     float rho[MCC_MAX_NR * MCC_MAX_NR];
     rho_fast(a, b, sel, nr, rho);
-    double s = mcc_relax(sel, nr, mcc_np(a->nc, b->nc), rho);
-    return s < 0 ? 0 : s > 1 ? 1 : s;
+    return mcc_finish(a, b, sel, nr, rho);
 }
 
 #else

@@ -20,7 +20,11 @@ typedef struct mcc_cyl {
     int nvalid;                 /* valid cells */
 } mcc_cyl;
 
-#define MCC_PAD(n) (((n) + 15) & ~15) /* room for whole 16-lane vectors */
+#define MCC_HULL    32 /* hull edges kept for the global score's overlap (mcc_global.c) */
+#define MCC_ANCHORS 3  /* strongest relaxed pairs that propose an alignment */
+#define MCC_G       16 /* cells per side of the grid index of the minutiae (mcc_global.c) */
+#define MCC_GW      32 /* ... each this many pixels (beyond the grid: its last cells) */
+#define MCC_PAD(n)  (((n) + 15) & ~15) /* room for whole 16-lane vectors */
 
 struct eyni_finger_mcc {
     int n;         /* minutiae */
@@ -31,6 +35,10 @@ struct eyni_finger_mcc {
     mcc_cyl *cyl; /* nc cylinders, allocated to size */
     float *cth;   /* direction of each cylinder's minutia, MCC_PAD(nc) (fast path) */
     uint16_t fullm[MCC_PAD(EYNI_FINGER_MAX_MINUTIAE) / 16]; /* bit j: cylinder j is full */
+    int nh; /* edges of the minutiae's convex hull (0: fewer than 3 corners) */
+    float hnx[MCC_HULL], hny[MCC_HULL], hc[MCC_HULL]; /* outward normal, offset per edge */
+    uint8_t gs[EYNI_FINGER_MAX_MINUTIAE];             /* minutiae by grid cell (mcc_global.c) */
+    uint8_t gfirst[MCC_G * MCC_G + 1];                /* position in gs of each cell's first */
     float x[EYNI_FINGER_MAX_MINUTIAE], y[EYNI_FINGER_MAX_MINUTIAE], th[EYNI_FINGER_MAX_MINUTIAE];
 };
 
@@ -72,8 +80,20 @@ float mcc_compat(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *
  * zero on the diagonal and beyond nr. */
 void mcc_rho(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, const pair *sel,
              int nr, float *rho);
-/* LSS-R relaxation of the nr greedily selected pairs; the score before clamping. */
-double mcc_relax(const pair *sel, int nr, int np, const float *rho);
+/* LSS-R relaxation of the nr greedily selected pairs; the score before clamping. top gets
+ * the indices (into sel) of the MCC_ANCHORS most efficient pairs, *ntop how many. */
+double mcc_relax(const pair *sel, int nr, int np, const float *rho, int *top, int *ntop);
+/* The score from the selected pairs and their compatibilities: LSS-R plus the global
+ * score of mcc_global.c, clamped to [0, 1]. Both paths end here. */
+double mcc_finish(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, const pair *sel,
+                  int nr, const float *rho);
+/* Global agreement g in [0, ~1] of the alignments proposed by sel[top[0..ntop)]. */
+float mcc_global(const struct eyni_finger_mcc *a, const struct eyni_finger_mcc *b, const pair *sel,
+                 int nr, const int *top, int ntop);
+/* The overlap test's half-planes from the hull h[0..nh) (counter-clockwise, y down). */
+void mcc_hull_lines(struct eyni_finger_mcc *m, const int *h, int nh);
+/* m->gs and m->gfirst from the minutiae. */
+void mcc_grid(struct eyni_finger_mcc *m);
 int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel);
 #define MCC_SORT_BINS 1024
 #define MCC_MAX_NR    20 /* pairs relaxed: the strongest 20 carry the decision (and 2x faster) */

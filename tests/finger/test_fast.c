@@ -1,5 +1,6 @@
 /* The fast 1:N comparison path scores exactly as the portable reference path, on the real
  * FVC2002 records of all three DBs and on synthetic fingers. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,10 @@
 #include "eyni/finger.h"
 #include "secugen.h"
 #include "testutil.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 
 #define DBS     3
 #define FINGERS 10
@@ -59,6 +64,76 @@ static void fast_path_equals_reference(void **state)
     }
     free(m);
     free(t);
+}
+
+/* A copy of t rotated by phi about (cx, cy) and shifted by (dx, dy); every third minutia
+ * moved a further `stray` pixels along x and every direction turned by `turn`. */
+static eyni_finger_template *moved_copy(const eyni_finger_template *t, double phi, double dx,
+                                        double dy, int stray, double turn)
+{
+    eyni_finger_template *c = malloc(sizeof *c);
+    *c = *t;
+    double cx = t->width / 2.0, cy = t->height / 2.0, co = cos(phi), si = sin(phi);
+    for (int i = 0; i < t->n_minutiae; i++) {
+        const eyni_finger_minutia *m = &t->minutiae[i];
+        double u = m->x - cx, v = m->y - cy; /* ISO angles, y down */
+        c->minutiae[i].x = (int)lrint(co * u + si * v + cx + dx + (i % 3 == 0 ? stray : 0));
+        c->minutiae[i].y = (int)lrint(-si * u + co * v + cy + dy);
+        c->minutiae[i].angle = fmod(m->angle + phi + turn + 4 * M_PI, 2 * M_PI);
+    }
+    return c;
+}
+
+/* g of a against b under the alignment proposed by the first minutia that has a cylinder
+ * on both sides and is not a stray one (the copies keep the minutiae in order). */
+static float global_of(const eyni_finger_mcc *a, const eyni_finger_mcc *b)
+{
+    for (int i = 0; i < a->nc; i++)
+        for (int j = 0; j < b->nc; j++)
+            if (a->cyl[i].minutia == b->cyl[j].minutia && a->cyl[i].minutia % 3 != 0) {
+                pair sel[1] = {{1.0f, 1, i, j}};
+                int top[1] = {0};
+                return mcc_global(a, b, sel, 1, top, 1);
+            }
+    fail_msg("no minutia has a cylinder on both sides");
+    return 0;
+}
+
+/* The global score counts the minutiae that agree under the proposed alignment, over
+ * those in the common area: a rotated, shifted copy agrees everywhere; with a third of its
+ * minutiae moved by 60 px (beyond the tolerance, which grows with the distance
+ * from the anchor) about that third is lost (squared: g ~ (2/3)^2); with every
+ * direction turned by 90 degrees only the anchor itself agrees (g ~ 1 / MIN_IN^2). */
+static void global_score_counts_mated_minutiae(void **state)
+{
+    eyni_finger_template *t = record(1, 101, 1);
+    t->res_x = t->res_y = 197; /* positions at 500 ppi as they are */
+    t->width = t->height = 600;
+    eyni_finger_template *same = moved_copy(t, 0.7, 25, -15, 0, 0);
+    eyni_finger_template *stray = moved_copy(t, 0.7, 25, -15, 60, 0);
+    eyni_finger_template *turned = moved_copy(t, 0.7, 25, -15, 0, M_PI / 2);
+    eyni_finger_mcc *mt, *ms, *mx, *mr;
+    eyni_error err;
+    assert_int_equal(eyni_finger_mcc_new(t, &mt, &err), 0);
+    assert_int_equal(eyni_finger_mcc_new(same, &ms, &err), 0);
+    assert_int_equal(eyni_finger_mcc_new(stray, &mx, &err), 0);
+    assert_int_equal(eyni_finger_mcc_new(turned, &mr, &err), 0);
+    assert_true(t->n_minutiae >= 20);
+    float g_same = global_of(mt, ms), g_stray = global_of(mt, mx), g_turned = global_of(mt, mr);
+    assert_true(g_same > 0.95f && g_same <= 1.0f);
+    assert_true(g_stray > 0.3f && g_stray < 0.6f);
+    assert_true(g_turned < 0.05f);
+    /* and the whole score ranks them the same way */
+    assert_true(eyni_finger_mcc_compare(mt, ms) > eyni_finger_mcc_compare(mt, mx));
+    eyni_finger_mcc_free(mt);
+    eyni_finger_mcc_free(ms);
+    eyni_finger_mcc_free(mx);
+    eyni_finger_mcc_free(mr);
+    free(same);
+    free(stray);
+    free(turned);
+    eyni_finger_template_free(t);
+    (void)state;
 }
 
 /* The first stage on real FVC probes: a gallery of impression 1 of every finger of the
@@ -145,6 +220,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_path_equals_reference),
+        cmocka_unit_test(global_score_counts_mated_minutiae),
         cmocka_unit_test(first_stage_keeps_real_mates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
