@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_samples.h"
 #include "common.h"
 #include "eyni/identity.h"
 
@@ -31,34 +32,8 @@ enum {
 typedef struct bio_args {
     const char *fin, *reason, *modality, *position, *purpose, *data;
     int json;
-    eyni_sample_in samples[EYNI_IDENTITY_MAX_SAMPLES];
-    unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
-    int n;
+    cli_samples s;
 } bio_args;
-
-static int add_sample(bio_args *x, const char *modality, int position, const char *path,
-                      eyni_error *err)
-{
-    if (x->n == EYNI_IDENTITY_MAX_SAMPLES)
-        return eyni_error_set(err, EYNI_ELIMIT, "more than %d samples", EYNI_IDENTITY_MAX_SAMPLES);
-    size_t len;
-    int rc = eyni_file_read(path, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &x->bufs[x->n], &len, err);
-    if (rc)
-        return rc;
-    x->samples[x->n] = (eyni_sample_in){modality, position, x->bufs[x->n], len};
-    x->n++;
-    return 0;
-}
-
-/* --finger POSITION=IMG; the position itself is checked by the service. */
-static int add_finger(bio_args *x, const char *arg, eyni_error *err)
-{
-    char *end;
-    long pos = strtol(arg, &end, 10);
-    if (end == arg || *end != '=' || pos < 0 || pos > 99)
-        return eyni_error_set(err, EYNI_EINVAL, "--finger needs POSITION=IMG, got '%.40s'", arg);
-    return add_sample(x, "finger", (int)pos, end + 1, err);
-}
 
 static int parse(int argc, char **argv, bio_args *x, eyni_error *err)
 {
@@ -81,9 +56,9 @@ static int parse(int argc, char **argv, bio_args *x, eyni_error *err)
     optind = 1;
     while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == OPT_FACE || c == OPT_VOICE)
-            rc = add_sample(x, c == OPT_FACE ? "face" : "voice", 0, optarg, err);
+            rc = cli_samples_add(&x->s, c == OPT_FACE ? "face" : "voice", 0, optarg, err);
         else if (c == OPT_FINGER)
-            rc = add_finger(x, optarg, err);
+            rc = cli_samples_add_finger(&x->s, optarg, err);
         else if (c == OPT_JSON)
             x->json = 1;
         else if (c >= OPT_FIN && c <= OPT_DATA)
@@ -121,7 +96,7 @@ static int position_of(const char *text, int *out, eyni_error *err)
 static int list(bio_args *x, cmd_env *e, const eyni_actor *a, json_t **out, eyni_error *err)
 {
     eyni_identity *id = NULL;
-    int rc = x->n || x->reason || x->modality || x->position
+    int rc = x->s.n || x->reason || x->modality || x->position
                  ? eyni_error_set(err, EYNI_EINVAL, "list takes --fin only")
                  : open_identity(e, &id, err);
     if (rc == 0)
@@ -140,16 +115,16 @@ static int run(const char *verb, bio_args *x, cmd_env *e, json_t **out, eyni_err
         return list(x, e, &a, out, err);
     if (!update && strcmp(verb, "delete"))
         return eyni_error_set(err, EYNI_EINVAL, "eyni person biometrics update|delete|list");
-    if (update && x->n == 0)
+    if (update && x->s.n == 0)
         return eyni_error_set(err, EYNI_EINVAL, "give at least one --face, --finger or --voice");
-    if (!update && (x->n || (x->position && !x->modality)))
+    if (!update && (x->s.n || (x->position && !x->modality)))
         return eyni_error_set(err, EYNI_EINVAL, "delete takes --modality [--position], no samples");
     int rc = update ? 0 : position_of(x->position, &position, err);
     eyni_identity *id = NULL;
     if (rc == 0)
         rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = update ? eyni_identity_biometrics_update(id, &a, x->fin, x->samples, x->n, x->reason,
+        rc = update ? eyni_identity_biometrics_update(id, &a, x->fin, x->s.v, x->s.n, x->reason,
                                                       out, err)
                     : eyni_identity_biometrics_erase(id, &a, x->fin, x->modality, position,
                                                      x->reason, out, err);
@@ -173,8 +148,7 @@ int cli_person_biometrics(int argc, char **argv)
         rc = run(argv[1], &x, &e, &out, &err);
         cmd_env_close(&e);
     }
-    for (int i = 0; i < x.n; i++)
-        free(x.bufs[i]);
+    cli_samples_free(&x.s);
     if (rc)
         return cli_fail(&err);
     return cli_emit(out, x.json);

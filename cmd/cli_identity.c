@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_dna.h"
+#include "cli_samples.h"
 #include "common.h"
 #include "eyni/dnareg.h"
 #include "eyni/identity.h"
@@ -39,35 +40,9 @@ typedef struct id_args {
     int json, top;
     double min;
     json_t *person;
-    eyni_sample_in samples[EYNI_IDENTITY_MAX_SAMPLES];
-    unsigned char *bufs[EYNI_IDENTITY_MAX_SAMPLES];
-    int n;
+    cli_samples s;
     const char *pos[3];
 } id_args;
-
-static int add_sample(id_args *x, const char *modality, int position, const char *path,
-                      eyni_error *err)
-{
-    if (x->n == EYNI_IDENTITY_MAX_SAMPLES)
-        return eyni_error_set(err, EYNI_ELIMIT, "more than %d samples", EYNI_IDENTITY_MAX_SAMPLES);
-    size_t len;
-    int rc = eyni_file_read(path, EYNI_IDENTITY_MAX_SAMPLE_BYTES, &x->bufs[x->n], &len, err);
-    if (rc)
-        return rc;
-    x->samples[x->n] = (eyni_sample_in){modality, position, x->bufs[x->n], len};
-    x->n++;
-    return 0;
-}
-
-/* --finger POSITION=IMG */
-static int add_finger(id_args *x, const char *arg, eyni_error *err)
-{
-    char *end;
-    long pos = strtol(arg, &end, 10);
-    if (end == arg || *end != '=')
-        return eyni_error_set(err, EYNI_EINVAL, "--finger needs POSITION=IMG, got '%.40s'", arg);
-    return add_sample(x, "finger", (int)pos, end + 1, err);
-}
 
 static int parse(int argc, char **argv, id_args *x, eyni_error *err)
 {
@@ -97,11 +72,11 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
         if (c >= 0 && c < NPERSON)
             json_object_set_new(x->person, person_flags[c].field, json_string(optarg));
         else if (c == OPT_FACE)
-            rc = add_sample(x, "face", 0, optarg, err);
+            rc = cli_samples_add(&x->s, "face", 0, optarg, err);
         else if (c == OPT_FINGER)
-            rc = add_finger(x, optarg, err);
+            rc = cli_samples_add_finger(&x->s, optarg, err);
         else if (c == OPT_VOICE)
-            rc = add_sample(x, "voice", 0, optarg, err);
+            rc = cli_samples_add(&x->s, "voice", 0, optarg, err);
         else if (c == OPT_DATA)
             x->data = optarg;
         else if (c == OPT_JSON)
@@ -132,8 +107,7 @@ static int parse(int argc, char **argv, id_args *x, eyni_error *err)
 
 static void free_args(id_args *x)
 {
-    for (int i = 0; i < x->n; i++)
-        free(x->bufs[i]);
+    cli_samples_free(&x->s);
     json_decref(x->person);
 }
 
@@ -222,7 +196,7 @@ static int do_enrol(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_er
     if (rc == 0)
         rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = eyni_identity_enrol(id, a, x->person, x->samples, x->n, out, err);
+        rc = eyni_identity_enrol(id, a, x->person, x->s.v, x->s.n, out, err);
     if (rc == 0 && dna)
         eyni_dnareg_add_enrolled(dna, a, profile, *out);
     eyni_identity_close(id);
@@ -236,7 +210,7 @@ static int do_verify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_e
     eyni_identity *id = NULL;
     int rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = eyni_identity_verify(id, a, x->fin, x->samples, x->n, out, err);
+        rc = eyni_identity_verify(id, a, x->fin, x->s.v, x->s.n, out, err);
     eyni_identity_close(id);
     return rc;
 }
@@ -246,8 +220,8 @@ static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni
     eyni_identity *id = NULL;
     int rc = open_identity(e, &id, err);
     if (rc == 0)
-        rc = eyni_identity_identify_gallery(id, a, x->gallery, x->samples, x->n, x->top, x->min,
-                                            out, err);
+        rc = eyni_identity_identify_gallery(id, a, x->gallery, x->s.v, x->s.n, x->top, x->min, out,
+                                            err);
     eyni_identity_close(id);
     return rc;
 }

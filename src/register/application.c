@@ -208,12 +208,8 @@ static int refuse_duplicate(eyni_identity *id, const eyni_actor *a, const char *
 static int refuse_partial(eyni_identity *id, const eyni_actor *a, const char *fin,
                           const json_t *missing, eyni_error *err)
 {
-    unsigned char set[EYNI_IDENTITY_MAX_SHARDS] = {0};
-    size_t i;
-    const json_t *v;
-    json_array_foreach(missing, i, v) set[json_integer_value(v)] = 1;
     char text[4200], detail[4300];
-    id_shards_text(set, id->shards, text, sizeof text);
+    id_missing_text(id, missing, text, sizeof text);
     snprintf(detail, sizeof detail, "shards %s not searched", text);
     int rc = audited_refusal(id, a, fin, detail, err);
     return rc ? rc

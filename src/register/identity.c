@@ -7,7 +7,8 @@
 
 #include "identity_int.h"
 
-const char *id_owner_of(const eyni_identity *id, int64_t biometric)
+/* The first owner whose biometric id is not below biometric (the owners are sorted). */
+static size_t owner_at(const eyni_identity *id, int64_t biometric)
 {
     size_t lo = 0, hi = id->n_owners;
     while (lo < hi) {
@@ -17,6 +18,12 @@ const char *id_owner_of(const eyni_identity *id, int64_t biometric)
         else
             hi = mid;
     }
+    return lo;
+}
+
+const char *id_owner_of(const eyni_identity *id, int64_t biometric)
+{
+    size_t lo = owner_at(id, biometric);
     return lo < id->n_owners && id->owners[lo].biometric == biometric ? id->owners[lo].fin : NULL;
 }
 
@@ -42,14 +49,7 @@ static int add_owner(eyni_identity *id, int64_t biometric, const char *fin, char
 /* Drops a gallery entry's owner; 0 when it had none (never applied, or another shard's). */
 static int drop_owner(eyni_identity *id, int64_t biometric)
 {
-    size_t lo = 0, hi = id->n_owners;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (id->owners[mid].biometric < biometric)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = owner_at(id, biometric);
     if (lo == id->n_owners || id->owners[lo].biometric != biometric)
         return 0;
     memmove(&id->owners[lo], &id->owners[lo + 1], (id->n_owners - lo - 1) * sizeof *id->owners);

@@ -87,6 +87,8 @@ int id_probe_report(eyni_identity *id, const eyni_sample_in *s, json_t **out, ey
 /* identity_search.c: fused candidates (best first) for the probes. */
 /* With sharding the other shards are searched by peers for the samples s: *not_searched
  * (NULL when not sharded) names the shards nobody could search. */
+/* 0 when somebody holds fin (EYNI_ENOTFOUND before any search is spent otherwise). */
+int id_person_known(eyni_identity *id, const char *fin, eyni_error *err);
 int id_search(eyni_identity *id, const eyni_actor *a, const eyni_sample_in *s, const id_probe *p,
               int n, json_t **candidates, json_t **not_searched, eyni_error *err);
 /* The probes as register samples to store or seal: templates and images are borrowed from
@@ -137,6 +139,8 @@ int id_shard_open(eyni_identity *id, eyni_error *err);
 /* 1 when this node loads the samples of fin. */
 int id_shard_mine(const eyni_identity *id, const char *fin);
 void id_shards_text(const unsigned char *set, int shards, char *out, size_t cap);
+/* The shards listed in missing (a JSON array of numbers) as id_shards_text writes them. */
+void id_missing_text(const eyni_identity *id, const json_t *missing, char *out, size_t cap);
 void id_node_leave(eyni_identity *id);
 /* The other nodes of the `nodes` table with a heartbeat younger than node_ttl_ms. */
 int id_peers_live(eyni_identity *id, id_peer **out, int *n, eyni_error *err);

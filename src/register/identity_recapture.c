@@ -30,22 +30,6 @@ static int fin_ok(eyni_identity *id, const char *fin, eyni_error *err)
                : eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a FIN", fin ? fin : "");
 }
 
-/* ENOTFOUND before any search is spent on a FIN nobody holds. */
-static int person_known(eyni_identity *id, const char *fin, eyni_error *err)
-{
-    eyni_store *store = eyni_register_store(id->reg);
-    eyni_db *db = NULL;
-    json_t *rec = NULL;
-    int64_t pid = 0;
-    int rc = eyni_store_acquire(store, &db, err);
-    if (rc == 0) {
-        rc = reg_person_load(db, fin, &pid, &rec, err);
-        eyni_store_release(store, db);
-    }
-    json_decref(rec);
-    return rc;
-}
-
 /* Runs fn inside the enrolment section with the galleries caught up before and after, so
  * no enrolment or other change interleaves with it on any node. */
 static int in_section(eyni_identity *id, int (*fn)(eyni_identity *, void *, eyni_error *),
@@ -239,7 +223,7 @@ int eyni_identity_biometrics_update(eyni_identity *id, const eyni_actor *a, cons
     if (rc == 0)
         rc = reason_ok(reason, "why the samples are captured again", err);
     if (rc == 0)
-        rc = person_known(id, fin, err);
+        rc = id_person_known(id, fin, err);
     id_probe *p = NULL;
     if (rc == 0)
         rc = id_probes_make(id, s, n, &p, err);

@@ -513,12 +513,8 @@ static int record(eyni_identity *id, const eyni_actor *a, const json_t *person,
 static int refuse_partial(eyni_identity *id, const eyni_actor *a, const json_t *missing,
                           eyni_error *err)
 {
-    unsigned char set[EYNI_IDENTITY_MAX_SHARDS] = {0};
-    size_t i;
-    const json_t *v;
-    json_array_foreach(missing, i, v) set[json_integer_value(v)] = 1;
     char text[4200], detail[4300];
-    id_shards_text(set, id->shards, text, sizeof text);
+    id_missing_text(id, missing, text, sizeof text);
     snprintf(detail, sizeof detail, "shards %s not searched", text);
     eyni_error aerr;
     if (eyni_register_audit_event(id->reg, a, "enrol", "enrolment", "refused", detail, &aerr))
@@ -587,9 +583,7 @@ int eyni_identity_enrol(eyni_identity *id, const eyni_actor *a, const json_t *pe
     return rc;
 }
 
-/* Why a verification had nothing to compare: ENOTFOUND for a FIN nobody holds, ECONFLICT for
- * a person with no sample of the given modalities and finger positions on record. */
-static int nothing_compared(eyni_identity *id, const char *fin, eyni_error *err)
+int id_person_known(eyni_identity *id, const char *fin, eyni_error *err)
 {
     eyni_store *store = eyni_register_store(id->reg);
     eyni_db *db = NULL;
@@ -601,6 +595,14 @@ static int nothing_compared(eyni_identity *id, const char *fin, eyni_error *err)
         eyni_store_release(store, db);
     }
     json_decref(rec);
+    return rc;
+}
+
+/* Why a verification had nothing to compare: ENOTFOUND for a FIN nobody holds, ECONFLICT for
+ * a person with no sample of the given modalities and finger positions on record. */
+static int nothing_compared(eyni_identity *id, const char *fin, eyni_error *err)
+{
+    int rc = id_person_known(id, fin, err);
     return rc ? rc
               : eyni_error_set(err, EYNI_ECONFLICT,
                                "FIN %s has no enrolled sample of these modalities or finger "

@@ -105,6 +105,20 @@ void id_shards_text(const unsigned char *set, int shards, char *out, size_t cap)
     }
 }
 
+void id_missing_text(const eyni_identity *id, const json_t *missing, char *out, size_t cap)
+{
+    unsigned char set[EYNI_IDENTITY_MAX_SHARDS] = {0};
+    size_t i;
+    const json_t *v;
+    json_array_foreach(missing, i, v)
+    {
+        json_int_t k = json_integer_value(v);
+        if (k >= 0 && k < EYNI_IDENTITY_MAX_SHARDS)
+            set[k] = 1;
+    }
+    id_shards_text(set, id->shards, out, cap);
+}
+
 int id_shard_open(eyni_identity *id, eyni_error *err)
 {
     int n = id->opts.shards;

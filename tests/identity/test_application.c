@@ -10,6 +10,7 @@
 #include "eyni/border.h"
 #include "eyni/image.h"
 #include "reg_fixture.h"
+#include "id_fixture.h"
 
 #define LFW "lfw-a-gray-dev/images/"
 #define FVC "fvc2002-b-real/DB1_B/images/"
@@ -23,28 +24,11 @@ typedef struct fx {
     char chavez[EYNI_FIN_MAX + 1];  /* Hugo Chavez, finger 102 */
 } fx;
 
-static eyni_sample_in sample(const char *modality, int position, const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    free(p);
-    return (eyni_sample_in){modality, position, buf, len};
-}
-
-static void free_samples(eyni_sample_in *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        free((void *)s[i].data);
-}
-
 /* Enrols; a possible duplicate is decided "different" so that the person gets a FIN. */
 static void enrol(fx *f, const char *surname, const char *face, const char *finger,
                   const char *expect, char fin[EYNI_FIN_MAX + 1])
 {
-    eyni_sample_in s[2] = {sample("face", 0, face), sample("finger", 2, finger)};
+    eyni_sample_in s[2] = {fixture_sample("face", 0, face), fixture_sample("finger", 2, finger)};
     char body[256];
     snprintf(body, sizeof body,
              "{\"surname\":\"%s\",\"given_name\":\"Test\",\"birth_date\":\"1970-01-01\","
@@ -56,7 +40,7 @@ static void enrol(fx *f, const char *surname, const char *face, const char *fing
     if (eyni_identity_enrol(f->id, &a, person, s, 2, &out, &err))
         fail_msg("enrol %s: %s", surname, err.msg);
     json_decref(person);
-    free_samples(s, 2);
+    fixture_free_samples(s, 2);
     const char *status = json_string_value(json_object_get(out, "status"));
     if (strcmp(status, expect))
         fail_msg("enrol %s: %s, expected %s", surname, status, expect);
@@ -137,7 +121,7 @@ static json_t *apply(fx *f, const char *fin, eyni_sample_in *s, int n, long long
     json_t *out = NULL;
     int rc = eyni_document_apply(f->id, &a, in, s, n, case_id, &out, err);
     json_decref(in);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     if (rc != expect)
         fail_msg("apply for %s: rc %d (%s), expected %d", fin, rc, rc ? err->msg : "ok", expect);
     return rc ? NULL : out;
@@ -191,8 +175,8 @@ static long long held_in_case(json_t *out, const char *fin, const char *candidat
 static void a_genuine_applicant_is_issued(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg"),
-                           sample("finger", 2, FVC "102_2.tif")};
+    eyni_sample_in s[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg"),
+                           fixture_sample("finger", 2, FVC "102_2.tif")};
     eyni_error err;
     int before = count_cases(f);
     json_t *out = apply(f, f->chavez, s, 2, 0, 0, &err);
@@ -207,8 +191,8 @@ static void a_clear_duplicate_is_refused_naming_the_fin(void **state)
 {
     fx *f = *state;
     /* Blairov's live face matches his own portrait - and face and finger match Blair's. */
-    eyni_sample_in s[2] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg"),
-                           sample("finger", 2, FVC "101_2.tif")};
+    eyni_sample_in s[2] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg"),
+                           fixture_sample("finger", 2, FVC "101_2.tif")};
     eyni_error err;
     int before = count_cases(f);
     assert_null(apply(f, f->blairov, s, 2, 0, EYNI_ECONFLICT, &err));
@@ -220,7 +204,7 @@ static void a_clear_duplicate_is_refused_naming_the_fin(void **state)
 static void same_person_refuses_the_application_for_good(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
+    eyni_sample_in s[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
     eyni_error err;
     long long cid = held_in_case(apply(f, f->blairov, s, 1, 0, 0, &err), f->blairov, f->blair);
     assert_int_equal(licences(f, f->blairov), 0);
@@ -253,10 +237,10 @@ static void same_person_refuses_the_application_for_good(void **state)
         eyni_identity_case_decide(f->id, &adj, cid, "different", NULL, "changed mind", &c, &err),
         EYNI_ECONFLICT); /* decided once */
     /* re-submitting the case, or applying afresh for the FIN, is refused */
-    eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
+    eyni_sample_in t[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
     assert_null(apply(f, f->blairov, t, 1, cid, EYNI_ECONFLICT, &err));
     assert_non_null(strstr(err.msg, "same person"));
-    eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0006.jpg")};
+    eyni_sample_in u[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0006.jpg")};
     int before = count_cases(f);
     assert_null(apply(f, f->blairov, u, 1, 0, EYNI_ECONFLICT, &err));
     assert_non_null(strstr(err.msg, f->blair));
@@ -267,11 +251,11 @@ static void same_person_refuses_the_application_for_good(void **state)
 static void different_clears_one_resubmission(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
+    eyni_sample_in s[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
     eyni_error err;
     long long cid = held_in_case(apply(f, f->blairli, s, 1, 0, 0, &err), f->blairli, f->blair);
     /* undecided: the re-submission waits for the adjudicator */
-    eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
+    eyni_sample_in t[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
     assert_null(apply(f, f->blairli, t, 1, cid, EYNI_ECONFLICT, &err));
     assert_non_null(strstr(err.msg, "not decided"));
     eyni_actor adj = fixture_actor(EYNI_ROLE_ADJUDICATOR, "adjudication");
@@ -283,27 +267,27 @@ static void different_clears_one_resubmission(void **state)
     json_decref(c);
     assert_int_equal(licences(f, f->blairli), 0); /* a decision issues nothing by itself */
     /* the case of another FIN cannot be used */
-    eyni_sample_in w[1] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg")};
+    eyni_sample_in w[1] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg")};
     assert_null(apply(f, f->chavez, w, 1, cid, EYNI_EFORMAT, &err));
     assert_non_null(strstr(err.msg, f->blairli));
     /* the live face must still be the holder's */
-    eyni_sample_in x[1] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg")};
+    eyni_sample_in x[1] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg")};
     assert_null(apply(f, f->blairli, x, 1, cid, EYNI_ECONFLICT, &err));
     assert_non_null(strstr(err.msg, "do not match"));
     /* A cleared case clears its own candidates only: this capture also matches Blairov, whom
      * the adjudicator never saw - a new case. */
-    eyni_sample_in y[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0064.jpg")};
+    eyni_sample_in y[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0064.jpg")};
     long long other =
         held_in_case(apply(f, f->blairli, y, 1, cid, 0, &err), f->blairli, f->blairov);
     assert_true(other != cid);
     /* The desk submits the application again with the capture the adjudicator decided on. */
-    eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
+    eyni_sample_in u[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
     json_t *out = apply(f, f->blairli, u, 1, cid, 0, &err);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "issued");
     json_decref(out);
     assert_int_equal(licences(f, f->blairli), 1);
     /* one application per case */
-    eyni_sample_in v[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
+    eyni_sample_in v[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0053.jpg")};
     assert_null(apply(f, f->blairli, v, 1, cid, EYNI_ECONFLICT, &err));
     assert_non_null(strstr(err.msg, "already used"));
 }
@@ -314,27 +298,27 @@ static void bad_input_is_refused_and_nothing_stored(void **state)
     eyni_error err;
     int before = count_cases(f);
     /* an unknown case */
-    eyni_sample_in s[1] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg")};
+    eyni_sample_in s[1] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg")};
     assert_null(apply(f, f->chavez, s, 1, 999999, EYNI_ENOTFOUND, &err));
     /* an enrolment's case is not an application's */
     eyni_actor reg = fixture_actor(EYNI_ROLE_REGISTRAR, "enrolment");
     json_t *person = fixture_json("{\"surname\":\"Pendingov\",\"given_name\":\"T\",\"birth_date\":"
                                   "\"1970-01-01\",\"sex\":\"M\",\"citizenship\":\"AZE\"}");
-    eyni_sample_in p[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0048.jpg")};
+    eyni_sample_in p[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0048.jpg")};
     json_t *out = NULL;
     assert_int_equal(eyni_identity_enrol(f->id, &reg, person, p, 1, &out, &err), 0);
-    free_samples(p, 1);
+    fixture_free_samples(p, 1);
     json_decref(person);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
     long long ecase = json_integer_value(json_object_get(out, "case"));
     json_decref(out);
     before++;
-    eyni_sample_in t[1] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg")};
+    eyni_sample_in t[1] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg")};
     assert_null(apply(f, f->chavez, t, 1, ecase, EYNI_EFORMAT, &err));
     assert_non_null(strstr(err.msg, "enrolment"));
     /* a finger position that is no finger */
-    eyni_sample_in u[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
-                           sample("finger", 11, FVC "102_3.tif")};
+    eyni_sample_in u[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
+                           fixture_sample("finger", 11, FVC "102_3.tif")};
     assert_null(apply(f, f->chavez, u, 2, 0, EYNI_EFORMAT, &err));
     assert_non_null(strstr(err.msg, "11"));
     /* a blank finger image fails the quality gate */
@@ -344,12 +328,12 @@ static void bad_input_is_refused_and_nothing_stored(void **state)
     size_t len;
     assert_int_equal(eyni_image_encode_png(white, &png, &len, &err), 0);
     eyni_image_free(white);
-    eyni_sample_in v[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
+    eyni_sample_in v[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
                            {"finger", 3, png, len}};
     assert_null(apply(f, f->chavez, v, 2, 0, EYNI_EQUALITY, &err));
     /* an application carries one live face */
-    eyni_sample_in w[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
-                           sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0005.jpg")};
+    eyni_sample_in w[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0004.jpg"),
+                           fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0005.jpg")};
     assert_null(apply(f, f->chavez, w, 2, 0, EYNI_EFORMAT, &err));
     /* a case needs the live samples it is checked with */
     assert_null(apply(f, f->chavez, NULL, 0, ecase, EYNI_EFORMAT, &err));

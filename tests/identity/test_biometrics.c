@@ -11,6 +11,7 @@
 #include "eyni/identity.h"
 #include "eyni/image.h"
 #include "reg_fixture.h"
+#include "id_fixture.h"
 
 #define LFW "lfw-a-gray-dev/images/"
 #define FVC "fvc2002-b-real/DB1_B/images/"
@@ -21,23 +22,6 @@ typedef struct fx {
     eyni_identity_follower *follow;
     char blair[EYNI_FIN_MAX + 1], chavez[EYNI_FIN_MAX + 1];
 } fx;
-
-static eyni_sample_in sample(const char *modality, int position, const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    free(p);
-    return (eyni_sample_in){modality, position, buf, len};
-}
-
-static void free_samples(eyni_sample_in *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        free((void *)s[i].data);
-}
 
 static eyni_actor clerk(void)
 {
@@ -59,15 +43,6 @@ static eyni_register *open_register(const char *uri, const char *keys)
     return r;
 }
 
-static eyni_identity *open_identity(eyni_register *r)
-{
-    eyni_identity *id = NULL;
-    eyni_error err;
-    if (eyni_identity_open(r, NULL, &id, &err))
-        fail_msg("%s", err.msg);
-    return id;
-}
-
 static void enrol(fx *f, const char *surname, eyni_sample_in *s, int n, char *fin)
 {
     char body[256];
@@ -84,7 +59,7 @@ static void enrol(fx *f, const char *surname, eyni_sample_in *s, int n, char *fi
     snprintf(fin, EYNI_FIN_MAX + 1, "%s", json_string_value(json_object_get(out, "fin")));
     json_decref(out);
     json_decref(person);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
 }
 
 /* The fused score of fin among the candidates for the samples (0 when not a candidate). */
@@ -95,7 +70,7 @@ static double score_of(eyni_identity *id, const char *fin, eyni_sample_in *s, in
     eyni_error err;
     if (eyni_identity_identify(id, &a, s, n, 10, 0, &out, &err))
         fail_msg("identify: %s", err.msg);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     double score = 0;
     size_t i;
     json_t *c;
@@ -168,17 +143,17 @@ static int setup(void **state)
     assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     char *uri = fixture_store_uri("biometrics");
     f->reg = open_register(uri, keys);
-    f->id = open_identity(f->reg);
+    f->id = fixture_identity(f->reg);
     f->reg2 = open_register(uri, keys);
-    f->id2 = open_identity(f->reg2);
+    f->id2 = fixture_identity(f->reg2);
     free(uri);
     if (eyni_identity_follow(f->id2, 50, &f->follow, &err))
         fail_msg("%s", err.msg);
-    eyni_sample_in s[2] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0001.jpg"),
-                           sample("finger", 2, FVC "101_1.tif")};
+    eyni_sample_in s[2] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0001.jpg"),
+                           fixture_sample("finger", 2, FVC "101_1.tif")};
     enrol(f, "Blair", s, 2, f->blair);
-    eyni_sample_in t[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg"),
-                           sample("finger", 2, FVC "102_1.tif")};
+    eyni_sample_in t[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg"),
+                           fixture_sample("finger", 2, FVC "102_1.tif")};
     enrol(f, "Chavez", t, 2, f->chavez);
     *state = f;
     return 0;
@@ -196,8 +171,8 @@ static int teardown(void **state)
     return 0;
 }
 
-#define FACE(name, k)  sample("face", 0, LFW name "/" name "_000" #k ".jpg")
-#define FINGER(pos, f) sample("finger", pos, FVC f ".tif")
+#define FACE(name, k)  fixture_sample("face", 0, LFW name "/" name "_000" #k ".jpg")
+#define FINGER(pos, f) fixture_sample("finger", pos, FVC f ".tif")
 
 /* Who Blair is found as, by face and by finger, on service id. */
 static void expect_blair_is_agassi(fx *f, eyni_identity *id)
@@ -227,7 +202,7 @@ static void recapture_replaces_the_old_samples(void **state)
     if (eyni_identity_biometrics_update(f->id, &a, f->blair, s, 2, "wrong person photographed",
                                         &out, &err))
         fail_msg("update: %s", err.msg);
-    free_samples(s, 2);
+    fixture_free_samples(s, 2);
     assert_int_equal(json_integer_value(json_object_get(out, "replaced")), 2);
     assert_int_equal(json_integer_value(json_object_get(out, "added")), 2);
     /* the new samples are not the old person's: continuity records it */
@@ -245,7 +220,7 @@ static void recapture_replaces_the_old_samples(void **state)
     /* verification uses the samples in force only */
     eyni_sample_in v[1] = {FACE("Tony_Blair", 3)};
     assert_int_equal(eyni_identity_verify(f->id, &a, f->blair, v, 1, &out, &err), 0);
-    free_samples(v, 1);
+    fixture_free_samples(v, 1);
     assert_true(json_is_false(json_object_get(out, "match")));
     json_decref(out);
     /* the old rows are tombstones with who and why, their data kept as history */
@@ -273,7 +248,7 @@ static void recapture_cannot_take_over_another_identity(void **state)
     assert_int_equal(
         eyni_identity_biometrics_update(f->id, &a, f->chavez, s, 2, "new photo", &out, &err),
         EYNI_ECONFLICT);
-    free_samples(s, 2);
+    fixture_free_samples(s, 2);
     assert_non_null(strstr(err.msg, f->blair));
     assert_int_equal(count_of(f->reg, "SELECT COUNT(*) FROM biometrics", NULL), rows);
     assert_int_equal(count_of(f->reg, "SELECT COUNT(*) FROM gallery_changes", NULL), changes);
@@ -311,14 +286,14 @@ static void bad_requests_change_nothing(void **state)
                      EYNI_EINVAL);
     assert_int_equal(eyni_identity_biometrics_update(f->id, &a, f->chavez, s, 1, "  ", &out, &err),
                      EYNI_EINVAL);
-    free_samples(s, 1);
+    fixture_free_samples(s, 1);
     eyni_sample_in g[1] = {FINGER(3, "104_1")};
     assert_int_equal(
         eyni_identity_biometrics_update(f->id, &a, "0000000", g, 1, "re-capture", &out, &err),
         EYNI_ENOTFOUND);
     assert_int_equal(eyni_identity_biometrics_update(f->id, &a, "no fin", g, 1, "x", &out, &err),
                      EYNI_EFORMAT);
-    free_samples(g, 1);
+    fixture_free_samples(g, 1);
     assert_int_equal(
         eyni_identity_biometrics_erase(f->id, &ad, "0000000", NULL, 0, "order", &out, &err),
         EYNI_ENOTFOUND);
@@ -360,7 +335,7 @@ static void roles_and_purpose_are_enforced(void **state)
     assert_int_equal(
         eyni_identity_biometrics_update(f->id, &border, f->chavez, s, 1, "x", &out, &err),
         EYNI_EPERM);
-    free_samples(s, 1);
+    fixture_free_samples(s, 1);
     assert_int_equal(audit_count(f, "biometric.update", "denied"), 1);
     assert_int_equal(
         count_of(f->reg, "SELECT COUNT(*) FROM biometrics WHERE erased_at IS NOT NULL", NULL), 0);
@@ -452,7 +427,7 @@ static void galleries_rebuilt_after_restart_match(void **state)
     fx *f = *state;
     json_t *before = eyni_identity_stats(f->id);
     eyni_identity_close(f->id);
-    f->id = open_identity(f->reg);
+    f->id = fixture_identity(f->reg);
     json_t *after = eyni_identity_stats(f->id);
     const char *keys[] = {"face", "finger", "samples", "last_change"};
     for (int i = 0; i < 4; i++)
@@ -468,7 +443,7 @@ static void galleries_rebuilt_after_restart_match(void **state)
     eyni_error err;
     if (eyni_identity_biometrics_update(f->id, &a, f->blair, s, 1, "new capture", &out, &err))
         fail_msg("update: %s", err.msg);
-    free_samples(s, 1);
+    fixture_free_samples(s, 1);
     assert_int_equal(json_integer_value(json_object_get(out, "replaced")), 0);
     json_decref(out);
     eyni_sample_in p[1] = {FINGER(2, "105_2")};

@@ -13,6 +13,7 @@
 #include "eyni/identity.h"
 #include "store_fixture.h"
 #include "testutil.h"
+#include "id_fixture.h"
 
 #define ROUNDS 10 /* persons, each applying twice at once */
 #define LFW    "lfw-a-gray-dev/images"
@@ -90,17 +91,6 @@ static void pick_faces(char out[][128], int n)
         free(names[i]);
     }
     free(dir);
-}
-
-static eyni_sample_in sample(const char *modality, int position, const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    free(p);
-    return (eyni_sample_in){modality, position, buf, len};
 }
 
 static void *apply(void *arg)
@@ -182,8 +172,8 @@ static void one_person_applying_at_two_nodes_at_once_gets_one_fin(void **state)
         for (int i = 0; i < 2; i++) {
             snprintf(names[i], sizeof names[i], "Race%c%c", 'a' + i, 'a' + r);
             ap[i] = (applicant){&nodes[i], names[i], {{0}}, &start, 0, NULL, {0}};
-            ap[i].s[0] = sample("face", 0, faces[r]);
-            ap[i].s[1] = sample("finger", 2, finger);
+            ap[i].s[0] = fixture_sample("face", 0, faces[r]);
+            ap[i].s[1] = fixture_sample("finger", 2, finger);
             assert_int_equal(pthread_create(&t[i], NULL, apply, &ap[i]), 0);
         }
         for (int i = 0; i < 2; i++)

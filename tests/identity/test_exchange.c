@@ -8,21 +8,11 @@
 #include "eyni/exchange.h"
 #include "eyni/nist.h"
 #include "reg_fixture.h"
+#include "id_fixture.h"
 
 static eyni_register *reg_open(void)
 {
     return fixture_open_keyed("exchange");
-}
-
-static eyni_sample_in sample(const char *modality, int position, const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    free(p);
-    return (eyni_sample_in){modality, position, buf, len};
 }
 
 static void exported_transaction_reimports_to_the_same_person(void **state)
@@ -33,12 +23,14 @@ static void exported_transaction_reimports_to_the_same_person(void **state)
     assert_int_equal(eyni_identity_open(reg, NULL, &id, &err), 0);
     eyni_actor a;
     eyni_actor_local(&a, "TEST", "exchange test");
-    eyni_sample_in s[3] = {sample("face", 0, "lfw-a-gray-dev/images/Tony_Blair/Tony_Blair_0001.jpg"),
-                           sample("finger", 2, "fvc2002-b-real/DB1_B/images/105_1.tif"),
-                           sample("finger", 7, "fvc2002-b-real/DB2_B/images/106_1.tif")};
+    eyni_sample_in s[3] = {
+        fixture_sample("face", 0, "lfw-a-gray-dev/images/Tony_Blair/Tony_Blair_0001.jpg"),
+        fixture_sample("finger", 2, "fvc2002-b-real/DB1_B/images/105_1.tif"),
+        fixture_sample("finger", 7, "fvc2002-b-real/DB2_B/images/106_1.tif")};
     json_error_t je;
     json_t *person = json_loads("{\"surname\":\"Rəhimov\",\"given_name\":\"Elşən\","
-                                "\"birth_date\":\"1979-09-19\",\"sex\":\"M\"}", 0, &je);
+                                "\"birth_date\":\"1979-09-19\",\"sex\":\"M\"}",
+                                0, &je);
     json_t *out = NULL;
     assert_int_equal(eyni_identity_enrol(id, &a, person, s, 3, &out, &err), 0);
     char fin[16];
@@ -66,7 +58,8 @@ static void exported_transaction_reimports_to_the_same_person(void **state)
     assert_int_equal(eyni_exchange_import(id, &a, buf, len, NULL, &out, &err), 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "duplicate");
     assert_string_equal(json_string_value(json_object_get(out, "duplicate_of")), fin);
-    json_t *scores = json_object_get(json_array_get(json_object_get(out, "candidates"), 0), "scores");
+    json_t *scores =
+        json_object_get(json_array_get(json_object_get(out, "candidates"), 0), "scores");
     assert_true(json_real_value(json_object_get(scores, "face")) > 0.9);
     assert_non_null(json_object_get(json_object_get(scores, "finger"), "2"));
     assert_non_null(json_object_get(json_object_get(scores, "finger"), "7"));
@@ -74,7 +67,8 @@ static void exported_transaction_reimports_to_the_same_person(void **state)
     free(buf);
 
     /* Broken input is refused with a reason, and stores nothing. */
-    const unsigned char junk[] = "1.001:9\x1d" "1.002:0400\x1c";
+    const unsigned char junk[] = "1.001:9\x1d"
+                                 "1.002:0400\x1c";
     assert_int_not_equal(eyni_exchange_import(id, &a, junk, sizeof junk - 1, person, &out, &err),
                          0);
     assert_int_not_equal(eyni_exchange_export(id, &a, "0000000", NULL, &buf, &len, &err), 0);
@@ -99,7 +93,8 @@ static void nist_tenprint_sample_imports_as_an_enrolment(void **state)
     json_error_t je;
     /* The sample's Type-2 holds no name: the desk states it. */
     json_t *person = json_loads("{\"surname\":\"Sample\",\"given_name\":\"Tenprint\","
-                                "\"birth_date\":\"1970-01-01\",\"sex\":\"X\"}", 0, &je);
+                                "\"birth_date\":\"1970-01-01\",\"sex\":\"X\"}",
+                                0, &je);
     json_t *out = NULL;
     if (eyni_exchange_import(id, &a, buf, len, person, &out, &err))
         fail_msg("%s", err.msg);

@@ -9,6 +9,7 @@
 #include "eyni/identity.h"
 #include "eyni/image.h"
 #include "reg_fixture.h"
+#include "id_fixture.h"
 
 #define LFW "lfw-a-gray-dev/images/"
 #define FVC "fvc2002-b-real/DB1_B/images/"
@@ -18,32 +19,6 @@ typedef struct fx {
     eyni_identity *id;
     char fin1[EYNI_FIN_MAX + 1];
 } fx;
-
-static eyni_identity *open_identity(eyni_register *r)
-{
-    eyni_identity *id = NULL;
-    eyni_error err;
-    if (eyni_identity_open(r, NULL, &id, &err))
-        fail_msg("%s", err.msg);
-    return id;
-}
-
-static eyni_sample_in sample(const char *modality, int position, const char *rel)
-{
-    char *p = eyni_test_path(rel);
-    unsigned char *buf;
-    size_t len;
-    eyni_error err;
-    assert_int_equal(eyni_file_read(p, 1 << 22, &buf, &len, &err), 0);
-    free(p);
-    return (eyni_sample_in){modality, position, buf, len};
-}
-
-static void free_samples(eyni_sample_in *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        free((void *)s[i].data);
-}
 
 static eyni_actor clerk(void)
 {
@@ -67,7 +42,7 @@ static json_t *enrol(fx *f, const char *surname, eyni_sample_in *s, int n, int e
     if (rc != expect)
         fail_msg("enrol %s: rc %d (%s), expected %d", surname, rc, err.msg, expect);
     json_decref(person);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     return out;
 }
 
@@ -87,15 +62,15 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     f->reg = fixture_open_keyed("identity");
-    f->id = open_identity(f->reg);
-    eyni_sample_in s[2] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0001.jpg"),
-                           sample("finger", 2, FVC "101_1.tif")};
+    f->id = fixture_identity(f->reg);
+    eyni_sample_in s[2] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0001.jpg"),
+                           fixture_sample("finger", 2, FVC "101_1.tif")};
     json_t *out = enrol(f, "Blair", s, 2, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "unique");
     snprintf(f->fin1, sizeof f->fin1, "%s", json_string_value(json_object_get(out, "fin")));
     json_decref(out);
-    eyni_sample_in t[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg"),
-                           sample("finger", 2, FVC "102_1.tif")};
+    eyni_sample_in t[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0001.jpg"),
+                           fixture_sample("finger", 2, FVC "102_1.tif")};
     out = enrol(f, "Chavez", t, 2, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "unique");
     json_decref(out);
@@ -115,8 +90,8 @@ static int teardown(void **state)
 static void reenrolment_under_another_name_is_refused(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[2] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0002.jpg"),
-                           sample("finger", 2, FVC "101_2.tif")};
+    eyni_sample_in s[2] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0002.jpg"),
+                           fixture_sample("finger", 2, FVC "101_2.tif")};
     json_t *out = enrol(f, "Impostorov", s, 2, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "duplicate");
     assert_string_equal(json_string_value(json_object_get(out, "duplicate_of")), f->fin1);
@@ -130,7 +105,7 @@ static void reenrolment_under_another_name_is_refused(void **state)
 static void possible_duplicates_are_adjudicated_both_ways(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    eyni_sample_in s[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
     json_t *out = enrol(f, "Facialov", s, 1, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
     long long case_id = json_integer_value(json_object_get(out, "case"));
@@ -148,15 +123,15 @@ static void possible_duplicates_are_adjudicated_both_ways(void **state)
     json_decref(out);
     assert_int_equal(persons_named(f, "Facialov"), 1);
     /* The new person is searchable at once. */
-    eyni_sample_in p[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    eyni_sample_in p[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
     eyni_actor a = clerk();
     assert_int_equal(eyni_identity_identify(f->id, &a, p, 1, 5, 0, &out, &err), 0);
-    free_samples(p, 1);
+    fixture_free_samples(p, 1);
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(out, "candidates"), 0), "fin")),
                         fin2);
     json_decref(out);
-    eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
+    eyni_sample_in t[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0004.jpg")};
     out = enrol(f, "Samov", t, 1, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
     case_id = json_integer_value(json_object_get(out, "case"));
@@ -175,12 +150,12 @@ static void possible_duplicates_are_adjudicated_both_ways(void **state)
 static void a_second_pending_application_cannot_get_a_second_fin(void **state)
 {
     fx *f = *state;
-    eyni_sample_in s[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    eyni_sample_in s[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
     json_t *out = enrol(f, "Twiceov", s, 1, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
     long long first = json_integer_value(json_object_get(out, "case"));
     json_decref(out);
-    eyni_sample_in t[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
+    eyni_sample_in t[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0003.jpg")};
     out = enrol(f, "Twiceova", t, 1, 0);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "possible");
     long long second = json_integer_value(json_object_get(out, "case"));
@@ -222,34 +197,34 @@ static json_t *verify(fx *f, const char *fin, eyni_sample_in *s, int n, int expe
     int rc = eyni_identity_verify(f->id, &a, fin, s, n, &out, &err);
     if (rc != expect)
         fail_msg("verify: rc %d (%s)", rc, err.msg);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     return out;
 }
 
 static void verification_accepts_genuine_and_rejects_impostors(void **state)
 {
     fx *f = *state;
-    eyni_sample_in g[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
+    eyni_sample_in g[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
     json_t *out = verify(f, f->fin1, g, 1, 0);
     assert_true(json_is_true(json_object_get(out, "match")));
     assert_true(json_real_value(json_object_get(out, "far_target")) > 0);
     json_decref(out);
-    eyni_sample_in i[1] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg")};
+    eyni_sample_in i[1] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0002.jpg")};
     out = verify(f, f->fin1, i, 1, 0);
     assert_true(json_is_false(json_object_get(out, "match")));
     json_decref(out);
-    eyni_sample_in fg[1] = {sample("finger", 2, FVC "101_5.tif")};
+    eyni_sample_in fg[1] = {fixture_sample("finger", 2, FVC "101_5.tif")};
     out = verify(f, f->fin1, fg, 1, 0);
     assert_true(json_is_true(json_object_get(out, "match")));
     json_decref(out);
-    eyni_sample_in fi[1] = {sample("finger", 2, FVC "103_1.tif")};
+    eyni_sample_in fi[1] = {fixture_sample("finger", 2, FVC "103_1.tif")};
     out = verify(f, f->fin1, fi, 1, 0);
     assert_true(json_is_false(json_object_get(out, "match")));
     json_decref(out);
     /* An unknown FIN is not found; a known one without fingers has nothing to compare. */
-    eyni_sample_in u[1] = {sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
+    eyni_sample_in u[1] = {fixture_sample("face", 0, LFW "Tony_Blair/Tony_Blair_0005.jpg")};
     assert_null(verify(f, "0000000", u, 1, EYNI_ENOTFOUND));
-    eyni_sample_in x[1] = {sample("finger", 7, FVC "101_5.tif")};
+    eyni_sample_in x[1] = {fixture_sample("finger", 7, FVC "101_5.tif")};
     assert_null(verify(f, f->fin1, x, 1, EYNI_ECONFLICT));
 }
 
@@ -257,7 +232,7 @@ static void bad_samples_are_refused_and_nothing_stored(void **state)
 {
     fx *f = *state;
     /* A fingerprint is not a face. */
-    eyni_sample_in s1[1] = {sample("face", 0, FVC "104_1.tif")};
+    eyni_sample_in s1[1] = {fixture_sample("face", 0, FVC "104_1.tif")};
     assert_null(enrol(f, "Badinput", s1, 1, EYNI_EQUALITY));
     /* A blank (all white) fingerprint image. */
     eyni_image *white = eyni_image_new(300, 300, 1, NULL);
@@ -277,9 +252,9 @@ static void bad_samples_are_refused_and_nothing_stored(void **state)
     int rc = eyni_identity_enrol(f->id, &a, person, s3, 1, &out, &err);
     assert_true(rc == EYNI_EQUALITY || rc == EYNI_EFORMAT);
     /* Position 11 is not a finger. */
-    eyni_sample_in s4[1] = {sample("finger", 11, FVC "104_2.tif")};
+    eyni_sample_in s4[1] = {fixture_sample("finger", 11, FVC "104_2.tif")};
     assert_int_equal(eyni_identity_enrol(f->id, &a, person, s4, 1, &out, &err), EYNI_EFORMAT);
-    free_samples(s4, 1);
+    fixture_free_samples(s4, 1);
     /* Garbage is not an image. */
     eyni_sample_in s5[1] = {{"face", 0, (const unsigned char *)"not an image", 12}};
     assert_int_equal(eyni_identity_enrol(f->id, &a, person, s5, 1, &out, &err), EYNI_EFORMAT);
@@ -293,20 +268,20 @@ static void galleries_are_rebuilt_after_restart(void **state)
     fx *f = *state;
     json_t *before = eyni_identity_stats(f->id);
     eyni_identity_close(f->id);
-    f->id = open_identity(f->reg);
+    f->id = fixture_identity(f->reg);
     json_t *after = eyni_identity_stats(f->id);
     assert_int_equal(json_integer_value(json_object_get(before, "samples")),
                      json_integer_value(json_object_get(after, "samples")));
     assert_true(json_integer_value(json_object_get(after, "face")) >= 2);
     json_decref(before);
     json_decref(after);
-    eyni_sample_in p[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg"),
-                           sample("finger", 2, FVC "102_4.tif")};
+    eyni_sample_in p[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg"),
+                           fixture_sample("finger", 2, FVC "102_4.tif")};
     eyni_actor a = clerk();
     json_t *out = NULL;
     eyni_error err;
     assert_int_equal(eyni_identity_identify(f->id, &a, p, 2, 3, 0, &out, &err), 0);
-    free_samples(p, 2);
+    fixture_free_samples(p, 2);
     json_t *top = json_array_get(json_object_get(out, "candidates"), 0);
     assert_true(json_real_value(json_object_get(top, "score")) >= 9.0);
     assert_non_null(json_object_get(json_object_get(top, "scores"), "finger"));
@@ -348,12 +323,12 @@ static void distractors_are_searched_but_never_candidates(void **state)
                      json_integer_value(json_object_get(before, "finger")) + N);
     assert_int_equal(json_integer_value(json_object_get(after, "samples")),
                      json_integer_value(json_object_get(before, "samples")));
-    eyni_sample_in p[2] = {sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg"),
-                           sample("finger", 2, FVC "102_4.tif")};
+    eyni_sample_in p[2] = {fixture_sample("face", 0, LFW "Hugo_Chavez/Hugo_Chavez_0003.jpg"),
+                           fixture_sample("finger", 2, FVC "102_4.tif")};
     eyni_actor a = clerk();
     json_t *out = NULL;
     assert_int_equal(eyni_identity_identify(f->id, &a, p, 2, 10, 0, &out, &err), 0);
-    free_samples(p, 2);
+    fixture_free_samples(p, 2);
     json_t *cands = json_object_get(out, "candidates"), *c;
     size_t i;
     assert_true(json_array_size(cands) >= 1);

@@ -8,6 +8,7 @@
 #include "eyni/identity.h"
 #include "reg_fixture.h"
 #include "vt.h"
+#include "id_fixture.h"
 
 typedef struct fx {
     eyni_register *reg;
@@ -67,12 +68,6 @@ static eyni_sample_in one_voice(const char *spk, int digit, int index)
     return (eyni_sample_in){"voice", 0, buf, len};
 }
 
-static void free_samples(eyni_sample_in *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        free((void *)s[i].data);
-}
-
 static json_t *person(const char *surname)
 {
     char body[256];
@@ -103,7 +98,7 @@ static void enrol_speaker(fx *f, const char *spk, const char *surname, char *fin
     eyni_error err;
     if (enrol_rc(f, surname, s, n, &out, &err))
         fail_msg("enrol %s: %s", spk, err.msg);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     assert_string_equal(json_string_value(json_object_get(out, "status")), "unique");
     json_t *q = json_object_get(out, "quality");
     assert_int_equal(json_array_size(q), 20);
@@ -152,7 +147,7 @@ static int verify_one(fx *f, const char *fin, const char *spk, int digit, int in
     json_t *out = NULL;
     eyni_error err;
     int rc = eyni_identity_verify(f->id, &a, fin, &s, 1, &out, &err);
-    free_samples(&s, 1);
+    fixture_free_samples(&s, 1);
     if (rc)
         fail_msg("verify %s against %s: %s", spk, fin, err.msg);
     assert_non_null(json_object_get(json_object_get(out, "scores"), "voice"));
@@ -198,7 +193,7 @@ static int verify_three(fx *f, const char *fin, const char *spk, int first, int 
     json_t *out = NULL;
     eyni_error err;
     int rc = eyni_identity_verify(f->id, &a, fin, s, 3, &out, &err);
-    free_samples(s, 3);
+    fixture_free_samples(s, 3);
     if (rc)
         fail_msg("verify: %s", err.msg);
     int match = json_is_true(json_object_get(out, "match"));
@@ -235,7 +230,7 @@ static void identification_names_the_speaker(void **state)
         eyni_error err;
         if (eyni_identity_identify(f->id, &a, &s, 1, 5, 0, &out, &err))
             fail_msg("identify: %s", err.msg);
-        free_samples(&s, 1);
+        fixture_free_samples(&s, 1);
         json_t *top = json_array_get(json_object_get(out, "candidates"), 0);
         const char *want = d % 2 ? f->george : f->jackson;
         right += top && !strcmp(json_string_value(json_object_get(top, "fin")), want);
@@ -276,7 +271,7 @@ static void expect_refused(fx *f, unsigned char *bad, size_t len, int code, cons
     json_t *out = NULL;
     eyni_error err;
     int rc = enrol_rc(f, "Badvoice", s, 4, &out, &err);
-    free_samples(s, 3);
+    fixture_free_samples(s, 3);
     if (rc != code || !strstr(err.msg, reason) || !strstr(err.msg, "voice sample 4"))
         fail_msg("expected %d naming %s and the sample, got %d: %s", code, reason, rc, err.msg);
     assert_null(out);
@@ -335,7 +330,7 @@ static void voice_needs_the_match_power_and_is_audited(void **state)
     eyni_error err;
     assert_int_equal(eyni_identity_verify(f->id, &clerk, f->george, &s, 1, &out, &err), EYNI_EPERM);
     assert_int_equal(eyni_identity_identify(f->id, &clerk, &s, 1, 5, 0, &out, &err), EYNI_EPERM);
-    free_samples(&s, 1);
+    fixture_free_samples(&s, 1);
     eyni_actor auditor = fixture_actor(EYNI_ROLE_AUDITOR, "voice test");
     eyni_audit_query q = {NULL, f->george, "match.verify", 0, 1000};
     assert_int_equal(eyni_register_audit_list(f->reg, &auditor, &q, &out, &err), 0);
@@ -363,7 +358,7 @@ static void without_a_model_voice_is_refused_by_name(void **state)
     assert_non_null(strstr(err.msg, "speaker model"));
     eyni_actor a = fixture_actor(EYNI_ROLE_POLICE, "voice test");
     assert_int_equal(eyni_identity_verify(f->id, &a, f->george, &s, 1, &out, &err), EYNI_EMODEL);
-    free_samples(&s, 1);
+    fixture_free_samples(&s, 1);
     assert_int_equal(stored_samples(f), before);
     assert_int_equal(persons_named(f, "Nomodel"), 0);
 }
@@ -417,7 +412,7 @@ static void voice_recapture_and_erasure_rebuild_the_reference(void **state)
     if (eyni_identity_biometrics_update(f->id, &clerk, f->jackson, s, n, "wrong speaker", &out,
                                         &err))
         fail_msg("update: %s", err.msg);
-    free_samples(s, n);
+    fixture_free_samples(s, n);
     assert_int_equal(json_integer_value(json_object_get(out, "replaced")), 20);
     json_decref(out);
     assert_int_equal(verify_three(f, f->jackson, "theo", 1, 3), 1);
@@ -436,7 +431,7 @@ static void voice_recapture_and_erasure_rebuild_the_reference(void **state)
     eyni_sample_in g = one_voice("george", 4, 2);
     eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "voice identification test");
     assert_int_equal(eyni_identity_identify(f->id, &police, &g, 1, 5, 0, &out, &err), 0);
-    free_samples(&g, 1);
+    fixture_free_samples(&g, 1);
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(out, "candidates"), i, c)
