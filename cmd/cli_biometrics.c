@@ -71,18 +71,6 @@ static int parse(int argc, char **argv, bio_args *x, eyni_error *err)
     return rc;
 }
 
-static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
-{
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
-    char voice[4200];
-    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    o.voice_model = cmd_env_voice_model(e, voice, sizeof voice);
-    return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
-}
-
 static int position_of(const char *text, int *out, eyni_error *err)
 {
     char *end;
@@ -98,7 +86,7 @@ static int list(bio_args *x, cmd_env *e, const eyni_actor *a, json_t **out, eyni
     eyni_identity *id = NULL;
     int rc = x->s.n || x->reason || x->modality || x->position
                  ? eyni_error_set(err, EYNI_EINVAL, "list takes --fin only")
-                 : open_identity(e, &id, err);
+                 : cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = eyni_identity_biometrics_list(id, a, x->fin, out, err);
     eyni_identity_close(id);
@@ -122,7 +110,7 @@ static int run(const char *verb, bio_args *x, cmd_env *e, json_t **out, eyni_err
     int rc = update ? 0 : position_of(x->position, &position, err);
     eyni_identity *id = NULL;
     if (rc == 0)
-        rc = open_identity(e, &id, err);
+        rc = cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = update ? eyni_identity_biometrics_update(id, &a, x->fin, x->s.v, x->s.n, x->reason,
                                                       out, err)

@@ -138,15 +138,9 @@ static int do_check(border_args *b, cmd_env *e, eyni_actor *a, int field, json_t
     r.direction = b->direction ? b->direction : "entry";
     r.request_id = b->request_id;
     int rc = b->face ? read_file(b, b->face, &r.face, &r.face_len, err) : 0;
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
     eyni_identity *id = NULL;
     if (rc == 0)
-        rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    if (rc == 0)
-        rc = eyni_identity_open(e->reg, &o, &id, err);
+        rc = cmd_env_identity(e, 0, &id, err);
     if (rc == 0)
         rc = field ? eyni_border_field_check(id, a, &r, out, err)
                    : eyni_border_check(id, a, &r, out, err);
@@ -174,15 +168,9 @@ static int do_watch_biometrics(border_args *b, cmd_env *e, eyni_actor *a, json_t
         s[n++] = b->fingers[i];
     if (rc == 0 && n == 0)
         rc = eyni_error_set(err, EYNI_EINVAL, "give --face IMG and/or --finger POSITION=IMG");
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
     eyni_identity *id = NULL;
     if (rc == 0)
-        rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    if (rc == 0)
-        rc = eyni_identity_open(e->reg, &o, &id, err);
+        rc = cmd_env_identity(e, 0, &id, err);
     if (rc == 0)
         rc = eyni_border_watch_biometrics_add(id, a, b->list, entry, s, n, out, err);
     eyni_identity_close(id);

@@ -92,17 +92,11 @@ static int issue_with_samples(doc_args *d, cmd_env *e, eyni_actor *a, const json
     int rc = d->case_id && (end == d->case_id || *end || case_id < 1)
                  ? eyni_error_set(err, EYNI_EINVAL, "--case needs a case number")
                  : 0;
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
     eyni_identity *id = NULL;
     if (rc == 0)
         rc = read_live(d, &live, err);
     if (rc == 0)
-        rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    if (rc == 0)
-        rc = eyni_identity_open(e->reg, &o, &id, err);
+        rc = cmd_env_identity(e, 0, &id, err);
     if (rc == 0)
         rc = eyni_document_apply(id, a, in, live.v, live.n, case_id, out, err);
     eyni_identity_close(id);

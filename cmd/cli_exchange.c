@@ -51,14 +51,8 @@ static int run(const char *verb, ex_args *x, cmd_env *e, json_t **out, eyni_erro
 {
     eyni_actor a;
     eyni_actor_local(&a, eyni_config_get(e->cfg, "cli.agency", "LOCAL"), "ANSI/NIST exchange");
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
     eyni_identity *id = NULL;
-    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    if (rc == 0)
-        rc = eyni_identity_open(e->reg, &o, &id, err);
+    int rc = cmd_env_identity(e, 0, &id, err);
     unsigned char *buf = NULL;
     size_t len = 0;
     if (rc == 0 && !strcmp(verb, "import")) {

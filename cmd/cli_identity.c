@@ -111,18 +111,6 @@ static void free_args(id_args *x)
     json_decref(x->person);
 }
 
-static int open_identity(cmd_env *e, eyni_identity **id, eyni_error *err)
-{
-    eyni_identity_opts o;
-    memset(&o, 0, sizeof o);
-    o.log = e->log;
-    char voice[4200];
-    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
-    o.node_key = e->node_key;
-    o.voice_model = cmd_env_voice_model(e, voice, sizeof voice);
-    return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
-}
-
 typedef int (*id_fn)(id_args *, cmd_env *, eyni_actor *, json_t **, eyni_error *);
 
 static int run(int argc, char **argv, id_fn fn, const char *usage)
@@ -194,7 +182,7 @@ static int do_enrol(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_er
     json_t *profile = NULL;
     int rc = x->dna ? open_dna(x, e, a, &profile, &dna, err) : 0;
     if (rc == 0)
-        rc = open_identity(e, &id, err);
+        rc = cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = eyni_identity_enrol(id, a, x->person, x->s.v, x->s.n, out, err);
     if (rc == 0 && dna)
@@ -208,7 +196,7 @@ static int do_enrol(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_er
 static int do_verify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
     eyni_identity *id = NULL;
-    int rc = open_identity(e, &id, err);
+    int rc = cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = eyni_identity_verify(id, a, x->fin, x->s.v, x->s.n, out, err);
     eyni_identity_close(id);
@@ -218,7 +206,7 @@ static int do_verify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_e
 static int do_identify(id_args *x, cmd_env *e, eyni_actor *a, json_t **out, eyni_error *err)
 {
     eyni_identity *id = NULL;
-    int rc = open_identity(e, &id, err);
+    int rc = cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = eyni_identity_identify_gallery(id, a, x->gallery, x->s.v, x->s.n, x->top, x->min, out,
                                             err);
@@ -234,7 +222,7 @@ static int decide(id_args *x, cmd_env *e, eyni_actor *a, long long cid, json_t *
     if (!d || strcmp(d, "different") != 0)
         return eyni_register_case_decide(e->reg, a, cid, d, x->fin, x->note, out, err);
     eyni_identity *id = NULL;
-    int rc = open_identity(e, &id, err);
+    int rc = cmd_env_identity(e, 1, &id, err);
     if (rc == 0)
         rc = eyni_identity_case_decide(id, a, cid, d, x->fin, x->note, out, err);
     eyni_identity_close(id);

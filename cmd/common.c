@@ -21,6 +21,19 @@ const char *cmd_env_voice_model(const cmd_env *e, char *out, size_t cap)
     return out;
 }
 
+int cmd_env_identity(const cmd_env *e, int voice, eyni_identity **id, eyni_error *err)
+{
+    eyni_identity_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = e->log;
+    char model[4200];
+    int rc = eyni_identity_opts_from_config(e->cfg, &o, err);
+    o.node_key = e->node_key;
+    if (voice)
+        o.voice_model = cmd_env_voice_model(e, model, sizeof model);
+    return rc ? rc : eyni_identity_open(e->reg, &o, id, err);
+}
+
 static int apply_overrides(eyni_config *cfg, const char *const *ov, eyni_error *err)
 {
     for (size_t i = 0; ov && ov[i]; i++) {

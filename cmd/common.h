@@ -4,6 +4,7 @@
 #define EYNI_CMD_COMMON_H
 
 #include "eyni/base.h"
+#include "eyni/identity.h"
 #include "eyni/register.h"
 
 typedef struct cmd_env {
@@ -26,6 +27,9 @@ void cmd_env_path(const cmd_env *e, const char *name, char *out, size_t cap);
 /* Path of the speaker model for the identity service: voice.model, by default
  * voice/model.bin (where `eyni voice train` writes), resolved against the data directory. */
 const char *cmd_env_voice_model(const cmd_env *e, char *out, size_t cap);
+/* The identity service over e's register, configured from e (identity.*, gallery.*); with
+ * voice the speaker model too (loading it costs time, so commands without voice skip it). */
+int cmd_env_identity(const cmd_env *e, int voice, eyni_identity **id, eyni_error *err);
 
 /* Runs the HTTP server until SIGINT/SIGTERM (shared by `eyni serve` and `eynid`). */
 /* A throw-away keyed register for a benchmark: /tmp/eyni-bench-<tag>-XXXXXX (path in dir) with
