@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "eyni/video.h"
 #include "receiver.h"
 #include "server/http_client.h"
 #include "testutil.h"
@@ -149,8 +150,10 @@ static void test_desk(void **state)
     snprintf(conf, sizeof conf, "%s/eyni.conf", srv.data);
     FILE *cf = fopen(conf, "a");
     assert_non_null(cf);
-    fprintf(cf, "video.webhook_url = http://127.0.0.1:%d/alerts\nvideo.poll_seconds = 1\n",
-            hook.port);
+    fprintf(cf,
+            "video.webhook_url = http://127.0.0.1:%d/alerts\nvideo.poll_seconds = 1\n"
+            "video.cohort = %s/cohort.tsv\n",
+            hook.port, dir);
     fclose(cf);
     test_server_start(&srv, "video-desk", srv.data);
     /* the wanted list of the recording, enrolled through the command line */
@@ -191,7 +194,9 @@ static void test_desk(void **state)
     assert_non_null(alert);
     long long id = json_integer_value(json_object_get(alert, "id"));
     assert_true(id > 0);
-    assert_true(json_real_value(json_object_get(alert, "score")) >= 0.5);
+    /* the cohort of the recording's folder was loaded: the alert is on the normalised score */
+    assert_true(json_real_value(json_object_get(alert, "score")) >= EYNI_VIDEO_MIN_RAW_DEFAULT);
+    assert_true(json_real_value(json_object_get(alert, "norm")) > 3);
     json_decref(alert);
     /* listed, decided once, snapshot readable; the border role may not */
     r = http_call(&srv, "GET", "/v1/watch/events?decision=open", police, "desk test", NULL);
