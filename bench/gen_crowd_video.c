@@ -13,6 +13,11 @@
  * --wanted-share 0 composes a video in which no wanted person ever appears (the wanted list
  * is still written): every alert on it is false, which is how false alerts per hour are
  * measured on footage never used for tuning.
+ *
+ * The LFW identities are split once, by a hash of the name, into the crowd (three in four,
+ * used in videos and wanted lists) and the cohort (one in four, never put in a video): the
+ * cohort's photos, written as cohort.tsv, are the non-wanted faces the wanted entries are
+ * normalised against (docs/video.md), so no person of a video is ever in the cohort.
  */
 #include <dirent.h>
 #include <math.h>
@@ -32,6 +37,7 @@ typedef struct person {
     char **images;
     int nimages;
     int wanted_id; /* 0 = not wanted */
+    int cohort;    /* 1: reserved for the cohort, never in a video */
 } person;
 
 typedef struct pass {
@@ -70,6 +76,18 @@ static double uniform(gen *g, double a, double b)
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The fixed split of identities: FNV-1a of the name, one in COHORT_SHARE to the cohort. The
+ * same on every machine and for every seed. */
+#define COHORT_SHARE 4
+
+static int in_cohort(const char *name)
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h % COHORT_SHARE == 0;
 }
 
 static int list_images(gen *g, person *p)
@@ -115,6 +133,7 @@ static int load_persons(gen *g)
     for (int i = 0; i < n; i++) {
         person *p = &g->persons[g->npersons];
         snprintf(p->name, sizeof p->name, "%s", names[i]);
+        p->cohort = in_cohort(names[i]);
         free(names[i]);
         if (list_images(g, p) == 0 && p->nimages > 0)
             g->npersons++;
@@ -128,7 +147,7 @@ static void pick_wanted(gen *g)
 {
     for (int k = 1; k <= g->nwanted;) {
         person *p = &g->persons[(int)(urand(g) * g->npersons)];
-        if (p->nimages >= 3 && !p->wanted_id)
+        if (p->nimages >= 3 && !p->wanted_id && !p->cohort)
             p->wanted_id = k++;
     }
 }
@@ -150,7 +169,7 @@ static void plan(gen *g)
         } else {
             do
                 pi = (int)(urand(g) * g->npersons);
-            while (g->persons[pi].wanted_id);
+            while (g->persons[pi].wanted_id || g->persons[pi].cohort);
         }
         person *pe = &g->persons[pi];
         p->person = pi;
@@ -335,6 +354,23 @@ static int write_truth(gen *g)
     return fclose(f) ? -1 : 0;
 }
 
+/* cohort.tsv: every photo of the cohort identities, in the wanted list's format. */
+static int write_cohort(gen *g)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cohort.tsv", g->out);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "# cohort: LFW identities whose name hashes to 0 mod %d, never in a video\n",
+            COHORT_SHARE);
+    int id = 0;
+    for (int i = 0; i < g->npersons; i++)
+        for (int k = 0; g->persons[i].cohort && k < g->persons[i].nimages; k++)
+            fprintf(f, "%d\t%s\t%s\n", ++id, g->persons[i].name, g->persons[i].images[k]);
+    return fclose(f) ? -1 : 0;
+}
+
 static void gen_free(gen *g)
 {
     for (int i = 0; i < g->npersons; i++) {
@@ -402,7 +438,7 @@ int main(int argc, char **argv)
     }
     pick_wanted(&g);
     plan(&g);
-    if (write_truth(&g) || render(&g)) {
+    if (write_truth(&g) || write_cohort(&g) || render(&g)) {
         fprintf(stderr, "gen_crowd_video: writing %s failed\n", g.out);
         gen_free(&g);
         return 3;

@@ -19,6 +19,7 @@
 
 typedef struct bench_args {
     const char *dir;
+    const char *cohort; /* list file; NULL = DIR/cohort.tsv when it exists; "none" = no cohort */
     double fps, seconds, soak;
     float threshold;
     int json, streams, seed;
@@ -81,7 +82,23 @@ typedef struct score_sheet {
     int wanted_passes, found, in_time, clean_passes, clean_found;
     int correct, duplicate, false_alerts;
     double latency_sum, latency_max;
+    double *latency; /* of each first correct alert of a pass, sorted after scoring */
 } score_sheet;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of the sorted latencies, nearest rank. */
+static double latency_q(const score_sheet *s, double q)
+{
+    if (s->correct == 0)
+        return 0;
+    int k = (int)(q * s->correct + 0.999999) - 1;
+    return s->latency[k < 0 ? 0 : k >= s->correct ? s->correct - 1 : k];
+}
 
 /* An alert is correct when the person it names was passing when its shot was taken. */
 static void score(json_t *truth, json_t *alerts, score_sheet *s)
@@ -90,6 +107,7 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
     json_t *passes = json_object_get(truth, "passes");
     size_t np = json_array_size(passes), na = json_array_size(alerts);
     int *hit = calloc(np ? np : 1, sizeof *hit);
+    s->latency = calloc(json_array_size(alerts) + 1, sizeof *s->latency);
     size_t i;
     json_t *al;
     json_array_foreach(alerts, i, al)
@@ -118,6 +136,7 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
         double st = json_number_value(json_object_get(json_array_get(passes, matched), "start"));
         double lat = at - st;
         hit[matched] = 1 + (lat <= LATE_ALERT_S);
+        s->latency[s->correct - 1] = lat;
         s->latency_sum += lat;
         if (lat > s->latency_max)
             s->latency_max = lat;
@@ -137,6 +156,7 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
         s->clean_found += clean && hit[k] > 0;
     }
     (void)na;
+    qsort(s->latency, (size_t)s->correct, sizeof *s->latency, cmp_double);
     free(hit);
 }
 
@@ -188,6 +208,8 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
         st->outages += s.outages;
         for (int b = 0; b < EYNI_VIDEO_HIST_BINS; b++)
             st->pipeline.score_hist[b] += s.pipeline.score_hist[b];
+        for (int b = 0; b < EYNI_VIDEO_NHIST_BINS; b++)
+            st->pipeline.norm_hist[b] += s.pipeline.norm_hist[b];
     }
     return rc;
 }
@@ -205,6 +227,93 @@ static json_t *tracks_above(const eyni_video_stats *st)
         json_object_set_new(o, k, json_integer((json_int_t)sum));
     }
     return o;
+}
+
+/* The same for the best normalised scores (with a cohort). */
+static json_t *tracks_above_norm(const eyni_video_stats *st)
+{
+    json_t *o = json_object();
+    uint64_t sum = 0;
+    for (int b = EYNI_VIDEO_NHIST_BINS - 1; b >= 1; b--) {
+        char k[16];
+        sum += st->norm_hist[b];
+        snprintf(k, sizeof k, "%.2f", EYNI_VIDEO_NHIST_LO + b * EYNI_VIDEO_NHIST_STEP);
+        json_object_set_new(o, k, json_integer((json_int_t)sum));
+    }
+    return o;
+}
+
+/* Loads the cohort (the named list, else DIR/cohort.tsv when there is one) and describes it
+ * with the normalised threshold the pipeline will use and each entry's look-alike figures. */
+static int load_cohort(const bench_args *a, cli_video_engine *v, json_t **out, eyni_error *err)
+{
+    char path[4096];
+    struct stat sb;
+    *out = json_null();
+    if (a->cohort && !strcmp(a->cohort, "none"))
+        return 0;
+    snprintf(path, sizeof path, "%s", a->cohort ? a->cohort : "");
+    if (!a->cohort)
+        snprintf(path, sizeof path, "%s/cohort.tsv", a->dir);
+    if (!a->cohort && stat(path, &sb) != 0)
+        return 0;
+    size_t skipped = 0;
+    double t0 = eyni_time_ms();
+    int rc = eyni_video_wanted_load_cohort(v->wanted, v->fe, path, &skipped, err);
+    if (rc)
+        return rc;
+    eyni_video_cohort_info ci;
+    eyni_video_wanted_cohort_info(v->wanted, &ci);
+    eyni_video_pipeline *p = NULL;
+    eyni_video_opts o = a->pipe;
+    float t = 0;
+    if (eyni_video_pipeline_new(v->fe, v->wanted, &o, "probe", NULL, NULL, &p, err) == 0)
+        t = eyni_video_pipeline_norm_threshold(p);
+    eyni_video_pipeline_free(p);
+    json_t *entries = json_array();
+    eyni_video_entry_info e;
+    for (size_t i = 0; eyni_video_wanted_entry(v->wanted, i, &e); i++)
+        json_array_append_new(entries, json_pack("{s:I,s:s,s:f,s:f}", "id", (json_int_t)e.id,
+                                                 "label", e.label, "cohort_mean", e.cohort_mean,
+                                                 "cohort_spread", e.cohort_spread));
+    *out = json_pack("{s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "list", path, "faces",
+                     (json_int_t)ci.faces, "skipped", (json_int_t)skipped, "pairs", ci.pairs,
+                     "tail_start", ci.tail_start, "tail_scale", ci.tail_scale, "tail_rate",
+                     ci.tail_rate, "norm_threshold", t, "load_ms", eyni_time_ms() - t0, "entries",
+                     entries);
+    return 0;
+}
+
+/* The enrolment check of every wanted photo (what `eyni watch add-wanted` warns about). */
+static json_t *enrolment(const char *list, const eyni_face_engine *fe)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0, n = 0;
+    eyni_video_list_item *items = NULL;
+    eyni_error e = {0};
+    json_t *out = json_array();
+    if (eyni_file_read(list, EYNI_VIDEO_MAX_LIST_BYTES, &buf, &len, &e) ||
+        eyni_video_list_parse((const char *)buf, len, &items, &n, &e))
+        n = 0;
+    for (size_t i = 0; i < n; i++) {
+        eyni_image *img = NULL;
+        eyni_face_quality q;
+        unsigned warn = 0;
+        if (eyni_image_load(items[i].photo, 3, &img, &e) == 0 &&
+            eyni_video_enrol_check(fe, img, &q, &warn, &e) == 0) {
+            json_t *w = json_array();
+            for (unsigned bit = 1; bit < (1u << EYNI_FACE_REASON_COUNT); bit <<= 1)
+                if (warn & bit)
+                    json_array_append_new(w, json_string(eyni_face_reason_name(bit)));
+            json_array_append_new(out, json_pack("{s:I,s:s,s:f,s:o}", "id", (json_int_t)items[i].id,
+                                                 "label", items[i].label, "quality", q.score,
+                                                 "warnings", w));
+        }
+        eyni_image_free(img);
+    }
+    free(items);
+    free(buf);
+    return out;
 }
 
 static int parse(int argc, char **argv, bench_args *a)
@@ -241,6 +350,14 @@ static int parse(int argc, char **argv, bench_args *a)
             a->pipe.early_s = atof(v), i++;
         else if (!strcmp(k, "--max-early"))
             a->pipe.max_early = atoi(v), i++;
+        else if (!strcmp(k, "--cohort"))
+            a->cohort = v, i++;
+        else if (!strcmp(k, "--norm-threshold"))
+            a->pipe.norm_threshold = (float)atof(v), i++;
+        else if (!strcmp(k, "--alerts-per-hour"))
+            a->pipe.alerts_per_hour = atof(v), i++;
+        else if (!strcmp(k, "--min-raw"))
+            a->pipe.min_raw = (float)atof(v), i++;
         else
             return -1;
     }
@@ -254,7 +371,8 @@ int cli_bench_video(int argc, char **argv)
 {
     static const char *usage = "eyni bench video DIR [--seconds 120] [--seed 7] [--fps 5] "
                                "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] "
-                               "[--early S] [--max-early N] "
+                               "[--early S] [--max-early N] [--cohort LIST|none] "
+                               "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
                                "[--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
@@ -281,6 +399,13 @@ int cli_bench_video(int argc, char **argv)
         json_decref(truth);
         return cli_fail(&err);
     }
+    json_t *cohort = NULL;
+    if (load_cohort(&a, &v, &cohort, &err)) {
+        cli_video_engine_close(&v);
+        json_decref(truth);
+        return cli_fail(&err);
+    }
+    json_t *enrol = enrolment(wanted, v.fe);
     collector col = {.alerts = json_array()};
     pthread_mutex_init(&col.mu, NULL);
     eyni_video_camera_stats st;
@@ -293,7 +418,8 @@ int cli_bench_video(int argc, char **argv)
     cli_video_engine_close(&v);
     pthread_mutex_destroy(&col.mu);
     if (rc) {
-        json_decref(truth), json_decref(col.alerts), json_decref(rss);
+        json_decref(truth), json_decref(col.alerts), json_decref(rss), json_decref(cohort);
+        json_decref(enrol);
         return cli_fail(&err);
     }
     double seconds = json_number_value(json_object_get(truth, "seconds"));
@@ -327,6 +453,8 @@ int cli_bench_video(int argc, char **argv)
             s.false_alerts, "duplicate_alerts", s.duplicate, "false_alerts_per_hour",
             seconds > 0 ? s.false_alerts * 3600.0 / seconds : 0, "latency_mean_s",
             s.correct ? s.latency_sum / s.correct : 0, "latency_max_s", s.latency_max);
+        json_object_set_new(acc, "latency_median_s", json_real(latency_q(&s, 0.5)));
+        json_object_set_new(acc, "latency_p90_s", json_real(latency_q(&s, 0.9)));
         json_object_set_new(o, "accuracy", acc);
         json_object_set_new(
             o, "speed",
@@ -345,7 +473,12 @@ int cli_bench_video(int argc, char **argv)
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
     json_object_set_new(o, "tracks_at_or_above", tracks_above(&st.pipeline));
+    if (!json_is_null(cohort))
+        json_object_set_new(o, "tracks_at_or_above_norm", tracks_above_norm(&st.pipeline));
+    json_object_set_new(o, "cohort", cohort);
+    json_object_set_new(o, "enrolment", enrol);
     json_object_set_new(o, "alerts_list", col.alerts);
     json_decref(truth);
+    free(s.latency);
     return cli_emit(o, a.json);
 }

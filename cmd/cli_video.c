@@ -16,7 +16,7 @@
 typedef struct run_args {
     const char *videos[RUN_MAX_CAMERAS];
     int nvideos;
-    const char *wanted, *snapshots;
+    const char *wanted, *snapshots, *cohort;
     double fps, duration;
     float threshold;
     int live, queue, json;
@@ -30,13 +30,13 @@ typedef struct printer {
 
 json_t *cli_video_alert_json(const eyni_video_alert *a)
 {
-    return json_pack("{s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:[f,f,f,f],s:f,s:s,s:I}", "camera",
+    return json_pack("{s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:[f,f,f,f],s:f,s:s,s:I}", "camera",
                      a->camera, "track", (json_int_t)a->track_id, "person_id",
                      (json_int_t)a->person_id, "label", a->label ? a->label : "", "score", a->score,
-                     "fmr_estimate", a->fmr, "first_seen", a->first_seen, "shot_time", a->shot_time,
-                     "alert_time", a->alert_time, "box", a->box[0], a->box[1], a->box[2], a->box[3],
-                     "quality", a->quality, "time", a->wall_time, "snapshot_bytes",
-                     (json_int_t)a->jpeg_len);
+                     "norm", a->norm, "fmr_estimate", a->fmr, "first_seen", a->first_seen,
+                     "shot_time", a->shot_time, "alert_time", a->alert_time, "box", a->box[0],
+                     a->box[1], a->box[2], a->box[3], "quality", a->quality, "time", a->wall_time,
+                     "snapshot_bytes", (json_int_t)a->jpeg_len);
 }
 
 static void on_alert(void *ctx, const eyni_video_alert *a)
@@ -117,6 +117,8 @@ static int parse_run(int argc, char **argv, run_args *a)
             a->wanted = v, i++;
         else if (!strcmp(k, "--snapshots"))
             a->snapshots = v, i++;
+        else if (!strcmp(k, "--cohort"))
+            a->cohort = v, i++;
         else if (!strcmp(k, "--fps"))
             a->fps = atof(v), i++;
         else if (!strcmp(k, "--threshold"))
@@ -151,13 +153,16 @@ static int watch_run(int argc, char **argv)
 {
     static const char *usage =
         "eyni watch run --video FILE|URL [--video ...] --wanted LIST.tsv [--fps 5] "
-        "[--threshold T] [--live] [--queue N] [--duration S] [--snapshots DIR] [--json]";
+        "[--threshold T] [--cohort LIST] [--live] [--queue N] [--duration S] [--snapshots DIR] "
+        "[--json]";
     run_args a;
     if (parse_run(argc, argv, &a))
         return cli_usage(usage);
     eyni_error err = {0};
     cli_video_engine v;
-    if (cli_video_engine_open(&v, a.wanted, &err)) {
+    size_t skipped = 0;
+    if (cli_video_engine_open(&v, a.wanted, &err) ||
+        (a.cohort && eyni_video_wanted_load_cohort(v.wanted, v.fe, a.cohort, &skipped, &err))) {
         cli_video_engine_close(&v);
         return cli_fail(&err);
     }

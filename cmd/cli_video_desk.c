@@ -73,9 +73,29 @@ static int parse(int argc, char **argv, desk_args *a)
 }
 
 /* Embeds the subject of a photo with the face engine. */
-static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], eyni_error *err)
+/* The enrolment check's verdict for the operator: score, every reason, and the warnings with
+ * their advice (a photo that will match badly in video is said so at add time). */
+static json_t *enrol_json(const eyni_face_quality *q, unsigned warn)
+{
+    json_t *reasons = json_array(), *warnings = json_array();
+    for (unsigned bit = 1; bit && bit < (1u << EYNI_FACE_REASON_COUNT); bit <<= 1) {
+        if (!(q->reasons & bit))
+            continue;
+        json_array_append_new(reasons, json_string(eyni_face_reason_name(bit)));
+        if (warn & bit)
+            json_array_append_new(warnings,
+                                  json_pack("{s:s,s:s}", "reason", eyni_face_reason_name(bit),
+                                            "advice", eyni_face_reason_advice(bit)));
+    }
+    return json_pack("{s:f,s:o,s:o}", "score", q->score, "reasons", reasons, "warnings", warnings);
+}
+
+static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], json_t **quality,
+                       eyni_error *err)
 {
     cli_video_engine v;
+    eyni_face_quality q;
+    unsigned warn = 0;
     eyni_image *img = NULL;
     eyni_face_det dets[EYNI_FACE_MAX_FACES];
     size_t n = 0;
@@ -88,6 +108,16 @@ static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], eyni_error *e
         rc = eyni_error_set(err, EYNI_EQUALITY, "%s: no face found", path);
     if (rc == 0)
         rc = eyni_face_embed(v.fe, img, &dets[eyni_face_primary(img, dets, n)], emb, err);
+    if (rc == 0)
+        rc = eyni_video_enrol_check(v.fe, img, &q, &warn, err);
+    if (rc == 0) {
+        *quality = enrol_json(&q, warn);
+        if (warn)
+            fprintf(stderr,
+                    "eyni watch add-wanted: warning: %s: enrolment photo quality %.0f, "
+                    "it may not be matched in video (see \"quality\")\n",
+                    path, q.score);
+    }
     eyni_image_free(img);
     cli_video_engine_close(&v);
     return rc;
@@ -128,13 +158,16 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
     if (!strcmp(verb, "add-wanted")) {
         float emb[EYNI_FACE_DIM];
         long long id = 0;
+        json_t *quality = NULL;
         if (!a->photo)
             return eyni_error_set(err, EYNI_EINVAL, "add-wanted needs --photo FILE");
-        int rc = embed_photo(a->photo, emb, err);
+        int rc = embed_photo(a->photo, emb, &quality, err);
         if (rc == 0)
             rc = eyni_desk_wanted_add(e->reg, ac, a->label, a->fin, a->reason, emb, &id, err);
         if (rc == 0)
-            *out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "label", a->label);
+            *out = json_pack("{s:I,s:s,s:O}", "id", (json_int_t)id, "label", a->label, "quality",
+                             quality);
+        json_decref(quality);
         return rc;
     }
     if (!strcmp(verb, "purge")) {

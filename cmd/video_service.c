@@ -34,6 +34,7 @@ struct video_service {
     eyni_video_webhook *webhook;        /* NULL when no video.webhook_url */
     int ncams;
     float threshold;
+    char cohort[1024]; /* video.cohort: list of non-wanted photos to normalise against */
     int retention_days, poll_s;
     time_t last_purge;
     pthread_t thread;
@@ -62,10 +63,10 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                        "camera %s: alert not stored: %s", a->camera, err.msg);
         return;
     }
-    json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:s,s:s}", "id", (json_int_t)id,
+    json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:s,s:s}", "id", (json_int_t)id,
                           "camera", a->camera, "track", (json_int_t)a->track_id, "wanted_id",
-                          (json_int_t)a->person_id, "label", a->label, "score", a->score,
-                          "fmr_estimate", a->fmr, "stream_time", a->alert_time, "seen_at",
+                          (json_int_t)a->person_id, "label", a->label, "score", a->score, "norm",
+                          a->norm, "fmr_estimate", a->fmr, "stream_time", a->alert_time, "seen_at",
                           a->wall_time, "decision", "open");
     if (o && eyni_events_publish(s->events, "alert", id, o, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
@@ -91,6 +92,23 @@ static int add_wanted(long long id, const char *label, const float emb[EYNI_FACE
     return 0;
 }
 
+/* A cohort that cannot be read leaves the raw threshold in force, said loudly in the log. */
+static void load_cohort(video_service *s)
+{
+    eyni_error err = {0};
+    size_t skipped = 0;
+    if (eyni_video_wanted_load_cohort(s->wanted, s->fe, s->cohort, &skipped, &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_cohort",
+                       "%s; alerts follow the raw threshold", err.msg);
+        return;
+    }
+    eyni_video_cohort_info ci;
+    eyni_video_wanted_cohort_info(s->wanted, &ci);
+    eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_cohort",
+                   "%zu cohort faces loaded (%zu photos without a face skipped)", ci.faces,
+                   skipped);
+}
+
 static int ensure_engine(video_service *s, eyni_error *err)
 {
     if (s->fe)
@@ -99,6 +117,8 @@ static int ensure_engine(video_service *s, eyni_error *err)
     int rc = eyni_onnx_env_new("eynid-video", &s->onnx, err);
     if (rc == 0)
         rc = eyni_face_engine_new(s->onnx, &fo, &s->fe, err);
+    if (rc == 0 && s->cohort[0])
+        load_cohort(s);
     return rc;
 }
 
@@ -251,6 +271,10 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
     s->threshold = t ? strtof(t, &end) : EYNI_VIDEO_THRESHOLD_DEFAULT;
     if (rc == 0 && t && (*end || s->threshold <= 0 || s->threshold >= 1))
         rc = eyni_error_set(err, EYNI_EINVAL, "video.threshold must be a number in 0..1");
+    const char *cohort = eyni_config_get(cfg, "video.cohort", "");
+    if (rc == 0 && strlen(cohort) >= sizeof s->cohort)
+        rc = eyni_error_set(err, EYNI_ELIMIT, "video.cohort is too long");
+    snprintf(s->cohort, sizeof s->cohort, "%s", rc == 0 ? cohort : "");
     s->retention_days = (int)days;
     s->poll_s = (int)poll;
     return rc;

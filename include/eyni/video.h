@@ -41,11 +41,24 @@ extern "C" {
 #define EYNI_VIDEO_HIST_BINS         25
 #define EYNI_VIDEO_HIST_LO           0.30f
 #define EYNI_VIDEO_HIST_STEP         0.01f
+/* Histogram of ended tracks' best normalised score (with a cohort). */
+#define EYNI_VIDEO_NHIST_BINS 48
+#define EYNI_VIDEO_NHIST_LO   0.0f
+#define EYNI_VIDEO_NHIST_STEP 0.25f
+/* With a cohort: the target false alerts per hour the normalised threshold is derived for,
+ * and the scene it assumes (measured on the generated crowd, docs/video.md). */
+#define EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT 1.0
+#define EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT 7300.0
+#define EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT 3.0
+/* With a cohort, a raw score below this never alerts: the portrait FMR 1e-4 point. The
+ * normalisation divides by spreads; an entry and a probe that both have narrow ones can lift a
+ * raw 0.38 above the normalised threshold (measured, docs/video.md). */
+#define EYNI_VIDEO_MIN_RAW_DEFAULT ((float)EYNI_FACE_THRESHOLD_FMR_1E4)
 /* Detection tiles per row by default (see eyni_video_opts.tiles, docs/video.md). */
 #define EYNI_VIDEO_TILES_DEFAULT 2
-/* Track linking by overlap and motion only by default: appearance (eyni_video_opts.appearance
- * = 1) was measured to help little on the generated crowd (docs/video.md). */
-#define EYNI_VIDEO_APPEARANCE_DEFAULT (-1)
+/* Track linking by overlap, motion and appearance by default: a face crossing another does not
+ * take over its track (measured on the generated crowd, docs/video.md). */
+#define EYNI_VIDEO_APPEARANCE_DEFAULT 1
 
 /* ---- wanted-persons gallery ------------------------------------------------------------ */
 
@@ -63,9 +76,84 @@ int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe
 size_t eyni_video_wanted_size(const eyni_video_wanted *w);
 /* Copies the label of a person id into out; 0 when the id is unknown. */
 int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
-/* Best entry for a probe: *id = -1 and *score = -1 when the gallery is empty. */
+/*
+ * Enrolment check of a wanted photo: the portrait quality of eyni_face_quality_check, and the
+ * reasons among it that spoil matching in video (eyes closed, blurred, several faces, a face
+ * the detector doubts, bad exposure or contrast). Framing and pose reasons are not warned
+ * about: wanted photos are seldom portraits, and turned news photos were measured to match
+ * well (docs/video.md). The operator is told at add time; the photo is still accepted.
+ */
+#define EYNI_VIDEO_ENROL_WARN                                                                      \
+    (EYNI_FACE_EYES_CLOSED | EYNI_FACE_BLURRED | EYNI_FACE_MULTIPLE_FACES |                        \
+     EYNI_FACE_LOW_CONFIDENCE | EYNI_FACE_UNDEREXPOSED | EYNI_FACE_OVEREXPOSED |                   \
+     EYNI_FACE_LOW_CONTRAST | EYNI_FACE_NO_FACE)
+
+/* Fills q and *warn with the warning reasons (0 when the photo is fine for matching). */
+int eyni_video_enrol_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
+                           unsigned *warn, eyni_error *err);
+
+/* Best entry for a probe (by normalised score when there is a cohort; *score is the raw
+ * cosine): *id = -1 and *score = -1 when the gallery is empty. */
 int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
                            int64_t *id, float *score, eyni_error *err);
+
+/* One search: the best entry by normalised score when there is a cohort (norm and fmr from
+ * the cohort's tail; normalised = 1), else by raw score (norm = -1, fmr from the portrait
+ * impostor table). id = -1 and score = -1 when the gallery is empty. */
+typedef struct eyni_video_match {
+    int64_t id;
+    float score; /* raw cosine */
+    float norm;  /* normalised score (docs/video.md), -1 without a cohort */
+    double fmr;  /* estimated false-match rate of one comparison at this score */
+    int normalised;
+} eyni_video_match;
+
+int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
+                            eyni_video_match *m, eyni_error *err);
+
+/*
+ * Cohort normalisation. A cohort is a set of faces of people who are not wanted (and never
+ * the people watched for: docs/video.md says how the test cohort is kept apart). Each
+ * wanted entry is scored against it when added, each probe when searched; the normalised
+ * score is the raw score in units of the spread above the mean of the highest cohort scores,
+ * averaged over entry and probe, so an enrolment photo that resembles many people needs a
+ * higher raw score to alert. The cohort also calibrates itself (every photo against the
+ * others), giving the normalised threshold for a false-match rate per comparison.
+ * ident[i] groups the photos of one person (>= 0). EINVAL when there are too few different
+ * persons to calibrate (fewer than 20 pairs of different persons). Replaces an earlier cohort;
+ * entries already added are redone.
+ */
+#define EYNI_VIDEO_MAX_COHORT 20000
+
+int eyni_video_wanted_set_cohort(eyni_video_wanted *w, const float *emb, const int *ident, size_t n,
+                                 eyni_error *err);
+/* Reads a list file in the wanted list's format (the label names the person) and sets the
+ * cohort from its photos; photos without a face are skipped and counted in *skipped. */
+int eyni_video_wanted_load_cohort(eyni_video_wanted *w, const eyni_face_engine *fe,
+                                  const char *path, size_t *skipped, eyni_error *err);
+int eyni_video_wanted_has_cohort(const eyni_video_wanted *w);
+/* The normalised score whose estimated false-match rate per comparison is fmr; 0 without a
+ * cohort. */
+float eyni_video_wanted_norm_threshold(const eyni_video_wanted *w, double fmr);
+
+typedef struct eyni_video_entry_info {
+    int64_t id;
+    char label[EYNI_VIDEO_MAX_LABEL];
+    float cohort_mean, cohort_spread; /* of its highest cohort scores; 0 and 1 without one */
+} eyni_video_entry_info;
+
+/* Entry i (0..size-1); 0 when there is no such entry. */
+int eyni_video_wanted_entry(const eyni_video_wanted *w, size_t i, eyni_video_entry_info *out);
+
+typedef struct eyni_video_cohort_info {
+    size_t faces;
+    double pairs;      /* impostor pairs of the self-calibration */
+    double tail_start; /* the exponential tail fitted to the highest pairs: start, */
+    double tail_scale; /* scale (mean excess) */
+    double tail_rate;  /* and the share of pairs at or above its start */
+} eyni_video_cohort_info;
+
+void eyni_video_wanted_cohort_info(const eyni_video_wanted *w, eyni_video_cohort_info *out);
 
 /*
  * Threshold calibration. Each embedded best shot is compared with every gallery entry, so
@@ -135,7 +223,9 @@ typedef struct eyni_video_alert {
     int64_t person_id;         /* wanted gallery id */
     const char *label;         /* wanted gallery label */
     float score;               /* best cosine of the track against this person */
-    double fmr;                /* eyni_face_score_fmr(score) */
+    float norm;                /* its normalised score with a cohort, else -1 */
+    double fmr;                /* estimated false-match rate of one comparison at the score:
+                                  the cohort's tail, else eyni_face_score_fmr(score) */
     double first_seen;         /* stream seconds when the track began */
     double shot_time;          /* stream seconds of the shot that matched */
     double alert_time;         /* stream seconds of the frame that raised the alert */
@@ -166,6 +256,15 @@ typedef struct eyni_video_opts {
     int max_early;        /* embeddings in that early window at most; 0 = 4 */
     int appearance;       /* tracks link by overlap and motion plus appearance (1) or by
                              overlap and motion only (-1); 0 = EYNI_VIDEO_APPEARANCE_DEFAULT */
+    /* With a cohort in the gallery, alerts follow the normalised score (threshold is then
+     * unused): at norm_threshold when set, else at the normalised score whose estimated rate
+     * gives alerts_per_hour false alerts in a scene of tracks_per_hour tracks embedded
+     * shots_per_track times each, against the gallery's current size. */
+    float norm_threshold;   /* 0 = derived */
+    double alerts_per_hour; /* 0 = EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT */
+    double tracks_per_hour; /* 0 = EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT */
+    double shots_per_track; /* 0 = EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT */
+    float min_raw;          /* 0 = EYNI_VIDEO_MIN_RAW_DEFAULT */
 } eyni_video_opts;
 
 typedef struct eyni_video_stats {
@@ -182,6 +281,8 @@ typedef struct eyni_video_stats {
      * lower, the last everything higher. On footage without wanted persons the tracks at or
      * above a threshold are the false alerts it would give: the calibration curve. */
     uint64_t score_hist[EYNI_VIDEO_HIST_BINS];
+    /* The same for the best normalised score (with a cohort), bins of EYNI_VIDEO_NHIST_*. */
+    uint64_t norm_hist[EYNI_VIDEO_NHIST_BINS];
 } eyni_video_stats;
 
 typedef struct eyni_video_pipeline eyni_video_pipeline;
@@ -196,6 +297,8 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
                               eyni_error *err);
 /* Ends every live track (embedding a best shot not yet compared), e.g. at end of stream. */
 int eyni_video_pipeline_flush(eyni_video_pipeline *p, eyni_error *err);
+/* The normalised score alerts are raised at now (0 without a cohort in the gallery). */
+float eyni_video_pipeline_norm_threshold(const eyni_video_pipeline *p);
 /* Live tracks right now. */
 size_t eyni_video_pipeline_live(const eyni_video_pipeline *p);
 void eyni_video_pipeline_stats(const eyni_video_pipeline *p, eyni_video_stats *st);

@@ -92,33 +92,117 @@ int eyni_video_list_parse(const char *buf, size_t len, eyni_video_list_item **it
     return 0;
 }
 
-int eyni_video_wanted_load_list(eyni_video_wanted *w, const eyni_face_engine *fe, const char *path,
-                                eyni_error *err)
+/* Reads and parses a list file; photo paths are made relative to the list's folder. */
+static int read_list(const char *path, eyni_video_list_item **items, size_t *n, eyni_error *err)
 {
     unsigned char *buf = NULL;
-    size_t len = 0, n = 0;
-    eyni_video_list_item *items = NULL;
+    size_t len = 0;
     int rc = eyni_file_read(path, EYNI_VIDEO_MAX_LIST_BYTES, &buf, &len, err);
     if (rc == 0)
-        rc = eyni_video_list_parse((const char *)buf, len, &items, &n, err);
+        rc = eyni_video_list_parse((const char *)buf, len, items, n, err);
     free(buf);
     if (rc)
         return eyni_error_prefix(err, "%s: ", path);
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) : 1;
     const char *dir = slash ? path : ".";
+    for (size_t i = 0; i < *n; i++) {
+        eyni_video_list_item *it = &(*items)[i];
+        if (it->photo[0] == '/')
+            continue;
+        char full[sizeof it->photo];
+        int w = snprintf(full, sizeof full, "%.*s/%s", dirlen, dir, it->photo);
+        if (w < 0 || (size_t)w >= sizeof full) {
+            free(*items);
+            *items = NULL;
+            return eyni_error_set(err, EYNI_EFORMAT, "%s: line of %s: the photo path is too long",
+                                  path, it->label);
+        }
+        memcpy(it->photo, full, sizeof full);
+    }
+    return 0;
+}
+
+int eyni_video_wanted_load_list(eyni_video_wanted *w, const eyni_face_engine *fe, const char *path,
+                                eyni_error *err)
+{
+    eyni_video_list_item *items = NULL;
+    size_t n = 0;
+    int rc = read_list(path, &items, &n, err);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char full[2048];
-        if (items[i].photo[0] == '/')
-            snprintf(full, sizeof full, "%s", items[i].photo);
-        else
-            snprintf(full, sizeof full, "%.*s/%s", dirlen, dir, items[i].photo);
         eyni_image *img = NULL;
-        rc = eyni_image_load(full, 3, &img, err);
+        rc = eyni_image_load(items[i].photo, 3, &img, err);
         if (rc == 0)
             rc = eyni_video_wanted_add_image(w, fe, items[i].id, items[i].label, img, err);
         eyni_image_free(img);
     }
     free(items);
+    return rc;
+}
+
+/* The embedding of the main face of a photo; 1 when it has none. */
+static int embed_photo(const eyni_face_engine *fe, const char *photo, float *emb, eyni_error *err)
+{
+    eyni_image *img = NULL;
+    eyni_face_det d[EYNI_FACE_MAX_FACES];
+    size_t nd = 0;
+    int rc = eyni_image_load(photo, 3, &img, err);
+    if (rc == 0)
+        rc = eyni_face_detect(fe, img, d, EYNI_FACE_MAX_FACES, &nd, err);
+    if (rc == 0 && nd == 0)
+        rc = 1;
+    if (rc == 0)
+        rc = eyni_face_embed(fe, img, &d[eyni_face_primary(img, d, nd)], emb, err);
+    eyni_image_free(img);
+    return rc;
+}
+
+/* Identity index of each item: the first item with the same label gives it. */
+static void identities(const eyni_video_list_item *items, size_t n, int *ident)
+{
+    for (size_t i = 0; i < n; i++) {
+        ident[i] = (int)i;
+        for (size_t k = i; k-- > 0;)
+            if (strcmp(items[k].label, items[i].label) == 0) {
+                ident[i] = ident[k];
+                break;
+            }
+    }
+}
+
+int eyni_video_wanted_load_cohort(eyni_video_wanted *w, const eyni_face_engine *fe,
+                                  const char *path, size_t *skipped, eyni_error *err)
+{
+    eyni_video_list_item *items = NULL;
+    size_t n = 0, kept = 0;
+    *skipped = 0;
+    int rc = read_list(path, &items, &n, err);
+    if (rc)
+        return rc;
+    if (n > EYNI_VIDEO_MAX_COHORT)
+        rc = eyni_error_set(err, EYNI_ELIMIT, "more than %d cohort photos", EYNI_VIDEO_MAX_COHORT);
+    float *emb = rc ? NULL : malloc((n ? n : 1) * EYNI_FACE_DIM * sizeof *emb);
+    int *ident = rc ? NULL : malloc((n ? n : 1) * sizeof *ident), *all = NULL;
+    if (rc == 0 && (!emb || !ident || !(all = malloc((n ? n : 1) * sizeof *all))))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "cohort: out of memory");
+    if (rc == 0)
+        identities(items, n, all);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int r = embed_photo(fe, items[i].photo, emb + kept * EYNI_FACE_DIM, err);
+        if (r == 1)
+            ++*skipped;
+        else if (r == 0)
+            ident[kept++] = all[i];
+        else
+            rc = r;
+    }
+    if (rc == 0)
+        rc = eyni_video_wanted_set_cohort(w, emb, ident, kept, err);
+    free(items);
+    free(emb);
+    free(ident);
+    free(all);
+    if (rc)
+        eyni_error_prefix(err, "%s: ", path);
     return rc;
 }

@@ -33,7 +33,7 @@ typedef struct track {
     int early_shots;      /* of which in the early window beyond the first */
     int64_t alerted;      /* person already alerted for this track, -1 none */
     int64_t best_person;
-    float best_score;
+    float best_score, best_norm;
     float look[LOOK_SIDE * LOOK_SIDE]; /* appearance at the last sighting, zero-mean unit */
     float last_emb[EYNI_FACE_DIM];     /* the last embedding, to count person switches */
 } track;
@@ -91,6 +91,36 @@ static void defaults(eyni_video_opts *o)
         o->max_early = 4;
     if (o->appearance == 0)
         o->appearance = EYNI_VIDEO_APPEARANCE_DEFAULT;
+    if (o->alerts_per_hour <= 0)
+        o->alerts_per_hour = EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT;
+    if (o->tracks_per_hour <= 0)
+        o->tracks_per_hour = EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT;
+    if (o->shots_per_track <= 0)
+        o->shots_per_track = EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT;
+    if (o->min_raw <= 0)
+        o->min_raw = EYNI_VIDEO_MIN_RAW_DEFAULT;
+}
+
+/* Every embedded shot is compared with every entry: the rate per comparison that gives the
+ * target false alerts per hour. Follows the gallery's size as wanted faces are added. */
+float eyni_video_pipeline_norm_threshold(const eyni_video_pipeline *p)
+{
+    if (p->o.norm_threshold > 0)
+        return eyni_video_wanted_has_cohort(p->wanted) ? p->o.norm_threshold : 0;
+    size_t n = eyni_video_wanted_size(p->wanted);
+    double per_hour = p->o.tracks_per_hour * p->o.shots_per_track * (double)(n ? n : 1);
+    return eyni_video_wanted_norm_threshold(p->wanted, p->o.alerts_per_hour / per_hour);
+}
+
+/* Whether a match raises an alert: the normalised score with a cohort (and a raw floor),
+ * else the raw score. */
+static int alerting(const eyni_video_pipeline *p, const eyni_video_match *m)
+{
+    if (m->id < 0)
+        return 0;
+    if (!m->normalised)
+        return m->score >= p->o.threshold;
+    return m->score >= p->o.min_raw && m->norm >= eyni_video_pipeline_norm_threshold(p);
 }
 
 int eyni_video_pipeline_new(const eyni_face_engine *fe, const eyni_video_wanted *wanted,
@@ -176,8 +206,9 @@ static int keep_shot(track *t, const eyni_image *frame, const eyni_face_det *d, 
     return 0;
 }
 
-static void raise_alert(eyni_video_pipeline *p, track *t, int64_t person, float score)
+static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match *m)
 {
+    int64_t person = m->id;
     unsigned char *jpeg = NULL;
     size_t len = 0;
     eyni_error e = {0};
@@ -189,8 +220,9 @@ static void raise_alert(eyni_video_pipeline *p, track *t, int64_t person, float 
                           .track_id = t->id,
                           .person_id = person,
                           .label = label,
-                          .score = score,
-                          .fmr = eyni_face_score_fmr(score),
+                          .score = m->score,
+                          .norm = m->normalised ? m->norm : -1,
+                          .fmr = m->fmr,
                           .first_seen = t->first_t,
                           .shot_time = t->shot_t,
                           .alert_time = p->now,
@@ -209,11 +241,11 @@ static void raise_alert(eyni_video_pipeline *p, track *t, int64_t person, float 
 /* Embeds the kept shot and compares it with the wanted gallery. */
 static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
 {
-    float emb[EYNI_FACE_DIM], score;
-    int64_t person;
+    float emb[EYNI_FACE_DIM];
+    eyni_video_match m;
     int rc = eyni_face_embed(p->fe, t->shot, &t->shot_det, emb, err);
     if (rc == 0)
-        rc = eyni_video_wanted_best(p->wanted, emb, &person, &score, err);
+        rc = eyni_video_wanted_match(p->wanted, emb, &m, err);
     if (rc)
         return rc;
     if (t->shots > 0 && eyni_face_compare(emb, t->last_emb) < SWITCH_COS)
@@ -223,12 +255,14 @@ static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
     t->embedded_rank = t->shot_rank;
     t->shots++;
     p->st.embeddings++;
-    if (score > t->best_score || t->best_person < 0) {
-        t->best_score = score;
-        t->best_person = person;
+    if (m.score > t->best_score || t->best_person < 0) {
+        t->best_score = m.score;
+        t->best_person = m.id;
     }
-    if (person >= 0 && score >= p->o.threshold && t->alerted != person)
-        raise_alert(p, t, person, score);
+    if (m.normalised && m.norm > t->best_norm)
+        t->best_norm = m.norm;
+    if (alerting(p, &m) && t->alerted != m.id)
+        raise_alert(p, t, &m);
     return 0;
 }
 
@@ -297,6 +331,9 @@ static int track_end(eyni_video_pipeline *p, size_t i, eyni_error *err)
         int bin = (int)floorf((t->best_score - EYNI_VIDEO_HIST_LO) / EYNI_VIDEO_HIST_STEP);
         bin = bin < 0 ? 0 : bin >= EYNI_VIDEO_HIST_BINS ? EYNI_VIDEO_HIST_BINS - 1 : bin;
         p->st.score_hist[bin]++;
+        bin = (int)floorf((t->best_norm - EYNI_VIDEO_NHIST_LO) / EYNI_VIDEO_NHIST_STEP);
+        bin = bin < 0 ? 0 : bin >= EYNI_VIDEO_NHIST_BINS ? EYNI_VIDEO_NHIST_BINS - 1 : bin;
+        p->st.norm_hist[bin]++;
     }
     track_clear(t);
     p->tracks[i] = p->tracks[--p->live];
@@ -412,6 +449,7 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
             nt->first_t = nt->last_t = t;
             nt->alerted = nt->best_person = -1;
             nt->best_score = -1;
+            nt->best_norm = -1e9f;
             p->st.tracks++;
         }
         track_update(&p->tracks[j], &d[i], t);

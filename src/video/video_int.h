@@ -12,4 +12,30 @@ float video_iou(const float a[4], const float b[4]);
 int video_detect(const eyni_face_engine *fe, const eyni_image *frame, int tiles, float min_score,
                  eyni_face_det *out, size_t cap, size_t *n, eyni_error *err);
 
+/* ---- cohort normalisation (cohort.c) ---- */
+
+/* Mean and spread of the highest cohort scores of one face. */
+typedef struct video_norm {
+    float mu, sd;
+} video_norm;
+
+typedef struct video_cohort {
+    float *emb; /* n unit embeddings */
+    int *ident; /* identity index of each (photos of one person share it) */
+    size_t n;
+    double pairs;     /* impostor pairs of the self-calibration */
+    double tail_x;    /* lowest of the fitted tail's normalised scores */
+    double tail_beta; /* the tail's scale: mean excess over tail_x */
+    double tail_rate; /* share of the pairs at or above tail_x */
+} video_cohort;
+
+void video_cohort_stats(const video_cohort *c, const float *emb, video_norm *out);
+float video_norm_score(float s, const video_norm *entry, const video_norm *probe);
+/* Normalises every cohort photo against the rest and fits the impostor tail. */
+int video_cohort_calibrate(video_cohort *c, eyni_error *err);
+/* Normalised score whose estimated false-match rate per comparison is fmr, and back. */
+float video_cohort_threshold(const video_cohort *c, double fmr);
+double video_cohort_fmr(const video_cohort *c, float norm);
+void video_cohort_free(video_cohort *c);
+
 #endif

@@ -1,4 +1,9 @@
-/* The wanted-persons gallery: int8 embeddings searched exactly, one label per person. */
+/*
+ * The wanted-persons gallery: int8 embeddings searched exactly, one label per person; with a
+ * cohort, each entry also carries the statistics of its look-alikes (cohort.c) and matches are
+ * ranked by the normalised score.
+ */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,9 +11,13 @@
 #include "eyni/gallery.h"
 #include "video_int.h"
 
+#define RESCORE_TOP 16 /* raw hits normalised per search: the best normalised is among them */
+
 typedef struct wanted_entry {
     int64_t person;
     char label[EYNI_VIDEO_MAX_LABEL];
+    float emb[EYNI_FACE_DIM]; /* kept to normalise again when the cohort changes */
+    video_norm norm;          /* its look-alikes in the cohort; mu 0, sd 1 without one */
 } wanted_entry;
 
 /* Cameras search while the service adds newly stored faces: a read-write lock keeps the
@@ -18,6 +27,7 @@ struct eyni_video_wanted {
     eyni_gallery *g;       /* keyed by entry index */
     wanted_entry *entries; /* entry index -> person */
     size_t n, cap;
+    video_cohort *cohort; /* NULL: raw scores only */
 };
 
 int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err)
@@ -40,6 +50,7 @@ void eyni_video_wanted_free(eyni_video_wanted *w)
     if (!w)
         return;
     eyni_gallery_free(w->g);
+    video_cohort_free(w->cohort);
     pthread_rwlock_destroy(&w->lock);
     free(w->entries);
     free(w);
@@ -74,9 +85,13 @@ int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
     if (rc == 0)
         rc = eyni_gallery_add(w->g, (int64_t)w->n, emb, err);
     if (rc == 0) {
-        w->entries[w->n].person = id;
-        snprintf(w->entries[w->n].label, sizeof w->entries[w->n].label, "%s", label);
-        w->n++;
+        wanted_entry *e = &w->entries[w->n++];
+        e->person = id;
+        snprintf(e->label, sizeof e->label, "%s", label);
+        memcpy(e->emb, emb, sizeof e->emb);
+        e->norm = (video_norm){0, 1};
+        if (w->cohort)
+            video_cohort_stats(w->cohort, emb, &e->norm);
     }
     pthread_rwlock_unlock(&w->lock);
     return rc;
@@ -118,22 +133,55 @@ int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, s
     return found;
 }
 
-int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
-                           int64_t *id, float *score, eyni_error *err)
+/* The normalised best among the raw top hits (lock held). */
+static void rescore(const eyni_video_wanted *w, const float *probe, const eyni_gallery_hit *hits,
+                    size_t n, eyni_video_match *m)
 {
-    *id = -1;
-    *score = -1;
-    eyni_gallery_hit hit;
+    video_norm pn;
+    video_cohort_stats(w->cohort, probe, &pn);
+    m->normalised = 1;
+    for (size_t i = 0; i < n; i++) {
+        const wanted_entry *e = &w->entries[hits[i].id];
+        float v = video_norm_score(hits[i].score, &e->norm, &pn);
+        if (i == 0 || v > m->norm) {
+            m->id = e->person;
+            m->score = hits[i].score;
+            m->norm = v;
+            m->fmr = video_cohort_fmr(w->cohort, v);
+        }
+    }
+}
+
+int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
+                            eyni_video_match *m, eyni_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->id = -1;
+    m->score = m->norm = -1;
+    eyni_gallery_hit hits[RESCORE_TOP];
     size_t n = 0;
     int rc = 0;
     pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
     if (w->n > 0)
-        rc = eyni_gallery_search(w->g, probe, 1, NULL, &hit, &n, err);
-    if (rc == 0 && n == 1) {
-        *id = w->entries[hit.id].person;
-        *score = hit.score;
+        rc = eyni_gallery_search(w->g, probe, w->cohort ? RESCORE_TOP : 1, NULL, hits, &n, err);
+    if (rc == 0 && n > 0 && w->cohort)
+        rescore(w, probe, hits, n, m);
+    else if (rc == 0 && n > 0) {
+        m->id = w->entries[hits[0].id].person;
+        m->score = hits[0].score;
+        m->fmr = eyni_face_score_fmr(m->score);
     }
     pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return rc;
+}
+
+int eyni_video_wanted_best(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
+                           int64_t *id, float *score, eyni_error *err)
+{
+    eyni_video_match m;
+    int rc = eyni_video_wanted_match(w, probe, &m, err);
+    *id = m.id;
+    *score = m.score;
     return rc;
 }
 
@@ -163,4 +211,108 @@ float eyni_video_threshold_for_rate(double target_per_hour, double tracks_per_ho
             lo = mid;
     }
     return hi;
+}
+
+/* ---- cohort ------------------------------------------------------------------------------ */
+
+static int cohort_copy(const float *emb, const int *ident, size_t n, video_cohort **out,
+                       eyni_error *err)
+{
+    video_cohort *c = calloc(1, sizeof *c);
+    if (c) {
+        c->emb = malloc(n * EYNI_FACE_DIM * sizeof *c->emb);
+        c->ident = malloc(n * sizeof *c->ident);
+    }
+    if (!c || !c->emb || !c->ident) {
+        video_cohort_free(c);
+        return eyni_error_set(err, EYNI_ENOMEM, "cohort: out of memory");
+    }
+    memcpy(c->emb, emb, n * EYNI_FACE_DIM * sizeof *c->emb);
+    memcpy(c->ident, ident, n * sizeof *c->ident);
+    c->n = n;
+    int rc = video_cohort_calibrate(c, err);
+    if (rc)
+        video_cohort_free(c);
+    else
+        *out = c;
+    return rc;
+}
+
+int eyni_video_wanted_set_cohort(eyni_video_wanted *w, const float *emb, const int *ident, size_t n,
+                                 eyni_error *err)
+{
+    if (!emb || !ident || n < 2 || n > EYNI_VIDEO_MAX_COHORT)
+        return eyni_error_set(err, EYNI_EINVAL, "cohort: 2..%d faces are needed",
+                              EYNI_VIDEO_MAX_COHORT);
+    for (size_t i = 0; i < n; i++)
+        if (ident[i] < 0)
+            return eyni_error_set(err, EYNI_EINVAL, "cohort: face %zu has no identity", i);
+    video_cohort *c = NULL;
+    int rc = cohort_copy(emb, ident, n, &c, err);
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&w->lock);
+    video_cohort_free(w->cohort);
+    w->cohort = c;
+    for (size_t i = 0; i < w->n; i++)
+        video_cohort_stats(c, w->entries[i].emb, &w->entries[i].norm);
+    pthread_rwlock_unlock(&w->lock);
+    return 0;
+}
+
+int eyni_video_wanted_has_cohort(const eyni_video_wanted *w)
+{
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    int has = w->cohort != NULL;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return has;
+}
+
+float eyni_video_wanted_norm_threshold(const eyni_video_wanted *w, double fmr)
+{
+    float t = 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    if (w->cohort && fmr > 0)
+        t = video_cohort_threshold(w->cohort, fmr);
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return t;
+}
+
+int eyni_video_wanted_entry(const eyni_video_wanted *w, size_t i, eyni_video_entry_info *out)
+{
+    int found = 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    if (i < w->n) {
+        out->id = w->entries[i].person;
+        snprintf(out->label, sizeof out->label, "%s", w->entries[i].label);
+        out->cohort_mean = w->entries[i].norm.mu;
+        out->cohort_spread = w->entries[i].norm.sd;
+        found = 1;
+    }
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return found;
+}
+
+void eyni_video_wanted_cohort_info(const eyni_video_wanted *w, eyni_video_cohort_info *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    if (w->cohort) {
+        out->faces = w->cohort->n;
+        out->pairs = w->cohort->pairs;
+        out->tail_start = w->cohort->tail_x;
+        out->tail_scale = w->cohort->tail_beta;
+        out->tail_rate = w->cohort->tail_rate;
+    }
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+}
+
+int eyni_video_enrol_check(const eyni_face_engine *fe, const eyni_image *img, eyni_face_quality *q,
+                           unsigned *warn, eyni_error *err)
+{
+    *warn = 0;
+    int rc = eyni_face_quality_check(fe, img, q, err);
+    if (rc == 0)
+        *warn = q->reasons & EYNI_VIDEO_ENROL_WARN;
+    return rc;
 }

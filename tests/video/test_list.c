@@ -1,6 +1,9 @@
-/* Wanted list parsing (good and broken input) and the threshold calibration. */
+/* Wanted list parsing (good and broken input), the threshold calibration and the cohort
+ * normalisation on made-up embeddings. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eyni/video.h"
 #include "testutil.h"
@@ -69,12 +72,119 @@ static void test_threshold(void **state)
     assert_true(top >= many);
 }
 
+static void unit(float *v)
+{
+    float n = 0;
+    for (int i = 0; i < EYNI_FACE_DIM; i++)
+        n += v[i] * v[i];
+    for (int i = 0; i < EYNI_FACE_DIM; i++)
+        v[i] /= sqrtf(n);
+}
+
+static void random_unit(unsigned long long *rng, float *v)
+{
+    for (int i = 0; i < EYNI_FACE_DIM; i++) {
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        v[i] = (float)((*rng >> 11) / 9007199254740992.0) - 0.5f;
+    }
+    unit(v);
+}
+
+#define NC 80
+
+/* A cohort of random faces; "magnet" resembles a quarter of them, "plain" none. A probe as
+ * close to each in raw terms must score lower against the magnet once normalised, and be
+ * matched to the plain one. */
+static void test_cohort(void **state)
+{
+    static float cohort[NC][EYNI_FACE_DIM];
+    int ident[NC];
+    unsigned long long rng = 88172645463325252ull;
+    for (int i = 0; i < NC; i++) {
+        random_unit(&rng, cohort[i]);
+        ident[i] = i / 2;
+    }
+    float magnet[EYNI_FACE_DIM] = {0}, plain[EYNI_FACE_DIM], other[EYNI_FACE_DIM],
+          probe[EYNI_FACE_DIM];
+    for (int i = 0; i < NC / 4; i++)
+        for (int k = 0; k < EYNI_FACE_DIM; k++)
+            magnet[k] += cohort[i][k];
+    unit(magnet);
+    random_unit(&rng, plain);
+    random_unit(&rng, other);
+    for (int k = 0; k < EYNI_FACE_DIM; k++)
+        probe[k] = 0.5f * magnet[k] + 0.5f * plain[k] + 0.7f * other[k];
+    unit(probe);
+    eyni_video_wanted *w = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    eyni_video_match m;
+    assert_int_equal(eyni_video_wanted_add(w, 1, "magnet", magnet, &err), 0);
+    assert_int_equal(eyni_video_wanted_match(w, probe, &m, &err), 0);
+    assert_int_equal(m.normalised, 0); /* no cohort yet: raw scores */
+    assert_true(m.norm == -1 && m.id == 1);
+    float raw_magnet = m.score;
+    assert_true(eyni_video_wanted_norm_threshold(w, 1e-5) == 0);
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], ident, NC, &err), 0);
+    assert_int_equal(eyni_video_wanted_match(w, probe, &m, &err), 0);
+    assert_int_equal(m.normalised, 1);
+    float norm_magnet = m.norm;
+    assert_int_equal(eyni_video_wanted_add(w, 2, "plain", plain, &err), 0);
+    assert_int_equal(eyni_video_wanted_match(w, probe, &m, &err), 0);
+    /* the raw scores are alike, but the magnet's look-alikes make its score worth less */
+    assert_true(fabsf(m.score - raw_magnet) < 0.05f);
+    assert_int_equal(m.id, 2);
+    assert_true(m.norm > norm_magnet + 1);
+    eyni_video_entry_info e0, e1;
+    assert_int_equal(eyni_video_wanted_entry(w, 0, &e0), 1);
+    assert_int_equal(eyni_video_wanted_entry(w, 1, &e1), 1);
+    assert_true(e0.cohort_mean > e1.cohort_mean + 0.03f);
+    /* a rarer false match needs a higher normalised score */
+    float t4 = eyni_video_wanted_norm_threshold(w, 1e-4),
+          t6 = eyni_video_wanted_norm_threshold(w, 1e-6);
+    assert_true(t6 > t4 && t4 > 0);
+    eyni_video_wanted_free(w);
+}
+
+static void test_cohort_broken(void **state)
+{
+    static float cohort[NC][EYNI_FACE_DIM];
+    int ident[NC], same[NC];
+    unsigned long long rng = 7;
+    for (int i = 0; i < NC; i++) {
+        random_unit(&rng, cohort[i]);
+        ident[i] = i;
+        same[i] = 3;
+    }
+    eyni_video_wanted *w = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], ident, 1, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], same, NC, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], ident, 5, &err), EYNI_EINVAL);
+    ident[4] = -1;
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], ident, NC, &err), EYNI_EINVAL);
+    assert_int_equal(eyni_video_wanted_has_cohort(w), 0);
+    /* a cohort list that is not one */
+    char path[] = "/tmp/eyni-cohort-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "1\tA\n", 4), 4);
+    close(fd);
+    size_t skipped = 0;
+    assert_int_equal(eyni_video_wanted_load_cohort(w, NULL, path, &skipped, &err), EYNI_EFORMAT);
+    assert_non_null(strstr(err.msg, path));
+    unlink(path);
+    assert_int_equal(eyni_video_wanted_has_cohort(w), 0);
+    eyni_video_wanted_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_good),
-        cmocka_unit_test(test_list_broken),
-        cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_list_good),     cmocka_unit_test(test_list_broken),
+        cmocka_unit_test(test_threshold),     cmocka_unit_test(test_cohort),
+        cmocka_unit_test(test_cohort_broken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <math.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -36,9 +37,9 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     alerts *al = ctx;
     pthread_mutex_lock(&al->mu);
     json_array_append_new(al->list,
-                          json_pack("{s:I,s:f,s:f,s:f,s:I}", "person", (json_int_t)a->person_id,
+                          json_pack("{s:I,s:f,s:f,s:f,s:f,s:I}", "person", (json_int_t)a->person_id,
                                     "first", a->shot_time, "at", a->alert_time, "score", a->score,
-                                    "jpeg", (json_int_t)a->jpeg_len));
+                                    "norm", a->norm, "jpeg", (json_int_t)a->jpeg_len));
     pthread_mutex_unlock(&al->mu);
 }
 
@@ -135,10 +136,9 @@ static json_t *load_truth(const char *dir)
     return t;
 }
 
-static void test_file_alerts(void **state)
+/* Runs the fixture's video against w and checks the alerts against the truth. */
+static void check_file_alerts(fixture *f, eyni_video_wanted *w, float norm_threshold)
 {
-    fixture *f = *state;
-    eyni_video_wanted *w = load_wanted(f, f->dir);
     alerts al = {.list = json_array()};
     pthread_mutex_init(&al.mu, NULL);
     char url[4096];
@@ -164,6 +164,12 @@ static void test_file_alerts(void **state)
         if (!explained(truth, person, first))
             fail_msg("false alert: person %lld at %.1f s", (long long)person, first);
         assert_true(json_integer_value(json_object_get(a, "jpeg")) > 0);
+        /* with a cohort the alert was raised on the normalised score */
+        double norm = json_real_value(json_object_get(a, "norm"));
+        if (norm_threshold > 0)
+            assert_true(norm >= norm_threshold);
+        else
+            assert_true(norm == -1);
     }
     /* and the clean passes of wanted persons (not blurred, not covered) are alerted */
     int clean = 0, found = 0;
@@ -195,7 +201,97 @@ static void test_file_alerts(void **state)
     json_decref(truth);
     json_decref(al.list);
     pthread_mutex_destroy(&al.mu);
+}
+
+static void test_file_alerts(void **state)
+{
+    fixture *f = *state;
+    eyni_video_wanted *w = load_wanted(f, f->dir);
+    check_file_alerts(f, w, 0);
     eyni_video_wanted_free(w);
+}
+
+/* No cohort person is in the video or the wanted list (the generator keeps them apart). */
+static void check_disjoint(const char *dir, const char *cohort)
+{
+    json_t *truth = load_truth(dir);
+    unsigned char *buf = NULL;
+    size_t len = 0, n = 0;
+    eyni_video_list_item *items = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_file_read(cohort, EYNI_VIDEO_MAX_LIST_BYTES, &buf, &len, &err), 0);
+    assert_int_equal(eyni_video_list_parse((const char *)buf, len, &items, &n, &err), 0);
+    assert_true(n > 300);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(truth, "passes"), i, p)
+    {
+        const char *label = json_string_value(json_object_get(p, "label"));
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(items[k].label, label) == 0)
+                fail_msg("cohort person %s is in the video", label);
+    }
+    free(items);
+    free(buf);
+    json_decref(truth);
+}
+
+static void test_file_alerts_cohort(void **state)
+{
+    fixture *f = *state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cohort.tsv", f->dir);
+    check_disjoint(f->dir, path);
+    eyni_video_wanted *w = load_wanted(f, f->dir);
+    eyni_error err = {0};
+    size_t skipped = 9;
+    if (eyni_video_wanted_load_cohort(w, f->fe, path, &skipped, &err))
+        fail_msg("%s", err.msg);
+    assert_true(skipped < 10);
+    eyni_video_cohort_info ci;
+    eyni_video_wanted_cohort_info(w, &ci);
+    assert_true(ci.faces > 300 && ci.pairs > 40000);
+    assert_true(ci.tail_rate > 0 && ci.tail_rate < 0.01 && ci.tail_scale > 0);
+    /* the pipeline's operating point for the defaults: 1 false alert an hour */
+    eyni_video_pipeline *p = NULL;
+    assert_int_equal(eyni_video_pipeline_new(f->fe, w, NULL, "t", NULL, NULL, &p, &err), 0);
+    float t = eyni_video_pipeline_norm_threshold(p);
+    eyni_video_pipeline_free(p);
+    double fmr = EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT /
+                 (EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT * EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT * 6);
+    assert_true(fabsf(t - eyni_video_wanted_norm_threshold(w, fmr)) < 1e-4f);
+    assert_true(t > ci.tail_start);
+    /* every entry's look-alikes were measured */
+    eyni_video_entry_info e;
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(eyni_video_wanted_entry(w, i, &e), 1);
+        assert_true(e.cohort_mean > 0 && e.cohort_mean < 0.5 && e.cohort_spread > 0.01f);
+    }
+    assert_int_equal(eyni_video_wanted_entry(w, 6, &e), 0);
+    check_file_alerts(f, w, t);
+    eyni_video_wanted_free(w);
+}
+
+/* A wanted photo with eyes closed (LFW Justin_Guarini_0001, singing) is warned about; a
+ * clear one is not. */
+static void test_enrol_check(void **state)
+{
+    fixture *f = *state;
+    static const char *photos[] = {"Justin_Guarini/Justin_Guarini_0001.jpg",
+                                   "John_Manley/John_Manley_0001.jpg"};
+    unsigned warn[2];
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/lfw-a-gray-dev/images/%s", eyni_test_data(), photos[i]);
+        eyni_image *img = NULL;
+        eyni_face_quality q;
+        eyni_error err = {0};
+        assert_int_equal(eyni_image_load(path, 3, &img, &err), 0);
+        assert_int_equal(eyni_video_enrol_check(f->fe, img, &q, &warn[i], &err), 0);
+        eyni_image_free(img);
+    }
+    assert_true(warn[0] & EYNI_FACE_EYES_CLOSED);
+    assert_int_equal(warn[1], 0);
 }
 
 static int free_udp_port(void)
@@ -423,8 +519,12 @@ static void test_small_faces(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_small_faces), cmocka_unit_test(test_file_alerts),
-        cmocka_unit_test(test_garbage),     cmocka_unit_test(test_resolution_change),
+        cmocka_unit_test(test_small_faces),
+        cmocka_unit_test(test_file_alerts),
+        cmocka_unit_test(test_file_alerts_cohort),
+        cmocka_unit_test(test_enrol_check),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_resolution_change),
         cmocka_unit_test(test_live_udp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
