@@ -64,8 +64,9 @@ bench: build
 	@for b in $(BENCHES); do name=$${b%%:*}; dir=$${b#*:}; \
 	  echo "== eyni bench $$name" >&2; \
 	  if [ "$$name" = dna ]; then arg=""; elif [ "$$name" = dedup ]; then arg="$(EYNI_TESTDATA)"; \
+	  elif [ "$$name" = video ]; then arg="$(BUILD)/bench-video"; \
 	  else arg="$(EYNI_TESTDATA)/$$dir"; fi; \
-	  $(BUILD)/eyni bench $$name $$arg --json > $(BUILD)/bench-results/$$name.json \
+	  EYNI_TESTDATA=$(EYNI_TESTDATA) $(BUILD)/eyni bench $$name $$arg --json > $(BUILD)/bench-results/$$name.json \
 	    || echo "eyni bench $$name failed" >&2; \
 	done
 	@ls -l $(BUILD)/bench-results
