@@ -29,11 +29,15 @@ typedef struct bench_args {
 typedef struct collector {
     pthread_mutex_t mu;
     json_t *alerts;
+    int count_only; /* a soak counts its alerts (the pipeline does) and keeps none, so that
+                       the resident size it reports is the cameras', not this collector's */
 } collector;
 
 static void collect(void *ctx, const eyni_video_alert *a)
 {
     collector *c = ctx;
+    if (c->count_only)
+        return;
     json_t *o = cli_video_alert_json(a);
     pthread_mutex_lock(&c->mu);
     json_array_append_new(c->alerts, o);
@@ -406,7 +410,7 @@ int cli_bench_video(int argc, char **argv)
         return cli_fail(&err);
     }
     json_t *enrol = enrolment(wanted, v.fe);
-    collector col = {.alerts = json_array()};
+    collector col = {.alerts = json_array(), .count_only = a.soak > 0};
     pthread_mutex_init(&col.mu, NULL);
     eyni_video_camera_stats st;
     json_t *rss = json_array();
