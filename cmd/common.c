@@ -3,6 +3,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CMD_LEAK_CHECK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CMD_LEAK_CHECK 1
+#endif
+#endif
+#ifdef CMD_LEAK_CHECK
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "common.h"
 
 extern char **environ;
@@ -160,4 +171,13 @@ int cmd_bench_register(const char *tag, int pool, char *dir, size_t cap, eyni_re
         rc = eyni_file_write_atomic(key, k, sizeof k, 0600, err);
     eyni_register_opts o = {uri, pool, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
     return rc ? rc : eyni_register_open(&o, reg, err);
+}
+
+_Noreturn void cmd_exit(int code)
+{
+    fflush(NULL);
+#ifdef CMD_LEAK_CHECK
+    __lsan_do_leak_check(); /* what exit() would have run; reports and fails on a leak */
+#endif
+    _exit(code);
 }

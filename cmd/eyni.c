@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "common.h"
 
 typedef struct command {
     const char *name;
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
         return help();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            cmd_exit(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "eyni: unknown command '%s'\n", argv[1]);
     return help();
 }

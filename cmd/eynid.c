@@ -6,5 +6,5 @@
 int main(int argc, char **argv)
 {
     umask(077); /* the database and its journal hold personal data: owner only */
-    return cmd_serve(argc, argv);
+    cmd_exit(cmd_serve(argc, argv));
 }
