@@ -69,17 +69,24 @@ static int cmp_float(const void *a, const void *b)
 }
 
 /* Gaussian smoothing of a block field (separable, clamped borders), in place. */
-static void blur_field(float *v, int bw, int bh, float sigma, float *tmp)
+/* Normalised Gaussian taps k[0..2r] for sigma, r = ceil(2.5 sigma); returns r. */
+static int gauss_taps(float sigma, float *k, int rmax)
 {
     int r = (int)ceilf(2.5f * sigma);
-    float k[32];
-    if (r > 15)
-        r = 15;
+    if (r > rmax)
+        r = rmax;
     float ks = 0;
     for (int i = -r; i <= r; i++)
         ks += k[i + r] = expf(-(float)(i * i) / (2 * sigma * sigma));
     for (int i = 0; i <= 2 * r; i++)
         k[i] /= ks;
+    return r;
+}
+
+static void blur_field(float *v, int bw, int bh, float sigma, float *tmp)
+{
+    float k[32];
+    int r = gauss_taps(sigma, k, 15);
     for (int y = 0; y < bh; y++)
         for (int x = 0; x < bw; x++) {
             float s = 0;
@@ -105,17 +112,12 @@ static float *blur_image(const float *in, int w, int h, float sigma)
 {
     float *out = malloc(sizeof(float) * (size_t)w * h), *row = malloc(sizeof(float) * (size_t)w);
     float k[15];
-    int r = (int)ceilf(2.5f * sigma);
-    if (!out || !row || r > 7) {
+    if (!out || !row || (int)ceilf(2.5f * sigma) > 7) {
         free(row);
         free(out);
         return NULL;
     }
-    float ks = 0;
-    for (int i = -r; i <= r; i++)
-        ks += k[i + r] = expf(-(float)(i * i) / (2 * sigma * sigma));
-    for (int i = 0; i <= 2 * r; i++)
-        k[i] /= ks;
+    int r = gauss_taps(sigma, k, 7);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float s = 0;
