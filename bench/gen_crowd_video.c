@@ -4,7 +4,8 @@
  * shrink, overlap (the later one hides the earlier), some blurred, some with the lower face
  * covered; a few belong to a wanted list whose enrolment photo is a different picture of
  * the same person. Frames are piped as raw RGB into the ffmpeg command-line tool, which
- * encodes H.264. Beside the video: truth.json (who appears when) and wanted.tsv.
+ * encodes H.264. Beside the video: truth.json (who appears when, and for how long each face
+ * was in view rather than hidden behind later faces) and wanted.tsv.
  *
  *   gen_crowd_video --lfw DIR/images --out DIR [--seconds 60] [--fps 25] [--seed 1]
  *                   [--wanted 8] [--faces 7] [--width 1280] [--height 720] [--format mp4|ts]
@@ -46,6 +47,9 @@ typedef struct pass {
     double x0, y0, vx, vy, s0, s1;
     int blurred, occluded;
     eyni_image *photo; /* loaded while visible */
+    /* visibility of the face under the passes drawn over it (see face_visible) */
+    int in_view;
+    double run_start, longest_run, appear;
 } pass;
 
 typedef struct gen {
@@ -189,6 +193,7 @@ static void plan(gen *g)
         p->vy = uniform(g, -40, 40);
         p->blurred = urand(g) < 0.15;
         p->occluded = urand(g) < 0.15;
+        p->appear = -1;
         g->npasses++;
     }
 }
@@ -227,17 +232,76 @@ static void box_blur(eyni_image *im, int r)
     free(tmp);
 }
 
-static void draw(gen *g, pass *p, double t, unsigned char *frame)
+/* Where a pass's tile is at time t: its top-left corner and side in pixels. */
+static void place(const gen *g, const pass *p, double t, int *ox, int *oy, int *side)
 {
     double f = (t - p->start) / (p->end - p->start);
     int s = (int)(p->s0 + (p->s1 - p->s0) * f);
-    double x = bounce(p->x0 + p->vx * (t - p->start), 0, g->width - s);
-    double y = bounce(p->y0 + p->vy * (t - p->start), 0, g->height - s);
+    *ox = (int)bounce(p->x0 + p->vx * (t - p->start), 0, g->width - s);
+    *oy = (int)bounce(p->y0 + p->vy * (t - p->start), 0, g->height - s);
+    *side = s;
+}
+
+/* The face core of an LFW tile (eyes to mouth of the aligned 250x250 photos), sampled on a
+ * grid; a face counts as in view while no more than a quarter of its core lies under the
+ * tiles drawn after it. A wanted person hidden behind others is not "appearing", so the
+ * truth says for how long each face was actually in view (longest_run) and from when
+ * (appear: the start of its first run in view of at least two seconds). */
+#define CORE_X0      0.30
+#define CORE_X1      0.70
+#define CORE_Y0      0.35
+#define CORE_Y1      0.72
+#define CORE_GRID    10
+#define CORE_HIDDEN  0.25
+#define APPEAR_RUN_S 2.0
+
+static int face_visible(const gen *g, int k, double t)
+{
+    int ox, oy, s, covered = 0;
+    place(g, &g->passes[k], t, &ox, &oy, &s);
+    for (int gy = 0; gy < CORE_GRID; gy++)
+        for (int gx = 0; gx < CORE_GRID; gx++) {
+            double px = ox + s * (CORE_X0 + (CORE_X1 - CORE_X0) * (gx + 0.5) / CORE_GRID);
+            double py = oy + s * (CORE_Y0 + (CORE_Y1 - CORE_Y0) * (gy + 0.5) / CORE_GRID);
+            for (int j = k + 1; j < g->npasses; j++) {
+                const pass *q = &g->passes[j];
+                if (t < q->start || t >= q->end)
+                    continue;
+                int qx, qy, qs;
+                place(g, q, t, &qx, &qy, &qs);
+                if (px >= qx && px < qx + qs && py >= qy && py < qy + qs) {
+                    covered++;
+                    break;
+                }
+            }
+        }
+    return covered <= CORE_HIDDEN * CORE_GRID * CORE_GRID;
+}
+
+static void track_view(gen *g, int k, double t)
+{
+    pass *p = &g->passes[k];
+    if (!face_visible(g, k, t)) {
+        p->in_view = 0;
+        return;
+    }
+    if (!p->in_view)
+        p->run_start = t, p->in_view = 1;
+    double run = t + 1 / g->fps - p->run_start;
+    if (run > p->longest_run)
+        p->longest_run = run;
+    if (run >= APPEAR_RUN_S - 1e-9 && p->appear < 0)
+        p->appear = p->run_start;
+}
+
+static void draw(gen *g, pass *p, double t, unsigned char *frame)
+{
+    int ox, oy, s;
+    place(g, p, t, &ox, &oy, &s);
     eyni_image *tile = NULL;
     eyni_error e = {0};
     if (eyni_image_resize(p->photo, s, s, &tile, &e))
         return;
-    int ox = (int)x, oy = (int)y;
     for (int r = 0; r < s; r++)
         for (int c = 0; c < s; c++) {
             unsigned char v = tile->data[(size_t)r * s + c];
@@ -305,8 +369,10 @@ static int render(gen *g)
             }
             if (!p->photo)
                 rc = load_photo(g, p);
-            if (rc == 0)
+            if (rc == 0) {
                 draw(g, p, t, frame);
+                track_view(g, k, t);
+            }
         }
         if (rc == 0 && fwrite(frame, 1, fb, ff) != fb)
             rc = -1;
@@ -344,10 +410,12 @@ static int write_truth(gen *g)
         pass *p = &g->passes[k];
         fprintf(f,
                 "%s{\"label\":\"%s\",\"wanted_id\":%d,\"image\":\"%s\",\"start\":%.3f,"
-                "\"end\":%.3f,\"size\":[%.0f,%.0f],\"blurred\":%s,\"occluded\":%s}",
+                "\"end\":%.3f,\"size\":[%.0f,%.0f],\"blurred\":%s,\"occluded\":%s,"
+                "\"visible_s\":%.3f,\"appear\":%.3f}",
                 k ? ",\n" : "", g->persons[p->person].name, p->wanted_id,
                 g->persons[p->person].images[p->image], p->start, p->end, p->s0, p->s1,
-                p->blurred ? "true" : "false", p->occluded ? "true" : "false");
+                p->blurred ? "true" : "false", p->occluded ? "true" : "false", p->longest_run,
+                p->appear);
     }
     fprintf(f, "]}\n");
     fclose(w);
@@ -438,7 +506,9 @@ int main(int argc, char **argv)
     }
     pick_wanted(&g);
     plan(&g);
-    if (write_truth(&g) || write_cohort(&g) || render(&g)) {
+    /* the truth last: it records how long each face was in view while rendering, and a
+     * folder with a truth.json holds a whole video */
+    if (render(&g) || write_truth(&g) || write_cohort(&g)) {
         fprintf(stderr, "gen_crowd_video: writing %s failed\n", g.out);
         gen_free(&g);
         return 3;

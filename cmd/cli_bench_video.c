@@ -83,10 +83,14 @@ static int generate(const bench_args *a, eyni_error *err)
 }
 
 typedef struct score_sheet {
+    /* passes in view >= 2 s (the target's "appears for >= 2 s"), and of them alerted,
+     * alerted within a second of appearing, and those neither blurred nor covered */
     int wanted_passes, found, in_time, clean_passes, clean_found;
-    int correct, duplicate, false_alerts;
+    /* the stricter count: every wanted pass on screen >= 2 s, hidden or not */
+    int on_screen, on_screen_found, on_screen_in_time;
+    int duplicate, false_alerts;
     double latency_sum, latency_max;
-    double *latency; /* of each first correct alert of a pass, sorted after scoring */
+    double *latency; /* of each counted pass's first alert, from appearing, sorted */
 } score_sheet;
 
 static int cmp_double(const void *a, const void *b)
@@ -98,70 +102,98 @@ static int cmp_double(const void *a, const void *b)
 /* The q-quantile (0..1) of the sorted latencies, nearest rank. */
 static double latency_q(const score_sheet *s, double q)
 {
-    if (s->correct == 0)
+    if (s->found == 0)
         return 0;
-    int k = (int)(q * s->correct + 0.999999) - 1;
-    return s->latency[k < 0 ? 0 : k >= s->correct ? s->correct - 1 : k];
+    int k = (int)(q * s->found + 0.999999) - 1;
+    return s->latency[k < 0 ? 0 : k >= s->found ? s->found - 1 : k];
 }
 
-/* An alert is correct when the person it names was passing when its shot was taken. */
+static double num(json_t *o, const char *key)
+{
+    return json_number_value(json_object_get(o, key));
+}
+
+/* The pass an alert names: the person was passing when its shot was taken; -1 none. */
+static int alert_pass(json_t *passes, json_t *al)
+{
+    json_int_t pid = json_integer_value(json_object_get(al, "person_id"));
+    double shot = json_real_value(json_object_get(al, "shot_time"));
+    for (size_t k = 0; k < json_array_size(passes); k++) {
+        json_t *p = json_array_get(passes, k);
+        if (json_integer_value(json_object_get(p, "wanted_id")) == pid &&
+            shot >= num(p, "start") - 0.5 && shot <= num(p, "end") + 0.5)
+            return (int)k;
+    }
+    return -1;
+}
+
+/* When a pass "appears": the start of its first run of >= 2 s in view (from the truth's
+ * visibility); truths written before visibility was recorded count the time on screen. */
+static double appears(json_t *p)
+{
+    json_t *vis = json_object_get(p, "visible_s");
+    if (!vis)
+        return num(p, "end") - num(p, "start") >= 2.0 ? num(p, "start") : -1;
+    return json_number_value(vis) >= 2.0 - 1e-6 ? num(p, "appear") : -1;
+}
+
+static void count_pass(json_t *p, double alert_at, score_sheet *s)
+{
+    double start = num(p, "start");
+    if (num(p, "end") - start >= 2.0) {
+        s->on_screen++;
+        s->on_screen_found += alert_at >= 0;
+        s->on_screen_in_time += alert_at >= 0 && alert_at - start <= LATE_ALERT_S;
+    }
+    double from = appears(p);
+    if (from < 0)
+        return;
+    int clean = !json_is_true(json_object_get(p, "blurred")) &&
+                !json_is_true(json_object_get(p, "occluded"));
+    s->wanted_passes++;
+    s->clean_passes += clean;
+    if (alert_at < 0)
+        return;
+    /* an alert while the face was in view only briefly, before it appeared, is in time */
+    double lat = alert_at > from ? alert_at - from : 0;
+    s->latency[s->found++] = lat;
+    s->in_time += lat <= LATE_ALERT_S;
+    s->clean_found += clean;
+    s->latency_sum += lat;
+    if (lat > s->latency_max)
+        s->latency_max = lat;
+}
+
+/* Each alert is correct when the person it names was passing when its shot was taken; each
+ * wanted pass is then counted with the time of its first correct alert. */
 static void score(json_t *truth, json_t *alerts, score_sheet *s)
 {
     memset(s, 0, sizeof *s);
     json_t *passes = json_object_get(truth, "passes");
-    size_t np = json_array_size(passes), na = json_array_size(alerts);
-    int *hit = calloc(np ? np : 1, sizeof *hit);
-    s->latency = calloc(json_array_size(alerts) + 1, sizeof *s->latency);
+    size_t np = json_array_size(passes);
+    double *hit_at = malloc((np ? np : 1) * sizeof *hit_at);
+    s->latency = calloc(np + 1, sizeof *s->latency);
+    for (size_t k = 0; k < np; k++)
+        hit_at[k] = -1;
     size_t i;
     json_t *al;
     json_array_foreach(alerts, i, al)
     {
-        json_int_t pid = json_integer_value(json_object_get(al, "person_id"));
-        double first = json_real_value(json_object_get(al, "shot_time"));
-        double at = json_real_value(json_object_get(al, "alert_time"));
-        int matched = -1;
-        for (size_t k = 0; k < np && matched < 0; k++) {
-            json_t *p = json_array_get(passes, k);
-            double st = json_number_value(json_object_get(p, "start"));
-            double en = json_number_value(json_object_get(p, "end"));
-            if (json_integer_value(json_object_get(p, "wanted_id")) == pid && first >= st - 0.5 &&
-                first <= en + 0.5)
-                matched = (int)k;
-        }
-        if (matched < 0) {
+        int k = alert_pass(passes, al);
+        if (k < 0)
             s->false_alerts++;
-            continue;
-        }
-        if (hit[matched]) {
+        else if (hit_at[k] >= 0)
             s->duplicate++;
-            continue;
-        }
-        s->correct++;
-        double st = json_number_value(json_object_get(json_array_get(passes, matched), "start"));
-        double lat = at - st;
-        hit[matched] = 1 + (lat <= LATE_ALERT_S);
-        s->latency[s->correct - 1] = lat;
-        s->latency_sum += lat;
-        if (lat > s->latency_max)
-            s->latency_max = lat;
+        else
+            hit_at[k] = json_real_value(json_object_get(al, "alert_time"));
     }
     for (size_t k = 0; k < np; k++) {
         json_t *p = json_array_get(passes, k);
-        double dur = json_number_value(json_object_get(p, "end")) -
-                     json_number_value(json_object_get(p, "start"));
-        if (json_integer_value(json_object_get(p, "wanted_id")) <= 0 || dur < 2.0)
-            continue;
-        int clean = !json_is_true(json_object_get(p, "blurred")) &&
-                    !json_is_true(json_object_get(p, "occluded"));
-        s->wanted_passes++;
-        s->found += hit[k] > 0;
-        s->in_time += hit[k] == 2;
-        s->clean_passes += clean;
-        s->clean_found += clean && hit[k] > 0;
+        if (json_integer_value(json_object_get(p, "wanted_id")) > 0)
+            count_pass(p, hit_at[k], s);
     }
-    (void)na;
-    qsort(s->latency, (size_t)s->correct, sizeof *s->latency, cmp_double);
-    free(hit);
+    qsort(s->latency, (size_t)s->found, sizeof *s->latency, cmp_double);
+    free(hit_at);
 }
 
 static int run_cameras(const bench_args *a, cli_video_engine *v, const char *video, int live, int n,
@@ -208,6 +240,7 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
         st->pipeline.embeddings += s.pipeline.embeddings;
         st->pipeline.alerts += s.pipeline.alerts;
         st->pipeline.track_switches += s.pipeline.track_switches;
+        st->pipeline.segments += s.pipeline.segments;
         st->pipeline.analyse_ms += s.pipeline.analyse_ms;
         st->outages += s.outages;
         for (int b = 0; b < EYNI_VIDEO_HIST_BINS; b++)
@@ -456,7 +489,13 @@ int cli_bench_video(int argc, char **argv)
             s.clean_passes ? (double)s.clean_found / s.clean_passes : 0, "false_alerts",
             s.false_alerts, "duplicate_alerts", s.duplicate, "false_alerts_per_hour",
             seconds > 0 ? s.false_alerts * 3600.0 / seconds : 0, "latency_mean_s",
-            s.correct ? s.latency_sum / s.correct : 0, "latency_max_s", s.latency_max);
+            s.found ? s.latency_sum / s.found : 0, "latency_max_s", s.latency_max);
+        json_object_set_new(acc, "on_screen",
+                            json_pack("{s:i,s:i,s:f,s:i,s:f}", "wanted_passes", s.on_screen,
+                                      "alerted", s.on_screen_found, "recall",
+                                      s.on_screen ? (double)s.on_screen_found / s.on_screen : 0,
+                                      "alerted_within_1s", s.on_screen_in_time, "recall_within_1s",
+                                      s.on_screen ? (double)s.on_screen_in_time / s.on_screen : 0));
         json_object_set_new(acc, "latency_median_s", json_real(latency_q(&s, 0.5)));
         json_object_set_new(acc, "latency_p90_s", json_real(latency_q(&s, 0.9)));
         json_object_set_new(o, "accuracy", acc);
@@ -476,6 +515,7 @@ int cli_bench_video(int argc, char **argv)
                         json_pack("{s:I,s:I,s:I}", "start", (json_int_t)rss0, "engine_loaded",
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
+    json_object_set_new(o, "track_segments", json_integer((json_int_t)st.pipeline.segments));
     json_object_set_new(o, "tracks_at_or_above", tracks_above(&st.pipeline));
     if (!json_is_null(cohort))
         json_object_set_new(o, "tracks_at_or_above_norm", tracks_above_norm(&st.pipeline));

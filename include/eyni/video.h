@@ -275,6 +275,7 @@ typedef struct eyni_video_stats {
     uint64_t alerts;
     uint64_t track_switches; /* embeddings of a track unlike its previous one (cosine < 0.3):
                                 the track went over to another person */
+    uint64_t segments;       /* sightings unlike the last that restarted a track's best shot */
     double analyse_ms;       /* total time spent analysing */
     /* Ended tracks by their best score against the gallery: bin i counts scores in
      * [EYNI_VIDEO_HIST_LO + i * EYNI_VIDEO_HIST_STEP, + STEP), the first bin also everything
