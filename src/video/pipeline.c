@@ -15,6 +15,8 @@
 #define LOOK_MIN    0.2f /* least correlation of appearance to join a track */
 #define LOOK_WEIGHT 0.5f /* weight of appearance against overlap in the assignment */
 #define SWITCH_COS  0.3f /* two embeddings of one track below this: it changed persons */
+#define LOOK_CHANGE 0.5f /* a sighting less alike than this may be another face (see below) */
+#define SEG_MIN_S   0.5  /* seconds between two such segments of one track at least */
 
 typedef struct track {
     int64_t id;
@@ -32,6 +34,11 @@ typedef struct track {
     int shots;            /* embeddings made */
     int early_shots;      /* of which in the early window beyond the first */
     int64_t alerted;      /* person already alerted for this track, -1 none */
+    double alert_t;       /* when */
+    /* the segment: from the last sighting that looked unlike the one before (a face that
+     * walked in front of the tracked one, or the start); its shots compete afresh */
+    double seg_t;
+    int seg_shots; /* embeddings made before the segment began */
     int64_t best_person;
     float best_score, best_norm;
     float look[LOOK_SIDE * LOOK_SIDE]; /* appearance at the last sighting, zero-mean unit */
@@ -232,6 +239,7 @@ static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match
     memcpy(a.box, t->shot_box, sizeof a.box);
     eyni_time_now_iso(a.wall_time);
     t->alerted = person;
+    t->alert_t = p->now;
     p->st.alerts++;
     if (p->fn)
         p->fn(p->ctx, &a);
@@ -288,8 +296,9 @@ static int consider_shot(eyni_video_pipeline *p, track *t, const eyni_image *fra
     /* Early in a track every better shot is compared at once: the alert should come within
      * a second of the person appearing, not when the track ends. Later only a clear gain is
      * worth an embedding, and one is kept back for the end of the track. */
-    int first = t->shots == 0;
-    int early = t->alerted < 0 && p->now - t->first_t <= p->o.early_s && t->shots < p->o.max_early;
+    int first = t->shots == t->seg_shots;
+    int early = (t->alerted < 0 || t->alert_t < t->seg_t) && p->now - t->seg_t <= p->o.early_s &&
+                t->shots - t->seg_shots < p->o.max_early;
     int late = t->shots - t->early_shots; /* the early window does not eat the later budget */
     int gain = rank >= t->embedded_rank + p->o.min_gain && late < p->o.max_shots - 1;
     if (!first && early && !gain)
@@ -298,6 +307,27 @@ static int consider_shot(eyni_video_pipeline *p, track *t, const eyni_image *fra
 }
 
 /* ---- tracking ------------------------------------------------------------------------- */
+
+/* A sighting that looks unlike the track's last one is most often another face that came in
+ * front at the same place (the overlap joined it to the track); the tracked face's best shot
+ * would otherwise outrank every shot of the newcomer, which would never be compared. So the
+ * best shot so far is compared if it was not yet, and the shots compete afresh: the next one
+ * is kept and embedded, and the early window opens again. At most one segment begins per
+ * SEG_MIN_S, so a flickering track cannot ask for an embedding every frame. */
+static int new_segment(eyni_video_pipeline *p, track *t, eyni_error *err)
+{
+    if (p->now - t->seg_t < SEG_MIN_S)
+        return 0;
+    int rc = 0;
+    if (t->shot && !t->shot_embedded)
+        rc = embed_shot(p, t, err);
+    t->shot_rank = -1e9;
+    t->embedded_rank = -1e9;
+    t->seg_t = p->now;
+    t->seg_shots = t->shots;
+    p->st.segments++;
+    return rc;
+}
 
 static void predict(const track *t, double now, float out[4])
 {
@@ -446,15 +476,18 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
             track *nt = &p->tracks[j];
             memset(nt, 0, sizeof *nt);
             nt->id = p->next_id++;
-            nt->first_t = nt->last_t = t;
+            nt->first_t = nt->last_t = nt->seg_t = t;
             nt->alerted = nt->best_person = -1;
             nt->best_score = -1;
             nt->best_norm = -1e9f;
             p->st.tracks++;
         }
+        if (det_track[i] >= 0 && look_corr(looks[i], p->tracks[j].look) < LOOK_CHANGE)
+            rc = new_segment(p, &p->tracks[j], err);
         track_update(&p->tracks[j], &d[i], t);
         memcpy(p->tracks[j].look, looks[i], sizeof looks[i]);
-        rc = consider_shot(p, &p->tracks[j], frame, &d[i], err);
+        if (rc == 0)
+            rc = consider_shot(p, &p->tracks[j], frame, &d[i], err);
     }
     for (size_t j = p->live; rc == 0 && j-- > 0;)
         if (t - p->tracks[j].last_t > p->o.track_max_gap || p->tracks[j].last_t > t)

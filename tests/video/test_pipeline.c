@@ -37,7 +37,8 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     alerts *al = ctx;
     pthread_mutex_lock(&al->mu);
     json_array_append_new(al->list,
-                          json_pack("{s:I,s:f,s:f,s:f,s:f,s:I}", "person", (json_int_t)a->person_id,
+                          json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:I}", "person",
+                                    (json_int_t)a->person_id, "track", (json_int_t)a->track_id,
                                     "first", a->shot_time, "at", a->alert_time, "score", a->score,
                                     "norm", a->norm, "jpeg", (json_int_t)a->jpeg_len));
     pthread_mutex_unlock(&al->mu);
@@ -201,6 +202,33 @@ static void check_file_alerts(fixture *f, eyni_video_wanted *w, float norm_thres
     json_decref(truth);
     json_decref(al.list);
     pthread_mutex_destroy(&al.mu);
+}
+
+/* The truth says for how long each face was in view, not hidden behind later faces: never
+ * longer than it was on screen, an appearance only with a run of two seconds, and in a
+ * crowd some faces hidden for part of their pass. */
+static void test_truth_visibility(void **state)
+{
+    fixture *f = *state;
+    json_t *truth = load_truth(f->dir);
+    size_t i;
+    json_t *p;
+    int hidden = 0;
+    json_array_foreach(json_object_get(truth, "passes"), i, p)
+    {
+        double st0 = json_number_value(json_object_get(p, "start"));
+        double en = json_number_value(json_object_get(p, "end"));
+        double vis = json_number_value(json_object_get(p, "visible_s"));
+        double appear = json_number_value(json_object_get(p, "appear"));
+        assert_true(vis >= 0 && vis <= en - st0 + 0.05);
+        if (vis < 2.0 - 1e-6)
+            assert_true(appear == -1);
+        else
+            assert_true(appear >= st0 - 1e-6 && appear <= en - 2.0 + 0.05);
+        hidden += vis < en - st0 - 0.1;
+    }
+    assert_true(hidden > 0);
+    json_decref(truth);
 }
 
 static void test_file_alerts(void **state)
@@ -473,6 +501,72 @@ static void test_resolution_change(void **state)
     free(b);
 }
 
+/* A frame of grey with one LFW photo of `side` px at (x, y). */
+static eyni_image *frame_with(const char *photo_rel, int side, int x, int y)
+{
+    eyni_error err = {0};
+    char *path = eyni_test_path(photo_rel);
+    eyni_image *photo = NULL, *tile = NULL, *frame = eyni_image_new(1280, 720, 3, &err);
+    assert_non_null(frame);
+    assert_int_equal(eyni_image_load(path, 3, &photo, &err), 0);
+    assert_int_equal(eyni_image_resize(photo, side, side, &tile, &err), 0);
+    memset(frame->data, 128, (size_t)1280 * 720 * 3);
+    for (int r = 0; r < side; r++)
+        memcpy(frame->data + ((size_t)(y + r) * 1280 + x) * 3, tile->data + (size_t)r * side * 3,
+               (size_t)side * 3);
+    eyni_image_free(photo);
+    eyni_image_free(tile);
+    free(path);
+    return frame;
+}
+
+/* A wanted person who steps in front of another face at the same place: the overlap joins
+ * the newcomer to the old track, whose best shot (a larger, sharper face) outranks every
+ * shot of the newcomer. The change of look must restart the track's shots, so the newcomer
+ * is compared and alerted within a second. */
+static void test_newcomer_in_front(void **state)
+{
+    fixture *f = *state;
+    eyni_error err = {0};
+    eyni_video_wanted *w = NULL;
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    char *enrol = eyni_test_path("lfw-a-gray-dev/images/Bashar_Assad/Bashar_Assad_0001.jpg");
+    eyni_image *img = NULL;
+    assert_int_equal(eyni_image_load(enrol, 3, &img, &err), 0);
+    if (eyni_video_wanted_add_image(w, f->fe, 6, "Bashar_Assad", img, &err))
+        fail_msg("%s", err.msg);
+    eyni_image *before =
+        frame_with("lfw-a-gray-dev/images/Jodie_Foster/Jodie_Foster_0002.jpg", 340, 500, 200);
+    eyni_image *after =
+        frame_with("lfw-a-gray-dev/images/Bashar_Assad/Bashar_Assad_0002.jpg", 250, 530, 240);
+    alerts al = {.list = json_array()};
+    pthread_mutex_init(&al.mu, NULL);
+    eyni_video_pipeline *p = NULL;
+    assert_int_equal(eyni_video_pipeline_new(f->fe, w, NULL, "front", on_alert, &al, &p, &err), 0);
+    for (int i = 0; i < 20; i++) /* 5 frames a second: 1.6 s of one face, 2.4 s of the other */
+        if (eyni_video_pipeline_frame(p, i < 8 ? before : after, i * 0.2, &err))
+            fail_msg("%s", err.msg);
+    eyni_video_stats st;
+    eyni_video_pipeline_stats(p, &st);
+    assert_int_equal(eyni_video_pipeline_flush(p, &err), 0);
+    assert_int_equal(json_array_size(al.list), 1);
+    json_t *a = json_array_get(al.list, 0);
+    assert_int_equal(json_integer_value(json_object_get(a, "person")), 6);
+    /* on the first face's track: the overlap did join them (the photo's background face
+     * makes a second track of its own) */
+    assert_int_equal(json_integer_value(json_object_get(a, "track")), 1);
+    assert_true(json_real_value(json_object_get(a, "at")) <= 1.6 + 1.0);
+    assert_true(st.segments >= 1);
+    eyni_video_pipeline_free(p);
+    json_decref(al.list);
+    pthread_mutex_destroy(&al.mu);
+    eyni_image_free(before);
+    eyni_image_free(after);
+    eyni_image_free(img);
+    eyni_video_wanted_free(w);
+    free(enrol);
+}
+
 /* Faces of `side` px (photo side; the face is about 45 % of it) at a few places of a 720p
  * frame, seen by the pipeline with `tiles`; returns the detections of one frame. */
 static uint64_t faces_seen(fixture *f, int side, int tiles)
@@ -518,8 +612,11 @@ static void test_small_faces(void **state)
 
 int main(void)
 {
+    // clang-format off
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_faces),
+        cmocka_unit_test(test_newcomer_in_front),
+        cmocka_unit_test(test_truth_visibility),
         cmocka_unit_test(test_file_alerts),
         cmocka_unit_test(test_file_alerts_cohort),
         cmocka_unit_test(test_enrol_check),
@@ -527,5 +624,6 @@ int main(void)
         cmocka_unit_test(test_resolution_change),
         cmocka_unit_test(test_live_udp),
     };
+    // clang-format on
     return cmocka_run_group_tests(tests, setup, teardown);
 }
