@@ -251,30 +251,17 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
     return rc;
 }
 
-/* Ended tracks whose best score reached each threshold of the histogram: on a video without
- * wanted persons, the false alerts each threshold would have given. */
-static json_t *tracks_above(const eyni_video_stats *st)
+/* The score curve of a histogram of tracks' best scores: for each bin's lower edge, the
+ * tracks that reached it (on footage without wanted persons, the false alerts that threshold
+ * would have given). */
+static json_t *tracks_above(const uint64_t *hist, int bins, float lo, float step)
 {
     json_t *o = json_object();
     uint64_t sum = 0;
-    for (int b = EYNI_VIDEO_HIST_BINS - 1; b >= 1; b--) {
+    for (int b = bins - 1; b >= 1; b--) {
         char k[16];
-        sum += st->score_hist[b];
-        snprintf(k, sizeof k, "%.2f", EYNI_VIDEO_HIST_LO + b * EYNI_VIDEO_HIST_STEP);
-        json_object_set_new(o, k, json_integer((json_int_t)sum));
-    }
-    return o;
-}
-
-/* The same for the best normalised scores (with a cohort). */
-static json_t *tracks_above_norm(const eyni_video_stats *st)
-{
-    json_t *o = json_object();
-    uint64_t sum = 0;
-    for (int b = EYNI_VIDEO_NHIST_BINS - 1; b >= 1; b--) {
-        char k[16];
-        sum += st->norm_hist[b];
-        snprintf(k, sizeof k, "%.2f", EYNI_VIDEO_NHIST_LO + b * EYNI_VIDEO_NHIST_STEP);
+        sum += hist[b];
+        snprintf(k, sizeof k, "%.2f", lo + b * step);
         json_object_set_new(o, k, json_integer((json_int_t)sum));
     }
     return o;
@@ -516,9 +503,13 @@ int cli_bench_video(int argc, char **argv)
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
     json_object_set_new(o, "track_segments", json_integer((json_int_t)st.pipeline.segments));
-    json_object_set_new(o, "tracks_at_or_above", tracks_above(&st.pipeline));
+    json_object_set_new(o, "tracks_at_or_above",
+                        tracks_above(st.pipeline.score_hist, EYNI_VIDEO_HIST_BINS,
+                                     EYNI_VIDEO_HIST_LO, EYNI_VIDEO_HIST_STEP));
     if (!json_is_null(cohort))
-        json_object_set_new(o, "tracks_at_or_above_norm", tracks_above_norm(&st.pipeline));
+        json_object_set_new(o, "tracks_at_or_above_norm",
+                            tracks_above(st.pipeline.norm_hist, EYNI_VIDEO_NHIST_BINS,
+                                         EYNI_VIDEO_NHIST_LO, EYNI_VIDEO_NHIST_STEP));
     json_object_set_new(o, "cohort", cohort);
     json_object_set_new(o, "enrolment", enrol);
     json_object_set_new(o, "alerts_list", col.alerts);
