@@ -373,24 +373,30 @@ int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel)
  * order) and sorted, and only if the greedy selection runs out inside that prefix is the
  * whole list sorted. The sorted prefix is a prefix of the full order, so the selection is
  * the same either way. work holds 2 n pairs. */
-static int select_pairs(const pair *pairs, int n, int nr_max, pair *work, pair *sel)
+void mcc_prefix_cut(const int *hist, int want, int *lo, int *lim)
 {
-    enum { COARSE = 16 };
-    int hist[SORT_BINS / COARSE + 2] = {0};
-    for (int i = 0; i < n; i++)
-        hist[pairs[i].key / COARSE]++;
-    int want = 4 * nr_max, lo = -1, lim = SORT_BINS + 1, have = 0;
-    for (int c = 0; c <= SORT_BINS / COARSE; c++) {
-        if (hist[c] && lo < 0)
-            lo = c * COARSE;
+    int have = 0;
+    *lo = -1;
+    *lim = SORT_BINS + 1;
+    for (int c = 0; c <= SORT_BINS / MCC_COARSE; c++) {
+        if (hist[c] && *lo < 0)
+            *lo = c * MCC_COARSE;
         have += hist[c];
         if (have >= want) {
-            lim = (c + 1) * COARSE;
+            *lim = (c + 1) * MCC_COARSE;
             break;
         }
     }
-    if (lim > SORT_BINS + 1)
-        lim = SORT_BINS + 1;
+    if (*lim > SORT_BINS + 1)
+        *lim = SORT_BINS + 1;
+}
+
+static int select_pairs(const pair *pairs, int n, int nr_max, pair *work, pair *sel)
+{
+    int hist[SORT_BINS / MCC_COARSE + 2] = {0}, lo, lim;
+    for (int i = 0; i < n; i++)
+        hist[pairs[i].key / MCC_COARSE]++;
+    mcc_prefix_cut(hist, 4 * nr_max, &lo, &lim);
     pair *gathered = work, *sorted = work + n;
     int m = 0;
     for (int i = 0; i < n; i++) {

@@ -25,7 +25,6 @@
 
 #define AVX512 __attribute__((target("avx512f,avx512vpopcntdq")))
 #define ROWN   MCC_PAD(EYNI_FINGER_MAX_MINUTIAE)
-#define COARSE 16
 
 int mcc_fast_available(void)
 {
@@ -219,21 +218,10 @@ static void sort_soa(const float *S, const int *K, const int *AB, int n, int lo,
 AVX512 static int select_fast(const float *S, const int *K, const int *AB, int n, int nr_max,
                               void *work, pair *sel)
 {
-    int hist[MCC_SORT_BINS / COARSE + 2] = {0};
+    int hist[MCC_SORT_BINS / MCC_COARSE + 2] = {0}, lo, lim;
     for (int i = 0; i < n; i++)
-        hist[K[i] / COARSE]++;
-    int want = 4 * nr_max, lo = -1, lim = MCC_SORT_BINS + 1, have = 0;
-    for (int c = 0; c <= MCC_SORT_BINS / COARSE; c++) {
-        if (hist[c] && lo < 0)
-            lo = c * COARSE;
-        have += hist[c];
-        if (have >= want) {
-            lim = (c + 1) * COARSE;
-            break;
-        }
-    }
-    if (lim > MCC_SORT_BINS + 1)
-        lim = MCC_SORT_BINS + 1;
+        hist[K[i] / MCC_COARSE]++;
+    mcc_prefix_cut(hist, 4 * nr_max, &lo, &lim);
     int npad = MCC_PAD(n);
     float *gs = work;
     int *gk = (int *)(gs + npad), *gab = gk + npad;

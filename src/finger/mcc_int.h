@@ -97,6 +97,11 @@ void mcc_grid(struct eyni_finger_mcc *m);
 int mcc_greedy(const pair *sorted, int n, int nr_max, pair *sel);
 #define MCC_SORT_BINS 1024
 #define MCC_MAX_NR    20 /* pairs relaxed: the strongest 20 carry the decision (and 2x faster) */
+/* The best-first prefix of the pairs worth sorting: keys are counted in bins of MCC_COARSE
+ * (hist has MCC_SORT_BINS / MCC_COARSE + 2 bins); lo is the lowest key present, lim the key
+ * below which at least `want` pairs lie (MCC_SORT_BINS + 1 when fewer are there). */
+#define MCC_COARSE 16
+void mcc_prefix_cut(const int *hist, int want, int *lo, int *lim);
 static inline int mcc_sort_key(float s)
 {
     return MCC_SORT_BINS - (int)(s * (MCC_SORT_BINS - 1)); /* 1..MCC_SORT_BINS, best first */
