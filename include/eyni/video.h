@@ -48,12 +48,14 @@ extern "C" {
 /* With a cohort: the target false alerts per hour the normalised threshold is derived for,
  * and the scene it assumes (measured on the generated crowd, docs/video.md). */
 #define EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT 1.0
-#define EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT 7300.0
-#define EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT 3.0
-/* With a cohort, a raw score below this never alerts: the portrait FMR 1e-4 point. The
+#define EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT 8200.0
+#define EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT 3.6
+/* With a cohort, a raw score below this never alerts: the portrait FMR 1e-5 point. The
  * normalisation divides by spreads; an entry and a probe that both have narrow ones can lift a
- * raw 0.38 above the normalised threshold (measured, docs/video.md). */
-#define EYNI_VIDEO_MIN_RAW_DEFAULT ((float)EYNI_FACE_THRESHOLD_FMR_1E4)
+ * raw 0.38 above the normalised threshold, and a look-alike pair the cohort does not know
+ * (too few faces like them in it) scores 0.42-0.44 raw and 6.2-7.0 normalised, 11 false
+ * alerts in an hour at the FMR 1e-4 point (measured, docs/video.md). */
+#define EYNI_VIDEO_MIN_RAW_DEFAULT ((float)EYNI_FACE_THRESHOLD_FMR_1E5)
 /* Detection tiles per row by default (see eyni_video_opts.tiles, docs/video.md). */
 #define EYNI_VIDEO_TILES_DEFAULT 2
 /* Track linking by overlap, motion and appearance by default: a face crossing another does not
