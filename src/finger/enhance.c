@@ -719,6 +719,66 @@ static float gabor_at(const gkernel *k, const float *img, long stride, long p)
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
+/* One run of taps at four neighbouring pixels src, src+1, src+2, src+3. */
+static void run_dot4(const float *src, const float *wt, int len, v4f *acc)
+{
+    v4f c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+    for (int i = 0; i < len; i += 4) {
+        v4f a, b;
+        memcpy(&b, wt + i, sizeof b);
+        memcpy(&a, src + i, sizeof a);
+        c0 += a * b;
+        memcpy(&a, src + i + 1, sizeof a);
+        c1 += a * b;
+        memcpy(&a, src + i + 2, sizeof a);
+        c2 += a * b;
+        memcpy(&a, src + i + 3, sizeof a);
+        c3 += a * b;
+    }
+    acc[0] = c0;
+    acc[1] = c1;
+    acc[2] = c2;
+    acc[3] = c3;
+}
+
+/* ... and at two. */
+static void run_dot2(const float *src, const float *wt, int len, v4f *acc)
+{
+    v4f c0 = acc[0], c1 = acc[1];
+    for (int i = 0; i < len; i += 4) {
+        v4f a, b;
+        memcpy(&b, wt + i, sizeof b);
+        memcpy(&a, src + i, sizeof a);
+        c0 += a * b;
+        memcpy(&a, src + i + 1, sizeof a);
+        c1 += a * b;
+    }
+    acc[0] = c0;
+    acc[1] = c1;
+}
+
+/* Responses of the same kernel at n (2 or 4) neighbouring pixels p, p+1, ... of a row.
+ * Each pixel's sums run in exactly the order of gabor_at (so the results are
+ * bit-identical), but the chains of different pixels are independent: one pixel's
+ * additions wait on each other's latency, several pixels' fill the adder's pipeline. */
+static void gabor_atn(const gkernel *k, const float *img, long stride, long p, float *out, int n)
+{
+    v4f a0[4] = {{0}}, a1[4] = {{0}};
+    const float *wt = k->wt;
+    for (int j = 0; j < k->rows; j++) {
+        const float *src = img + p + k->dy[j] * stride + k->dx[j];
+        if (n == 4)
+            run_dot4(src, wt, k->len[j], j & 1 ? a1 : a0);
+        else
+            run_dot2(src, wt, k->len[j], j & 1 ? a1 : a0);
+        wt += k->len[j];
+    }
+    for (int q = 0; q < n; q++) {
+        v4f t = a0[q] + a1[q];
+        out[q] = (t[0] + t[1]) + (t[2] + t[3]);
+    }
+}
+
 /* The bank holds a kernel per orientation and half-pixel period, built on first use. */
 #define BANK_PERIODS ((int)FX_MAX_PERIOD * 2 + 1)
 
@@ -754,13 +814,17 @@ static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, ey
     f->enh = calloc((size_t)w * h, sizeof(float));
     f->mask = calloc((size_t)w * h, 1);
     float *pad = padded_norm(f);
-    if (!f->enh || !f->mask || !pad)
+    gkernel **row = malloc(sizeof(gkernel *) * (size_t)(w + 4));
+    if (!f->enh || !f->mask || !pad || !row)
         goto fail;
     if (fit)
         memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
+        /* The kernel of every pixel of the row first (NULL off the mask), then the
+         * responses, four pixels at a time where they share a kernel. */
         for (int x = 0; x < w; x++) {
             int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
+            row[x] = NULL;
             if (!bm[b])
                 continue;
             f->mask[y * w + x] = 1;
@@ -773,15 +837,38 @@ static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, ey
                 rc = EYNI_EINTERNAL;
                 goto fail;
             }
-            float e = gabor_at(k, pad, stride, (y + GABOR_PAD) * stride + x + GABOR_PAD);
-            f->enh[y * w + x] = e;
-            if (fit)
-                fit[b] += e * e / (k->gain * k->gain);
+            row[x] = k;
         }
+        row[w] = row[w + 1] = row[w + 2] = row[w + 3] = NULL;
+        long p0 = (y + GABOR_PAD) * stride + GABOR_PAD;
+        for (int x = 0; x < w;) {
+            const gkernel *k = row[x];
+            if (!k) {
+                x++;
+                continue;
+            }
+            float e[4];
+            int n = k != row[x + 1] ? 1 : k == row[x + 2] && k == row[x + 3] ? 4 : 2;
+            if (n == 4)
+                gabor_atn(k, pad, stride, p0 + x, e, 4);
+            else if (n == 2)
+                gabor_atn(k, pad, stride, p0 + x, e, 2);
+            else
+                e[0] = gabor_at(k, pad, stride, p0 + x);
+            for (int q = 0; q < n; q++) {
+                f->enh[y * w + x + q] = e[q];
+                if (fit)
+                    fit[(y / FX_BLOCK) * f->bw + (x + q) / FX_BLOCK] +=
+                        e[q] * e[q] / (k->gain * k->gain);
+            }
+            x += n;
+        }
+    }
     for (int b = 0; fit && b < f->bw * f->bh; b++)
         fit[b] = sqrtf(fit[b] / (FX_BLOCK * FX_BLOCK));
     rc = 0;
 fail:
+    free(row);
     free(pad);
     if (rc)
         eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
