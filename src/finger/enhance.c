@@ -4,6 +4,7 @@
  * and Jain (1998) as described in the Handbook of Fingerprint Recognition, ch. 3.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -454,47 +455,55 @@ float fx_coherence_at(const fx *f, int x, int y)
     return f->bcoh[by * f->bw + bx];
 }
 
-/* Local mean/std normalisation over a 2-block box; ridges (dark) become positive. */
+/* Local mean/std normalisation over a 2-block box; ridges (dark) become positive. The
+ * grey levels are integers, so the box sums are exact: running column sums in integers
+ * give the same mean and spread as any other exact summation, with no w x h tables. */
 static int normalise(fx *f, eyni_error *err)
 {
     int w = f->w, h = f->h, r = FX_BLOCK * 2;
-    double *ii = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
-    double *ii2 = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
+    /* column sums of v and v^2 over the rows of the box; v <= 255, a box holds 33 x 33 */
+    int32_t *cs = calloc((size_t)w, sizeof(int32_t)), *cs2 = calloc((size_t)w, sizeof(int32_t));
     f->norm = malloc(sizeof(float) * (size_t)w * h);
-    if (!ii || !ii2 || !f->norm) {
-        free(ii);
-        free(ii2);
+    if (!cs || !cs2 || !f->norm) {
+        free(cs);
+        free(cs2);
         return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory normalising");
     }
-    for (int x = 0; x <= w; x++)
-        ii[x] = ii2[x] = 0;
-    for (int y = 1; y <= h; y++) {
-        double s = 0, s2 = 0;
-        ii[y * (w + 1)] = ii2[y * (w + 1)] = 0;
-        for (int x = 1; x <= w; x++) {
-            double v = f->grey[(y - 1) * w + x - 1];
-            s += v;
-            s2 += v * v;
-            ii[y * (w + 1) + x] = ii[(y - 1) * (w + 1) + x] + s;
-            ii2[y * (w + 1) + x] = ii2[(y - 1) * (w + 1) + x] + s2;
-        }
-    }
+    int top = 0, bot = 0; /* rows [top, bot) are in the column sums */
     for (int y = 0; y < h; y++) {
         int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
+        for (; bot < y1; bot++)
+            for (int x = 0; x < w; x++) {
+                int32_t v = (int32_t)f->grey[bot * w + x];
+                cs[x] += v;
+                cs2[x] += v * v;
+            }
+        for (; top < y0; top++)
+            for (int x = 0; x < w; x++) {
+                int32_t v = (int32_t)f->grey[top * w + x];
+                cs[x] -= v;
+                cs2[x] -= v * v;
+            }
+        int64_t s = 0, s2 = 0; /* box sums over columns [x0, x1) */
+        int x0 = 0, x1 = 0;
         for (int x = 0; x < w; x++) {
-            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
+            int nx0 = x - r < 0 ? 0 : x - r, nx1 = x + r + 1 > w ? w : x + r + 1;
+            for (; x1 < nx1; x1++) {
+                s += cs[x1];
+                s2 += cs2[x1];
+            }
+            for (; x0 < nx0; x0++) {
+                s -= cs[x0];
+                s2 -= cs2[x0];
+            }
             double n = (double)(x1 - x0) * (y1 - y0);
-            double s = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0] +
-                       ii[y0 * (w + 1) + x0];
-            double s2 = ii2[y1 * (w + 1) + x1] - ii2[y0 * (w + 1) + x1] - ii2[y1 * (w + 1) + x0] +
-                        ii2[y0 * (w + 1) + x0];
-            double m = s / n, var = s2 / n - m * m;
+            double m = (double)s / n, var = (double)s2 / n - m * m;
             double sd = var > 1 ? sqrt(var) : 1;
             f->norm[y * w + x] = (float)((m - f->grey[y * w + x]) / sd);
         }
     }
-    free(ii);
-    free(ii2);
+    free(cs);
+    free(cs2);
     return 0;
 }
 
@@ -507,19 +516,26 @@ static float block_period(const fx *f, const float *src, int bx, int by, float *
     float tx = cosf(o), ty = -sinf(o); /* along the ridge (y down) */
     float nx = -ty, ny = tx;           /* across the ridges */
     float cx = bx * FX_BLOCK + FX_BLOCK / 2.0f, cy = by * FX_BLOCK + FX_BLOCK / 2.0f;
-    for (int k = 0; k < L; k++) {
-        float s = 0;
-        int n = 0;
-        for (int j = 0; j < W; j++) {
+    /* Line by line along the ridge, all 40 positions across it at once: the positions
+     * vectorise, and each position's sum still runs over j in order. */
+    float s[L] = {0}, fw = (float)f->w, fh = (float)f->h;
+    int n[L] = {0}, idx[L];
+    for (int j = 0; j < W; j++) {
+        for (int k = 0; k < L; k++) {
             float u = (float)k - L / 2.0f, v = (float)j - W / 2.0f;
             float xf = cx + u * nx + v * tx + 0.5f, yf = cy + u * ny + v * ty + 0.5f;
-            if (xf < 0 || yf < 0 || xf >= (float)f->w || yf >= (float)f->h)
-                continue;
-            s += src[(int)yf * f->w + (int)xf]; /* nearest pixel (truncation, xf >= 0) */
-            n++;
+            int in = xf >= 0 && yf >= 0 && xf < fw && yf < fh;
+            /* nearest pixel (truncation, xf >= 0) */
+            idx[k] = in ? (int)yf * f->w + (int)xf : -1;
         }
-        sig[k] = n ? s / n : 0;
+        for (int k = 0; k < L; k++)
+            if (idx[k] >= 0) {
+                s[k] += src[idx[k]];
+                n[k]++;
+            }
     }
+    for (int k = 0; k < L; k++)
+        sig[k] = n[k] ? s[k] / n[k] : 0;
     float sm[L], lo = 1e9f, hi = -1e9f;
     for (int k = 0; k < L; k++) {
         float a = sig[k > 0 ? k - 1 : 0], b = sig[k], c = sig[k < L - 1 ? k + 1 : L - 1];
@@ -805,7 +821,8 @@ static float *padded_norm(const fx *f)
  * response to a clean ridge pattern: near 1 where the image is ridges of the estimated
  * orientation and period, small where it is noise.
  */
-static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, eyni_error *err)
+static int enhance(fx *f, gkernel *bank, const float *pad, const unsigned char *bm, float *fit,
+                   eyni_error *err)
 {
     int w = f->w, h = f->h, np = BANK_PERIODS, rc = EYNI_ENOMEM;
     long stride = w + 2 * GABOR_PAD;
@@ -813,9 +830,8 @@ static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, ey
     free(f->mask);
     f->enh = calloc((size_t)w * h, sizeof(float));
     f->mask = calloc((size_t)w * h, 1);
-    float *pad = padded_norm(f);
     gkernel **row = malloc(sizeof(gkernel *) * (size_t)(w + 4));
-    if (!f->enh || !f->mask || !pad || !row)
+    if (!f->enh || !f->mask || !row)
         goto fail;
     if (fit)
         memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
@@ -869,7 +885,6 @@ static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, ey
     rc = 0;
 fail:
     free(row);
-    free(pad);
     if (rc)
         eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
                        rc == EYNI_ENOMEM ? "out of memory" : "kernel wider than the margin");
@@ -1030,6 +1045,7 @@ int fx_enhance(fx *f, eyni_error *err)
     gkernel *bank = calloc((size_t)N_ANGLES * BANK_PERIODS, sizeof(gkernel));
     float *fit = malloc(sizeof(float) * (size_t)nb);
     unsigned char *cand = malloc((size_t)nb);
+    float *pad = NULL; /* the normalised image in its zero margin, for both passes */
     int rc = EYNI_ENOMEM;
     if (!bank || !fit || !cand) {
         eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
@@ -1038,11 +1054,13 @@ int fx_enhance(fx *f, eyni_error *err)
     rc = segment_and_orient(f, err);
     if (!rc)
         rc = normalise(f, err);
+    if (!rc && !(pad = padded_norm(f)))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory in the Gabor enhancement");
     if (!rc)
         rc = frequency(f, f->norm, err);
     if (!rc) {
         grow_candidates(f, cand);
-        rc = enhance(f, bank, cand, fit, err);
+        rc = enhance(f, bank, pad, cand, fit, err);
     }
     if (!rc && grow_foreground(f, cand, fit))
         rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory growing the foreground");
@@ -1051,7 +1069,7 @@ int fx_enhance(fx *f, eyni_error *err)
     if (!rc)
         rc = frequency(f, f->enh, err);
     if (!rc)
-        rc = enhance(f, bank, f->bmask, NULL, err);
+        rc = enhance(f, bank, pad, f->bmask, NULL, err);
     if (!rc)
         rc = distance(f, err);
 done:
@@ -1060,5 +1078,6 @@ done:
     free(bank);
     free(fit);
     free(cand);
+    free(pad);
     return rc;
 }
