@@ -24,6 +24,9 @@
 #define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
 #define GROW_REACH        4    /* blocks beyond the foreground tested for faint ridges */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
 #define GROW_FIT          0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
 
 void fx_free(fx *f)
@@ -516,23 +519,36 @@ static float block_period(const fx *f, const float *src, int bx, int by, float *
     float tx = cosf(o), ty = -sinf(o); /* along the ridge (y down) */
     float nx = -ty, ny = tx;           /* across the ridges */
     float cx = bx * FX_BLOCK + FX_BLOCK / 2.0f, cy = by * FX_BLOCK + FX_BLOCK / 2.0f;
-    /* Line by line along the ridge, all 40 positions across it at once: the positions
-     * vectorise, and each position's sum still runs over j in order. */
-    float s[L] = {0}, fw = (float)f->w, fh = (float)f->h;
-    int n[L] = {0}, idx[L];
+    /* Line by line along the ridge, four positions across it at a time: the same float
+     * expressions as one sample at a time, and each position's sum still runs over j in
+     * order. */
+    float s[L] = {0};
+    int n[L] = {0};
+    const v4f fw = {(float)f->w, (float)f->w, (float)f->w, (float)f->w};
+    const v4f fh = {(float)f->h, (float)f->h, (float)f->h, (float)f->h};
     for (int j = 0; j < W; j++) {
-        for (int k = 0; k < L; k++) {
-            float u = (float)k - L / 2.0f, v = (float)j - W / 2.0f;
-            float xf = cx + u * nx + v * tx + 0.5f, yf = cy + u * ny + v * ty + 0.5f;
-            int in = xf >= 0 && yf >= 0 && xf < fw && yf < fh;
-            /* nearest pixel (truncation, xf >= 0) */
-            idx[k] = in ? (int)yf * f->w + (int)xf : -1;
+        float v = (float)j - W / 2.0f, vx = v * tx, vy = v * ty;
+        for (int k = 0; k < L; k += 4) {
+            v4f u = (v4f){(float)k, (float)k + 1, (float)k + 2, (float)k + 3} - L / 2.0f;
+            v4f xf = cx + u * nx + vx + 0.5f, yf = cy + u * ny + vy + 0.5f;
+            v4i in = (xf >= 0) & (yf >= 0) & (xf < fw) & (yf < fh);
+            /* nearest pixel (truncation, as xf >= 0); off the image the lane is zeroed
+             * before the conversion and its index set to -1 */
+            v4i xb, yb;
+            memcpy(&xb, &xf, sizeof xb);
+            memcpy(&yb, &yf, sizeof yb);
+            xb &= in;
+            yb &= in;
+            memcpy(&xf, &xb, sizeof xf);
+            memcpy(&yf, &yb, sizeof yf);
+            v4i idx = __builtin_convertvector(yf, v4i) * f->w + __builtin_convertvector(xf, v4i);
+            idx = (idx & in) | ~in;
+            for (int q = 0; q < 4; q++)
+                if (idx[q] >= 0) {
+                    s[k + q] += src[idx[q]];
+                    n[k + q]++;
+                }
         }
-        for (int k = 0; k < L; k++)
-            if (idx[k] >= 0) {
-                s[k] += src[idx[k]];
-                n[k]++;
-            }
     }
     for (int k = 0; k < L; k++)
         sig[k] = n[k] ? s[k] / n[k] : 0;
@@ -631,8 +647,6 @@ typedef struct gkernel {
     int reach;  /* largest |dx| or |dy| a tap reaches, padding included */
     float gain; /* response to a unit-RMS sinusoid of the kernel's own period and angle */
 } gkernel;
-
-typedef float v4f __attribute__((vector_size(16)));
 
 static void gkernel_free(gkernel *k)
 {
