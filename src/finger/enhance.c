@@ -410,44 +410,94 @@ float fx_orientation_at(const fx *f, float x, float y)
     return o < 0 ? o + (float)M_PI : o;
 }
 
-/* atan2 within 1e-5 rad (minimax polynomial on the first octant), for the bin of the
- * Gabor bank: the libm call per pixel cost more than a tenth of the extraction. */
-static float fast_atan2(float y, float x)
+/* Lane-wise a where m is set, else b. */
+static v4f vsel(v4i m, v4f a, v4f b)
 {
-    float ax = fabsf(x), ay = fabsf(y), mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
-    float t = mx > 0 ? mn / mx : 0, t2 = t * t;
-    float a =
+    v4i ai, bi;
+    memcpy(&ai, &a, sizeof ai);
+    memcpy(&bi, &b, sizeof bi);
+    ai = (ai & m) | (bi & ~m);
+    memcpy(&a, &ai, sizeof a);
+    return a;
+}
+
+static v4f vabs(v4f a)
+{
+    v4i ai;
+    memcpy(&ai, &a, sizeof ai);
+    ai &= 0x7fffffff;
+    memcpy(&a, &ai, sizeof a);
+    return a;
+}
+
+/* atan2 within 1e-5 rad (minimax polynomial on the first octant), for the bin of the
+ * Gabor bank: the libm call per pixel cost more than a tenth of the extraction. Four
+ * lanes at once, each with the float operations of the scalar form. */
+static v4f fast_atan2(v4f y, v4f x)
+{
+    v4f ax = vabs(x), ay = vabs(y), zero = {0, 0, 0, 0};
+    v4f mx = vsel(ax > ay, ax, ay), mn = vsel(ax > ay, ay, ax);
+    v4f t = vsel(mx > 0, mn / mx, zero), t2 = t * t;
+    v4f a =
         t *
         (0.99997726f +
          t2 * (-0.33262347f +
                t2 * (0.19354346f + t2 * (-0.11643287f + t2 * (0.05265332f + t2 * -0.01172120f)))));
-    if (ay > ax)
-        a = (float)M_PI / 2 - a;
-    if (x < 0)
-        a = (float)M_PI - a;
-    return y < 0 ? -a : a;
+    a = vsel(ay > ax, (float)M_PI / 2 - a, a);
+    a = vsel(x < 0, (float)M_PI - a, a);
+    return vsel(y < 0, -a, a);
 }
 
-/* Bank bin (0..N_ANGLES-1) of the ridge orientation at a pixel, interpolated like
- * fx_orientation_at. */
-static int orientation_bin(const fx *f, int x, int y)
+/* Clamps block indices to 0..n-1. */
+static v4i vclamp(v4i i, int n)
 {
-    float bx = (float)x / FX_BLOCK - 0.5f, by = (float)y / FX_BLOCK - 0.5f;
-    int x0 = (int)(bx + 1) - 1, y0 = (int)(by + 1) - 1; /* floor, as bx, by >= -0.5 */
-    float ax = bx - x0, ay = by - y0, sc = 0, ss = 0;
-    for (int j = 0; j <= 1; j++)
-        for (int i = 0; i <= 1; i++) {
-            int xx = x0 + i < 0 ? 0 : x0 + i >= f->bw ? f->bw - 1 : x0 + i;
-            int yy = y0 + j < 0 ? 0 : y0 + j >= f->bh ? f->bh - 1 : y0 + j;
-            float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
-            sc += wgt * f->bcos2[yy * f->bw + xx];
-            ss += wgt * f->bsin2[yy * f->bw + xx];
+    v4i lo = i < 0, hi = i >= n;
+    return (i & ~lo & ~hi) | ((n - 1) & hi);
+}
+
+/* Bank bins (0..N_ANGLES-1) of the ridge orientation at the pixels 0..w-1 of row y (bin
+ * must hold w rounded up to 4), interpolated like fx_orientation_at, four pixels at a
+ * time. */
+static void orientation_bins(const fx *f, int y, int *bin)
+{
+    float by = (float)y / FX_BLOCK - 0.5f;
+    int y0 = (int)(by + 1) - 1; /* floor, as by >= -0.5 */
+    float ay = by - y0;
+    int r0 = (y0 < 0 ? 0 : y0 >= f->bh ? f->bh - 1 : y0) * f->bw;
+    int r1 = (y0 + 1 < 0 ? 0 : y0 + 1 >= f->bh ? f->bh - 1 : y0 + 1) * f->bw;
+    for (int x = 0; x < f->w; x += 4) {
+        v4f bx = (v4f){(float)x, (float)x + 1, (float)x + 2, (float)x + 3} / FX_BLOCK - 0.5f;
+        v4i x0 = __builtin_convertvector(bx + 1, v4i) - 1;
+        v4f ax = bx - __builtin_convertvector(x0, v4f);
+        v4i c0 = vclamp(x0, f->bw), c1 = vclamp(x0 + 1, f->bw);
+        v4f cos00, cos01, cos10, cos11, sin00, sin01, sin10, sin11;
+        for (int q = 0; q < 4; q++) {
+            cos00[q] = f->bcos2[r0 + c0[q]];
+            cos01[q] = f->bcos2[r0 + c1[q]];
+            cos10[q] = f->bcos2[r1 + c0[q]];
+            cos11[q] = f->bcos2[r1 + c1[q]];
+            sin00[q] = f->bsin2[r0 + c0[q]];
+            sin01[q] = f->bsin2[r0 + c1[q]];
+            sin10[q] = f->bsin2[r1 + c0[q]];
+            sin11[q] = f->bsin2[r1 + c1[q]];
         }
-    /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
-    float o = 0.5f * fast_atan2(ss, sc);
-    if (o < 0)
-        o += (float)M_PI;
-    return (int)(o / (float)M_PI * N_ANGLES + 0.5f) % N_ANGLES;
+        v4f w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+        v4f sc = {0, 0, 0, 0}, ss = {0, 0, 0, 0};
+        sc += w00 * cos00;
+        ss += w00 * sin00;
+        sc += w01 * cos01;
+        ss += w01 * sin01;
+        sc += w10 * cos10;
+        ss += w10 * sin10;
+        sc += w11 * cos11;
+        ss += w11 * sin11;
+        /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
+        v4f o = 0.5f * fast_atan2(ss, sc);
+        o = vsel(o < 0, o + (float)M_PI, o);
+        v4i k = __builtin_convertvector(o / (float)M_PI * N_ANGLES + 0.5f, v4i);
+        for (int q = 0; q < 4; q++)
+            bin[x + q] = k[q] % N_ANGLES;
+    }
 }
 
 float fx_coherence_at(const fx *f, int x, int y)
@@ -845,20 +895,22 @@ static int enhance(fx *f, gkernel *bank, const float *pad, const unsigned char *
     f->enh = calloc((size_t)w * h, sizeof(float));
     f->mask = calloc((size_t)w * h, 1);
     gkernel **row = malloc(sizeof(gkernel *) * (size_t)(w + 4));
-    if (!f->enh || !f->mask || !row)
+    int *bin = malloc(sizeof(int) * (size_t)(w + 4));
+    if (!f->enh || !f->mask || !row || !bin)
         goto fail;
     if (fit)
         memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
     for (int y = 0; y < h; y++) {
         /* The kernel of every pixel of the row first (NULL off the mask), then the
          * responses, four pixels at a time where they share a kernel. */
+        orientation_bins(f, y, bin);
         for (int x = 0; x < w; x++) {
             int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
             row[x] = NULL;
             if (!bm[b])
                 continue;
             f->mask[y * w + x] = 1;
-            int ai = orientation_bin(f, x, y);
+            int ai = bin[x];
             int pi = (int)(f->bper[b] * 2 + 0.5f); /* half-pixel period steps */
             gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
             if (!k->wt && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f))
@@ -899,6 +951,7 @@ static int enhance(fx *f, gkernel *bank, const float *pad, const unsigned char *
     rc = 0;
 fail:
     free(row);
+    free(bin);
     if (rc)
         eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
                        rc == EYNI_ENOMEM ? "out of memory" : "kernel wider than the margin");
