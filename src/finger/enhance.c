@@ -23,11 +23,11 @@
 #define ORIENT_SMOOTH2    1.5f /* blocks, second estimate (from the first Gabor output) */
 #define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
-#define GROW_REACH        4    /* blocks beyond the foreground tested for faint ridges */
+#define GROW_REACH        4 /* blocks beyond the foreground tested for faint ridges */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-#define GROW_FIT          0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
+#define GROW_FIT 0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
 
 void fx_free(fx *f)
 {
