@@ -44,41 +44,83 @@ static int crossing(const unsigned char *s, int w, int h, int x, int y)
     return cn;
 }
 
-/* Zhang-Suen: thin to 8-connected one-pixel ridges. */
-static void thin(unsigned char *s, int w, int h, unsigned char *del)
+/* Zhang-Suen deletion test of ridge pixel i in sub-iteration `pass`. */
+static int zs_deletable(const unsigned char *s, int w, int i, int pass)
 {
+    int p2 = s[i - w], p3 = s[i - w + 1], p4 = s[i + 1], p5 = s[i + w + 1], p6 = s[i + w];
+    int p7 = s[i + w - 1], p8 = s[i - 1], p9 = s[i - w - 1];
+    int b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
+    if (b < 2 || b > 6)
+        return 0;
+    int a = (!p2 && p3) + (!p3 && p4) + (!p4 && p5) + (!p5 && p6) + (!p6 && p7) + (!p7 && p8) +
+            (!p8 && p9) + (!p9 && p2);
+    if (a != 1)
+        return 0;
+    return pass == 0 ? !((p2 && p4 && p6) || (p4 && p6 && p8))
+                     : !((p2 && p4 && p8) || (p2 && p6 && p8));
+}
+
+/*
+ * Zhang-Suen: thin to 8-connected one-pixel ridges. Only a ridge pixel with a background
+ * neighbour can be deleted (b <= 6), so each sub-iteration tests the list of such pixels
+ * rather than the whole image; a deletion adds its ridge neighbours to the list. The
+ * decisions and their order of application are those of the whole-image scan. Returns -1
+ * when out of memory (s unchanged).
+ */
+static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
+{
+    int *list = malloc(sizeof(int) * (size_t)w * h), *del = malloc(sizeof(int) * (size_t)w * h);
+    if (!list || !del) {
+        free(list);
+        free(del);
+        return -1;
+    }
+    int nl = 0; /* pixels in the list */
+    memset(in_list, 0, (size_t)w * h);
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
+            int i = y * w + x;
+            if (s[i] && (!s[i - w - 1] || !s[i - w] || !s[i - w + 1] || !s[i - 1] || !s[i + 1] ||
+                         !s[i + w - 1] || !s[i + w] || !s[i + w + 1])) {
+                list[nl++] = i;
+                in_list[i] = 1;
+            }
+        }
     int changed = 1;
     while (changed) {
         changed = 0;
         for (int pass = 0; pass < 2; pass++) {
-            memset(del, 0, (size_t)w * h);
-            for (int y = 1; y < h - 1; y++)
-                for (int x = 1; x < w - 1; x++) {
-                    if (!s[y * w + x])
-                        continue;
-                    int p2 = s[(y - 1) * w + x], p3 = s[(y - 1) * w + x + 1], p4 = s[y * w + x + 1];
-                    int p5 = s[(y + 1) * w + x + 1], p6 = s[(y + 1) * w + x];
-                    int p7 = s[(y + 1) * w + x - 1], p8 = s[y * w + x - 1];
-                    int p9 = s[(y - 1) * w + x - 1];
-                    int b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
-                    if (b < 2 || b > 6)
-                        continue;
-                    int a = (!p2 && p3) + (!p3 && p4) + (!p4 && p5) + (!p5 && p6) + (!p6 && p7) +
-                            (!p7 && p8) + (!p8 && p9) + (!p9 && p2);
-                    if (a != 1)
-                        continue;
-                    if (pass == 0 ? (p2 && p4 && p6) || (p4 && p6 && p8)
-                                  : (p2 && p4 && p8) || (p2 && p6 && p8))
-                        continue;
-                    del[y * w + x] = 1;
-                }
-            for (int i = 0; i < w * h; i++)
-                if (del[i]) {
-                    s[i] = 0;
-                    changed = 1;
-                }
+            int nd = 0;
+            for (int k = 0; k < nl; k++)
+                if (zs_deletable(s, w, list[k], pass))
+                    del[nd++] = list[k];
+            for (int k = 0; k < nd; k++) {
+                s[del[k]] = 0;
+                in_list[del[k]] = 0;
+            }
+            changed |= nd > 0;
+            /* Keep the surviving pixels, add the ridge neighbours the deletions exposed. */
+            int m = 0;
+            for (int k = 0; k < nl; k++)
+                if (s[list[k]])
+                    list[m++] = list[k];
+            for (int k = 0; k < nd; k++) {
+                int x = del[k] % w, y = del[k] / w;
+                for (int j = -1; j <= 1; j++)
+                    for (int i = -1; i <= 1; i++) {
+                        int q = del[k] + j * w + i;
+                        if (x + i >= 1 && x + i < w - 1 && y + j >= 1 && y + j < h - 1 && s[q] &&
+                            !in_list[q]) {
+                            in_list[q] = 1;
+                            list[m++] = q;
+                        }
+                    }
+            }
+            nl = m;
         }
     }
+    free(list);
+    free(del);
     /* Remove staircase corners so that every ridge pixel has crossing number 2. */
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
@@ -93,6 +135,7 @@ static void thin(unsigned char *s, int w, int h, unsigned char *del)
             if (corner)
                 s[y * w + x] = 0;
         }
+    return 0;
 }
 
 typedef struct trace_end {
@@ -435,7 +478,11 @@ int fx_minutiae(fx *f, eyni_finger_template *t, eyni_error *err)
     }
     for (int i = 0; i < w * h; i++)
         f->skel[i] = f->mask[i] && f->enh[i] > 0;
-    thin(f->skel, w, h, tmp);
+    if (thin(f->skel, w, h, tmp)) {
+        free(tmp);
+        free(c);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory thinning the ridges");
+    }
     int n = detect(f, c, MAX_RAW);
     remove_short_links(f, c, n);
     remove_breaks(f, c, n);
