@@ -569,39 +569,38 @@ static float block_period(const fx *f, const float *src, int bx, int by, float *
     float tx = cosf(o), ty = -sinf(o); /* along the ridge (y down) */
     float nx = -ty, ny = tx;           /* across the ridges */
     float cx = bx * FX_BLOCK + FX_BLOCK / 2.0f, cy = by * FX_BLOCK + FX_BLOCK / 2.0f;
-    /* Line by line along the ridge, four positions across it at a time: the same float
-     * expressions as one sample at a time, and each position's sum still runs over j in
-     * order. */
-    float s[L] = {0};
-    int n[L] = {0};
+    /* Line by line along the ridge, four positions across it at a time, each position
+     * summed over j in order in its own lane, with the same float expressions as one
+     * sample at a time; the ten sums of a line are independent, so they overlap. */
     const v4f fw = {(float)f->w, (float)f->w, (float)f->w, (float)f->w};
     const v4f fh = {(float)f->h, (float)f->h, (float)f->h, (float)f->h};
+    v4f s[L / 4], un[L / 4], uy[L / 4];
+    v4i n[L / 4];
+    for (int g = 0; g < L / 4; g++) {
+        int k = 4 * g;
+        v4f u = (v4f){(float)k, (float)k + 1, (float)k + 2, (float)k + 3} - L / 2.0f;
+        un[g] = u * nx;
+        uy[g] = u * ny;
+        s[g] = (v4f){0, 0, 0, 0};
+        n[g] = (v4i){0, 0, 0, 0};
+    }
     for (int j = 0; j < W; j++) {
         float v = (float)j - W / 2.0f, vx = v * tx, vy = v * ty;
-        for (int k = 0; k < L; k += 4) {
-            v4f u = (v4f){(float)k, (float)k + 1, (float)k + 2, (float)k + 3} - L / 2.0f;
-            v4f xf = cx + u * nx + vx + 0.5f, yf = cy + u * ny + vy + 0.5f;
+        for (int g = 0; g < L / 4; g++) {
+            v4f xf = cx + un[g] + vx + 0.5f, yf = cy + uy[g] + vy + 0.5f;
             v4i in = (xf >= 0) & (yf >= 0) & (xf < fw) & (yf < fh);
-            /* nearest pixel (truncation, as xf >= 0); off the image the lane is zeroed
-             * before the conversion and its index set to -1 */
-            v4i xb, yb;
-            memcpy(&xb, &xf, sizeof xb);
-            memcpy(&yb, &yf, sizeof yb);
-            xb &= in;
-            yb &= in;
-            memcpy(&xf, &xb, sizeof xf);
-            memcpy(&yf, &yb, sizeof yf);
+            /* nearest pixel (truncation, as xf >= 0); a lane off the image reads pixel 0
+             * and keeps its sum */
+            xf = vsel(in, xf, (v4f){0, 0, 0, 0});
+            yf = vsel(in, yf, (v4f){0, 0, 0, 0});
             v4i idx = __builtin_convertvector(yf, v4i) * f->w + __builtin_convertvector(xf, v4i);
-            idx = (idx & in) | ~in;
-            for (int q = 0; q < 4; q++)
-                if (idx[q] >= 0) {
-                    s[k + q] += src[idx[q]];
-                    n[k + q]++;
-                }
+            v4f px = {src[idx[0]], src[idx[1]], src[idx[2]], src[idx[3]]};
+            s[g] = vsel(in, s[g] + px, s[g]);
+            n[g] -= in; /* in is -1 where set */
         }
     }
     for (int k = 0; k < L; k++)
-        sig[k] = n[k] ? s[k] / n[k] : 0;
+        sig[k] = n[k / 4][k % 4] ? s[k / 4][k % 4] / n[k / 4][k % 4] : 0;
     float sm[L], lo = 1e9f, hi = -1e9f;
     for (int k = 0; k < L; k++) {
         float a = sig[k > 0 ? k - 1 : 0], b = sig[k], c = sig[k < L - 1 ? k + 1 : L - 1];
