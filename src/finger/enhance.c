@@ -957,7 +957,10 @@ fail:
     return rc;
 }
 
-/* Two-pass chamfer distance to the background, capped. */
+/* Two-pass chamfer distance to the background, capped. The minimum is exact and its
+ * order free (no NaN, no negative zero), so each pass first takes the minimum over the
+ * previous row's three neighbours for the whole row (independent, vectorised) and only
+ * the neighbour along the row remains a chain. */
 static int distance(fx *f, eyni_error *err)
 {
     int w = f->w, h = f->h;
@@ -967,30 +970,43 @@ static int distance(fx *f, eyni_error *err)
     float *d = f->dist;
     for (int i = 0; i < w * h; i++)
         d[i] = f->mask[i] ? DIST_CAP : 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float v = d[y * w + x];
-            if (x == 0 || y == 0 || x == w - 1 || y == h - 1) {
-                d[y * w + x] = v > 0 ? 1 : 0; /* the image edge is background too */
-                continue;
-            }
-            float a = d[y * w + x - 1] + 1, b = d[(y - 1) * w + x] + 1;
-            float c = d[(y - 1) * w + x - 1] + 1.414f, e = d[(y - 1) * w + x + 1] + 1.414f;
-            v = v < a ? v : a;
+    for (int x = 0; x < w; x++)
+        d[x] = d[x] > 0 ? 1 : 0; /* the image edge is background too */
+    for (int y = 1; y < h; y++) {
+        float *r = d + (long)y * w;
+        const float *up = r - w;
+        r[0] = r[0] > 0 ? 1 : 0;
+        r[w - 1] = r[w - 1] > 0 ? 1 : 0;
+        if (y == h - 1) {
+            for (int x = 1; x < w - 1; x++)
+                r[x] = r[x] > 0 ? 1 : 0;
+            continue;
+        }
+        for (int x = 1; x < w - 1; x++) {
+            float v = r[x], b = up[x] + 1, c = up[x - 1] + 1.414f, e = up[x + 1] + 1.414f;
             v = v < b ? v : b;
             v = v < c ? v : c;
-            d[y * w + x] = v < e ? v : e;
+            r[x] = v < e ? v : e;
         }
-    for (int y = h - 2; y >= 1; y--)
+        for (int x = 1; x < w - 1; x++) {
+            float a = r[x - 1] + 1;
+            r[x] = r[x] < a ? r[x] : a;
+        }
+    }
+    for (int y = h - 2; y >= 1; y--) {
+        float *r = d + (long)y * w;
+        const float *dn = r + w;
+        for (int x = 1; x < w - 1; x++) {
+            float v = r[x], b = dn[x] + 1, c = dn[x + 1] + 1.414f, e = dn[x - 1] + 1.414f;
+            v = v < b ? v : b;
+            v = v < c ? v : c;
+            r[x] = v < e ? v : e;
+        }
         for (int x = w - 2; x >= 1; x--) {
-            float v = d[y * w + x];
-            float a = d[y * w + x + 1] + 1, b = d[(y + 1) * w + x] + 1;
-            float c = d[(y + 1) * w + x + 1] + 1.414f, e = d[(y + 1) * w + x - 1] + 1.414f;
-            v = v < a ? v : a;
-            v = v < b ? v : b;
-            v = v < c ? v : c;
-            d[y * w + x] = v < e ? v : e;
+            float a = r[x + 1] + 1;
+            r[x] = r[x] < a ? r[x] : a;
         }
+    }
     return 0;
 }
 
