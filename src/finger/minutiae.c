@@ -44,11 +44,12 @@ static int crossing(const unsigned char *s, int w, int h, int x, int y)
     return cn;
 }
 
-/* Zhang-Suen deletion test of ridge pixel i in sub-iteration `pass`. */
-static int zs_deletable(const unsigned char *s, int w, int i, int pass)
+/* Zhang-Suen deletion test in sub-iteration `pass` for the neighbours p2..p9 (north,
+ * then clockwise) given as the bits 0..7 of nb. */
+static int zs_deletable(int nb, int pass)
 {
-    int p2 = s[i - w], p3 = s[i - w + 1], p4 = s[i + 1], p5 = s[i + w + 1], p6 = s[i + w];
-    int p7 = s[i + w - 1], p8 = s[i - 1], p9 = s[i - w - 1];
+    int p2 = nb & 1, p3 = nb >> 1 & 1, p4 = nb >> 2 & 1, p5 = nb >> 3 & 1, p6 = nb >> 4 & 1;
+    int p7 = nb >> 5 & 1, p8 = nb >> 6 & 1, p9 = nb >> 7 & 1;
     int b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
     if (b < 2 || b > 6)
         return 0;
@@ -58,6 +59,14 @@ static int zs_deletable(const unsigned char *s, int w, int i, int pass)
         return 0;
     return pass == 0 ? !((p2 && p4 && p6) || (p4 && p6 && p8))
                      : !((p2 && p4 && p8) || (p2 && p6 && p8));
+}
+
+/* The neighbourhood of ridge pixel i as the bits of zs_deletable. */
+static int zs_neighbours(const unsigned char *s, int w, int i)
+{
+    return (s[i - w] != 0) | (s[i - w + 1] != 0) << 1 | (s[i + 1] != 0) << 2 |
+           (s[i + w + 1] != 0) << 3 | (s[i + w] != 0) << 4 | (s[i + w - 1] != 0) << 5 |
+           (s[i - 1] != 0) << 6 | (s[i - w - 1] != 0) << 7;
 }
 
 /*
@@ -75,6 +84,12 @@ static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
         free(del);
         return -1;
     }
+    /* The test depends on the 8 neighbours only: a table per sub-iteration (the branches
+     * of the test were a third of the minutiae stage). */
+    unsigned char table[2][256];
+    for (int pass = 0; pass < 2; pass++)
+        for (int nb = 0; nb < 256; nb++)
+            table[pass][nb] = (unsigned char)zs_deletable(nb, pass);
     int nl = 0; /* pixels in the list */
     memset(in_list, 0, (size_t)w * h);
     for (int y = 1; y < h - 1; y++)
@@ -92,7 +107,7 @@ static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
         for (int pass = 0; pass < 2; pass++) {
             int nd = 0;
             for (int k = 0; k < nl; k++)
-                if (zs_deletable(s, w, list[k], pass))
+                if (table[pass][zs_neighbours(s, w, list[k])])
                     del[nd++] = list[k];
             for (int k = 0; k < nd; k++) {
                 s[del[k]] = 0;
