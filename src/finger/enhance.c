@@ -495,8 +495,8 @@ static void orientation_bins(const fx *f, int y, int *bin)
         v4f o = 0.5f * fast_atan2(ss, sc);
         o = vsel(o < 0, o + (float)M_PI, o);
         v4i k = __builtin_convertvector(o / (float)M_PI * N_ANGLES + 0.5f, v4i);
-        for (int q = 0; q < 4; q++)
-            bin[x + q] = k[q] % N_ANGLES;
+        k &= k != N_ANGLES; /* k is 0..N_ANGLES, and N_ANGLES is bin 0 */
+        memcpy(bin + x, &k, sizeof k);
     }
 }
 
