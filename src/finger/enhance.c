@@ -714,19 +714,36 @@ static int gabor_kernel(gkernel *k, float angle, float period)
     k->len = malloc(sizeof(int) * (size_t)side);
     k->wt = calloc((size_t)side * (side + 3), sizeof(float));
     float *sq = malloc(sizeof(float) * (size_t)side * side); /* NAN: outside the envelope */
-    if (!k->dy || !k->dx || !k->len || !k->wt || !sq) {
+    float *gs = malloc(sizeof(float) * (size_t)side * side),
+          *cz = malloc(sizeof(float) * (size_t)side * side);
+    if (!k->dy || !k->dx || !k->len || !k->wt || !sq || !gs || !cz) {
         free(sq);
+        free(gs);
+        free(cz);
         return -1;
     }
     float c = cosf(angle), s = sinf(angle), mean = 0, gc2 = 0, csum = 0;
     int taps = 0, used = 0;
     for (int y = -r; y <= r; y++)
         for (int x = -r; x <= r; x++) {
-            /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
-            float v = x * c - y * s, u = x * s + y * c;
-            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
-            float cs = cosf(2 * (float)M_PI * u / period), wv = g * cs;
-            sq[(y + r) * side + x + r] = g < 0.02f ? NAN : wv;
+            /* The kernel is point-symmetric: (-x, -y) has u and v exactly negated (the
+             * products and sums of the rotation round symmetrically), hence the same
+             * envelope and cosine; the second half copies the first. */
+            int i = (y + r) * side + x + r, m = side * side - 1 - i;
+            float g, cs;
+            if (i > m) {
+                g = gs[m];
+                cs = cz[m];
+            } else {
+                /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
+                float v = x * c - y * s, u = x * s + y * c;
+                g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
+                cs = g >= 0.02f ? cosf(fabsf(2 * (float)M_PI * u / period)) : 0;
+            }
+            gs[i] = g;
+            cz[i] = cs;
+            float wv = g * cs;
+            sq[i] = g < 0.02f ? NAN : wv;
             if (g >= 0.02f) {
                 mean += wv;
                 gc2 += wv * cs;
@@ -734,6 +751,8 @@ static int gabor_kernel(gkernel *k, float angle, float period)
                 taps++;
             }
         }
+    free(gs);
+    free(cz);
     /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
     mean /= (float)(taps ? taps : 1);
     /* Response to the in-phase sinusoid of amplitude sqrt(2) (RMS 1): the sum over the taps
