@@ -91,7 +91,12 @@ static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
         for (int nb = 0; nb < 256; nb++)
             table[pass][nb] = (unsigned char)zs_deletable(nb, pass);
     int nl = 0; /* pixels in the list */
+    /* The image's edge pixels are never tested: marked as listed, they are never added. */
     memset(in_list, 0, (size_t)w * h);
+    memset(in_list, 1, (size_t)w);
+    memset(in_list + (size_t)(h - 1) * w, 1, (size_t)w);
+    for (int y = 0; y < h; y++)
+        in_list[y * w] = in_list[y * w + w - 1] = 1;
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
             int i = y * w + x;
@@ -106,30 +111,31 @@ static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
         changed = 0;
         for (int pass = 0; pass < 2; pass++) {
             int nd = 0;
-            for (int k = 0; k < nl; k++)
-                if (table[pass][zs_neighbours(s, w, list[k])])
-                    del[nd++] = list[k];
+            for (int k = 0; k < nl; k++) {
+                del[nd] = list[k];
+                nd += table[pass][zs_neighbours(s, w, list[k])];
+            }
             for (int k = 0; k < nd; k++) {
                 s[del[k]] = 0;
                 in_list[del[k]] = 0;
             }
             changed |= nd > 0;
-            /* Keep the surviving pixels, add the ridge neighbours the deletions exposed. */
+            /* Keep the surviving pixels, add the ridge neighbours the deletions exposed
+             * (branch-free: these tests go either way at random). */
             int m = 0;
-            for (int k = 0; k < nl; k++)
-                if (s[list[k]])
-                    list[m++] = list[k];
+            for (int k = 0; k < nl; k++) {
+                list[m] = list[k];
+                m += s[list[k]] != 0;
+            }
             for (int k = 0; k < nd; k++) {
-                int x = del[k] % w, y = del[k] / w;
-                for (int j = -1; j <= 1; j++)
-                    for (int i = -1; i <= 1; i++) {
-                        int q = del[k] + j * w + i;
-                        if (x + i >= 1 && x + i < w - 1 && y + j >= 1 && y + j < h - 1 && s[q] &&
-                            !in_list[q]) {
-                            in_list[q] = 1;
-                            list[m++] = q;
-                        }
-                    }
+                static const int DY[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
+                static const int DX[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
+                for (int e = 0; e < 8; e++) {
+                    int q = del[k] + DY[e] * w + DX[e], add = (s[q] != 0) & !in_list[q];
+                    list[m] = q;
+                    m += add;
+                    in_list[q] |= (unsigned char)add;
+                }
             }
             nl = m;
         }
