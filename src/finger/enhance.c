@@ -472,49 +472,36 @@ static v4f fast_atan2(v4f y, v4f x)
     return vsel(y < 0, -a, a);
 }
 
-/* Clamps block indices to 0..n-1. */
-static v4i vclamp(v4i i, int n)
-{
-    v4i lo = i < 0, hi = i >= n;
-    return (i & ~lo & ~hi) | ((n - 1) & hi);
-}
-
-/* Bank bins (0..N_ANGLES-1) of the ridge orientation at the pixels 0..w-1 of row y (bin
- * must hold w rounded up to 4), interpolated like fx_orientation_at, four pixels at a
- * time. */
-static void orientation_bins(const fx *f, int y, int *bin)
+/* Bank bins (0..N_ANGLES-1) of the ridge orientation at the pixels from..to-1 of row y
+ * (from a multiple of 4; bin must hold to rounded up to 4), interpolated like
+ * fx_orientation_at from the doubled-angle field cos2, sin2 (f's own or an earlier one),
+ * four pixels at a time. */
+static void orientation_bins(const fx *f, const float *cos2, const float *sin2, int y, int from,
+                             int to, int *bin)
 {
     float by = (float)y / FX_BLOCK - 0.5f;
     int y0 = (int)(by + 1) - 1; /* floor, as by >= -0.5 */
     float ay = by - y0;
     int r0 = (y0 < 0 ? 0 : y0 >= f->bh ? f->bh - 1 : y0) * f->bw;
     int r1 = (y0 + 1 < 0 ? 0 : y0 + 1 >= f->bh ? f->bh - 1 : y0 + 1) * f->bw;
-    for (int x = 0; x < f->w; x += 4) {
+    for (int x = from; x < to; x += 4) {
         v4f bx = (v4f){(float)x, (float)x + 1, (float)x + 2, (float)x + 3} / FX_BLOCK - 0.5f;
-        v4i x0 = __builtin_convertvector(bx + 1, v4i) - 1;
-        v4f ax = bx - __builtin_convertvector(x0, v4f);
-        v4i c0 = vclamp(x0, f->bw), c1 = vclamp(x0 + 1, f->bw);
-        v4f cos00, cos01, cos10, cos11, sin00, sin01, sin10, sin11;
-        for (int q = 0; q < 4; q++) {
-            cos00[q] = f->bcos2[r0 + c0[q]];
-            cos01[q] = f->bcos2[r0 + c1[q]];
-            cos10[q] = f->bcos2[r1 + c0[q]];
-            cos11[q] = f->bcos2[r1 + c1[q]];
-            sin00[q] = f->bsin2[r0 + c0[q]];
-            sin01[q] = f->bsin2[r0 + c1[q]];
-            sin10[q] = f->bsin2[r1 + c0[q]];
-            sin11[q] = f->bsin2[r1 + c1[q]];
-        }
+        /* x is a multiple of 4, so the four pixels lie between the same block centres
+         * (bx spans m - 0.5 .. m - 0.125 or m .. m + 0.375): one x0 for all lanes. */
+        int x0 = (int)(bx[0] + 1) - 1; /* floor, as bx >= -0.5 */
+        v4f ax = bx - (float)x0;
+        int c0 = x0 < 0 ? 0 : x0 >= f->bw ? f->bw - 1 : x0;
+        int c1 = x0 + 1 < 0 ? 0 : x0 + 1 >= f->bw ? f->bw - 1 : x0 + 1;
         v4f w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
         v4f sc = {0, 0, 0, 0}, ss = {0, 0, 0, 0};
-        sc += w00 * cos00;
-        ss += w00 * sin00;
-        sc += w01 * cos01;
-        ss += w01 * sin01;
-        sc += w10 * cos10;
-        ss += w10 * sin10;
-        sc += w11 * cos11;
-        ss += w11 * sin11;
+        sc += w00 * cos2[r0 + c0];
+        ss += w00 * sin2[r0 + c0];
+        sc += w01 * cos2[r0 + c1];
+        ss += w01 * sin2[r0 + c1];
+        sc += w10 * cos2[r1 + c0];
+        ss += w10 * sin2[r1 + c0];
+        sc += w11 * cos2[r1 + c1];
+        ss += w11 * sin2[r1 + c1];
         /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
         v4f o = 0.5f * fast_atan2(ss, sc);
         o = vsel(o < 0, o + (float)M_PI, o);
@@ -921,79 +908,114 @@ static float *padded_norm(const fx *f)
     return p;
 }
 
+/* The field a Gabor pass used (doubled-angle vectors and period per block), so that a
+ * later pass knows which kernel each pixel had. */
+typedef struct gfield {
+    float *cos2, *sin2, *per;
+} gfield;
+
+/* Bank index of the kernel for the orientation bin ai and the block period per. */
+static int kernel_index(int ai, float per, int *pi)
+{
+    int np = BANK_PERIODS;
+    *pi = (int)(per * 2 + 0.5f); /* half-pixel period steps */
+    return ai * np + (*pi < np ? *pi : np - 1);
+}
+
 /*
  * Gabor filter of the normalised image over the blocks set in bm (which become the pixel
  * mask). fit, if not NULL, receives per block the RMS response relative to the kernel's
  * response to a clean ridge pattern: near 1 where the image is ridges of the estimated
- * orientation and period, small where it is noise.
+ * orientation and period, small where it is noise. With prev (the field of the pass that
+ * made f->enh and f->mask), the pass works in place: a pixel whose kernel is the one it
+ * had then keeps its response (same image, same kernel), about half of them.
  */
 static int enhance(fx *f, gkernel *bank, const float *pad, const unsigned char *bm, float *fit,
-                   eyni_error *err)
+                   const gfield *prev, eyni_error *err)
 {
-    int w = f->w, h = f->h, np = BANK_PERIODS, rc = EYNI_ENOMEM;
+    int w = f->w, h = f->h, rc = EYNI_ENOMEM;
     long stride = w + 2 * GABOR_PAD;
-    free(f->enh);
-    free(f->mask);
-    f->enh = calloc((size_t)w * h, sizeof(float));
-    f->mask = calloc((size_t)w * h, 1);
-    gkernel **row = malloc(sizeof(gkernel *) * (size_t)(w + 4));
-    int *bin = malloc(sizeof(int) * (size_t)(w + 4));
-    if (!f->enh || !f->mask || !row || !bin)
+    if (!prev) {
+        free(f->enh);
+        free(f->mask);
+        f->enh = calloc((size_t)w * h, sizeof(float));
+        f->mask = calloc((size_t)w * h, 1);
+    }
+    gkernel **kern = malloc(sizeof(gkernel *) * (size_t)(w + 4));
+    gkernel **todo = malloc(sizeof(gkernel *) * (size_t)(w + 4));
+    int *bin = malloc(sizeof(int) * (size_t)(w + 4)), *bin0 = malloc(sizeof(int) * (size_t)(w + 4));
+    if (!f->enh || !f->mask || !kern || !todo || !bin || !bin0)
         goto fail;
     if (fit)
         memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
     for (int y = 0; y < h; y++) {
         /* The kernel of every pixel of the row first (NULL off the mask), then the
          * responses, four pixels at a time where they share a kernel. */
-        orientation_bins(f, y, bin);
+        /* bins only between the row's first and last filtered block */
+        const unsigned char *brow = bm + (y / FX_BLOCK) * f->bw;
+        int b0 = 0, b1 = f->bw;
+        while (b0 < b1 && !brow[b0])
+            b0++;
+        while (b1 > b0 && !brow[b1 - 1])
+            b1--;
+        int from = b0 * FX_BLOCK, to = b1 * FX_BLOCK < w ? b1 * FX_BLOCK : w;
+        orientation_bins(f, f->bcos2, f->bsin2, y, from, to, bin);
+        if (prev)
+            orientation_bins(f, prev->cos2, prev->sin2, y, from, to, bin0);
+        float *out = f->enh + (size_t)y * w;
+        unsigned char *mrow = f->mask + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
-            row[x] = NULL;
-            if (!bm[b])
+            int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK, pi, pi0;
+            kern[x] = todo[x] = NULL;
+            if (!bm[b]) {
+                out[x] = 0;
+                mrow[x] = 0;
                 continue;
-            f->mask[y * w + x] = 1;
-            int ai = bin[x];
-            int pi = (int)(f->bper[b] * 2 + 0.5f); /* half-pixel period steps */
-            gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
-            if (!k->wt && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f))
+            }
+            int ki = kernel_index(bin[x], f->bper[b], &pi);
+            gkernel *k = &bank[ki];
+            kern[x] = k;
+            if (prev && mrow[x] && kernel_index(bin0[x], prev->per[b], &pi0) == ki)
+                continue; /* out[x] stands */
+            mrow[x] = 1;
+            if (!k->wt && gabor_kernel(k, (float)bin[x] * (float)M_PI / N_ANGLES, pi / 2.0f))
                 goto fail;
             if (k->reach > GABOR_PAD) { /* cannot happen with the period limits */
                 rc = EYNI_EINTERNAL;
                 goto fail;
             }
-            row[x] = k;
+            todo[x] = k;
         }
-        row[w] = row[w + 1] = row[w + 2] = row[w + 3] = NULL;
+        todo[w] = todo[w + 1] = todo[w + 2] = todo[w + 3] = NULL;
         long p0 = (y + GABOR_PAD) * stride + GABOR_PAD;
         for (int x = 0; x < w;) {
-            const gkernel *k = row[x];
+            const gkernel *k = todo[x];
             if (!k) {
                 x++;
                 continue;
             }
-            float e[4];
-            int n = k != row[x + 1] ? 1 : k == row[x + 2] && k == row[x + 3] ? 4 : 2;
+            int n = k != todo[x + 1] ? 1 : k == todo[x + 2] && k == todo[x + 3] ? 4 : 2;
             if (n == 4)
-                gabor_atn(k, pad, stride, p0 + x, e, 4);
+                gabor_atn(k, pad, stride, p0 + x, out + x, 4);
             else if (n == 2)
-                gabor_atn(k, pad, stride, p0 + x, e, 2);
+                gabor_atn(k, pad, stride, p0 + x, out + x, 2);
             else
-                e[0] = gabor_at(k, pad, stride, p0 + x);
-            for (int q = 0; q < n; q++) {
-                f->enh[y * w + x + q] = e[q];
-                if (fit)
-                    fit[(y / FX_BLOCK) * f->bw + (x + q) / FX_BLOCK] +=
-                        e[q] * e[q] / (k->gain * k->gain);
-            }
+                out[x] = gabor_at(k, pad, stride, p0 + x);
             x += n;
         }
+        for (int x = 0; fit && x < w; x++)
+            if (kern[x])
+                fit[(y / FX_BLOCK) * f->bw + x / FX_BLOCK] +=
+                    out[x] * out[x] / (kern[x]->gain * kern[x]->gain);
     }
     for (int b = 0; fit && b < f->bw * f->bh; b++)
         fit[b] = sqrtf(fit[b] / (FX_BLOCK * FX_BLOCK));
     rc = 0;
 fail:
-    free(row);
+    free(kern);
+    free(todo);
     free(bin);
+    free(bin0);
     if (rc)
         eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
                        rc == EYNI_ENOMEM ? "out of memory" : "kernel wider than the margin");
@@ -1167,12 +1189,14 @@ int fx_enhance(fx *f, eyni_error *err)
     f->bw = (f->w + FX_BLOCK - 1) / FX_BLOCK;
     f->bh = (f->h + FX_BLOCK - 1) / FX_BLOCK;
     int nb = f->bw * f->bh;
+    size_t fb = sizeof(float) * (size_t)nb;
     gkernel *bank = calloc((size_t)N_ANGLES * BANK_PERIODS, sizeof(gkernel));
-    float *fit = malloc(sizeof(float) * (size_t)nb);
+    float *fit = malloc(fb);
     unsigned char *cand = malloc((size_t)nb);
     float *pad = NULL; /* the normalised image in its zero margin, for both passes */
+    gfield first = {malloc(fb), malloc(fb), malloc(fb)};
     int rc = EYNI_ENOMEM;
-    if (!bank || !fit || !cand) {
+    if (!bank || !fit || !cand || !first.cos2 || !first.sin2 || !first.per) {
         eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
         goto done;
     }
@@ -1185,16 +1209,20 @@ int fx_enhance(fx *f, eyni_error *err)
         rc = frequency(f, f->norm, err);
     if (!rc) {
         grow_candidates(f, cand);
-        rc = enhance(f, bank, pad, cand, fit, err);
+        rc = enhance(f, bank, pad, cand, fit, NULL, err);
     }
     if (!rc && grow_foreground(f, cand, fit))
         rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory growing the foreground");
-    if (!rc)
+    if (!rc) {
+        memcpy(first.cos2, f->bcos2, fb);
+        memcpy(first.sin2, f->bsin2, fb);
+        memcpy(first.per, f->bper, fb);
         rc = reorient(f, err);
+    }
     if (!rc)
         rc = frequency(f, f->enh, err);
     if (!rc)
-        rc = enhance(f, bank, pad, f->bmask, NULL, err);
+        rc = enhance(f, bank, pad, f->bmask, NULL, &first, err);
     if (!rc)
         rc = distance(f, err);
 done:
@@ -1204,5 +1232,8 @@ done:
     free(fit);
     free(cand);
     free(pad);
+    free(first.cos2);
+    free(first.sin2);
+    free(first.per);
     return rc;
 }
