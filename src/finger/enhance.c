@@ -1203,6 +1203,11 @@ int fx_enhance(fx *f, eyni_error *err)
     rc = segment_and_orient(f, err);
     if (!rc)
         rc = normalise(f, err);
+    /* Buffers are released as soon as they are dead, so that later ones reuse memory that
+     * is already mapped: the page faults of fresh memory cost more than a stage on some
+     * virtual machines. */
+    free(f->grey);
+    f->grey = NULL;
     if (!rc && !(pad = padded_norm(f)))
         rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory in the Gabor enhancement");
     if (!rc)
@@ -1213,6 +1218,8 @@ int fx_enhance(fx *f, eyni_error *err)
     }
     if (!rc && grow_foreground(f, cand, fit))
         rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory growing the foreground");
+    free(f->norm); /* the second pass filters its padded copy */
+    f->norm = NULL;
     if (!rc) {
         memcpy(first.cos2, f->bcos2, fb);
         memcpy(first.sin2, f->bsin2, fb);
@@ -1223,6 +1230,8 @@ int fx_enhance(fx *f, eyni_error *err)
         rc = frequency(f, f->enh, err);
     if (!rc)
         rc = enhance(f, bank, pad, f->bmask, NULL, &first, err);
+    free(pad); /* the distance map can take its memory */
+    pad = NULL;
     if (!rc)
         rc = distance(f, err);
 done:
