@@ -78,7 +78,12 @@ static int zs_neighbours(const unsigned char *s, int w, int i)
  */
 static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
 {
-    int *list = malloc(sizeof(int) * (size_t)w * h), *del = malloc(sizeof(int) * (size_t)w * h);
+    /* The lists hold ridge pixels only (one more slot: the branch-free appends write one
+     * past the end before deciding); sized to them, they take less fresh memory. */
+    size_t ridge = 1;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        ridge += s[i] != 0;
+    int *list = malloc(sizeof(int) * ridge), *del = malloc(sizeof(int) * ridge);
     if (!list || !del) {
         free(list);
         free(del);
