@@ -4,6 +4,7 @@
  * and Jain (1998) as described in the Handbook of Fingerprint Recognition, ch. 3.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,11 @@
 #define ORIENT_SMOOTH2    1.5f /* blocks, second estimate (from the first Gabor output) */
 #define GRAD_SIGMA        1.0f /* pixels: pre-smoothing of the orientation gradients */
 #define DIST_CAP          64.0f
-#define GROW_REACH        4    /* blocks beyond the foreground tested for faint ridges */
-#define GROW_FIT          0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
+#define GROW_REACH        4 /* blocks beyond the foreground tested for faint ridges */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+#define GROW_FIT 0.2f /* Gabor fit (3x3-block smoothed) that admits such a block */
 
 void fx_free(fx *f)
 {
@@ -107,7 +111,9 @@ static void blur_field(float *v, int bw, int bh, float sigma, float *tmp)
         }
 }
 
-/* Separable Gaussian blur of a w x h image with clamped borders (sigma <= 2.8). */
+/* Separable Gaussian blur of a w x h image with clamped borders (sigma <= 2.8). Every
+ * output sums its taps in order from 0; away from the borders the taps run over whole
+ * rows at a time (the same sums, vectorised). */
 static float *blur_image(const float *in, int w, int h, float sigma)
 {
     float *out = malloc(sizeof(float) * (size_t)w * h), *row = malloc(sizeof(float) * (size_t)w);
@@ -118,24 +124,46 @@ static float *blur_image(const float *in, int w, int h, float sigma)
         return NULL;
     }
     int r = gauss_taps(sigma, k, 7);
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
+        float *o = out + (size_t)y * w;
+        if (y - r >= 0 && y + r < h) {
+            for (int x = 0; x < w; x++)
+                o[x] = 0;
+            for (int i = -r; i <= r; i++) {
+                const float *src = in + (size_t)(y + i) * w;
+                for (int x = 0; x < w; x++)
+                    o[x] += k[i + r] * src[x];
+            }
+            continue;
+        }
         for (int x = 0; x < w; x++) {
             float s = 0;
             for (int i = -r; i <= r; i++) {
                 int yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
                 s += k[i + r] * in[yy * w + x];
             }
-            out[y * w + x] = s;
+            o[x] = s;
         }
+    }
     for (int y = 0; y < h; y++) {
-        memcpy(row, out + (size_t)y * w, sizeof(float) * (size_t)w);
+        float *o = out + (size_t)y * w;
+        memcpy(row, o, sizeof(float) * (size_t)w);
         for (int x = 0; x < w; x++) {
+            if (x == r && w - r > r) { /* the interior, whole row at a time */
+                for (int xx = r; xx < w - r; xx++)
+                    o[xx] = 0;
+                for (int i = -r; i <= r; i++)
+                    for (int xx = r; xx < w - r; xx++)
+                        o[xx] += k[i + r] * row[xx + i];
+                x = w - r - 1;
+                continue;
+            }
             float s = 0;
             for (int i = -r; i <= r; i++) {
                 int xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
                 s += k[i + r] * row[xx];
             }
-            out[y * w + x] = s;
+            o[x] = s;
         }
     }
     free(row);
@@ -406,44 +434,81 @@ float fx_orientation_at(const fx *f, float x, float y)
     return o < 0 ? o + (float)M_PI : o;
 }
 
-/* atan2 within 1e-5 rad (minimax polynomial on the first octant), for the bin of the
- * Gabor bank: the libm call per pixel cost more than a tenth of the extraction. */
-static float fast_atan2(float y, float x)
+/* Lane-wise a where m is set, else b. */
+static v4f vsel(v4i m, v4f a, v4f b)
 {
-    float ax = fabsf(x), ay = fabsf(y), mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
-    float t = mx > 0 ? mn / mx : 0, t2 = t * t;
-    float a =
+    v4i ai, bi;
+    memcpy(&ai, &a, sizeof ai);
+    memcpy(&bi, &b, sizeof bi);
+    ai = (ai & m) | (bi & ~m);
+    memcpy(&a, &ai, sizeof a);
+    return a;
+}
+
+static v4f vabs(v4f a)
+{
+    v4i ai;
+    memcpy(&ai, &a, sizeof ai);
+    ai &= 0x7fffffff;
+    memcpy(&a, &ai, sizeof a);
+    return a;
+}
+
+/* atan2 within 1e-5 rad (minimax polynomial on the first octant), for the bin of the
+ * Gabor bank: the libm call per pixel cost more than a tenth of the extraction. Four
+ * lanes at once, each with the float operations of the scalar form. */
+static v4f fast_atan2(v4f y, v4f x)
+{
+    v4f ax = vabs(x), ay = vabs(y), zero = {0, 0, 0, 0};
+    v4f mx = vsel(ax > ay, ax, ay), mn = vsel(ax > ay, ay, ax);
+    v4f t = vsel(mx > 0, mn / mx, zero), t2 = t * t;
+    v4f a =
         t *
         (0.99997726f +
          t2 * (-0.33262347f +
                t2 * (0.19354346f + t2 * (-0.11643287f + t2 * (0.05265332f + t2 * -0.01172120f)))));
-    if (ay > ax)
-        a = (float)M_PI / 2 - a;
-    if (x < 0)
-        a = (float)M_PI - a;
-    return y < 0 ? -a : a;
+    a = vsel(ay > ax, (float)M_PI / 2 - a, a);
+    a = vsel(x < 0, (float)M_PI - a, a);
+    return vsel(y < 0, -a, a);
 }
 
-/* Bank bin (0..N_ANGLES-1) of the ridge orientation at a pixel, interpolated like
- * fx_orientation_at. */
-static int orientation_bin(const fx *f, int x, int y)
+/* Bank bins (0..N_ANGLES-1) of the ridge orientation at the pixels from..to-1 of row y
+ * (from a multiple of 4; bin must hold to rounded up to 4), interpolated like
+ * fx_orientation_at from the doubled-angle field cos2, sin2 (f's own or an earlier one),
+ * four pixels at a time. */
+static void orientation_bins(const fx *f, const float *cos2, const float *sin2, int y, int from,
+                             int to, int *bin)
 {
-    float bx = (float)x / FX_BLOCK - 0.5f, by = (float)y / FX_BLOCK - 0.5f;
-    int x0 = (int)(bx + 1) - 1, y0 = (int)(by + 1) - 1; /* floor, as bx, by >= -0.5 */
-    float ax = bx - x0, ay = by - y0, sc = 0, ss = 0;
-    for (int j = 0; j <= 1; j++)
-        for (int i = 0; i <= 1; i++) {
-            int xx = x0 + i < 0 ? 0 : x0 + i >= f->bw ? f->bw - 1 : x0 + i;
-            int yy = y0 + j < 0 ? 0 : y0 + j >= f->bh ? f->bh - 1 : y0 + j;
-            float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
-            sc += wgt * f->bcos2[yy * f->bw + xx];
-            ss += wgt * f->bsin2[yy * f->bw + xx];
-        }
-    /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
-    float o = 0.5f * fast_atan2(ss, sc);
-    if (o < 0)
-        o += (float)M_PI;
-    return (int)(o / (float)M_PI * N_ANGLES + 0.5f) % N_ANGLES;
+    float by = (float)y / FX_BLOCK - 0.5f;
+    int y0 = (int)(by + 1) - 1; /* floor, as by >= -0.5 */
+    float ay = by - y0;
+    int r0 = (y0 < 0 ? 0 : y0 >= f->bh ? f->bh - 1 : y0) * f->bw;
+    int r1 = (y0 + 1 < 0 ? 0 : y0 + 1 >= f->bh ? f->bh - 1 : y0 + 1) * f->bw;
+    for (int x = from; x < to; x += 4) {
+        v4f bx = (v4f){(float)x, (float)x + 1, (float)x + 2, (float)x + 3} / FX_BLOCK - 0.5f;
+        /* x is a multiple of 4, so the four pixels lie between the same block centres
+         * (bx spans m - 0.5 .. m - 0.125 or m .. m + 0.375): one x0 for all lanes. */
+        int x0 = (int)(bx[0] + 1) - 1; /* floor, as bx >= -0.5 */
+        v4f ax = bx - (float)x0;
+        int c0 = x0 < 0 ? 0 : x0 >= f->bw ? f->bw - 1 : x0;
+        int c1 = x0 + 1 < 0 ? 0 : x0 + 1 >= f->bw ? f->bw - 1 : x0 + 1;
+        v4f w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+        v4f sc = {0, 0, 0, 0}, ss = {0, 0, 0, 0};
+        sc += w00 * cos2[r0 + c0];
+        ss += w00 * sin2[r0 + c0];
+        sc += w01 * cos2[r0 + c1];
+        ss += w01 * sin2[r0 + c1];
+        sc += w10 * cos2[r1 + c0];
+        ss += w10 * sin2[r1 + c0];
+        sc += w11 * cos2[r1 + c1];
+        ss += w11 * sin2[r1 + c1];
+        /* Doubled angle in (-pi, pi] -> orientation in [0, pi) -> nearest of N_ANGLES bins. */
+        v4f o = 0.5f * fast_atan2(ss, sc);
+        o = vsel(o < 0, o + (float)M_PI, o);
+        v4i k = __builtin_convertvector(o / (float)M_PI * N_ANGLES + 0.5f, v4i);
+        k &= k != N_ANGLES; /* k is 0..N_ANGLES, and N_ANGLES is bin 0 */
+        memcpy(bin + x, &k, sizeof k);
+    }
 }
 
 float fx_coherence_at(const fx *f, int x, int y)
@@ -454,47 +519,55 @@ float fx_coherence_at(const fx *f, int x, int y)
     return f->bcoh[by * f->bw + bx];
 }
 
-/* Local mean/std normalisation over a 2-block box; ridges (dark) become positive. */
+/* Local mean/std normalisation over a 2-block box; ridges (dark) become positive. The
+ * grey levels are integers, so the box sums are exact: running column sums in integers
+ * give the same mean and spread as any other exact summation, with no w x h tables. */
 static int normalise(fx *f, eyni_error *err)
 {
     int w = f->w, h = f->h, r = FX_BLOCK * 2;
-    double *ii = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
-    double *ii2 = malloc(sizeof(double) * (size_t)(w + 1) * (h + 1));
+    /* column sums of v and v^2 over the rows of the box; v <= 255, a box holds 33 x 33 */
+    int32_t *cs = calloc((size_t)w, sizeof(int32_t)), *cs2 = calloc((size_t)w, sizeof(int32_t));
     f->norm = malloc(sizeof(float) * (size_t)w * h);
-    if (!ii || !ii2 || !f->norm) {
-        free(ii);
-        free(ii2);
+    if (!cs || !cs2 || !f->norm) {
+        free(cs);
+        free(cs2);
         return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory normalising");
     }
-    for (int x = 0; x <= w; x++)
-        ii[x] = ii2[x] = 0;
-    for (int y = 1; y <= h; y++) {
-        double s = 0, s2 = 0;
-        ii[y * (w + 1)] = ii2[y * (w + 1)] = 0;
-        for (int x = 1; x <= w; x++) {
-            double v = f->grey[(y - 1) * w + x - 1];
-            s += v;
-            s2 += v * v;
-            ii[y * (w + 1) + x] = ii[(y - 1) * (w + 1) + x] + s;
-            ii2[y * (w + 1) + x] = ii2[(y - 1) * (w + 1) + x] + s2;
-        }
-    }
+    int top = 0, bot = 0; /* rows [top, bot) are in the column sums */
     for (int y = 0; y < h; y++) {
         int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
+        for (; bot < y1; bot++)
+            for (int x = 0; x < w; x++) {
+                int32_t v = (int32_t)f->grey[bot * w + x];
+                cs[x] += v;
+                cs2[x] += v * v;
+            }
+        for (; top < y0; top++)
+            for (int x = 0; x < w; x++) {
+                int32_t v = (int32_t)f->grey[top * w + x];
+                cs[x] -= v;
+                cs2[x] -= v * v;
+            }
+        int64_t s = 0, s2 = 0; /* box sums over columns [x0, x1) */
+        int x0 = 0, x1 = 0;
         for (int x = 0; x < w; x++) {
-            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
+            int nx0 = x - r < 0 ? 0 : x - r, nx1 = x + r + 1 > w ? w : x + r + 1;
+            for (; x1 < nx1; x1++) {
+                s += cs[x1];
+                s2 += cs2[x1];
+            }
+            for (; x0 < nx0; x0++) {
+                s -= cs[x0];
+                s2 -= cs2[x0];
+            }
             double n = (double)(x1 - x0) * (y1 - y0);
-            double s = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0] +
-                       ii[y0 * (w + 1) + x0];
-            double s2 = ii2[y1 * (w + 1) + x1] - ii2[y0 * (w + 1) + x1] - ii2[y1 * (w + 1) + x0] +
-                        ii2[y0 * (w + 1) + x0];
-            double m = s / n, var = s2 / n - m * m;
+            double m = (double)s / n, var = (double)s2 / n - m * m;
             double sd = var > 1 ? sqrt(var) : 1;
             f->norm[y * w + x] = (float)((m - f->grey[y * w + x]) / sd);
         }
     }
-    free(ii);
-    free(ii2);
+    free(cs);
+    free(cs2);
     return 0;
 }
 
@@ -507,19 +580,54 @@ static float block_period(const fx *f, const float *src, int bx, int by, float *
     float tx = cosf(o), ty = -sinf(o); /* along the ridge (y down) */
     float nx = -ty, ny = tx;           /* across the ridges */
     float cx = bx * FX_BLOCK + FX_BLOCK / 2.0f, cy = by * FX_BLOCK + FX_BLOCK / 2.0f;
-    for (int k = 0; k < L; k++) {
-        float s = 0;
-        int n = 0;
-        for (int j = 0; j < W; j++) {
-            float u = (float)k - L / 2.0f, v = (float)j - W / 2.0f;
-            float xf = cx + u * nx + v * tx + 0.5f, yf = cy + u * ny + v * ty + 0.5f;
-            if (xf < 0 || yf < 0 || xf >= (float)f->w || yf >= (float)f->h)
-                continue;
-            s += src[(int)yf * f->w + (int)xf]; /* nearest pixel (truncation, xf >= 0) */
-            n++;
-        }
-        sig[k] = n ? s / n : 0;
+    /* Line by line along the ridge, four positions across it at a time, each position
+     * summed over j in order in its own lane, with the same float expressions as one
+     * sample at a time; the ten sums of a line are independent, so they overlap. */
+    const v4f fw = {(float)f->w, (float)f->w, (float)f->w, (float)f->w};
+    const v4f fh = {(float)f->h, (float)f->h, (float)f->h, (float)f->h};
+    v4f s[L / 4], un[L / 4], uy[L / 4];
+    v4i n[L / 4];
+    for (int g = 0; g < L / 4; g++) {
+        int k = 4 * g;
+        v4f u = (v4f){(float)k, (float)k + 1, (float)k + 2, (float)k + 3} - L / 2.0f;
+        un[g] = u * nx;
+        uy[g] = u * ny;
+        s[g] = (v4f){0, 0, 0, 0};
+        n[g] = (v4i){0, 0, 0, 0};
     }
+    /* Whether the whole window is inside the image (with a pixel to spare for rounding):
+     * then no sample needs the bounds test, and every count is W. */
+    float rx = (L / 2.0f) * fabsf(nx) + (W / 2.0f) * fabsf(tx) + 1;
+    float ry = (L / 2.0f) * fabsf(ny) + (W / 2.0f) * fabsf(ty) + 1;
+    int inside =
+        cx - rx >= 0 && cx + rx + 1 < (float)f->w && cy - ry >= 0 && cy + ry + 1 < (float)f->h;
+    for (int j = 0; j < W && inside; j++) {
+        float v = (float)j - W / 2.0f, vx = v * tx, vy = v * ty;
+        for (int g = 0; g < L / 4; g++) {
+            v4f xf = cx + un[g] + vx + 0.5f, yf = cy + uy[g] + vy + 0.5f;
+            v4i idx = __builtin_convertvector(yf, v4i) * f->w + __builtin_convertvector(xf, v4i);
+            s[g] += (v4f){src[idx[0]], src[idx[1]], src[idx[2]], src[idx[3]]};
+        }
+    }
+    for (int g = 0; g < L / 4 && inside; g++)
+        n[g] = (v4i){W, W, W, W};
+    for (int j = 0; j < W && !inside; j++) {
+        float v = (float)j - W / 2.0f, vx = v * tx, vy = v * ty;
+        for (int g = 0; g < L / 4; g++) {
+            v4f xf = cx + un[g] + vx + 0.5f, yf = cy + uy[g] + vy + 0.5f;
+            v4i in = (xf >= 0) & (yf >= 0) & (xf < fw) & (yf < fh);
+            /* nearest pixel (truncation, as xf >= 0); a lane off the image reads pixel 0
+             * and keeps its sum */
+            xf = vsel(in, xf, (v4f){0, 0, 0, 0});
+            yf = vsel(in, yf, (v4f){0, 0, 0, 0});
+            v4i idx = __builtin_convertvector(yf, v4i) * f->w + __builtin_convertvector(xf, v4i);
+            v4f px = {src[idx[0]], src[idx[1]], src[idx[2]], src[idx[3]]};
+            s[g] = vsel(in, s[g] + px, s[g]);
+            n[g] -= in; /* in is -1 where set */
+        }
+    }
+    for (int k = 0; k < L; k++)
+        sig[k] = n[k / 4][k % 4] ? s[k / 4][k % 4] / n[k / 4][k % 4] : 0;
     float sm[L], lo = 1e9f, hi = -1e9f;
     for (int k = 0; k < L; k++) {
         float a = sig[k > 0 ? k - 1 : 0], b = sig[k], c = sig[k < L - 1 ? k + 1 : L - 1];
@@ -616,8 +724,6 @@ typedef struct gkernel {
     float gain; /* response to a unit-RMS sinusoid of the kernel's own period and angle */
 } gkernel;
 
-typedef float v4f __attribute__((vector_size(16)));
-
 static void gkernel_free(gkernel *k)
 {
     free(k->dy);
@@ -635,19 +741,36 @@ static int gabor_kernel(gkernel *k, float angle, float period)
     k->len = malloc(sizeof(int) * (size_t)side);
     k->wt = calloc((size_t)side * (side + 3), sizeof(float));
     float *sq = malloc(sizeof(float) * (size_t)side * side); /* NAN: outside the envelope */
-    if (!k->dy || !k->dx || !k->len || !k->wt || !sq) {
+    float *gs = malloc(sizeof(float) * (size_t)side * side),
+          *cz = malloc(sizeof(float) * (size_t)side * side);
+    if (!k->dy || !k->dx || !k->len || !k->wt || !sq || !gs || !cz) {
         free(sq);
+        free(gs);
+        free(cz);
         return -1;
     }
     float c = cosf(angle), s = sinf(angle), mean = 0, gc2 = 0, csum = 0;
     int taps = 0, used = 0;
     for (int y = -r; y <= r; y++)
         for (int x = -r; x <= r; x++) {
-            /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
-            float v = x * c - y * s, u = x * s + y * c;
-            float g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
-            float cs = cosf(2 * (float)M_PI * u / period), wv = g * cs;
-            sq[(y + r) * side + x + r] = g < 0.02f ? NAN : wv;
+            /* The kernel is point-symmetric: (-x, -y) has u and v exactly negated (the
+             * products and sums of the rotation round symmetrically), hence the same
+             * envelope and cosine; the second half copies the first. */
+            int i = (y + r) * side + x + r, m = side * side - 1 - i;
+            float g, cs;
+            if (i > m) {
+                g = gs[m];
+                cs = cz[m];
+            } else {
+                /* u across the ridges, v along them (ridge direction (c, -s) in y-down). */
+                float v = x * c - y * s, u = x * s + y * c;
+                g = expf(-u * u / (2 * sigma * sigma) - v * v / (2 * sv * sv));
+                cs = g >= 0.02f ? cosf(fabsf(2 * (float)M_PI * u / period)) : 0;
+            }
+            gs[i] = g;
+            cz[i] = cs;
+            float wv = g * cs;
+            sq[i] = g < 0.02f ? NAN : wv;
             if (g >= 0.02f) {
                 mean += wv;
                 gc2 += wv * cs;
@@ -655,6 +778,8 @@ static int gabor_kernel(gkernel *k, float angle, float period)
                 taps++;
             }
         }
+    free(gs);
+    free(cz);
     /* The DC term is removed over the taps, so flat grey gives 0 whatever the period. */
     mean /= (float)(taps ? taps : 1);
     /* Response to the in-phase sinusoid of amplitude sqrt(2) (RMS 1): the sum over the taps
@@ -719,6 +844,66 @@ static float gabor_at(const gkernel *k, const float *img, long stride, long p)
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
+/* One run of taps at four neighbouring pixels src, src+1, src+2, src+3. */
+static void run_dot4(const float *src, const float *wt, int len, v4f *acc)
+{
+    v4f c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+    for (int i = 0; i < len; i += 4) {
+        v4f a, b;
+        memcpy(&b, wt + i, sizeof b);
+        memcpy(&a, src + i, sizeof a);
+        c0 += a * b;
+        memcpy(&a, src + i + 1, sizeof a);
+        c1 += a * b;
+        memcpy(&a, src + i + 2, sizeof a);
+        c2 += a * b;
+        memcpy(&a, src + i + 3, sizeof a);
+        c3 += a * b;
+    }
+    acc[0] = c0;
+    acc[1] = c1;
+    acc[2] = c2;
+    acc[3] = c3;
+}
+
+/* ... and at two. */
+static void run_dot2(const float *src, const float *wt, int len, v4f *acc)
+{
+    v4f c0 = acc[0], c1 = acc[1];
+    for (int i = 0; i < len; i += 4) {
+        v4f a, b;
+        memcpy(&b, wt + i, sizeof b);
+        memcpy(&a, src + i, sizeof a);
+        c0 += a * b;
+        memcpy(&a, src + i + 1, sizeof a);
+        c1 += a * b;
+    }
+    acc[0] = c0;
+    acc[1] = c1;
+}
+
+/* Responses of the same kernel at n (2 or 4) neighbouring pixels p, p+1, ... of a row.
+ * Each pixel's sums run in exactly the order of gabor_at (so the results are
+ * bit-identical), but the chains of different pixels are independent: one pixel's
+ * additions wait on each other's latency, several pixels' fill the adder's pipeline. */
+static void gabor_atn(const gkernel *k, const float *img, long stride, long p, float *out, int n)
+{
+    v4f a0[4] = {{0}}, a1[4] = {{0}};
+    const float *wt = k->wt;
+    for (int j = 0; j < k->rows; j++) {
+        const float *src = img + p + k->dy[j] * stride + k->dx[j];
+        if (n == 4)
+            run_dot4(src, wt, k->len[j], j & 1 ? a1 : a0);
+        else
+            run_dot2(src, wt, k->len[j], j & 1 ? a1 : a0);
+        wt += k->len[j];
+    }
+    for (int q = 0; q < n; q++) {
+        v4f t = a0[q] + a1[q];
+        out[q] = (t[0] + t[1]) + (t[2] + t[3]);
+    }
+}
+
 /* The bank holds a kernel per orientation and half-pixel period, built on first use. */
 #define BANK_PERIODS ((int)FX_MAX_PERIOD * 2 + 1)
 
@@ -739,57 +924,124 @@ static float *padded_norm(const fx *f)
     return p;
 }
 
+/* The field a Gabor pass used (doubled-angle vectors and period per block), so that a
+ * later pass knows which kernel each pixel had. */
+typedef struct gfield {
+    float *cos2, *sin2, *per;
+} gfield;
+
+/* Bank index of the kernel for the orientation bin ai and the block period per. */
+static int kernel_index(int ai, float per, int *pi)
+{
+    int np = BANK_PERIODS;
+    *pi = (int)(per * 2 + 0.5f); /* half-pixel period steps */
+    return ai * np + (*pi < np ? *pi : np - 1);
+}
+
 /*
  * Gabor filter of the normalised image over the blocks set in bm (which become the pixel
  * mask). fit, if not NULL, receives per block the RMS response relative to the kernel's
  * response to a clean ridge pattern: near 1 where the image is ridges of the estimated
- * orientation and period, small where it is noise.
+ * orientation and period, small where it is noise. With prev (the field of the pass that
+ * made f->enh and f->mask), the pass works in place: a pixel whose kernel is the one it
+ * had then keeps its response (same image, same kernel), about half of them.
  */
-static int enhance(fx *f, gkernel *bank, const unsigned char *bm, float *fit, eyni_error *err)
+static int enhance(fx *f, gkernel *bank, const float *pad, const unsigned char *bm, float *fit,
+                   const gfield *prev, eyni_error *err)
 {
-    int w = f->w, h = f->h, np = BANK_PERIODS, rc = EYNI_ENOMEM;
+    int w = f->w, h = f->h, rc = EYNI_ENOMEM;
     long stride = w + 2 * GABOR_PAD;
-    free(f->enh);
-    free(f->mask);
-    f->enh = calloc((size_t)w * h, sizeof(float));
-    f->mask = calloc((size_t)w * h, 1);
-    float *pad = padded_norm(f);
-    if (!f->enh || !f->mask || !pad)
+    if (!prev) {
+        free(f->enh);
+        free(f->mask);
+        f->enh = calloc((size_t)w * h, sizeof(float));
+        f->mask = calloc((size_t)w * h, 1);
+    }
+    gkernel **kern = malloc(sizeof(gkernel *) * (size_t)(w + 4));
+    gkernel **todo = malloc(sizeof(gkernel *) * (size_t)(w + 4));
+    int *bin = malloc(sizeof(int) * (size_t)(w + 4)), *bin0 = malloc(sizeof(int) * (size_t)(w + 4));
+    if (!f->enh || !f->mask || !kern || !todo || !bin || !bin0)
         goto fail;
     if (fit)
         memset(fit, 0, sizeof(float) * (size_t)f->bw * f->bh);
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
+        /* The kernel of every pixel of the row first (NULL off the mask), then the
+         * responses, four pixels at a time where they share a kernel. */
+        /* bins only between the row's first and last filtered block */
+        const unsigned char *brow = bm + (y / FX_BLOCK) * f->bw;
+        int b0 = 0, b1 = f->bw;
+        while (b0 < b1 && !brow[b0])
+            b0++;
+        while (b1 > b0 && !brow[b1 - 1])
+            b1--;
+        int from = b0 * FX_BLOCK, to = b1 * FX_BLOCK < w ? b1 * FX_BLOCK : w;
+        orientation_bins(f, f->bcos2, f->bsin2, y, from, to, bin);
+        if (prev)
+            orientation_bins(f, prev->cos2, prev->sin2, y, from, to, bin0);
+        float *out = f->enh + (size_t)y * w;
+        unsigned char *mrow = f->mask + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK;
-            if (!bm[b])
+            int b = (y / FX_BLOCK) * f->bw + x / FX_BLOCK, pi, pi0;
+            kern[x] = todo[x] = NULL;
+            if (!bm[b]) {
+                out[x] = 0;
+                mrow[x] = 0;
                 continue;
-            f->mask[y * w + x] = 1;
-            int ai = orientation_bin(f, x, y);
-            int pi = (int)(f->bper[b] * 2 + 0.5f); /* half-pixel period steps */
-            gkernel *k = &bank[ai * np + (pi < np ? pi : np - 1)];
-            if (!k->wt && gabor_kernel(k, (float)ai * (float)M_PI / N_ANGLES, pi / 2.0f))
+            }
+            int ki = kernel_index(bin[x], f->bper[b], &pi);
+            gkernel *k = &bank[ki];
+            kern[x] = k;
+            if (prev && mrow[x] && kernel_index(bin0[x], prev->per[b], &pi0) == ki)
+                continue; /* out[x] stands */
+            mrow[x] = 1;
+            if (!k->wt && gabor_kernel(k, (float)bin[x] * (float)M_PI / N_ANGLES, pi / 2.0f))
                 goto fail;
             if (k->reach > GABOR_PAD) { /* cannot happen with the period limits */
                 rc = EYNI_EINTERNAL;
                 goto fail;
             }
-            float e = gabor_at(k, pad, stride, (y + GABOR_PAD) * stride + x + GABOR_PAD);
-            f->enh[y * w + x] = e;
-            if (fit)
-                fit[b] += e * e / (k->gain * k->gain);
+            todo[x] = k;
         }
+        todo[w] = todo[w + 1] = todo[w + 2] = todo[w + 3] = NULL;
+        long p0 = (y + GABOR_PAD) * stride + GABOR_PAD;
+        for (int x = 0; x < w;) {
+            const gkernel *k = todo[x];
+            if (!k) {
+                x++;
+                continue;
+            }
+            int n = k != todo[x + 1] ? 1 : k == todo[x + 2] && k == todo[x + 3] ? 4 : 2;
+            if (n == 4)
+                gabor_atn(k, pad, stride, p0 + x, out + x, 4);
+            else if (n == 2)
+                gabor_atn(k, pad, stride, p0 + x, out + x, 2);
+            else
+                out[x] = gabor_at(k, pad, stride, p0 + x);
+            x += n;
+        }
+        for (int x = 0; fit && x < w; x++)
+            if (kern[x])
+                fit[(y / FX_BLOCK) * f->bw + x / FX_BLOCK] +=
+                    out[x] * out[x] / (kern[x]->gain * kern[x]->gain);
+    }
     for (int b = 0; fit && b < f->bw * f->bh; b++)
         fit[b] = sqrtf(fit[b] / (FX_BLOCK * FX_BLOCK));
     rc = 0;
 fail:
-    free(pad);
+    free(kern);
+    free(todo);
+    free(bin);
+    free(bin0);
     if (rc)
         eyni_error_set(err, rc, "finger: %s in the Gabor enhancement",
                        rc == EYNI_ENOMEM ? "out of memory" : "kernel wider than the margin");
     return rc;
 }
 
-/* Two-pass chamfer distance to the background, capped. */
+/* Two-pass chamfer distance to the background, capped. The minimum is exact and its
+ * order free (no NaN, no negative zero), so each pass first takes the minimum over the
+ * previous row's three neighbours for the whole row (independent, vectorised) and only
+ * the neighbour along the row remains a chain. */
 static int distance(fx *f, eyni_error *err)
 {
     int w = f->w, h = f->h;
@@ -799,30 +1051,43 @@ static int distance(fx *f, eyni_error *err)
     float *d = f->dist;
     for (int i = 0; i < w * h; i++)
         d[i] = f->mask[i] ? DIST_CAP : 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float v = d[y * w + x];
-            if (x == 0 || y == 0 || x == w - 1 || y == h - 1) {
-                d[y * w + x] = v > 0 ? 1 : 0; /* the image edge is background too */
-                continue;
-            }
-            float a = d[y * w + x - 1] + 1, b = d[(y - 1) * w + x] + 1;
-            float c = d[(y - 1) * w + x - 1] + 1.414f, e = d[(y - 1) * w + x + 1] + 1.414f;
-            v = v < a ? v : a;
+    for (int x = 0; x < w; x++)
+        d[x] = d[x] > 0 ? 1 : 0; /* the image edge is background too */
+    for (int y = 1; y < h; y++) {
+        float *r = d + (long)y * w;
+        const float *up = r - w;
+        r[0] = r[0] > 0 ? 1 : 0;
+        r[w - 1] = r[w - 1] > 0 ? 1 : 0;
+        if (y == h - 1) {
+            for (int x = 1; x < w - 1; x++)
+                r[x] = r[x] > 0 ? 1 : 0;
+            continue;
+        }
+        for (int x = 1; x < w - 1; x++) {
+            float v = r[x], b = up[x] + 1, c = up[x - 1] + 1.414f, e = up[x + 1] + 1.414f;
             v = v < b ? v : b;
             v = v < c ? v : c;
-            d[y * w + x] = v < e ? v : e;
+            r[x] = v < e ? v : e;
         }
-    for (int y = h - 2; y >= 1; y--)
+        for (int x = 1; x < w - 1; x++) {
+            float a = r[x - 1] + 1;
+            r[x] = r[x] < a ? r[x] : a;
+        }
+    }
+    for (int y = h - 2; y >= 1; y--) {
+        float *r = d + (long)y * w;
+        const float *dn = r + w;
+        for (int x = 1; x < w - 1; x++) {
+            float v = r[x], b = dn[x] + 1, c = dn[x + 1] + 1.414f, e = dn[x - 1] + 1.414f;
+            v = v < b ? v : b;
+            v = v < c ? v : c;
+            r[x] = v < e ? v : e;
+        }
         for (int x = w - 2; x >= 1; x--) {
-            float v = d[y * w + x];
-            float a = d[y * w + x + 1] + 1, b = d[(y + 1) * w + x] + 1;
-            float c = d[(y + 1) * w + x + 1] + 1.414f, e = d[(y + 1) * w + x - 1] + 1.414f;
-            v = v < a ? v : a;
-            v = v < b ? v : b;
-            v = v < c ? v : c;
-            d[y * w + x] = v < e ? v : e;
+            float a = r[x + 1] + 1;
+            r[x] = r[x] < a ? r[x] : a;
         }
+    }
     return 0;
 }
 
@@ -940,31 +1205,49 @@ int fx_enhance(fx *f, eyni_error *err)
     f->bw = (f->w + FX_BLOCK - 1) / FX_BLOCK;
     f->bh = (f->h + FX_BLOCK - 1) / FX_BLOCK;
     int nb = f->bw * f->bh;
+    size_t fb = sizeof(float) * (size_t)nb;
     gkernel *bank = calloc((size_t)N_ANGLES * BANK_PERIODS, sizeof(gkernel));
-    float *fit = malloc(sizeof(float) * (size_t)nb);
+    float *fit = malloc(fb);
     unsigned char *cand = malloc((size_t)nb);
+    float *pad = NULL; /* the normalised image in its zero margin, for both passes */
+    gfield first = {malloc(fb), malloc(fb), malloc(fb)};
     int rc = EYNI_ENOMEM;
-    if (!bank || !fit || !cand) {
+    if (!bank || !fit || !cand || !first.cos2 || !first.sin2 || !first.per) {
         eyni_error_set(err, rc, "finger: out of memory in the Gabor enhancement");
         goto done;
     }
     rc = segment_and_orient(f, err);
     if (!rc)
         rc = normalise(f, err);
+    /* Buffers are released as soon as they are dead, so that later ones reuse memory that
+     * is already mapped: the page faults of fresh memory cost more than a stage on some
+     * virtual machines. */
+    free(f->grey);
+    f->grey = NULL;
+    if (!rc && !(pad = padded_norm(f)))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory in the Gabor enhancement");
     if (!rc)
         rc = frequency(f, f->norm, err);
     if (!rc) {
         grow_candidates(f, cand);
-        rc = enhance(f, bank, cand, fit, err);
+        rc = enhance(f, bank, pad, cand, fit, NULL, err);
     }
     if (!rc && grow_foreground(f, cand, fit))
         rc = eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory growing the foreground");
-    if (!rc)
+    free(f->norm); /* the second pass filters its padded copy */
+    f->norm = NULL;
+    if (!rc) {
+        memcpy(first.cos2, f->bcos2, fb);
+        memcpy(first.sin2, f->bsin2, fb);
+        memcpy(first.per, f->bper, fb);
         rc = reorient(f, err);
+    }
     if (!rc)
         rc = frequency(f, f->enh, err);
     if (!rc)
-        rc = enhance(f, bank, f->bmask, NULL, err);
+        rc = enhance(f, bank, pad, f->bmask, NULL, &first, err);
+    free(pad); /* the distance map can take its memory */
+    pad = NULL;
     if (!rc)
         rc = distance(f, err);
 done:
@@ -973,5 +1256,9 @@ done:
     free(bank);
     free(fit);
     free(cand);
+    free(pad);
+    free(first.cos2);
+    free(first.sin2);
+    free(first.per);
     return rc;
 }

@@ -18,8 +18,8 @@
 /* Working state of one extraction; every array is owned and freed by fx_free. */
 typedef struct fx {
     int w, h;              /* image at 500 ppi */
-    float *grey;           /* 0..255 */
-    float *norm;           /* locally normalised, ridges positive */
+    float *grey;           /* 0..255 (released by fx_enhance once normalised) */
+    float *norm;           /* locally normalised, ridges positive (released after pass 1) */
     float *enh;            /* contextual (Gabor) enhancement */
     unsigned char *mask;   /* pixel foreground */
     unsigned char *skel;   /* thinned ridges (1) */

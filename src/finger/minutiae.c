@@ -44,41 +44,109 @@ static int crossing(const unsigned char *s, int w, int h, int x, int y)
     return cn;
 }
 
-/* Zhang-Suen: thin to 8-connected one-pixel ridges. */
-static void thin(unsigned char *s, int w, int h, unsigned char *del)
+/* Zhang-Suen deletion test in sub-iteration `pass` for the neighbours p2..p9 (north,
+ * then clockwise) given as the bits 0..7 of nb. */
+static int zs_deletable(int nb, int pass)
 {
+    int p2 = nb & 1, p3 = nb >> 1 & 1, p4 = nb >> 2 & 1, p5 = nb >> 3 & 1, p6 = nb >> 4 & 1;
+    int p7 = nb >> 5 & 1, p8 = nb >> 6 & 1, p9 = nb >> 7 & 1;
+    int b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
+    if (b < 2 || b > 6)
+        return 0;
+    int a = (!p2 && p3) + (!p3 && p4) + (!p4 && p5) + (!p5 && p6) + (!p6 && p7) + (!p7 && p8) +
+            (!p8 && p9) + (!p9 && p2);
+    if (a != 1)
+        return 0;
+    return pass == 0 ? !((p2 && p4 && p6) || (p4 && p6 && p8))
+                     : !((p2 && p4 && p8) || (p2 && p6 && p8));
+}
+
+/* The neighbourhood of ridge pixel i as the bits of zs_deletable. */
+static int zs_neighbours(const unsigned char *s, int w, int i)
+{
+    return (s[i - w] != 0) | (s[i - w + 1] != 0) << 1 | (s[i + 1] != 0) << 2 |
+           (s[i + w + 1] != 0) << 3 | (s[i + w] != 0) << 4 | (s[i + w - 1] != 0) << 5 |
+           (s[i - 1] != 0) << 6 | (s[i - w - 1] != 0) << 7;
+}
+
+/*
+ * Zhang-Suen: thin to 8-connected one-pixel ridges. Only a ridge pixel with a background
+ * neighbour can be deleted (b <= 6), so each sub-iteration tests the list of such pixels
+ * rather than the whole image; a deletion adds its ridge neighbours to the list. The
+ * decisions and their order of application are those of the whole-image scan. Returns -1
+ * when out of memory (s unchanged).
+ */
+static int thin(unsigned char *s, int w, int h, unsigned char *in_list)
+{
+    /* The lists hold ridge pixels only (one more slot: the branch-free appends write one
+     * past the end before deciding); sized to them, they take less fresh memory. */
+    size_t ridge = 1;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        ridge += s[i] != 0;
+    int *list = malloc(sizeof(int) * ridge), *del = malloc(sizeof(int) * ridge);
+    if (!list || !del) {
+        free(list);
+        free(del);
+        return -1;
+    }
+    /* The test depends on the 8 neighbours only: a table per sub-iteration (the branches
+     * of the test were a third of the minutiae stage). */
+    unsigned char table[2][256];
+    for (int pass = 0; pass < 2; pass++)
+        for (int nb = 0; nb < 256; nb++)
+            table[pass][nb] = (unsigned char)zs_deletable(nb, pass);
+    int nl = 0; /* pixels in the list */
+    /* The image's edge pixels are never tested: marked as listed, they are never added. */
+    memset(in_list, 0, (size_t)w * h);
+    memset(in_list, 1, (size_t)w);
+    memset(in_list + (size_t)(h - 1) * w, 1, (size_t)w);
+    for (int y = 0; y < h; y++)
+        in_list[y * w] = in_list[y * w + w - 1] = 1;
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
+            int i = y * w + x;
+            if (s[i] && (!s[i - w - 1] || !s[i - w] || !s[i - w + 1] || !s[i - 1] || !s[i + 1] ||
+                         !s[i + w - 1] || !s[i + w] || !s[i + w + 1])) {
+                list[nl++] = i;
+                in_list[i] = 1;
+            }
+        }
     int changed = 1;
     while (changed) {
         changed = 0;
         for (int pass = 0; pass < 2; pass++) {
-            memset(del, 0, (size_t)w * h);
-            for (int y = 1; y < h - 1; y++)
-                for (int x = 1; x < w - 1; x++) {
-                    if (!s[y * w + x])
-                        continue;
-                    int p2 = s[(y - 1) * w + x], p3 = s[(y - 1) * w + x + 1], p4 = s[y * w + x + 1];
-                    int p5 = s[(y + 1) * w + x + 1], p6 = s[(y + 1) * w + x];
-                    int p7 = s[(y + 1) * w + x - 1], p8 = s[y * w + x - 1];
-                    int p9 = s[(y - 1) * w + x - 1];
-                    int b = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
-                    if (b < 2 || b > 6)
-                        continue;
-                    int a = (!p2 && p3) + (!p3 && p4) + (!p4 && p5) + (!p5 && p6) + (!p6 && p7) +
-                            (!p7 && p8) + (!p8 && p9) + (!p9 && p2);
-                    if (a != 1)
-                        continue;
-                    if (pass == 0 ? (p2 && p4 && p6) || (p4 && p6 && p8)
-                                  : (p2 && p4 && p8) || (p2 && p6 && p8))
-                        continue;
-                    del[y * w + x] = 1;
+            int nd = 0;
+            for (int k = 0; k < nl; k++) {
+                del[nd] = list[k];
+                nd += table[pass][zs_neighbours(s, w, list[k])];
+            }
+            for (int k = 0; k < nd; k++) {
+                s[del[k]] = 0;
+                in_list[del[k]] = 0;
+            }
+            changed |= nd > 0;
+            /* Keep the surviving pixels, add the ridge neighbours the deletions exposed
+             * (branch-free: these tests go either way at random). */
+            int m = 0;
+            for (int k = 0; k < nl; k++) {
+                list[m] = list[k];
+                m += s[list[k]] != 0;
+            }
+            for (int k = 0; k < nd; k++) {
+                static const int DY[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
+                static const int DX[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
+                for (int e = 0; e < 8; e++) {
+                    int q = del[k] + DY[e] * w + DX[e], add = (s[q] != 0) & !in_list[q];
+                    list[m] = q;
+                    m += add;
+                    in_list[q] |= (unsigned char)add;
                 }
-            for (int i = 0; i < w * h; i++)
-                if (del[i]) {
-                    s[i] = 0;
-                    changed = 1;
-                }
+            }
+            nl = m;
         }
     }
+    free(list);
+    free(del);
     /* Remove staircase corners so that every ridge pixel has crossing number 2. */
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
@@ -93,6 +161,7 @@ static void thin(unsigned char *s, int w, int h, unsigned char *del)
             if (corner)
                 s[y * w + x] = 0;
         }
+    return 0;
 }
 
 typedef struct trace_end {
@@ -435,7 +504,11 @@ int fx_minutiae(fx *f, eyni_finger_template *t, eyni_error *err)
     }
     for (int i = 0; i < w * h; i++)
         f->skel[i] = f->mask[i] && f->enh[i] > 0;
-    thin(f->skel, w, h, tmp);
+    if (thin(f->skel, w, h, tmp)) {
+        free(tmp);
+        free(c);
+        return eyni_error_set(err, EYNI_ENOMEM, "finger: out of memory thinning the ridges");
+    }
     int n = detect(f, c, MAX_RAW);
     remove_short_links(f, c, n);
     remove_breaks(f, c, n);

@@ -5,21 +5,60 @@
 
 #include "image_int.h"
 
-/* Area averaging: each output pixel is the mean of the source area it covers, so shrinking
- * a fingerprint or a face does not alias ridges or edges. */
-static void shrink_area(const eyni_image *in, eyni_image *o)
+/* The source pixels an output column (or row) i covers: first, count, and the overlap of
+ * each; the same expressions for every output row, so they are computed once. */
+typedef struct span {
+    int *first, *count;
+    double *wt; /* `step` weights per output index */
+    int step;
+} span;
+
+static int span_make(span *s, int n_in, int n_out)
 {
-    double sx = (double)in->width / o->width, sy = (double)in->height / o->height;
-    int ch = in->channels;
+    double sc = (double)n_in / n_out;
+    s->step = (int)ceil(sc) + 2;
+    s->first = malloc(sizeof(int) * (size_t)n_out);
+    s->count = malloc(sizeof(int) * (size_t)n_out);
+    s->wt = malloc(sizeof(double) * (size_t)n_out * (size_t)s->step);
+    if (!s->first || !s->count || !s->wt)
+        return -1;
+    for (int i = 0; i < n_out; i++) {
+        double a0 = i * sc, a1 = a0 + sc;
+        int k = 0;
+        for (int j = (int)a0; j < (int)ceil(a1) && j < n_in && k < s->step; j++)
+            s->wt[(size_t)i * s->step + k++] = fmin(a1, j + 1.0) - fmax(a0, (double)j);
+        s->first[i] = (int)a0;
+        s->count[i] = k;
+    }
+    return 0;
+}
+
+static void span_free(span *s)
+{
+    free(s->first);
+    free(s->count);
+    free(s->wt);
+}
+
+/* Area averaging: each output pixel is the mean of the source area it covers, so shrinking
+ * a fingerprint or a face does not alias ridges or edges. The overlaps are separable (an
+ * area is a row overlap times a column overlap), so they are tabulated per column and row. */
+static int shrink_area(const eyni_image *in, eyni_image *o)
+{
+    int ch = in->channels, rc = -1;
+    span sx = {0}, sy = {0};
+    if (span_make(&sx, in->width, o->width) || span_make(&sy, in->height, o->height))
+        goto done;
     for (int y = 0; y < o->height; y++) {
-        double y0 = y * sy, y1 = y0 + sy;
+        const double *wys = sy.wt + (size_t)y * sy.step;
         for (int x = 0; x < o->width; x++) {
-            double x0 = x * sx, x1 = x0 + sx;
+            const double *wxs = sx.wt + (size_t)x * sx.step;
             double acc[3] = {0, 0, 0}, wsum = 0;
-            for (int yy = (int)y0; yy < (int)ceil(y1) && yy < in->height; yy++) {
-                double wy = fmin(y1, yy + 1.0) - fmax(y0, (double)yy);
-                for (int xx = (int)x0; xx < (int)ceil(x1) && xx < in->width; xx++) {
-                    double w = wy * (fmin(x1, xx + 1.0) - fmax(x0, (double)xx));
+            for (int j = 0; j < sy.count[y]; j++) {
+                int yy = sy.first[y] + j;
+                for (int i = 0; i < sx.count[x]; i++) {
+                    int xx = sx.first[x] + i;
+                    double w = wys[j] * wxs[i];
                     const unsigned char *p = in->data + ((size_t)yy * in->width + xx) * ch;
                     for (int k = 0; k < ch; k++)
                         acc[k] += w * p[k];
@@ -31,6 +70,11 @@ static void shrink_area(const eyni_image *in, eyni_image *o)
                 d[k] = (unsigned char)lround(wsum > 0 ? acc[k] / wsum : 0);
         }
     }
+    rc = 0;
+done:
+    span_free(&sx);
+    span_free(&sy);
+    return rc;
 }
 
 static void sample_bilinear(const eyni_image *in, double xs, double ys, unsigned char fill,
@@ -51,8 +95,8 @@ static void sample_bilinear(const eyni_image *in, double xs, double ys, unsigned
     const unsigned char *p10 = in->data + ((size_t)y1 * in->width + x0) * ch;
     const unsigned char *p11 = in->data + ((size_t)y1 * in->width + x1) * ch;
     for (int k = 0; k < ch; k++) {
-        double v = (1 - fy) * ((1 - fx) * p00[k] + fx * p01[k]) +
-                   fy * ((1 - fx) * p10[k] + fx * p11[k]);
+        double v =
+            (1 - fy) * ((1 - fx) * p00[k] + fx * p01[k]) + fy * ((1 - fx) * p10[k] + fx * p11[k]);
         d[k] = (unsigned char)lround(v);
     }
 }
@@ -64,7 +108,10 @@ int eyni_image_resize(const eyni_image *in, int width, int height, eyni_image **
     if (!o)
         return err ? err->code : EYNI_ENOMEM;
     if (width <= in->width && height <= in->height) {
-        shrink_area(in, o);
+        if (shrink_area(in, o)) {
+            eyni_image_free(o);
+            return eyni_error_set(err, EYNI_ENOMEM, "image: out of memory resizing");
+        }
     } else {
         double sx = (double)in->width / width, sy = (double)in->height / height;
         for (int y = 0; y < height; y++)

@@ -80,12 +80,63 @@ static void resize_keeps_mean_and_scales_resolution(void **state)
     eyni_image_free(up);
 }
 
+/* Area averaging written out per output pixel: the overlap of each covered source pixel,
+ * accumulated row by row. The library tabulates the overlaps per row and column; the
+ * products and sums are the same, so the pixels must be identical. */
+static unsigned char area_mean(const eyni_image *in, int ow, int oh, int x, int y, int k)
+{
+    double sx = (double)in->width / ow, sy = (double)in->height / oh;
+    double y0 = y * sy, y1 = y0 + sy, x0 = x * sx, x1 = x0 + sx, acc = 0, wsum = 0;
+    for (int yy = (int)y0; yy < (int)ceil(y1) && yy < in->height; yy++) {
+        double wy = fmin(y1, yy + 1.0) - fmax(y0, (double)yy);
+        for (int xx = (int)x0; xx < (int)ceil(x1) && xx < in->width; xx++) {
+            double wgt = wy * (fmin(x1, xx + 1.0) - fmax(x0, (double)xx));
+            acc += wgt * in->data[((size_t)yy * in->width + xx) * in->channels + k];
+            wsum += wgt;
+        }
+    }
+    return (unsigned char)lround(wsum > 0 ? acc / wsum : 0);
+}
+
+static void shrink_is_the_mean_of_the_covered_area(void **state)
+{
+    eyni_image *fvc = load("fvc2002-b-real/DB2_B/images/105_4.tif");
+    char *p = eyni_test_path("orl-att-faces/s5/5.pgm");
+    eyni_image *face = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_image_load(p, 3, &face, &err), 0);
+    free(p);
+    const struct {
+        eyni_image *img;
+        int w, h;
+    } cases[] = {
+        {fvc, (int)lround(fvc->width * 500.0 / 569), (int)lround(fvc->height * 500.0 / 569)},
+        {fvc, fvc->width / 2, fvc->height / 2},
+        {fvc, fvc->width, fvc->height / 3},
+        {face, 37, 45},
+        {face, 1, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        eyni_image *o = NULL;
+        assert_int_equal(eyni_image_resize(cases[c].img, cases[c].w, cases[c].h, &o, &err), 0);
+        int ch = o->channels;
+        for (int y = 0; y < o->height; y++)
+            for (int x = 0; x < o->width; x++)
+                for (int k = 0; k < ch; k++)
+                    assert_int_equal(o->data[((size_t)y * o->width + x) * ch + k],
+                                     area_mean(cases[c].img, o->width, o->height, x, y, k));
+        eyni_image_free(o);
+    }
+    eyni_image_free(fvc);
+    eyni_image_free(face);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(identity_warp_reproduces_the_image),
         cmocka_unit_test(rotation_there_and_back_is_close),
         cmocka_unit_test(resize_keeps_mean_and_scales_resolution),
+        cmocka_unit_test(shrink_is_the_mean_of_the_covered_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
