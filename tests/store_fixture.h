@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eyni/base.h"
 #include "eyni/store.h"
 #include "testutil.h"
 
@@ -68,6 +69,38 @@ static inline char *fixture_store_uri(const char *tag)
     eyni_store_close(s);
     fixture_pg_uri(server, name, uri, 4300);
     return uri;
+}
+
+/* The first column of the one row sql returns, with arg bound to its ? when not NULL:
+ * a test's way to count rows. */
+static inline long long fixture_count(eyni_store *s, const char *sql, const char *arg)
+{
+    eyni_db *db = NULL;
+    eyni_stmt *st = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    if (eyni_db_prepare(db, sql, &st, &err))
+        fail_msg("%s: %s", sql, err.msg);
+    if (arg)
+        assert_int_equal(eyni_stmt_bind_text(st, 1, arg, &err), 0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    long long n = eyni_stmt_int64(st, 0);
+    eyni_stmt_free(st);
+    eyni_store_release(s, db);
+    return n;
+}
+
+/* Makes the folder keys and writes a fresh random data key keys/data-1.key into it, as an
+ * operator would before the register's first start (samples are sealed with it). */
+static inline void fixture_data_key(const char *keys)
+{
+    char key[4400];
+    unsigned char k[32];
+    eyni_error err;
+    snprintf(key, sizeof key, "%s/data-1.key", keys);
+    assert_int_equal(eyni_dir_make(keys, &err), 0);
+    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
+    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
 }
 
 #endif

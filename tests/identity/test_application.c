@@ -60,19 +60,15 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     char *dir = eyni_test_tmpdir("application");
-    char keys[4200], key[4300], uri[4200], chips[4200];
+    char keys[4200], uri[4200], chips[4200];
     snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
     snprintf(chips, sizeof chips, "%s/documents", dir);
     free(dir);
     char *store = fixture_store_uri("application");
     snprintf(uri, sizeof uri, "%s", store);
     free(store);
+    fixture_data_key(keys);
     eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, "AZE", chips, NULL, NULL, NULL};
     if (eyni_register_open(&o, &f->reg, &err))
         fail_msg("%s", err.msg);
@@ -141,19 +137,8 @@ static int count_cases(fx *f)
 /* The number of documents issued for fin (0 or 1 driving licence). */
 static int licences(fx *f, const char *fin)
 {
-    eyni_db *db = NULL;
-    eyni_stmt *st = NULL;
-    eyni_error err;
-    eyni_store *s = eyni_register_store(f->reg);
-    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
-    assert_int_equal(eyni_db_prepare(db, "SELECT COUNT(*) FROM documents WHERE fin = ?", &st, &err),
-                     0);
-    assert_int_equal(eyni_stmt_bind_text(st, 1, fin, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    int n = (int)eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(s, db);
-    return n;
+    return (int)fixture_count(eyni_register_store(f->reg),
+                              "SELECT COUNT(*) FROM documents WHERE fin = ?", fin);
 }
 
 static long long held_in_case(json_t *out, const char *fin, const char *candidate)

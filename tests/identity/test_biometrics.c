@@ -104,20 +104,7 @@ static void await_follower(fx *f)
 
 static long long count_of(eyni_register *reg, const char *sql, const char *arg)
 {
-    eyni_store *store = eyni_register_store(reg);
-    eyni_db *db = NULL;
-    eyni_stmt *st = NULL;
-    eyni_error err;
-    assert_int_equal(eyni_store_acquire(store, &db, &err), 0);
-    if (eyni_db_prepare(db, sql, &st, &err))
-        fail_msg("%s: %s", sql, err.msg);
-    if (arg)
-        assert_int_equal(eyni_stmt_bind_text(st, 1, arg, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(store, db);
-    return n;
+    return fixture_count(eyni_register_store(reg), sql, arg);
 }
 
 static long long audit_count(fx *f, const char *action, const char *outcome)
@@ -132,15 +119,11 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     char *dir = eyni_test_tmpdir("biometrics");
-    char keys[4200], key[4300];
+    char keys[4200];
     snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
     free(dir);
+    fixture_data_key(keys);
     eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     char *uri = fixture_store_uri("biometrics");
     f->reg = open_register(uri, keys);
     f->id = fixture_identity(f->reg);

@@ -53,15 +53,10 @@ static char *keydir(void)
 {
     char *dir = eyni_test_tmpdir("dedup-race-keys");
     size_t cap = strlen(dir) + 32;
-    char *keys = malloc(cap), key[4300];
+    char *keys = malloc(cap);
     snprintf(keys, cap, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
     free(dir);
-    eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
+    fixture_data_key(keys);
     return keys;
 }
 
@@ -138,17 +133,7 @@ static int check_round(const applicant *ap, int round)
 
 static long long persons(eyni_register *reg)
 {
-    eyni_db *db;
-    eyni_stmt *st;
-    eyni_error err;
-    eyni_store *s = eyni_register_store(reg);
-    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
-    assert_int_equal(eyni_db_prepare(db, "SELECT count(*) FROM persons", &st, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(s, db);
-    return n;
+    return fixture_count(eyni_register_store(reg), "SELECT count(*) FROM persons", NULL);
 }
 
 static void one_person_applying_at_two_nodes_at_once_gets_one_fin(void **state)

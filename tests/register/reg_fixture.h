@@ -28,18 +28,14 @@ static inline eyni_register *fixture_open(const char *tag)
 static inline eyni_register *fixture_open_keyed(const char *tag)
 {
     char *dir = eyni_test_tmpdir(tag);
-    char keys[4200], key[4300], uri[4200];
+    char keys[4200], uri[4200];
     snprintf(keys, sizeof keys, "%s/keys", dir);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
     char *store = fixture_store_uri(tag);
     snprintf(uri, sizeof uri, "%s", store);
     free(store);
     free(dir);
+    fixture_data_key(keys);
     eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     eyni_register_opts o = {uri, 2, 0, NULL, NULL, keys, 1, NULL, NULL, NULL, NULL, NULL};
     eyni_register *r = NULL;
     if (eyni_register_open(&o, &r, &err))

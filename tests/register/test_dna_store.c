@@ -56,13 +56,8 @@ static int setup(void **state)
     char *uri = fixture_store_uri("dna-store"); /* SQLite beside the keys, or PostgreSQL */
     snprintf(w->uri, sizeof w->uri, "%s", uri);
     free(uri);
-    char key[4400];
-    snprintf(key, sizeof key, "%s/data-1.key", w->keys);
+    fixture_data_key(w->keys);
     eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(w->keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
     char *f = eyni_test_path(NIST "nist1036_allele_frequencies_computed.csv");
     snprintf(w->freq, sizeof w->freq, "%s", f);
     free(f);

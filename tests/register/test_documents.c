@@ -49,14 +49,10 @@ static int setup(void **state)
     char *dir = eyni_test_tmpdir("docs");
     snprintf(f->dir, sizeof f->dir, "%s", dir);
     free(dir);
-    char keys[4200], key[4300], uri[4200], ds[4200], dsk[4200], pass[4200], chips[4200];
+    char keys[4200], uri[4200], ds[4200], dsk[4200], pass[4200], chips[4200];
     snprintf(keys, sizeof keys, "%s/keys", f->dir);
     eyni_error err;
-    unsigned char k[32];
-    assert_int_equal(eyni_dir_make(keys, &err), 0);
-    assert_int_equal(eyni_random_bytes(k, sizeof k, &err), 0);
-    snprintf(key, sizeof key, "%s/data-1.key", keys);
-    assert_int_equal(eyni_file_write_atomic(key, k, sizeof k, 0600, &err), 0);
+    fixture_data_key(keys);
     make_pki(f->dir, f->csca);
     char *store = fixture_store_uri("docs");
     snprintf(uri, sizeof uri, "%s", store);

@@ -9,6 +9,7 @@
 
 #include "eyni/register.h"
 #include "http_client.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
 #define LFW "lfw-a-gray-dev/images/"
@@ -293,20 +294,7 @@ static void *crash_loop(void *p)
 
 static long long count_of(eyni_register *reg, const char *sql, const char *fin)
 {
-    eyni_store *store = eyni_register_store(reg);
-    eyni_db *db = NULL;
-    eyni_stmt *st = NULL;
-    eyni_error err;
-    assert_int_equal(eyni_store_acquire(store, &db, &err), 0);
-    if (eyni_db_prepare(db, sql, &st, &err))
-        fail_msg("%s", err.msg);
-    if (fin)
-        assert_int_equal(eyni_stmt_bind_text(st, 1, fin, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(store, db);
-    return n;
+    return fixture_count(eyni_register_store(reg), sql, fin);
 }
 
 #define IN_FORCE                                                                                   \

@@ -126,22 +126,6 @@ static const char *top_fin(test_server *node, const char *token, const person *p
     return fin;
 }
 
-static long long count_where(eyni_store *s, const char *sql, const char *arg)
-{
-    eyni_db *db;
-    eyni_stmt *st;
-    eyni_error err;
-    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
-    assert_int_equal(eyni_db_prepare(db, sql, &st, &err), 0);
-    if (arg)
-        assert_int_equal(eyni_stmt_bind_text(st, 1, arg, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(s, db);
-    return n;
-}
-
 static void three_nodes_share_one_register(void **state)
 {
     if (!fixture_on_pg()) /* CMake registers this test on PostgreSQL only */
@@ -247,15 +231,15 @@ static void three_nodes_share_one_register(void **state)
     eyni_error err;
     assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
     for (int i = 0; i < NODES * PER_NODE; i++) {
-        long long c = count_where(s,
-                                  "SELECT COUNT(*) FROM persons WHERE surname_key ="
-                                  " (SELECT surname_key FROM persons WHERE fin = ?)",
-                                  people[i].fin[0] ? people[i].fin : "none");
+        long long c = fixture_count(s,
+                                    "SELECT COUNT(*) FROM persons WHERE surname_key ="
+                                    " (SELECT surname_key FROM persons WHERE fin = ?)",
+                                    people[i].fin[0] ? people[i].fin : "none");
         if (people[i].fin[0])
             assert_int_equal(c, 1);
     }
     assert_int_equal(
-        count_where(s, "SELECT COUNT(*) - COUNT(DISTINCT surname_key) FROM persons", NULL), 0);
+        fixture_count(s, "SELECT COUNT(*) - COUNT(DISTINCT surname_key) FROM persons", NULL), 0);
     assert_int_equal(eyni_store_check(s, &err), 0);
     eyni_store_close(s);
     eyni_register_opts o = {uri, 1, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};

@@ -131,16 +131,9 @@ static long long count_of(const char *uri, const char *sql)
 {
     eyni_store_opts so = {1, 0};
     eyni_store *s = NULL;
-    eyni_db *db;
-    eyni_stmt *st;
     eyni_error err;
     assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
-    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
-    assert_int_equal(eyni_db_prepare(db, sql, &st, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(s, db);
+    long long n = fixture_count(s, sql, NULL);
     eyni_store_close(s);
     return n;
 }

@@ -56,20 +56,6 @@ static int insert(eyni_db *db, const char *name, eyni_error *err)
     return rc < 0 ? rc : 0;
 }
 
-static long long count(eyni_store *s, const char *sql)
-{
-    eyni_db *db;
-    eyni_error err;
-    eyni_stmt *st;
-    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
-    assert_int_equal(eyni_db_prepare(db, sql, &st, &err), 0);
-    assert_int_equal(eyni_stmt_step(st, &err), 1);
-    long long n = eyni_stmt_int64(st, 0);
-    eyni_stmt_free(st);
-    eyni_store_release(s, db);
-    return n;
-}
-
 static void migrations_apply_once_and_record_version(void **state)
 {
     eyni_store *s = open_fresh("store-mig", 2);
@@ -100,7 +86,7 @@ static void rollback_discards_and_commit_keeps(void **state)
     assert_int_equal(eyni_db_begin(db, 1, &err), 0);
     assert_int_equal(insert(db, "c", &err), 0);
     eyni_store_release(s, db);
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM items"), 1);
+    assert_int_equal(fixture_count(s, "SELECT COUNT(*) FROM items", NULL), 1);
     eyni_store_close(s);
 }
 
@@ -165,7 +151,7 @@ static void concurrent_writers_lose_nothing(void **state)
         pthread_join(t[i], NULL);
         assert_int_equal(w[i].failures, 0);
     }
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM items"), 600);
+    assert_int_equal(fixture_count(s, "SELECT COUNT(*) FROM items", NULL), 600);
     eyni_error err;
     assert_int_equal(eyni_store_check(s, &err), 0);
     eyni_store_close(s);
@@ -224,10 +210,10 @@ static void portable_sql_behaves_alike(void **state)
     assert_int_equal(insert(db, "other", &err), 0);
     assert_int_equal(eyni_db_exec(db, "INSERT INTO tags (item_id, tag) VALUES (1, 'a')", &err), 0);
     assert_int_equal(eyni_db_commit(db, &err), 0);
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM items"), 2);
+    assert_int_equal(fixture_count(s, "SELECT COUNT(*) FROM items", NULL), 2);
     assert_int_equal(eyni_db_exec(db, "DELETE FROM tags", &err), EYNI_ECONFLICT);
     assert_non_null(strstr(err.msg, "kept"));
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM tags"), 1);
+    assert_int_equal(fixture_count(s, "SELECT COUNT(*) FROM tags", NULL), 1);
     /* An empty blob stays a zero-length value, not NULL. */
     eyni_stmt *st;
     assert_int_equal(eyni_db_prepare(db,
