@@ -255,21 +255,22 @@ static void place(const gen *g, const pass *p, double t, int *ox, int *oy, int *
 #define CORE_HIDDEN  0.25
 #define APPEAR_RUN_S 2.0
 
-static int face_visible(const gen *g, int k, double t)
+/* A pass's tile as drawn in one frame. */
+typedef struct tile_at {
+    int k, x, y, s;
+} tile_at;
+
+/* Whether the face of me is in view under the tiles drawn after it in the same frame. */
+static int face_visible(const tile_at *me, const tile_at *later, int nlater)
 {
-    int ox, oy, s, covered = 0;
-    place(g, &g->passes[k], t, &ox, &oy, &s);
+    int covered = 0;
     for (int gy = 0; gy < CORE_GRID; gy++)
         for (int gx = 0; gx < CORE_GRID; gx++) {
-            double px = ox + s * (CORE_X0 + (CORE_X1 - CORE_X0) * (gx + 0.5) / CORE_GRID);
-            double py = oy + s * (CORE_Y0 + (CORE_Y1 - CORE_Y0) * (gy + 0.5) / CORE_GRID);
-            for (int j = k + 1; j < g->npasses; j++) {
-                const pass *q = &g->passes[j];
-                if (t < q->start || t >= q->end)
-                    continue;
-                int qx, qy, qs;
-                place(g, q, t, &qx, &qy, &qs);
-                if (px >= qx && px < qx + qs && py >= qy && py < qy + qs) {
+            double px = me->x + me->s * (CORE_X0 + (CORE_X1 - CORE_X0) * (gx + 0.5) / CORE_GRID);
+            double py = me->y + me->s * (CORE_Y0 + (CORE_Y1 - CORE_Y0) * (gy + 0.5) / CORE_GRID);
+            for (int j = 0; j < nlater; j++) {
+                const tile_at *q = &later[j];
+                if (px >= q->x && px < q->x + q->s && py >= q->y && py < q->y + q->s) {
                     covered++;
                     break;
                 }
@@ -278,26 +279,29 @@ static int face_visible(const gen *g, int k, double t)
     return covered <= CORE_HIDDEN * CORE_GRID * CORE_GRID;
 }
 
-static void track_view(gen *g, int k, double t)
+/* Updates every drawn pass's runs in view after the frame at t (on: the tiles in drawing
+ * order). */
+static void track_views(gen *g, const tile_at *on, int n, double t)
 {
-    pass *p = &g->passes[k];
-    if (!face_visible(g, k, t)) {
-        p->in_view = 0;
-        return;
+    for (int i = 0; i < n; i++) {
+        pass *p = &g->passes[on[i].k];
+        if (!face_visible(&on[i], on + i + 1, n - i - 1)) {
+            p->in_view = 0;
+            continue;
+        }
+        if (!p->in_view)
+            p->run_start = t, p->in_view = 1;
+        double run = t + 1 / g->fps - p->run_start;
+        if (run > p->longest_run)
+            p->longest_run = run;
+        if (run >= APPEAR_RUN_S - 1e-9 && p->appear < 0)
+            p->appear = p->run_start;
     }
-    if (!p->in_view)
-        p->run_start = t, p->in_view = 1;
-    double run = t + 1 / g->fps - p->run_start;
-    if (run > p->longest_run)
-        p->longest_run = run;
-    if (run >= APPEAR_RUN_S - 1e-9 && p->appear < 0)
-        p->appear = p->run_start;
 }
 
-static void draw(gen *g, pass *p, double t, unsigned char *frame)
+static void draw(gen *g, const pass *p, const tile_at *at, unsigned char *frame)
 {
-    int ox, oy, s;
-    place(g, p, t, &ox, &oy, &s);
+    int s = at->s;
     eyni_image *tile = NULL;
     eyni_error e = {0};
     if (eyni_image_resize(p->photo, s, s, &tile, &e))
@@ -308,7 +312,7 @@ static void draw(gen *g, pass *p, double t, unsigned char *frame)
             /* the covered lower face: a dark scarf from below the nose */
             if (p->occluded && r > s * 0.62 && c > s * 0.25 && c < s * 0.75)
                 v = 40;
-            unsigned char *px = frame + ((size_t)(oy + r) * g->width + ox + c) * 3;
+            unsigned char *px = frame + ((size_t)(at->y + r) * g->width + at->x + c) * 3;
             px[0] = px[1] = px[2] = v;
         }
     eyni_image_free(tile);
@@ -355,8 +359,10 @@ static int render(gen *g)
     background(g, bg);
     long nframes = lround(g->seconds * g->fps);
     int rc = 0;
+    tile_at *on = malloc((size_t)(g->npasses ? g->npasses : 1) * sizeof *on);
     for (long i = 0; i < nframes && rc == 0; i++) {
         double t = i / g->fps;
+        int n = 0;
         memcpy(frame, bg, fb);
         for (int k = 0; k < g->npasses && rc == 0; k++) {
             pass *p = &g->passes[k];
@@ -370,13 +376,17 @@ static int render(gen *g)
             if (!p->photo)
                 rc = load_photo(g, p);
             if (rc == 0) {
-                draw(g, p, t, frame);
-                track_view(g, k, t);
+                tile_at *at = &on[n++];
+                at->k = k;
+                place(g, p, t, &at->x, &at->y, &at->s);
+                draw(g, p, at, frame);
             }
         }
+        track_views(g, on, n, t);
         if (rc == 0 && fwrite(frame, 1, fb, ff) != fb)
             rc = -1;
     }
+    free(on);
     free(bg);
     free(frame);
     int st = pclose(ff);
