@@ -82,6 +82,8 @@ int eyni_image_convert(const eyni_image *in, int channels, eyni_image **out, eyn
 /* Resize to width x height: area averaging when shrinking, bilinear when enlarging. */
 int eyni_image_resize(const eyni_image *in, int width, int height, eyni_image **out,
                       eyni_error *err);
+/* Gaussian blur of standard deviation sigma pixels (0 < sigma <= 64), edges replicated. */
+int eyni_image_blur(const eyni_image *in, float sigma, eyni_image **out, eyni_error *err);
 /*
  * Affine warp into a width x height image. m maps destination to source coordinates:
  * xs = m[0]*x + m[1]*y + m[2], ys = m[3]*x + m[4]*y + m[5]. Bilinear sampling; outside

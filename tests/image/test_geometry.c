@@ -130,6 +130,55 @@ static void shrink_is_the_mean_of_the_covered_area(void **state)
     eyni_image_free(face);
 }
 
+/* The 2D Gaussian sum at one pixel, edges replicated, straight from the definition. */
+static double gauss_at(const eyni_image *im, int x, int y, double sigma)
+{
+    int r = (int)ceil(3 * sigma);
+    double acc = 0, wsum = 0;
+    for (int dy = -r; dy <= r; dy++)
+        for (int dx = -r; dx <= r; dx++) {
+            int xx = x + dx < 0 ? 0 : x + dx >= im->width ? im->width - 1 : x + dx;
+            int yy = y + dy < 0 ? 0 : y + dy >= im->height ? im->height - 1 : y + dy;
+            double wgt = exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
+            acc += wgt * im->data[(size_t)yy * im->width + xx];
+            wsum += wgt;
+        }
+    return acc / wsum;
+}
+
+static void blur_is_the_gaussian_sum_per_channel(void **state)
+{
+    eyni_image *face = load("orl-att-faces/s5/5.pgm");
+    eyni_image *rgb = eyni_image_new(face->width, face->height, 3, NULL);
+    size_t n = (size_t)face->width * face->height;
+    for (size_t i = 0; i < n; i++)
+        rgb->data[3 * i] = face->data[i], rgb->data[3 * i + 1] = 0, rgb->data[3 * i + 2] = 255;
+    const float sigmas[] = {0.6f, 2.5f, 7.0f};
+    eyni_error err;
+    for (size_t s = 0; s < sizeof sigmas / sizeof sigmas[0]; s++) {
+        eyni_image *o = NULL;
+        assert_int_equal(eyni_image_blur(rgb, sigmas[s], &o, &err), 0);
+        assert_int_equal(o->channels, 3);
+        for (int y = 0; y < o->height; y += 3)
+            for (int x = 0; x < o->width; x += 3) {
+                size_t i = (size_t)y * o->width + x;
+                double want = gauss_at(face, x, y, sigmas[s]);
+                assert_true(fabs(o->data[3 * i] - want) <= 1.0);
+                assert_int_equal(o->data[3 * i + 1], 0); /* constant planes stay constant */
+                assert_int_equal(o->data[3 * i + 2], 255);
+            }
+        eyni_image_free(o);
+    }
+    for (int bad = 0; bad < 3; bad++) {
+        eyni_image *o = NULL;
+        float sigma = bad == 0 ? 0.0f : bad == 1 ? -1.0f : 1000.0f;
+        assert_int_equal(eyni_image_blur(face, sigma, &o, &err), EYNI_EINVAL);
+        assert_null(o);
+    }
+    eyni_image_free(rgb);
+    eyni_image_free(face);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +186,7 @@ int main(void)
         cmocka_unit_test(rotation_there_and_back_is_close),
         cmocka_unit_test(resize_keeps_mean_and_scales_resolution),
         cmocka_unit_test(shrink_is_the_mean_of_the_covered_area),
+        cmocka_unit_test(blur_is_the_gaussian_sum_per_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
