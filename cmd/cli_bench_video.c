@@ -22,6 +22,7 @@ typedef struct bench_args {
     const char *cohort; /* list file; NULL = DIR/cohort.tsv when it exists; "none" = no cohort */
     double fps, seconds, soak;
     float threshold;
+    float blurred_copy; /* sigma per eye distance of the wanted photos' blurred copies */
     int json, streams, seed;
     eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
@@ -370,6 +371,8 @@ static int parse(int argc, char **argv, bench_args *a)
             a->pipe.tile_every = atoi(v), i++;
         else if (!strcmp(k, "--appearance"))
             a->pipe.appearance = atoi(v), i++;
+        else if (!strcmp(k, "--blurred-copy"))
+            a->blurred_copy = (float)atof(v), i++;
         else if (!strcmp(k, "--early"))
             a->pipe.early_s = atof(v), i++;
         else if (!strcmp(k, "--max-early"))
@@ -393,11 +396,12 @@ static int parse(int argc, char **argv, bench_args *a)
 
 int cli_bench_video(int argc, char **argv)
 {
-    static const char *usage = "eyni bench video DIR [--seconds 120] [--seed 7] [--fps 5] "
-                               "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] "
-                               "[--early S] [--max-early N] [--cohort LIST|none] "
-                               "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
-                               "[--soak SECONDS --streams N] [--json]";
+    static const char *usage =
+        "eyni bench video DIR [--seconds 120] [--seed 7] [--fps 5] "
+        "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] [--blurred-copy R|-1] "
+        "[--early S] [--max-early N] [--cohort LIST|none] "
+        "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
+        "[--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
         return cli_usage(usage);
@@ -418,7 +422,7 @@ int cli_bench_video(int argc, char **argv)
                  : "crowd.mp4");
     cli_video_engine v;
     long rss0 = rss_kb();
-    if (cli_video_engine_open(&v, wanted, &err)) {
+    if (cli_video_engine_open(&v, wanted, a.blurred_copy, &err)) {
         cli_video_engine_close(&v);
         json_decref(truth);
         return cli_fail(&err);

@@ -78,7 +78,8 @@ json_t *cli_video_stats_json(const char *name, const eyni_video_camera_stats *s)
                      "analysed_fps", fps, "last_error", s->last_error);
 }
 
-int cli_video_engine_open(cli_video_engine *v, const char *wanted, eyni_error *err)
+int cli_video_engine_open(cli_video_engine *v, const char *wanted, float blurred_copy,
+                          eyni_error *err)
 {
     memset(v, 0, sizeof *v);
     eyni_face_opts fo = {.intra_threads = 1, .inter_threads = 1};
@@ -87,6 +88,8 @@ int cli_video_engine_open(cli_video_engine *v, const char *wanted, eyni_error *e
         rc = eyni_face_engine_new(v->env, &fo, &v->fe, err);
     if (rc == 0)
         rc = eyni_video_wanted_new(&v->wanted, err);
+    if (rc == 0 && blurred_copy != 0)
+        eyni_video_wanted_set_blurred_copy(v->wanted, blurred_copy);
     if (rc == 0 && wanted)
         rc = eyni_video_wanted_load_list(v->wanted, v->fe, wanted, err);
     return rc;
@@ -161,7 +164,7 @@ static int watch_run(int argc, char **argv)
     eyni_error err = {0};
     cli_video_engine v;
     size_t skipped = 0;
-    if (cli_video_engine_open(&v, a.wanted, &err) ||
+    if (cli_video_engine_open(&v, a.wanted, 0, &err) ||
         (a.cohort && eyni_video_wanted_load_cohort(v.wanted, v.fe, a.cohort, &skipped, &err))) {
         cli_video_engine_close(&v);
         return cli_fail(&err);

@@ -90,8 +90,9 @@ static json_t *enrol_json(const eyni_face_quality *q, unsigned warn)
     return json_pack("{s:f,s:o,s:o}", "score", q->score, "reasons", reasons, "warnings", warnings);
 }
 
-static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], json_t **quality,
-                       eyni_error *err)
+/* The photo's embedding and its blurred copy's (*copy 0 when the face is too small for one). */
+static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM],
+                       int *copy, json_t **quality, eyni_error *err)
 {
     cli_video_engine v;
     eyni_face_quality q;
@@ -99,15 +100,21 @@ static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], json_t **qual
     eyni_image *img = NULL;
     eyni_face_det dets[EYNI_FACE_MAX_FACES];
     size_t n = 0;
-    int rc = cli_video_engine_open(&v, NULL, err);
+    int rc = cli_video_engine_open(&v, NULL, 0, err);
     if (rc == 0)
         rc = eyni_image_load(path, 3, &img, err);
     if (rc == 0)
         rc = eyni_face_detect(v.fe, img, dets, EYNI_FACE_MAX_FACES, &n, err);
     if (rc == 0 && n == 0)
         rc = eyni_error_set(err, EYNI_EQUALITY, "%s: no face found", path);
+    const eyni_face_det *d = rc ? NULL : &dets[eyni_face_primary(img, dets, n)];
     if (rc == 0)
-        rc = eyni_face_embed(v.fe, img, &dets[eyni_face_primary(img, dets, n)], emb, err);
+        rc = eyni_face_embed(v.fe, img, d, emb, err);
+    if (rc == 0)
+        rc = eyni_video_embed_blurred(v.fe, img, d, EYNI_VIDEO_BLURRED_COPY_DEFAULT, blurred, err);
+    *copy = rc == 0;
+    if (rc == 1)
+        rc = 0;
     if (rc == 0)
         rc = eyni_video_enrol_check(v.fe, img, &q, &warn, err);
     if (rc == 0) {
@@ -156,14 +163,16 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
         return rc;
     }
     if (!strcmp(verb, "add-wanted")) {
-        float emb[EYNI_FACE_DIM];
+        float emb[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
         long long id = 0;
+        int copy = 0;
         json_t *quality = NULL;
         if (!a->photo)
             return eyni_error_set(err, EYNI_EINVAL, "add-wanted needs --photo FILE");
-        int rc = embed_photo(a->photo, emb, &quality, err);
+        int rc = embed_photo(a->photo, emb, blurred, &copy, &quality, err);
         if (rc == 0)
-            rc = eyni_desk_wanted_add(e->reg, ac, a->label, a->fin, a->reason, emb, &id, err);
+            rc = eyni_desk_wanted_add(e->reg, ac, a->label, a->fin, a->reason, emb,
+                                      copy ? blurred : NULL, &id, err);
         if (rc == 0)
             *out = json_pack("{s:I,s:s,s:O}", "id", (json_int_t)id, "label", a->label, "quality",
                              quality);

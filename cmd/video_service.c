@@ -80,14 +80,16 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                    (long long)a->person_id, a->score);
 }
 
-static int add_wanted(long long id, const char *label, const float emb[EYNI_FACE_DIM], void *ctx)
+static int add_wanted(long long id, const char *label, const float emb[EYNI_FACE_DIM],
+                      const float *blurred, void *ctx)
 {
     video_service *s = ctx;
     eyni_error err = {0};
     if (id <= s->wanted_last)
         return 0;
     s->wanted_last = id;
-    if (eyni_video_wanted_add(s->wanted, id, label, emb, &err))
+    if (eyni_video_wanted_add(s->wanted, id, label, emb, &err) ||
+        (blurred && eyni_video_wanted_add(s->wanted, id, label, blurred, &err)))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
     return 0;
 }

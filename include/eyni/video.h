@@ -61,6 +61,8 @@ extern "C" {
 /* Track linking by overlap, motion and appearance by default: a face crossing another does not
  * take over its track (measured on the generated crowd, docs/video.md). */
 #define EYNI_VIDEO_APPEARANCE_DEFAULT 1
+/* Each wanted photo also enrolled blurred at this sigma per eye distance (docs/video.md). */
+#define EYNI_VIDEO_BLURRED_COPY_DEFAULT (1.0f / 16)
 
 /* ---- wanted-persons gallery ------------------------------------------------------------ */
 
@@ -72,9 +74,18 @@ void eyni_video_wanted_free(eyni_video_wanted *w);
  * own gallery entry, hits are reported by id). */
 int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
                           const float emb[EYNI_FACE_DIM], eyni_error *err);
-/* Detects the subject of a photo and adds its embedding; ENOTFOUND when there is no face. */
+/* Detects the subject of a photo and adds its embedding, and (unless turned off) that of the
+ * photo blurred as a crowd camera blurs it; ENOTFOUND when there is no face. */
 int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
                                 const char *label, const eyni_image *img, eyni_error *err);
+/* The blurred copy's sigma per eye distance for the wanted and cohort photos added from now
+ * on (the cohort must be made with the same copies); <= 0: none. */
+void eyni_video_wanted_set_blurred_copy(eyni_video_wanted *w, float rel);
+/* The embedding of the face d of img after a Gaussian blur of rel times its eye distance;
+ * 1 (emb untouched) when rel <= 0 or the blur would be under half a pixel. */
+int eyni_video_embed_blurred(const eyni_face_engine *fe, const eyni_image *img,
+                             const eyni_face_det *d, float rel, float emb[EYNI_FACE_DIM],
+                             eyni_error *err);
 size_t eyni_video_wanted_size(const eyni_video_wanted *w);
 /* Copies the label of a person id into out; 0 when the id is unknown. */
 int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);

@@ -47,14 +47,15 @@ typedef struct eyni_desk_camera_stats {
 int eyni_desk_camera_stats_put(eyni_register *reg, const eyni_actor *a, long long id,
                                const eyni_desk_camera_stats *s, eyni_error *err);
 
-/* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason. */
+/* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason, the
+ * photo's embedding and that of its blurred copy (NULL: none; eyni_video_embed_blurred). */
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
                          const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],
-                         long long *id, eyni_error *err);
+                         const float *blurred, long long *id, eyni_error *err);
 /* Calls fn for every wanted face with id > after, in id order (for building the service's
- * gallery; audited when any face was read). */
+ * gallery; audited when any face was read); blurred is NULL for a face stored without. */
 typedef int (*eyni_desk_wanted_fn)(long long id, const char *label, const float emb[EYNI_FACE_DIM],
-                                   void *ctx);
+                                   const float *blurred, void *ctx);
 int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long after,
                           eyni_desk_wanted_fn fn, void *ctx, eyni_error *err);
 

@@ -147,11 +147,11 @@ static int wanted_tx(eyni_db *db, void *p, eyni_error *err)
 
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
                          const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],
-                         long long *id, eyni_error *err)
+                         const float *blurred, long long *id, eyni_error *err)
 {
     wanted_arg w = {.reg = reg, .a = a, .label = label, .fin = fin, .reason = reason};
-    unsigned char tpl[EYNI_FACE_TEMPLATE_BYTES];
-    size_t tlen = 0;
+    unsigned char tpl[2 * EYNI_FACE_TEMPLATE_BYTES];
+    size_t tlen = 0, blen = 0;
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
     if (rc == 0 &&
         (!label || !*label || strlen(label) > 127 || !eyni_utf8_valid(label, strlen(label))))
@@ -164,9 +164,13 @@ int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *la
     if (rc == 0)
         rc = need_keys(reg, err);
     if (rc == 0)
-        rc = eyni_face_template_encode(emb, tpl, sizeof tpl, &tlen, err);
+        rc = eyni_face_template_encode(emb, tpl, EYNI_FACE_TEMPLATE_BYTES, &tlen, err);
+    /* the blurred copy's template follows the photo's in the same sealed blob */
+    if (rc == 0 && blurred)
+        rc = eyni_face_template_encode(blurred, tpl + tlen, sizeof tpl - tlen, &blen, err);
     if (rc == 0)
-        rc = eyni_keyring_seal(reg->keys, "video:wanted", 12, tpl, tlen, &w.blob, &w.len, err);
+        rc = eyni_keyring_seal(reg->keys, "video:wanted", 12, tpl, tlen + blen, &w.blob, &w.len,
+                               err);
     if (rc == 0)
         rc = reg_write_tx(reg, wanted_tx, &w, err);
     free(w.blob);
@@ -196,12 +200,17 @@ int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long aft
         size_t n = 0, tlen = 0;
         const unsigned char *blob = eyni_stmt_blob(st, 2, &n);
         unsigned char *tpl = NULL;
-        float emb[EYNI_FACE_DIM];
+        float emb[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
         rc = eyni_keyring_open(reg->keys, "video:wanted", 12, blob, n, &tpl, &tlen, err);
+        int copy = rc == 0 && tlen == 2 * EYNI_FACE_TEMPLATE_BYTES;
         if (rc == 0)
-            rc = eyni_face_template_decode(tpl, tlen, emb, err);
+            rc = eyni_face_template_decode(tpl, copy ? EYNI_FACE_TEMPLATE_BYTES : tlen, emb, err);
+        if (rc == 0 && copy)
+            rc = eyni_face_template_decode(tpl + EYNI_FACE_TEMPLATE_BYTES, EYNI_FACE_TEMPLATE_BYTES,
+                                           blurred, err);
         free(tpl);
-        if (rc == 0 && fn(eyni_stmt_int64(st, 0), eyni_stmt_text(st, 1), emb, ctx))
+        if (rc == 0 &&
+            fn(eyni_stmt_int64(st, 0), eyni_stmt_text(st, 1), emb, copy ? blurred : NULL, ctx))
             rc = eyni_error_set(err, EYNI_EINTERNAL, "wanted gallery load stopped");
         count++;
     }

@@ -140,8 +140,10 @@ int eyni_video_wanted_load_list(eyni_video_wanted *w, const eyni_face_engine *fe
     return rc;
 }
 
-/* The embedding of the main face of a photo; 1 when it has none. */
-static int embed_photo(const eyni_face_engine *fe, const char *photo, float *emb, eyni_error *err)
+/* The embeddings of the main face of a photo and of its blurred copy (*copies 1 or 2 of them);
+ * 1 when it has no face. */
+static int embed_photo(const eyni_face_engine *fe, const char *photo, float rel, float *emb,
+                       int *copies, eyni_error *err)
 {
     eyni_image *img = NULL;
     eyni_face_det d[EYNI_FACE_MAX_FACES];
@@ -151,8 +153,15 @@ static int embed_photo(const eyni_face_engine *fe, const char *photo, float *emb
         rc = eyni_face_detect(fe, img, d, EYNI_FACE_MAX_FACES, &nd, err);
     if (rc == 0 && nd == 0)
         rc = 1;
+    const eyni_face_det *subj = rc ? NULL : &d[eyni_face_primary(img, d, nd)];
     if (rc == 0)
-        rc = eyni_face_embed(fe, img, &d[eyni_face_primary(img, d, nd)], emb, err);
+        rc = eyni_face_embed(fe, img, subj, emb, err);
+    *copies = 1;
+    if (rc == 0) {
+        rc = eyni_video_embed_blurred(fe, img, subj, rel, emb + EYNI_FACE_DIM, err);
+        *copies += rc == 0;
+        rc = rc == 1 ? 0 : rc;
+    }
     eyni_image_free(img);
     return rc;
 }
@@ -179,20 +188,26 @@ int eyni_video_wanted_load_cohort(eyni_video_wanted *w, const eyni_face_engine *
     int rc = read_list(path, &items, &n, err);
     if (rc)
         return rc;
-    if (n > EYNI_VIDEO_MAX_COHORT)
-        rc = eyni_error_set(err, EYNI_ELIMIT, "more than %d cohort photos", EYNI_VIDEO_MAX_COHORT);
-    float *emb = rc ? NULL : malloc((n ? n : 1) * EYNI_FACE_DIM * sizeof *emb);
-    int *ident = rc ? NULL : malloc((n ? n : 1) * sizeof *ident), *all = NULL;
+    /* each photo gives two faces, itself and the blurred copy the wanted photos get: the
+     * normalisation then knows how alike blurred faces look to each other */
+    if (n > EYNI_VIDEO_MAX_COHORT / 2)
+        rc = eyni_error_set(err, EYNI_ELIMIT, "more than %d cohort photos",
+                            EYNI_VIDEO_MAX_COHORT / 2);
+    float *emb = rc ? NULL : malloc((n ? 2 * n : 1) * EYNI_FACE_DIM * sizeof *emb);
+    int *ident = rc ? NULL : malloc((n ? 2 * n : 1) * sizeof *ident), *all = NULL;
     if (rc == 0 && (!emb || !ident || !(all = malloc((n ? n : 1) * sizeof *all))))
         rc = eyni_error_set(err, EYNI_ENOMEM, "cohort: out of memory");
     if (rc == 0)
         identities(items, n, all);
+    float rel = video_wanted_blurred_copy(w);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        int r = embed_photo(fe, items[i].photo, emb + kept * EYNI_FACE_DIM, err);
+        int copies = 0;
+        int r = embed_photo(fe, items[i].photo, rel, emb + kept * EYNI_FACE_DIM, &copies, err);
         if (r == 1)
             ++*skipped;
         else if (r == 0)
-            ident[kept++] = all[i];
+            for (int k = 0; k < copies; k++)
+                ident[kept++] = all[i];
         else
             rc = r;
     }

@@ -12,6 +12,9 @@ float video_iou(const float a[4], const float b[4]);
 int video_detect(const eyni_face_engine *fe, const eyni_image *frame, int tiles, float min_score,
                  eyni_face_det *out, size_t cap, size_t *n, eyni_error *err);
 
+/* The sigma per eye distance of the blurred copies the gallery makes (0: none). */
+float video_wanted_blurred_copy(const eyni_video_wanted *w);
+
 /* ---- cohort normalisation (cohort.c) ---- */
 
 /* Mean and spread of the highest cohort scores of one face. */

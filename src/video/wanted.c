@@ -28,6 +28,7 @@ struct eyni_video_wanted {
     wanted_entry *entries; /* entry index -> person */
     size_t n, cap;
     video_cohort *cohort; /* NULL: raw scores only */
+    float blur_rel;       /* blurred copy of each photo: sigma / eye distance; 0 none */
 };
 
 int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err)
@@ -41,6 +42,7 @@ int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err)
         return rc;
     }
     pthread_rwlock_init(&w->lock, NULL);
+    w->blur_rel = EYNI_VIDEO_BLURRED_COPY_DEFAULT;
     *out = w;
     return 0;
 }
@@ -97,6 +99,34 @@ int eyni_video_wanted_add(eyni_video_wanted *w, int64_t id, const char *label,
     return rc;
 }
 
+void eyni_video_wanted_set_blurred_copy(eyni_video_wanted *w, float rel)
+{
+    w->blur_rel = rel > 0 ? rel : 0;
+}
+
+float video_wanted_blurred_copy(const eyni_video_wanted *w)
+{
+    return w->blur_rel;
+}
+
+/* The photo blurred in proportion to the face's eye distance: a blurred face in a crowd
+ * scores far higher against a blurred enrolment than against the sharp one (the model's loss
+ * to blur is shared by both sides). */
+int eyni_video_embed_blurred(const eyni_face_engine *fe, const eyni_image *img,
+                             const eyni_face_det *d, float rel, float emb[EYNI_FACE_DIM],
+                             eyni_error *err)
+{
+    float eyes = hypotf(d->five[1].x - d->five[0].x, d->five[1].y - d->five[0].y);
+    if (!(rel > 0) || eyes * rel < 0.5f)
+        return 1; /* no copy asked for, or the blur would hardly change the photo */
+    eyni_image *b = NULL;
+    int rc = eyni_image_blur(img, eyes * rel, &b, err);
+    if (rc == 0)
+        rc = eyni_face_embed(fe, b, d, emb, err);
+    eyni_image_free(b);
+    return rc;
+}
+
 int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
                                 const char *label, const eyni_image *img, eyni_error *err)
 {
@@ -107,9 +137,14 @@ int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe
     if (rc == 0 && n == 0)
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "wanted gallery: no face in the photo of %s",
                             label ? label : "?");
+    const eyni_face_det *d = rc ? NULL : &dets[eyni_face_primary(img, dets, n)];
     if (rc == 0)
-        rc = eyni_face_embed(fe, img, &dets[eyni_face_primary(img, dets, n)], emb, err);
-    return rc ? rc : eyni_video_wanted_add(w, id, label, emb, err);
+        rc = eyni_face_embed(fe, img, d, emb, err);
+    if (rc == 0)
+        rc = eyni_video_wanted_add(w, id, label, emb, err);
+    if (rc == 0)
+        rc = eyni_video_embed_blurred(fe, img, d, w->blur_rel, emb, err);
+    return rc == 1 ? 0 : rc ? rc : eyni_video_wanted_add(w, id, label, emb, err);
 }
 
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)

@@ -17,15 +17,18 @@ static void unit(float *v, int seed)
 }
 
 typedef struct seen {
-    int n;
-    float first[EYNI_FACE_DIM];
+    int n, copies;
+    float first[EYNI_FACE_DIM], copy[EYNI_FACE_DIM];
 } seen;
 
-static int collect(long long id, const char *label, const float emb[EYNI_FACE_DIM], void *ctx)
+static int collect(long long id, const char *label, const float emb[EYNI_FACE_DIM],
+                   const float *blurred, void *ctx)
 {
     seen *s = ctx;
     if (s->n++ == 0)
         memcpy(s->first, emb, sizeof s->first);
+    if (blurred && s->copies++ == 0)
+        memcpy(s->copy, blurred, sizeof s->copy);
     return 0;
 }
 
@@ -56,14 +59,18 @@ static void test_cameras_and_wanted(void **state)
     unit(e1, 1);
     unit(e2, 2);
     long long id = 0;
-    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, NULL, e1, &id, &err),
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, NULL, e1, NULL, &id, &err),
                      EYNI_EFORMAT); /* no legal reason */
-    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, "warrant 1", e1, &id, &err), 0);
-    assert_int_equal(eyni_desk_wanted_add(r, &police, "B", NULL, "warrant 2", e2, &id, &err), 0);
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, "warrant 1", e1, NULL, &id, &err),
+                     0);
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "B", NULL, "warrant 2", e2, e1, &id, &err),
+                     0);
     seen s = {0};
     assert_int_equal(eyni_desk_wanted_each(r, &police, 0, collect, &s, &err), 0);
     assert_int_equal(s.n, 2);
     assert_true(eyni_face_compare(s.first, e1) > 0.99f); /* the sealed template comes back */
+    assert_int_equal(s.copies, 1);                       /* and B's blurred copy with it */
+    assert_true(eyni_face_compare(s.copy, e1) > 0.99f);
     s.n = 0;
     assert_int_equal(eyni_desk_wanted_each(r, &police, id, collect, &s, &err), 0);
     assert_int_equal(s.n, 0);
