@@ -33,7 +33,7 @@ struct video_service {
     long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
     eyni_video_webhook *webhook;        /* NULL when no video.webhook_url */
     int ncams;
-    float threshold;
+    eyni_video_opts pipe; /* video.threshold, video.min_raw and the operating point */
     char cohort[1024]; /* video.cohort: list of non-wanted photos to normalise against */
     int retention_days, poll_s;
     time_t last_purge;
@@ -198,7 +198,7 @@ static void start_camera(video_service *s, json_t *c)
         .live = 1, .sample_fps = json_number_value(json_object_get(c, "sample_fps"))};
     snprintf(cfg.name, sizeof cfg.name, "%s", name);
     snprintf(cfg.url, sizeof cfg.url, "%s", url);
-    cfg.pipeline.threshold = s->threshold;
+    cfg.pipeline = s->pipe;
     /* a recording registered as a camera (tests, rehearsals) plays at its own speed */
     cfg.pace = !strstr(url, "://") || !strncmp(url, "file:", 5);
     if (ensure_engine(s, &err) || eyni_video_camera_start(&cfg, s->fe, s->wanted, on_alert, s,
@@ -258,6 +258,44 @@ static void *watcher(void *arg)
     return NULL;
 }
 
+/* A number setting in (lo, hi]; a missing one leaves *out (0: the module's default). */
+static int config_number(const eyni_config *cfg, const char *key, double lo, double hi,
+                         double *out, eyni_error *err)
+{
+    const char *t = eyni_config_get(cfg, key, NULL);
+    char *end = NULL;
+    if (!t)
+        return 0;
+    double v = strtod(t, &end);
+    if (end == t || *end || !(v > lo && v <= hi))
+        return eyni_error_set(err, EYNI_EINVAL, "%s must be a number above %g, at most %g", key,
+                              lo, hi);
+    *out = v;
+    return 0;
+}
+
+/* The alert settings: the raw threshold (no cohort), and with a cohort the raw floor and the
+ * operating point, which a site sets from its own cameras (docs/video.md). */
+static int read_operating_point(const eyni_config *cfg, eyni_video_opts *o, eyni_error *err)
+{
+    double threshold = EYNI_VIDEO_THRESHOLD_DEFAULT, min_raw = 0, norm = 0;
+    int rc = config_number(cfg, "video.threshold", 0, 0.999, &threshold, err);
+    if (rc == 0)
+        rc = config_number(cfg, "video.min_raw", 0, 0.999, &min_raw, err);
+    if (rc == 0)
+        rc = config_number(cfg, "video.norm_threshold", 0, 100, &norm, err);
+    if (rc == 0)
+        rc = config_number(cfg, "video.alerts_per_hour", 0, 1000, &o->alerts_per_hour, err);
+    if (rc == 0)
+        rc = config_number(cfg, "video.tracks_per_hour", 0, 1e7, &o->tracks_per_hour, err);
+    if (rc == 0)
+        rc = config_number(cfg, "video.shots_per_track", 0, 100, &o->shots_per_track, err);
+    o->threshold = (float)threshold;
+    o->min_raw = (float)min_raw;
+    o->norm_threshold = (float)norm;
+    return rc;
+}
+
 static int read_config(video_service *s, const eyni_config *cfg, long long *enabled,
                        eyni_error *err)
 {
@@ -268,11 +306,8 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
                                  &days, err);
     if (rc == 0)
         rc = eyni_config_get_int(cfg, "video.poll_seconds", 5, 1, 3600, &poll, err);
-    const char *t = eyni_config_get(cfg, "video.threshold", NULL);
-    char *end = NULL;
-    s->threshold = t ? strtof(t, &end) : EYNI_VIDEO_THRESHOLD_DEFAULT;
-    if (rc == 0 && t && (*end || s->threshold <= 0 || s->threshold >= 1))
-        rc = eyni_error_set(err, EYNI_EINVAL, "video.threshold must be a number in 0..1");
+    if (rc == 0)
+        rc = read_operating_point(cfg, &s->pipe, err);
     const char *cohort = eyni_config_get(cfg, "video.cohort", "");
     if (rc == 0 && strlen(cohort) >= sizeof s->cohort)
         rc = eyni_error_set(err, EYNI_ELIMIT, "video.cohort is too long");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "eyni/video.h"
@@ -233,10 +234,43 @@ static void test_desk(void **state)
     free(dir);
 }
 
+/* The alert settings come from the configuration; a value out of range stops eynid at start
+ * with the key named, instead of watching with a setting nobody chose. */
+static void test_bad_operating_point(void **state)
+{
+    static const char *bad[] = {"video.min_raw = 1.5", "video.alerts_per_hour = 0",
+                                "video.tracks_per_hour = many", "video.threshold = -0.2"};
+    char *dir = eyni_test_tmpdir("video-bad-config");
+    char *eynid = eyni_test_program("eynid");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char data[4200], conf[4300], cmd[9000], out[4300];
+        snprintf(data, sizeof data, "%s/d%zu", dir, i);
+        const char *init[] = {"init", "--data", data, "--listen", "127.0.0.1:0", NULL};
+        assert_int_equal(test_cli(NULL, init), 0);
+        snprintf(conf, sizeof conf, "%s/eyni.conf", data);
+        FILE *cf = fopen(conf, "a");
+        assert_non_null(cf);
+        fprintf(cf, "%s\n", bad[i]);
+        fclose(cf);
+        snprintf(out, sizeof out, "%s/stderr", data);
+        snprintf(cmd, sizeof cmd, "timeout 60 '%s' --data '%s' > /dev/null 2> '%s'", eynid, data,
+                 out);
+        int st = system(cmd);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 124);
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(bad[i], " "), bad[i]);
+        snprintf(cmd, sizeof cmd, "grep -q '%s' '%s'", key, out);
+        assert_int_equal(system(cmd), 0);
+    }
+    free(eynid);
+    free(dir);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_desk)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_operating_point),
+                                        cmocka_unit_test(test_desk)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
     return rc;
