@@ -34,7 +34,7 @@ struct video_service {
     eyni_video_webhook *webhook;        /* NULL when no video.webhook_url */
     int ncams;
     eyni_video_opts pipe; /* video.threshold, video.min_raw and the operating point */
-    char cohort[1024]; /* video.cohort: list of non-wanted photos to normalise against */
+    char cohort[1024];    /* video.cohort: list of non-wanted photos to normalise against */
     int retention_days, poll_s;
     time_t last_purge;
     pthread_t thread;
@@ -259,8 +259,8 @@ static void *watcher(void *arg)
 }
 
 /* A number setting in (lo, hi]; a missing one leaves *out (0: the module's default). */
-static int config_number(const eyni_config *cfg, const char *key, double lo, double hi,
-                         double *out, eyni_error *err)
+static int config_number(const eyni_config *cfg, const char *key, double lo, double hi, double *out,
+                         eyni_error *err)
 {
     const char *t = eyni_config_get(cfg, key, NULL);
     char *end = NULL;
@@ -268,8 +268,8 @@ static int config_number(const eyni_config *cfg, const char *key, double lo, dou
         return 0;
     double v = strtod(t, &end);
     if (end == t || *end || !(v > lo && v <= hi))
-        return eyni_error_set(err, EYNI_EINVAL, "%s must be a number above %g, at most %g", key,
-                              lo, hi);
+        return eyni_error_set(err, EYNI_EINVAL, "%s must be a number above %g, at most %g", key, lo,
+                              hi);
     *out = v;
     return 0;
 }

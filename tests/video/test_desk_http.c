@@ -270,7 +270,7 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_operating_point),
-                                        cmocka_unit_test(test_desk)};
+                                       cmocka_unit_test(test_desk)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
     return rc;
