@@ -59,7 +59,7 @@ static int probe_fill(const eyni_voice_model *m, eyni_voice_probe *p, eyni_error
         for (size_t i = 0; i < n; i++) {
             const double *row = ll + i * (size_t)g->k;
             int *idx = p->top + (b + i) * (size_t)p->c;
-            double v[MAX_TOP_C];
+            double v[MAX_TOP_C] = {0}; /* gcc -O3 cannot see that c >= 1 */
             top_c(row, g->k, p->c, idx);
             for (int j = 0; j < p->c; j++)
                 v[j] = row[idx[j]];
@@ -223,7 +223,7 @@ int eyni_voice_score(const eyni_voice_model *m, const eyni_voice_ref *r, const e
     for (size_t t = 0; t < p->t; t++) {
         const double *x = p->x + t * (size_t)d;
         const int *idx = p->top + t * (size_t)p->c;
-        double v[MAX_TOP_C];
+        double v[MAX_TOP_C] = {0}; /* gcc -O3 cannot see that c >= 1 */
         for (int j = 0; j < p->c; j++) {
             const double *ab = r->ab + (size_t)idx[j] * 2 * (size_t)d;
             double s = r->cst[idx[j]];
