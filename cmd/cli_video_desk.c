@@ -10,6 +10,7 @@
 #include "cli_video.h"
 #include "common.h"
 #include "eyni/video_desk.h"
+#include "video_service.h"
 
 typedef struct desk_args {
     const char *data, *name, *url, *label, *photo, *fin, *reason, *decision, *note, *pos;
@@ -91,8 +92,8 @@ static json_t *enrol_json(const eyni_face_quality *q, unsigned warn)
 }
 
 /* The photo's embedding and its blurred copy's (*copy 0 when the face is too small for one). */
-static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM],
-                       int *copy, json_t **quality, eyni_error *err)
+static int embed_photo(const char *path, float rel, float emb[EYNI_FACE_DIM],
+                       float blurred[EYNI_FACE_DIM], int *copy, json_t **quality, eyni_error *err)
 {
     cli_video_engine v;
     eyni_face_quality q;
@@ -111,7 +112,7 @@ static int embed_photo(const char *path, float emb[EYNI_FACE_DIM], float blurred
     if (rc == 0)
         rc = eyni_face_embed(v.fe, img, d, emb, err);
     if (rc == 0)
-        rc = eyni_video_embed_blurred(v.fe, img, d, EYNI_VIDEO_BLURRED_COPY_DEFAULT, blurred, err);
+        rc = eyni_video_embed_blurred(v.fe, img, d, rel, blurred, err);
     *copy = rc == 0;
     if (rc == 1)
         rc = 0;
@@ -169,7 +170,10 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
         json_t *quality = NULL;
         if (!a->photo)
             return eyni_error_set(err, EYNI_EINVAL, "add-wanted needs --photo FILE");
-        int rc = embed_photo(a->photo, emb, blurred, &copy, &quality, err);
+        float rel = 0;
+        int rc = video_service_blurred_copy(e->cfg, &rel, err);
+        if (rc == 0)
+            rc = embed_photo(a->photo, rel, emb, blurred, &copy, &quality, err);
         if (rc == 0)
             rc = eyni_desk_wanted_add(e->reg, ac, a->label, a->fin, a->reason, emb,
                                       copy ? blurred : NULL, &id, err);

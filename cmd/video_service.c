@@ -34,6 +34,7 @@ struct video_service {
     eyni_video_webhook *webhook;        /* NULL when no video.webhook_url */
     int ncams;
     eyni_video_opts pipe; /* video.threshold, video.min_raw and the operating point */
+    float blurred_copy;   /* video.blurred_copy: the cohort's copies, as add-wanted makes them */
     char cohort[1024];    /* video.cohort: list of non-wanted photos to normalise against */
     int retention_days, poll_s;
     time_t last_purge;
@@ -258,20 +259,35 @@ static void *watcher(void *arg)
     return NULL;
 }
 
-/* A number setting in (lo, hi]; a missing one leaves *out (0: the module's default). */
-static int config_number(const eyni_config *cfg, const char *key, double lo, double hi, double *out,
-                         eyni_error *err)
+/* A number setting in (lo, hi] ([lo, hi] when lo_in); a missing one leaves *out (0: the
+ * module's default). */
+static int config_range(const eyni_config *cfg, const char *key, double lo, int lo_in, double hi,
+                        double *out, eyni_error *err)
 {
     const char *t = eyni_config_get(cfg, key, NULL);
     char *end = NULL;
     if (!t)
         return 0;
     double v = strtod(t, &end);
-    if (end == t || *end || !(v > lo && v <= hi))
-        return eyni_error_set(err, EYNI_EINVAL, "%s must be a number above %g, at most %g", key, lo,
-                              hi);
+    if (end == t || *end || !((lo_in ? v >= lo : v > lo) && v <= hi))
+        return eyni_error_set(err, EYNI_EINVAL, "%s must be a number from %g%s to %g", key, lo,
+                              lo_in ? "" : " (not included)", hi);
     *out = v;
     return 0;
+}
+
+static int config_number(const eyni_config *cfg, const char *key, double lo, double hi, double *out,
+                         eyni_error *err)
+{
+    return config_range(cfg, key, lo, 0, hi, out, err);
+}
+
+int video_service_blurred_copy(const eyni_config *cfg, float *rel, eyni_error *err)
+{
+    double v = EYNI_VIDEO_BLURRED_COPY_DEFAULT;
+    int rc = config_range(cfg, "video.blurred_copy", 0, 1, 0.5, &v, err);
+    *rel = v > 0 ? (float)v : -1;
+    return rc;
 }
 
 /* The alert settings: the raw threshold (no cohort), and with a cohort the raw floor and the
@@ -308,6 +324,8 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
         rc = eyni_config_get_int(cfg, "video.poll_seconds", 5, 1, 3600, &poll, err);
     if (rc == 0)
         rc = read_operating_point(cfg, &s->pipe, err);
+    if (rc == 0)
+        rc = video_service_blurred_copy(cfg, &s->blurred_copy, err);
     const char *cohort = eyni_config_get(cfg, "video.cohort", "");
     if (rc == 0 && strlen(cohort) >= sizeof s->cohort)
         rc = eyni_error_set(err, EYNI_ELIMIT, "video.cohort is too long");
@@ -358,6 +376,8 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
     snprintf(s->actor.id, sizeof s->actor.id, "service:video");
     snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
     rc = eyni_video_wanted_new(&s->wanted, err);
+    if (rc == 0)
+        eyni_video_wanted_set_blurred_copy(s->wanted, s->blurred_copy);
     if (rc == 0)
         rc = start_webhook(s, e->cfg, err);
     if (rc) {

@@ -12,5 +12,9 @@ typedef struct video_service video_service;
  * video.enabled = 0 in the configuration turns it off (*out = NULL). */
 int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_error *err);
 void video_service_stop(video_service *s);
+/* video.blurred_copy: the sigma per eye distance of the blurred copies of wanted photos (made
+ * by `eyni watch add-wanted`) and of the cohort (made by eynid), so both agree; 0 = none
+ * (*rel = -1); default EYNI_VIDEO_BLURRED_COPY_DEFAULT. */
+int video_service_blurred_copy(const eyni_config *cfg, float *rel, eyni_error *err);
 
 #endif

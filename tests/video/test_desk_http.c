@@ -239,7 +239,8 @@ static void test_desk(void **state)
 static void test_bad_operating_point(void **state)
 {
     static const char *bad[] = {"video.min_raw = 1.5", "video.alerts_per_hour = 0",
-                                "video.tracks_per_hour = many", "video.threshold = -0.2"};
+                                "video.tracks_per_hour = many", "video.threshold = -0.2",
+                                "video.blurred_copy = 0.9"};
     char *dir = eyni_test_tmpdir("video-bad-config");
     char *eynid = eyni_test_program("eynid");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
