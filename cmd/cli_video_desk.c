@@ -99,23 +99,15 @@ static int embed_photo(const char *path, float rel, float emb[EYNI_FACE_DIM],
     eyni_face_quality q;
     unsigned warn = 0;
     eyni_image *img = NULL;
-    eyni_face_det dets[EYNI_FACE_MAX_FACES];
-    size_t n = 0;
+    int copies = 0;
     int rc = cli_video_engine_open(&v, NULL, 0, err);
     if (rc == 0)
         rc = eyni_image_load(path, 3, &img, err);
     if (rc == 0)
-        rc = eyni_face_detect(v.fe, img, dets, EYNI_FACE_MAX_FACES, &n, err);
-    if (rc == 0 && n == 0)
-        rc = eyni_error_set(err, EYNI_EQUALITY, "%s: no face found", path);
-    const eyni_face_det *d = rc ? NULL : &dets[eyni_face_primary(img, dets, n)];
-    if (rc == 0)
-        rc = eyni_face_embed(v.fe, img, d, emb, err);
-    if (rc == 0)
-        rc = eyni_video_embed_blurred(v.fe, img, d, rel, blurred, err);
-    *copy = rc == 0;
+        rc = eyni_video_embed_subject(v.fe, img, rel, emb, blurred, &copies, err);
     if (rc == 1)
-        rc = 0;
+        rc = eyni_error_set(err, EYNI_EQUALITY, "%s: no face found", path);
+    *copy = copies == 2;
     if (rc == 0)
         rc = eyni_video_enrol_check(v.fe, img, &q, &warn, err);
     if (rc == 0) {

@@ -81,10 +81,11 @@ int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe
 /* The blurred copy's sigma per eye distance for the wanted and cohort photos added from now
  * on (the cohort must be made with the same copies); <= 0: none. */
 void eyni_video_wanted_set_blurred_copy(eyni_video_wanted *w, float rel);
-/* The embedding of the face d of img after a Gaussian blur of rel times its eye distance;
- * 1 (emb untouched) when rel <= 0 or the blur would be under half a pixel. */
-int eyni_video_embed_blurred(const eyni_face_engine *fe, const eyni_image *img,
-                             const eyni_face_det *d, float rel, float emb[EYNI_FACE_DIM],
+/* The embedding of the subject of a photo (eyni_face_primary) and, when rel > 0 and the
+ * blur would be at least half a pixel, of the photo after a Gaussian blur of rel times the
+ * subject's eye distance: *copies is 1 or 2 (blurred filled); 1 when there is no face. */
+int eyni_video_embed_subject(const eyni_face_engine *fe, const eyni_image *img, float rel,
+                             float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM], int *copies,
                              eyni_error *err);
 size_t eyni_video_wanted_size(const eyni_video_wanted *w);
 /* Copies the label of a person id into out; 0 when the id is unknown. */

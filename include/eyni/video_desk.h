@@ -48,7 +48,7 @@ int eyni_desk_camera_stats_put(eyni_register *reg, const eyni_actor *a, long lon
                                const eyni_desk_camera_stats *s, eyni_error *err);
 
 /* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason, the
- * photo's embedding and that of its blurred copy (NULL: none; eyni_video_embed_blurred). */
+ * photo's embedding and that of its blurred copy (NULL: none; eyni_video_embed_subject). */
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
                          const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],
                          const float *blurred, long long *id, eyni_error *err);

@@ -146,22 +146,9 @@ static int embed_photo(const eyni_face_engine *fe, const char *photo, float rel,
                        int *copies, eyni_error *err)
 {
     eyni_image *img = NULL;
-    eyni_face_det d[EYNI_FACE_MAX_FACES];
-    size_t nd = 0;
     int rc = eyni_image_load(photo, 3, &img, err);
     if (rc == 0)
-        rc = eyni_face_detect(fe, img, d, EYNI_FACE_MAX_FACES, &nd, err);
-    if (rc == 0 && nd == 0)
-        rc = 1;
-    const eyni_face_det *subj = rc ? NULL : &d[eyni_face_primary(img, d, nd)];
-    if (rc == 0)
-        rc = eyni_face_embed(fe, img, subj, emb, err);
-    *copies = 1;
-    if (rc == 0) {
-        rc = eyni_video_embed_blurred(fe, img, subj, rel, emb + EYNI_FACE_DIM, err);
-        *copies += rc == 0;
-        rc = rc == 1 ? 0 : rc;
-    }
+        rc = eyni_video_embed_subject(fe, img, rel, emb, emb + EYNI_FACE_DIM, copies, err);
     eyni_image_free(img);
     return rc;
 }

@@ -111,14 +111,14 @@ float video_wanted_blurred_copy(const eyni_video_wanted *w)
 
 /* The photo blurred in proportion to the face's eye distance: a blurred face in a crowd
  * scores far higher against a blurred enrolment than against the sharp one (the model's loss
- * to blur is shared by both sides). */
-int eyni_video_embed_blurred(const eyni_face_engine *fe, const eyni_image *img,
-                             const eyni_face_det *d, float rel, float emb[EYNI_FACE_DIM],
-                             eyni_error *err)
+ * to blur is shared by both sides). 1 when no copy is asked for or the blur would hardly
+ * change the photo. */
+static int embed_blurred(const eyni_face_engine *fe, const eyni_image *img, const eyni_face_det *d,
+                         float rel, float emb[EYNI_FACE_DIM], eyni_error *err)
 {
     float eyes = hypotf(d->five[1].x - d->five[0].x, d->five[1].y - d->five[0].y);
     if (!(rel > 0) || eyes * rel < 0.5f)
-        return 1; /* no copy asked for, or the blur would hardly change the photo */
+        return 1;
     eyni_image *b = NULL;
     int rc = eyni_image_blur(img, eyes * rel, &b, err);
     if (rc == 0)
@@ -127,24 +127,37 @@ int eyni_video_embed_blurred(const eyni_face_engine *fe, const eyni_image *img,
     return rc;
 }
 
-int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
-                                const char *label, const eyni_image *img, eyni_error *err)
+int eyni_video_embed_subject(const eyni_face_engine *fe, const eyni_image *img, float rel,
+                             float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM], int *copies,
+                             eyni_error *err)
 {
     eyni_face_det dets[EYNI_FACE_MAX_FACES];
     size_t n = 0;
-    float emb[EYNI_FACE_DIM];
+    *copies = 0;
     int rc = eyni_face_detect(fe, img, dets, EYNI_FACE_MAX_FACES, &n, err);
-    if (rc == 0 && n == 0)
+    if (rc || n == 0)
+        return rc ? rc : 1;
+    const eyni_face_det *d = &dets[eyni_face_primary(img, dets, n)];
+    if ((rc = eyni_face_embed(fe, img, d, emb, err)))
+        return rc;
+    *copies = 1;
+    rc = embed_blurred(fe, img, d, rel, blurred, err);
+    *copies += rc == 0;
+    return rc == 1 ? 0 : rc;
+}
+
+int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe, int64_t id,
+                                const char *label, const eyni_image *img, eyni_error *err)
+{
+    float emb[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
+    int copies = 0;
+    int rc = eyni_video_embed_subject(fe, img, w->blur_rel, emb, blurred, &copies, err);
+    if (rc == 1)
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "wanted gallery: no face in the photo of %s",
                             label ? label : "?");
-    const eyni_face_det *d = rc ? NULL : &dets[eyni_face_primary(img, dets, n)];
-    if (rc == 0)
-        rc = eyni_face_embed(fe, img, d, emb, err);
     if (rc == 0)
         rc = eyni_video_wanted_add(w, id, label, emb, err);
-    if (rc == 0)
-        rc = eyni_video_embed_blurred(fe, img, d, w->blur_rel, emb, err);
-    return rc == 1 ? 0 : rc ? rc : eyni_video_wanted_add(w, id, label, emb, err);
+    return rc == 0 && copies == 2 ? eyni_video_wanted_add(w, id, label, blurred, err) : rc;
 }
 
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)
