@@ -30,13 +30,13 @@ typedef struct printer {
 
 json_t *cli_video_alert_json(const eyni_video_alert *a)
 {
-    return json_pack("{s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:[f,f,f,f],s:f,s:s,s:I}", "camera",
-                     a->camera, "track", (json_int_t)a->track_id, "person_id",
+    return json_pack("{s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:[f,f,f,f],s:f,s:s,s:I}",
+                     "camera", a->camera, "track", (json_int_t)a->track_id, "person_id",
                      (json_int_t)a->person_id, "label", a->label ? a->label : "", "score", a->score,
-                     "norm", a->norm, "fmr_estimate", a->fmr, "first_seen", a->first_seen,
-                     "shot_time", a->shot_time, "alert_time", a->alert_time, "box", a->box[0],
-                     a->box[1], a->box[2], a->box[3], "quality", a->quality, "time", a->wall_time,
-                     "snapshot_bytes", (json_int_t)a->jpeg_len);
+                     "norm", a->norm, "threshold", a->threshold, "fmr_estimate", a->fmr,
+                     "first_seen", a->first_seen, "shot_time", a->shot_time, "alert_time",
+                     a->alert_time, "box", a->box[0], a->box[1], a->box[2], a->box[3], "quality",
+                     a->quality, "time", a->wall_time, "snapshot_bytes", (json_int_t)a->jpeg_len);
 }
 
 static void on_alert(void *ctx, const eyni_video_alert *a)

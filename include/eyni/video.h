@@ -238,6 +238,7 @@ typedef struct eyni_video_alert {
     const char *label;         /* wanted gallery label */
     float score;               /* best cosine of the track against this person */
     float norm;                /* its normalised score with a cohort, else -1 */
+    float threshold;           /* the threshold it passed: normalised with a cohort, else raw */
     double fmr;                /* estimated false-match rate of one comparison at the score:
                                   the cohort's tail, else eyni_face_score_fmr(score) */
     double first_seen;         /* stream seconds when the track began */

@@ -66,6 +66,9 @@ typedef struct eyni_desk_alert {
     long long wanted_id;
     const char *label;
     double score, fmr, stream_time;
+    int normalised;      /* 1: norm is the cohort-normalised score and threshold its scale */
+    double norm;         /* stored only when normalised */
+    double threshold;    /* the alert threshold in force (normalised or raw score); 0 = none */
     const char *seen_at; /* UTC ISO time */
     const unsigned char *jpeg;
     size_t jpeg_len;

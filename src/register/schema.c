@@ -688,6 +688,16 @@ static const char v14_postgresql[] =
     PG_KEEP("biometrics", "DELETE", "biometric samples are erased, never deleted")
     PG_NO_TRUNCATE("biometrics", "biometric samples are erased, never deleted");
 
+/* Video alerts keep the score they were raised on: the cohort-normalised score (NULL for an
+ * alert on the raw score, without a cohort) and the threshold in force then (in the same
+ * scale), so that a reviewer sees how far above the operating point each alert was. Alerts
+ * stored earlier keep NULL in both. */
+#define V15_COLUMNS(real_type)                                                              \
+    "ALTER TABLE video_alerts ADD COLUMN norm " real_type ";"                               \
+    "ALTER TABLE video_alerts ADD COLUMN threshold " real_type ";"
+static const char v15_sqlite[] = V15_COLUMNS("REAL");
+static const char v15_postgresql[] = V15_COLUMNS("DOUBLE PRECISION");
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -702,6 +712,7 @@ static const eyni_migration migrations[] = {
     {12, "video camera statistics", v12_sqlite, v12_postgresql},
     {13, "nodes holding gallery shards", v13_sqlite, v13_postgresql},
     {14, "biometric re-capture and erasure tombstones", v14_sqlite, v14_postgresql},
+    {15, "normalised score and threshold of video alerts", v15_sqlite, v15_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

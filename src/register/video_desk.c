@@ -1,5 +1,6 @@
 /* The video desk's records: cameras, wanted faces (sealed templates), alerts (sealed
  * snapshots) with decisions and a retention period. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -243,8 +244,8 @@ static int alert_tx(eyni_db *db, void *p, eyni_error *err)
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO video_alerts (camera, track, wanted_id, label, score,"
-                             " fmr, stream_time, seen_at, snapshot) VALUES (?,?,?,?,?,?,?,?,?)"
-                             " RETURNING id",
+                             " fmr, stream_time, seen_at, snapshot, norm, threshold)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                              &st, err);
     if (rc)
         return rc;
@@ -255,16 +256,24 @@ static int alert_tx(eyni_db *db, void *p, eyni_error *err)
         (rc = eyni_stmt_bind_double(st, 5, al->score, err)) == 0 &&
         (rc = eyni_stmt_bind_double(st, 6, al->fmr, err)) == 0 &&
         (rc = eyni_stmt_bind_double(st, 7, al->stream_time, err)) == 0 &&
-        (rc = eyni_stmt_bind_text(st, 8, al->seen_at, err)) == 0)
-        rc = x->blob ? eyni_stmt_bind_blob(st, 9, x->blob, x->len, err)
-                     : eyni_stmt_bind_null(st, 9, err);
+        (rc = eyni_stmt_bind_text(st, 8, al->seen_at, err)) == 0 &&
+        (rc = x->blob ? eyni_stmt_bind_blob(st, 9, x->blob, x->len, err)
+                      : eyni_stmt_bind_null(st, 9, err)) == 0 &&
+        (rc = al->normalised ? eyni_stmt_bind_double(st, 10, al->norm, err)
+                             : eyni_stmt_bind_null(st, 10, err)) == 0)
+        rc = al->threshold > 0 ? eyni_stmt_bind_double(st, 11, al->threshold, err)
+                               : eyni_stmt_bind_null(st, 11, err);
     if (rc == 0)
         rc = reg_step_id(st, &x->id, err);
     eyni_stmt_free(st);
     char obj[64], detail[160];
     snprintf(obj, sizeof obj, "video-alert/%lld", x->id);
-    snprintf(detail, sizeof detail, "camera %s wanted %lld score %.3f", al->camera, al->wanted_id,
-             al->score);
+    if (al->normalised)
+        snprintf(detail, sizeof detail, "camera %s wanted %lld score %.3f norm %.2f", al->camera,
+                 al->wanted_id, al->score, al->norm);
+    else
+        snprintf(detail, sizeof detail, "camera %s wanted %lld score %.3f", al->camera,
+                 al->wanted_id, al->score);
     return rc ? rc : reg_audit_append(db, x->a, "video.alert", obj, "ok", detail, err);
 }
 
@@ -281,6 +290,9 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     if (rc == 0 && (!al->camera || !al->label || !al->seen_at))
         rc = eyni_error_set(err, EYNI_EINVAL, "alert: camera, label and time are required");
+    if (rc == 0 && (!isfinite(al->score) || !isfinite(al->fmr) || !isfinite(al->threshold) ||
+                    (al->normalised && !isfinite(al->norm))))
+        rc = eyni_error_set(err, EYNI_EINVAL, "alert: scores must be finite numbers");
     if (rc == 0 && al->jpeg_len > EYNI_DESK_MAX_SNAPSHOT)
         rc = eyni_error_set(err, EYNI_ELIMIT, "alert snapshot above %d bytes",
                             EYNI_DESK_MAX_SNAPSHOT);
@@ -299,8 +311,22 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     return rc;
 }
 
+/* Columns 11.. that are NULL until set: the decision's, then the scores of migration 15. */
+static void alert_optional(json_t *o, eyni_stmt *st)
+{
+    static const char *text[] = {"decided_by", "decided_at", "note"};
+    static const char *real[] = {"norm", "threshold"};
+    for (int c = 0; c < 3; c++)
+        if (!eyni_stmt_is_null(st, 11 + c))
+            json_object_set_new(o, text[c], json_string(eyni_stmt_text(st, 11 + c)));
+    for (int c = 0; c < 2; c++)
+        if (!eyni_stmt_is_null(st, 14 + c))
+            json_object_set_new(o, real[c], json_real(eyni_stmt_double(st, 14 + c)));
+}
+
 static json_t *alert_row(eyni_stmt *st, void *ctx)
 {
+    (void)ctx;
     json_t *o = json_pack(
         "{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:s,s:b,s:s}", "id", (json_int_t)eyni_stmt_int64(st, 0),
         "camera", eyni_stmt_text(st, 1), "track", (json_int_t)eyni_stmt_int64(st, 2), "wanted_id",
@@ -308,11 +334,8 @@ static json_t *alert_row(eyni_stmt *st, void *ctx)
         eyni_stmt_double(st, 5), "fmr_estimate", eyni_stmt_double(st, 6), "stream_time",
         eyni_stmt_double(st, 7), "seen_at", eyni_stmt_text(st, 8), "snapshot",
         (int)eyni_stmt_int64(st, 9), "decision", eyni_stmt_text(st, 10));
-    for (int c = 11; o && c <= 13; c++) {
-        static const char *names[] = {"decided_by", "decided_at", "note"};
-        if (!eyni_stmt_is_null(st, c))
-            json_object_set_new(o, names[c - 11], json_string(eyni_stmt_text(st, c)));
-    }
+    if (o)
+        alert_optional(o, st);
     return o;
 }
 
@@ -335,8 +358,8 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
     const char *v[] = {after_s, decision ? decision : "", decision ? "0" : "1", limit_s};
     rc = reg_read_rows(reg,
                        "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
-                       " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note"
-                       " FROM video_alerts WHERE id > CAST(? AS INTEGER)"
+                       " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
+                       " norm, threshold FROM video_alerts WHERE id > CAST(? AS INTEGER)"
                        " AND (decision = ? OR CAST(? AS INTEGER) = 1)"
                        " ORDER BY id LIMIT CAST(? AS INTEGER)",
                        v, 4, alert_row, NULL, &rows, err);

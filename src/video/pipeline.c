@@ -229,6 +229,8 @@ static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match
                           .label = label,
                           .score = m->score,
                           .norm = m->normalised ? m->norm : -1,
+                          .threshold = m->normalised ? eyni_video_pipeline_norm_threshold(p)
+                                                     : p->o.threshold,
                           .fmr = m->fmr,
                           .first_seen = t->first_t,
                           .shot_time = t->shot_t,

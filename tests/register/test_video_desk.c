@@ -4,6 +4,7 @@
 
 #include "eyni/video_desk.h"
 #include "reg_fixture.h"
+#include "register_int.h"
 
 static void unit(float *v, int seed)
 {
@@ -90,11 +91,17 @@ static void test_alerts(void **state)
                           .label = "B",
                           .score = 0.61,
                           .fmr = 1e-6,
+                          .normalised = 1,
+                          .norm = 7.25,
+                          .threshold = 6.125,
                           .stream_time = 3.2,
                           .seen_at = "2026-12-03T07:00:00.000000Z",
                           .jpeg = jpeg,
                           .jpeg_len = sizeof jpeg};
     long long id = 0;
+    al.norm = NAN; /* a score that is not a number is refused, nothing stored */
+    assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), EYNI_EINVAL);
+    al.norm = 7.25;
     assert_int_equal(eyni_desk_alert_record(r, &police, &al, &id, &err), 0);
     json_t *out = NULL;
     assert_int_equal(eyni_desk_alert_list(r, &registrar, 0, NULL, 10, &out, &err), EYNI_EPERM);
@@ -103,6 +110,10 @@ static void test_alerts(void **state)
     assert_non_null(ev);
     assert_string_equal(json_string_value(json_object_get(ev, "label")), "B");
     assert_true(json_is_true(json_object_get(ev, "snapshot")));
+    /* the archive keeps the score the alert was raised on and the operating point then */
+    assert_true(json_real_value(json_object_get(ev, "norm")) == 7.25);
+    assert_true(json_real_value(json_object_get(ev, "threshold")) == 6.125);
+    assert_int_equal(json_array_size(json_object_get(out, "events")), 1);
     json_decref(out);
     assert_int_equal(eyni_desk_alert_list(r, &police, 0, "bogus", 10, &out, &err), EYNI_EFORMAT);
     unsigned char *img = NULL;
@@ -208,6 +219,10 @@ static void test_camera_stats_and_removal(void **state)
     assert_int_not_equal(eyni_desk_camera_stats_put(r, &police, cam, &st, &err), 0);
     assert_int_equal(eyni_desk_alert_list(r, &police, 0, NULL, 10, &out, &err), 0);
     assert_int_equal(json_array_size(json_object_get(out, "events")), 1);
+    /* raised on the raw score (no cohort, no threshold given): neither is claimed */
+    json_t *ev = json_array_get(json_object_get(out, "events"), 0);
+    assert_null(json_object_get(ev, "norm"));
+    assert_null(json_object_get(ev, "threshold"));
     json_decref(out);
     eyni_actor op;
     eyni_actor_local(&op, "LOCAL", "test");
@@ -218,12 +233,62 @@ static void test_camera_stats_and_removal(void **state)
     eyni_register_close(r);
 }
 
+/* Migration 15 adds the normalised score and the threshold to video_alerts: an alert stored
+ * before it stays, with neither, and a new one keeps both. */
+static void test_alerts_survive_migration_15(void **state)
+{
+    (void)state;
+    char *uri = fixture_store_uri("migration15");
+    eyni_store_opts so = {2, 0};
+    eyni_store *s = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
+    free(uri);
+    int n = 0, before = 0;
+    const eyni_migration *all = reg_migrations(&n);
+    while (before < n && all[before].version < 15)
+        before++;
+    assert_int_equal(eyni_store_migrate(s, all, before, &err), 0);
+    eyni_db *db = NULL;
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    const char *old = "INSERT INTO video_alerts (id, camera, track, wanted_id, label, score, fmr,"
+                      " stream_time, seen_at) VALUES (4, 'gate-1', 1, 2, 'B', 0.6, 1e-6, 2.5, 't')";
+    assert_int_equal(eyni_db_exec(db, old, &err), 0);
+    assert_int_not_equal(eyni_db_exec(db, "UPDATE video_alerts SET norm = 1", &err), 0);
+    eyni_store_release(s, db);
+    assert_int_equal(eyni_store_migrate(s, all, n, &err), 0);
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    assert_int_equal(eyni_db_exec(db,
+                                  "INSERT INTO video_alerts (id, camera, track, wanted_id, label,"
+                                  " score, fmr, stream_time, seen_at, norm, threshold) VALUES"
+                                  " (5, 'gate-1', 2, 2, 'B', 0.6, 1e-6, 3.5, 't', 7.5, 6.25)",
+                                  &err),
+                     0);
+    eyni_stmt *st = NULL;
+    assert_int_equal(eyni_db_prepare(db,
+                                     "SELECT id, label, norm, threshold FROM video_alerts"
+                                     " ORDER BY id",
+                                     &st, &err),
+                     0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    assert_int_equal(eyni_stmt_int64(st, 0), 4);
+    assert_string_equal(eyni_stmt_text(st, 1), "B");
+    assert_true(eyni_stmt_is_null(st, 2) && eyni_stmt_is_null(st, 3));
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    assert_true(eyni_stmt_double(st, 2) == 7.5 && eyni_stmt_double(st, 3) == 6.25);
+    assert_int_equal(eyni_stmt_step(st, &err), 0);
+    eyni_stmt_free(st);
+    eyni_store_release(s, db);
+    eyni_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cameras_and_wanted),
         cmocka_unit_test(test_alerts),
         cmocka_unit_test(test_camera_stats_and_removal),
+        cmocka_unit_test(test_alerts_survive_migration_15),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

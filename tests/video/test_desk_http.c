@@ -6,6 +6,7 @@
  * removed (its worker stops, its alerts stay); roles refused.
  */
 #include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,12 +203,21 @@ static void test_desk(void **state)
     assert_true(id > 0);
     /* the cohort of the recording's folder was loaded: the alert is on the normalised score */
     assert_true(json_real_value(json_object_get(alert, "score")) >= EYNI_VIDEO_MIN_RAW_DEFAULT);
-    assert_true(json_real_value(json_object_get(alert, "norm")) > 3);
+    double norm = json_real_value(json_object_get(alert, "norm"));
+    double threshold = json_real_value(json_object_get(alert, "threshold"));
+    assert_true(norm > 3 && threshold > 3 && norm >= threshold);
     json_decref(alert);
-    /* listed, decided once, snapshot readable; the border role may not */
+    /* listed with the same scores as pushed, decided once, snapshot readable; the border role
+     * may not */
     r = http_call(&srv, "GET", "/v1/watch/events?decision=open", police, "desk test", NULL);
     assert_int_equal(r.status, 200);
-    assert_true(json_array_size(json_object_get(r.json, "events")) >= 1);
+    json_t *listed = NULL, *all = json_object_get(r.json, "events");
+    for (size_t k = 0; k < json_array_size(all); k++)
+        if (json_integer_value(json_object_get(json_array_get(all, k), "id")) == id)
+            listed = json_array_get(all, k);
+    assert_non_null(listed);
+    assert_true(fabs(json_real_value(json_object_get(listed, "norm")) - norm) < 1e-4);
+    assert_true(fabs(json_real_value(json_object_get(listed, "threshold")) - threshold) < 1e-4);
     http_reply_free(&r);
     r = http_call(&srv, "GET", "/v1/watch/events", border, "desk test", NULL);
     assert_int_equal(r.status, 403);
