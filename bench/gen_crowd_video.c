@@ -9,11 +9,16 @@
  *
  *   gen_crowd_video --lfw DIR/images --out DIR [--seconds 60] [--fps 25] [--seed 1]
  *                   [--wanted 8] [--faces 7] [--width 1280] [--height 720] [--format mp4|ts]
- *                   [--wanted-share 0.2]
+ *                   [--wanted-share 0.2] [--enrol-photos 1]
  *
  * --wanted-share 0 composes a video in which no wanted person ever appears (the wanted list
  * is still written): every alert on it is false, which is how false alerts per hour are
  * measured on footage never used for tuning.
+ *
+ * --enrol-photos N puts each wanted person's first N photos on the wanted list (at most all
+ * but one: the video shows only photos that were not enrolled). Persons, places, blur and
+ * cover are drawn as with N = 1, so the same seed gives the same scene with other photos
+ * on the list and in the wanted passes: what enrolling more photos of a person gains.
  *
  * The LFW identities are split once, by a hash of the name, into the crowd (three in four,
  * used in videos and wanted lists) and the cohort (one in four, never put in a video): the
@@ -56,6 +61,7 @@ typedef struct gen {
     const char *lfw, *out, *format;
     double seconds, fps;
     double wanted_share; /* fraction of passes that are wanted persons */
+    int enrol_photos;    /* photos of each wanted person on the list (all but one at most) */
     unsigned long long rng;
     int nwanted, faces, width, height;
     person *persons;
@@ -146,6 +152,12 @@ static int load_persons(gen *g)
     return g->npersons > g->nwanted * 3 ? 0 : -1;
 }
 
+/* The photos of p on the wanted list: its first ones, never all of them. */
+static int enrolled(const gen *g, const person *p)
+{
+    return g->enrol_photos < p->nimages - 1 ? g->enrol_photos : p->nimages - 1;
+}
+
 /* Wanted persons need a second photo: the first enrols, the others appear in the video. */
 static void pick_wanted(gen *g)
 {
@@ -178,7 +190,8 @@ static void plan(gen *g)
         person *pe = &g->persons[pi];
         p->person = pi;
         p->wanted_id = pe->wanted_id;
-        p->image = wanted ? 1 + (int)(urand(g) * (pe->nimages - 1)) : (int)(urand(g) * pe->nimages);
+        int e = wanted ? enrolled(g, pe) : 0;
+        p->image = e + (int)(urand(g) * (pe->nimages - e));
         p->start = t < 0 ? 0 : t;
         p->end = t + uniform(g, 2.5, 6.0);
         if (p->end <= p->start + 1.0)
@@ -412,7 +425,8 @@ static int write_truth(gen *g)
             continue;
         fprintf(f, "%s{\"id\":%d,\"label\":\"%s\",\"enrol\":\"%s\"}", first ? "" : ",\n",
                 p->wanted_id, p->name, p->images[0]);
-        fprintf(w, "%d\t%s\t%s\n", p->wanted_id, p->name, p->images[0]);
+        for (int k = 0; k < enrolled(g, p); k++)
+            fprintf(w, "%d\t%s\t%s\n", p->wanted_id, p->name, p->images[k]);
         first = 0;
     }
     fprintf(f, "],\n\"passes\":[\n");
@@ -472,6 +486,7 @@ int main(int argc, char **argv)
              .width = 1280,
              .height = 720,
              .wanted_share = 0.2,
+             .enrol_photos = 1,
              .format = "mp4"};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
@@ -497,15 +512,18 @@ int main(int argc, char **argv)
             g.format = v;
         else if (!strcmp(k, "--wanted-share"))
             g.wanted_share = atof(v);
+        else if (!strcmp(k, "--enrol-photos"))
+            g.enrol_photos = atoi(v);
         else
             g.lfw = NULL;
     }
     if (!g.lfw || !g.out || g.seconds < 3 || g.fps < 1 || g.nwanted < 1 || g.faces < 1 ||
         g.width < 640 || g.height < 360 || !(g.wanted_share >= 0 && g.wanted_share <= 1) ||
+        g.enrol_photos < 1 || g.enrol_photos > 8 ||
         (strcmp(g.format, "mp4") && strcmp(g.format, "ts"))) {
         fprintf(stderr, "usage: gen_crowd_video --lfw DIR --out DIR [--seconds S] [--fps F] "
                         "[--seed N] [--wanted K] [--faces N] [--width W] [--height H] "
-                        "[--format mp4|ts] [--wanted-share F]\n");
+                        "[--format mp4|ts] [--wanted-share F] [--enrol-photos N]\n");
         return 2;
     }
     mkdir(g.out, 0700);

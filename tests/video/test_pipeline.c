@@ -44,16 +44,23 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     pthread_mutex_unlock(&al->mu);
 }
 
-static void generate(const char *dir, int seconds, int seed, const char *format, int w, int h)
+/* gen_crowd_video with six wanted persons; more: further options or "". */
+static void generate_with(const char *dir, int seconds, int seed, const char *format, int w, int h,
+                          const char *more)
 {
     char *gen = eyni_test_program("gen_crowd_video");
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "'%s' --lfw '%s/lfw-a-gray-dev/images' --out '%s' --seconds %d --seed %d "
-             "--format %s --width %d --height %d --wanted 6",
-             gen, eyni_test_data(), dir, seconds, seed, format, w, h);
+             "--format %s --width %d --height %d --wanted 6 %s",
+             gen, eyni_test_data(), dir, seconds, seed, format, w, h, more);
     free(gen);
     assert_int_equal(system(cmd), 0);
+}
+
+static void generate(const char *dir, int seconds, int seed, const char *format, int w, int h)
+{
+    generate_with(dir, seconds, seed, format, w, h, "");
 }
 
 static int setup(void **state)
@@ -229,6 +236,51 @@ static void test_truth_visibility(void **state)
     }
     assert_true(hidden > 0);
     json_decref(truth);
+}
+
+/* Number of lines of the wanted list naming photo; all of them with photo NULL. */
+static int wanted_lines(const char *dir, const char *photo)
+{
+    char path[4096], line[4096];
+    snprintf(path, sizeof path, "%s/wanted.tsv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        const char *tab = strrchr(line, '\t');
+        n += !photo || (tab && !strcmp(tab + 1, photo));
+    }
+    fclose(f);
+    return n;
+}
+
+/* --enrol-photos 2: the same scene (same passes, places, blur, cover) with each wanted person's
+ * first two photos on the list, and no enrolled photo ever shown. */
+static void test_enrol_photos(void **state)
+{
+    fixture *f = *state;
+    char *dir = eyni_test_tmpdir("video-enrol2");
+    generate_with(dir, 12, 3, "mp4", 1280, 720, "--enrol-photos 2");
+    json_t *one = load_truth(f->dir), *two = load_truth(dir);
+    json_t *p1 = json_object_get(one, "passes"), *p2 = json_object_get(two, "passes");
+    assert_int_equal(json_array_size(p1), json_array_size(p2));
+    assert_int_equal(wanted_lines(f->dir, NULL), 6);
+    assert_int_equal(wanted_lines(dir, NULL), 12);
+    int wanted = 0;
+    for (size_t i = 0; i < json_array_size(p2); i++) {
+        json_t *a = json_array_get(p1, i), *b = json_array_get(p2, i);
+        static const char *same[] = {"label", "wanted_id", "start", "end", "blurred", "occluded"};
+        for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
+            assert_true(json_equal(json_object_get(a, same[k]), json_object_get(b, same[k])));
+        const char *img = json_string_value(json_object_get(b, "image"));
+        assert_int_equal(wanted_lines(dir, img), 0);
+        wanted += json_integer_value(json_object_get(b, "wanted_id")) > 0;
+    }
+    assert_true(wanted > 0);
+    json_decref(one);
+    json_decref(two);
+    free(dir);
 }
 
 static void test_file_alerts(void **state)
@@ -673,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_newcomer_in_front),
         cmocka_unit_test(test_blurred_copy),
         cmocka_unit_test(test_truth_visibility),
+        cmocka_unit_test(test_enrol_photos),
         cmocka_unit_test(test_file_alerts),
         cmocka_unit_test(test_file_alerts_cohort),
         cmocka_unit_test(test_enrol_check),
