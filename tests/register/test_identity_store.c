@@ -1,7 +1,6 @@
 /* White-box tests of the identity service's storage: sealed samples, enrolment records,
  * adjudication cases and the gallery change log. */
-#include "reg_fixture.h"
-#include "register_int.h"
+#include "reg_migrate.h"
 
 static eyni_register *open_with_keys(const char *tag)
 {
@@ -194,17 +193,10 @@ static void without_a_data_key_nothing_biometric_is_stored(void **state)
 static void cases_survive_migration_11(void **state)
 {
     (void)state;
-    char *uri = fixture_store_uri("migration11");
-    eyni_store_opts so = {2, 0};
-    eyni_store *s = NULL;
+    const eyni_migration *all = NULL;
+    int n = 0;
+    eyni_store *s = fixture_store_before("migration11", 11, &all, &n);
     eyni_error err;
-    assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
-    free(uri);
-    int n = 0, before = 0;
-    const eyni_migration *all = reg_migrations(&n);
-    while (before < n && all[before].version < 11)
-        before++;
-    assert_int_equal(eyni_store_migrate(s, all, before, &err), 0);
     eyni_db *db = NULL;
     assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
     assert_int_equal(

@@ -3,8 +3,7 @@
 #include <math.h>
 
 #include "eyni/video_desk.h"
-#include "reg_fixture.h"
-#include "register_int.h"
+#include "reg_migrate.h"
 
 static void unit(float *v, int seed)
 {
@@ -238,17 +237,10 @@ static void test_camera_stats_and_removal(void **state)
 static void test_alerts_survive_migration_15(void **state)
 {
     (void)state;
-    char *uri = fixture_store_uri("migration15");
-    eyni_store_opts so = {2, 0};
-    eyni_store *s = NULL;
+    const eyni_migration *all = NULL;
+    int n = 0;
+    eyni_store *s = fixture_store_before("migration15", 15, &all, &n);
     eyni_error err;
-    assert_int_equal(eyni_store_open(uri, &so, &s, &err), 0);
-    free(uri);
-    int n = 0, before = 0;
-    const eyni_migration *all = reg_migrations(&n);
-    while (before < n && all[before].version < 15)
-        before++;
-    assert_int_equal(eyni_store_migrate(s, all, before, &err), 0);
     eyni_db *db = NULL;
     assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
     const char *old = "INSERT INTO video_alerts (id, camera, track, wanted_id, label, score, fmr,"
