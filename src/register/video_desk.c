@@ -326,7 +326,6 @@ static void alert_optional(json_t *o, eyni_stmt *st)
 
 static json_t *alert_row(eyni_stmt *st, void *ctx)
 {
-    (void)ctx;
     json_t *o = json_pack(
         "{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:s,s:b,s:s}", "id", (json_int_t)eyni_stmt_int64(st, 0),
         "camera", eyni_stmt_text(st, 1), "track", (json_int_t)eyni_stmt_int64(st, 2), "wanted_id",
