@@ -1,4 +1,4 @@
-/* The video desk's cameras beyond adding and listing: one camera with its live statistics
+/* The video desk's cameras beyond adding: the list and one camera with their live statistics
  * (written by the video service every poll), and removal (the worker stops at the
  * service's next look; the camera's alerts, the archive, stay). */
 #include <stdlib.h>
@@ -11,7 +11,7 @@
     "SELECT c.id, c.name, c.url, c.sample_fps, c.created_at, s.updated_at, s.running,"             \
     " s.connected, s.decoded, s.analysed, s.dropped, s.connects, s.outages,"                       \
     " s.outage_seconds, s.tracks, s.alerts, s.last_error"                                          \
-    " FROM video_cameras c LEFT JOIN video_camera_stats s ON s.camera_id = c.id WHERE c.id = ?"
+    " FROM video_cameras c LEFT JOIN video_camera_stats s ON s.camera_id = c.id"
 
 static json_t *stats_json(eyni_stmt *st)
 {
@@ -32,6 +32,26 @@ static json_t *stats_json(eyni_stmt *st)
     return o;
 }
 
+static json_t *camera_row(eyni_stmt *st, void *ctx)
+{
+    return json_pack("{s:I,s:s,s:s,s:f,s:s,s:o}", "id", (json_int_t)eyni_stmt_int64(st, 0), "name",
+                     eyni_stmt_text(st, 1), "url", eyni_stmt_text(st, 2), "sample_fps",
+                     eyni_stmt_double(st, 3), "created_at", eyni_stmt_text(st, 4), "stats",
+                     stats_json(st));
+}
+
+/* Every camera with its statistics: the desk's overview in one read. */
+int eyni_desk_camera_list(eyni_register *reg, const eyni_actor *a, json_t **out, eyni_error *err)
+{
+    json_t *rows = NULL;
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "camera", err);
+    if (rc == 0)
+        rc = reg_read_rows(reg, CAMERA_SQL " ORDER BY c.id", NULL, 0, camera_row, NULL, &rows, err);
+    if (rc == 0)
+        *out = json_pack("{s:o}", "cameras", rows);
+    return rc;
+}
+
 int eyni_desk_camera_get(eyni_register *reg, const eyni_actor *a, long long id, json_t **out,
                          eyni_error *err)
 {
@@ -43,7 +63,7 @@ int eyni_desk_camera_get(eyni_register *reg, const eyni_actor *a, long long id, 
     if (rc)
         return rc;
     eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(db, CAMERA_SQL, &st, err);
+    rc = eyni_db_prepare(db, CAMERA_SQL " WHERE c.id = ?", &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, id, err);
     if (rc == 0)
@@ -52,10 +72,7 @@ int eyni_desk_camera_get(eyni_register *reg, const eyni_actor *a, long long id, 
         rc = eyni_error_set(err, EYNI_ENOTFOUND, "no camera %lld", id);
     if (rc == 1) {
         rc = 0;
-        *out = json_pack("{s:I,s:s,s:s,s:f,s:s,s:o}", "id", (json_int_t)eyni_stmt_int64(st, 0),
-                         "name", eyni_stmt_text(st, 1), "url", eyni_stmt_text(st, 2), "sample_fps",
-                         eyni_stmt_double(st, 3), "created_at", eyni_stmt_text(st, 4), "stats",
-                         stats_json(st));
+        *out = camera_row(st, NULL);
         if (!*out)
             rc = eyni_error_set(err, EYNI_ENOMEM, "camera: out of memory");
     }

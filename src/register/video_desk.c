@@ -56,6 +56,8 @@ static int cam_insert_tx(eyni_db *db, void *p, eyni_error *err)
         (rc = reg_bind_texts(st, 4, tail, 2, err)) == 0)
         rc = reg_step_id(st, &c->id, err);
     eyni_stmt_free(st);
+    if (rc == EYNI_EEXIST) /* the operator's words, not the store's */
+        return eyni_error_set(err, EYNI_EEXIST, "a camera named %s already exists", c->name);
     snprintf(obj, sizeof obj, "camera/%s", c->name);
     return rc ? rc : reg_audit_append(db, c->a, "video.camera.add", obj, "ok", NULL, err);
 }
@@ -88,27 +90,6 @@ int eyni_desk_camera_add(eyni_register *reg, const eyni_actor *a, const json_t *
     if (rc == 0)
         *out = json_pack("{s:I,s:s,s:s,s:f}", "id", (json_int_t)c.id, "name", c.name, "url", c.url,
                          "sample_fps", c.fps);
-    return rc;
-}
-
-static json_t *cam_row(eyni_stmt *st, void *ctx)
-{
-    return json_pack("{s:I,s:s,s:s,s:f,s:s}", "id", (json_int_t)eyni_stmt_int64(st, 0), "name",
-                     eyni_stmt_text(st, 1), "url", eyni_stmt_text(st, 2), "sample_fps",
-                     eyni_stmt_double(st, 3), "created_at", eyni_stmt_text(st, 4));
-}
-
-int eyni_desk_camera_list(eyni_register *reg, const eyni_actor *a, json_t **out, eyni_error *err)
-{
-    json_t *rows = NULL;
-    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "camera", err);
-    if (rc == 0)
-        rc = reg_read_rows(reg,
-                           "SELECT id, name, url, sample_fps, created_at FROM video_cameras"
-                           " ORDER BY id",
-                           NULL, 0, cam_row, NULL, &rows, err);
-    if (rc == 0)
-        *out = json_pack("{s:o}", "cameras", rows);
     return rc;
 }
 

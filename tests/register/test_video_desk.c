@@ -43,6 +43,7 @@ static void test_cameras_and_wanted(void **state)
     assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), 0);
     json_decref(out);
     assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), EYNI_EEXIST);
+    assert_string_equal(err.msg, "a camera named gate-1 already exists");
     json_decref(in);
     static const char *bad[] = {"{\"name\":\"a b\",\"url\":\"x\"}", "{\"name\":\"a\"}",
                                 "{\"name\":\"a\",\"url\":\"x\",\"sample_fps\":99}",
@@ -54,6 +55,9 @@ static void test_cameras_and_wanted(void **state)
     }
     assert_int_equal(eyni_desk_camera_list(r, &police, &out, &err), 0);
     assert_int_equal(json_array_size(json_object_get(out, "cameras")), 1);
+    /* not reported on yet: the statistics are null, not zeros */
+    assert_true(
+        json_is_null(json_object_get(json_array_get(json_object_get(out, "cameras"), 0), "stats")));
     json_decref(out);
     float e1[EYNI_FACE_DIM], e2[EYNI_FACE_DIM];
     unit(e1, 1);
@@ -193,6 +197,14 @@ static void test_camera_stats_and_removal(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "frames_analysed")), 100);
     assert_int_equal(json_integer_value(json_object_get(s, "reconnects")), 2);
     assert_true(json_real_value(json_object_get(s, "outage_seconds")) == 4.5);
+    assert_string_equal(json_string_value(json_object_get(s, "last_error")), "gone");
+    json_decref(out);
+    /* the list carries each camera's statistics too (the console's overview in one read) */
+    assert_int_equal(eyni_desk_camera_list(r, &police, &out, &err), 0);
+    json_t *listed = json_array_get(json_object_get(out, "cameras"), 0);
+    assert_int_equal(json_integer_value(json_object_get(listed, "id")), cam);
+    s = json_object_get(listed, "stats");
+    assert_int_equal(json_integer_value(json_object_get(s, "frames_dropped")), 9);
     assert_string_equal(json_string_value(json_object_get(s, "last_error")), "gone");
     json_decref(out);
     /* an alert of the camera, then the camera goes: the alert stays */
