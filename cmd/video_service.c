@@ -67,11 +67,13 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                        "camera %s: alert not stored: %s", a->camera, err.msg);
         return;
     }
-    json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:s}", "id", (json_int_t)id,
-                          "camera", a->camera, "track", (json_int_t)a->track_id, "wanted_id",
-                          (json_int_t)a->person_id, "label", a->label, "score", a->score, "norm",
-                          a->norm, "threshold", a->threshold, "fmr_estimate", a->fmr, "stream_time",
-                          a->alert_time, "seen_at", a->wall_time, "decision", "open");
+    /* the fields of the listed alert, so a subscriber knows whether to fetch a snapshot */
+    json_t *o =
+        json_pack("{s:I,s:s,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:s,s:b,s:s}", "id", (json_int_t)id,
+                  "camera", a->camera, "track", (json_int_t)a->track_id, "wanted_id",
+                  (json_int_t)a->person_id, "label", a->label, "score", a->score, "norm", a->norm,
+                  "threshold", a->threshold, "fmr_estimate", a->fmr, "stream_time", a->alert_time,
+                  "seen_at", a->wall_time, "snapshot", a->jpeg_len > 0, "decision", "open");
     if (o && eyni_events_publish(s->events, "alert", id, o, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
     char *body = o && s->webhook ? json_dumps(o, JSON_COMPACT) : NULL;

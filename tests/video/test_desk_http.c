@@ -206,6 +206,7 @@ static void test_desk(void **state)
     double norm = json_real_value(json_object_get(alert, "norm"));
     double threshold = json_real_value(json_object_get(alert, "threshold"));
     assert_true(norm > 3 && threshold > 3 && norm >= threshold);
+    assert_true(json_is_true(json_object_get(alert, "snapshot"))); /* as listed: one is kept */
     json_decref(alert);
     /* listed with the same scores as pushed, decided once, snapshot readable; the border role
      * may not */
