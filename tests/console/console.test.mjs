@@ -40,8 +40,9 @@ function rawGet(port, p) {
   });
 }
 
-async function startServer(dir) {
+async function startServer(dir, conf = '') {
   execFileSync(path.join(build, 'eyni'), ['init', '--data', dir, '--listen', '127.0.0.1:0'], { stdio: 'ignore' });
+  fs.appendFileSync(path.join(dir, 'eyni.conf'), conf);
   const portFile = path.join(dir, 'port');
   const log = fs.openSync(path.join(dir, 'eynid.log'), 'w');
   const proc = spawn(path.join(build, 'eynid'), ['--data', dir, '--port-file', portFile, '--web', path.join(source, 'web')],
@@ -132,6 +133,17 @@ function foreignMrz() {
   return JSON.parse(out).lines.join('\n');
 }
 
+// 12 s of generated crowd (seed 3: a wanted person passes clearly at 8 s), its wanted list and
+// a part of its cohort (150 photos: enough to calibrate, quick to embed under the sanitizers).
+function crowdMaterial(dir) {
+  execFileSync(path.join(build, 'gen_crowd_video'), ['--lfw', path.join(data, 'lfw-a-gray-dev/images'), '--out', dir,
+    '--seconds', '12', '--seed', '3', '--wanted', '6'], { stdio: 'ignore' });
+  const cohort = fs.readFileSync(path.join(dir, 'cohort.tsv'), 'utf8').split('\n').slice(0, 151).join('\n');
+  fs.writeFileSync(path.join(dir, 'cohort-part.tsv'), `${cohort}\n`);
+  const wanted = fs.readFileSync(path.join(dir, 'wanted.tsv'), 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t'));
+  return { video: path.join(dir, 'crowd.mp4'), cohort: path.join(dir, 'cohort-part.tsv'), wanted };
+}
+
 function isoDay(offsetDays = 0) {
   return new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
 }
@@ -139,10 +151,12 @@ function isoDay(offsetDays = 0) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eyni-console-'));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'eyni-chromium-'));
+  const crowdDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eyni-console-crowd-'));
   let srv;
   let browser;
   try {
-    srv = await startServer(dir);
+    const crowd = crowdMaterial(crowdDir);
+    srv = await startServer(dir, `video.poll_seconds = 1\nvideo.cohort = ${crowd.cohort}\n`);
     const base = `http://127.0.0.1:${srv.port}/`;
 
     // The files: content types, the policy, and nothing outside the web folder.
@@ -509,6 +523,64 @@ async function main() {
       await context.close();
     }
 
+    // Police at the video desk: the wanted faces of the recording are on the list (enrolled
+    // with the command line), a camera is added, its alert arrives live with the snapshot, a
+    // dismissal without a note is held back, the alert is acknowledged, the archive shows the
+    // decision, and the camera is removed.
+    for (const [, label, photo] of crowd.wanted)
+      execFileSync(path.join(build, 'eyni'), ['watch', 'add-wanted', '--data', dir, '--label', label, '--photo', photo,
+        '--reason', 'console test warrant'], { stdio: 'ignore' });
+    {
+      const { page, context } = await signIn(b, base, keys.police);
+      await page.getByRole('link', { name: 'Video desk' }).click();
+      await page.getByText('Live: new alerts appear here').waitFor();
+      await page.getByText('No open alert.').waitFor();
+      await page.getByText('No camera yet.').waitFor();
+      const add = page.locator('form.camera-add');
+      await add.getByLabel('Camera name').fill('gate-1');
+      await add.getByLabel('Stream address').fill(crowd.video);
+      await add.getByRole('button', { name: 'Add the camera' }).click();
+      await page.getByText('Camera gate-1 added').waitFor();
+      await page.getByRole('cell', { name: 'gate-1', exact: true }).waitFor();
+      // the same name again is refused by the server, the reason shown
+      await add.getByLabel('Camera name').fill('gate-1');
+      await add.getByLabel('Stream address').fill(crowd.video);
+      await add.getByRole('button', { name: 'Add the camera' }).click();
+      await add.locator('.form-error').getByText('a camera named gate-1 already exists').waitFor();
+      // the first alert is pushed to the open screen: no reload
+      const card = page.locator('.alert-card').first();
+      await card.waitFor({ timeout: 300000 });
+      const alertId = await card.getAttribute('data-alert');
+      const title = await card.locator('h3').textContent();
+      const label = title.replace(/^Alert \d+: /, '');
+      assert.ok(crowd.wanted.some(([, l]) => l === label), `alert for a listed person: ${title}`);
+      assert.match(await card.textContent(), /threshold \d+\.\d+; raw 0\.\d{3}/);
+      const snap = card.locator('.snapshot img');
+      await snap.waitFor();
+      assert.ok(await snap.evaluate((el) => el.complete && el.naturalWidth > 20), 'the snapshot is a picture');
+      await shot(page, '16-video-desk');
+      await card.getByRole('button', { name: 'Dismiss' }).click();
+      await card.locator('input[name=note][aria-invalid=true]').waitFor();
+      await card.getByLabel('Note').fill('officer sent to gate 1');
+      await card.getByRole('button', { name: 'Acknowledge' }).click();
+      await page.getByText(`Alert ${alertId} (${label}) acknowledged`).waitFor();
+      assert.equal(await page.locator(`.alert-card[data-alert="${alertId}"]`).count(), 0, 'the decided alert leaves the open list');
+      const archive = page.locator('form.alert-archive');
+      await archive.getByLabel('Decision').selectOption('acknowledged');
+      await archive.getByRole('button', { name: 'Show' }).click();
+      const row = page.locator('tr').filter({ has: page.getByRole('cell', { name: alertId, exact: true }) });
+      await row.getByRole('cell', { name: 'officer sent to gate 1' }).waitFor();
+      assert.match(await row.textContent(), /acknowledged/i);
+      // the service reports on the camera; removed, its alerts stay in the archive
+      await page.getByRole('button', { name: 'Remove' }).first().click();
+      await page.locator('form').filter({ hasText: 'Remove camera gate-1' }).getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('Camera gate-1 removed.').waitFor();
+      await page.getByText('No camera yet.').waitFor();
+      await page.getByRole('link', { name: 'Watchlists and bans' }).click();
+      await page.getByRole('heading', { name: 'Watchlists', exact: true }).waitFor();
+      await context.close();
+    }
+
     // The auditor searches the log: the decision and the check are in it.
     {
       const { page, context } = await signIn(b, base, keys.auditor, 'az');
@@ -523,7 +595,8 @@ async function main() {
       await context.close();
     }
     // Reading case images and checking quality were audited.
-    for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list']) {
+    for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list',
+      'video.camera.add', 'video.events.subscribe', 'video.alert.snapshot', 'video.alert.decide', 'video.camera.remove']) {
       const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
       assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }
@@ -550,6 +623,7 @@ async function main() {
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(crowdDir, { recursive: true, force: true });
   }
 }
 

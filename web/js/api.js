@@ -30,13 +30,28 @@ export function setPurposeSource(fn) {
   purposeOf = fn;
 }
 
-// Sends one request; JSON in and out. Throws ApiError with the server's code and message.
-export async function api(method, path, body, opts = {}) {
-  const headers = { Accept: 'application/json' };
-  const key = opts.key ?? savedKey();
+function headersFor(accept, key) {
+  const headers = { Accept: accept };
   if (key) headers.Authorization = `Bearer ${key}`;
   const purpose = purposeOf();
   if (purpose) headers['X-Purpose'] = headerText(purpose).slice(0, 300);
+  return headers;
+}
+
+async function failure(r) {
+  let json = null;
+  try {
+    json = await r.json();
+  } catch {
+    json = null;
+  }
+  const e = json && json.error ? json.error : { code: `HTTP${r.status}`, message: r.statusText };
+  return new ApiError(r.status, e.code, e.message);
+}
+
+// Sends one request; JSON in and out. Throws ApiError with the server's code and message.
+export async function api(method, path, body, opts = {}) {
+  const headers = headersFor('application/json', opts.key ?? savedKey());
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let r;
   try {
@@ -44,17 +59,62 @@ export async function api(method, path, body, opts = {}) {
   } catch (e) {
     throw new ApiError(0, 'ENETWORK', e.message);
   }
-  let json = null;
+  if (!r.ok) throw await failure(r);
   try {
-    json = await r.json();
+    return await r.json();
   } catch {
-    json = null;
+    return null;
   }
-  if (!r.ok) {
-    const e = json && json.error ? json.error : { code: `HTTP${r.status}`, message: r.statusText };
-    throw new ApiError(r.status, e.code, e.message);
+}
+
+const EVENT_MAX = 1 << 20; // one event larger than this is not the server's: the stream is dropped
+
+function parseEvent(block) {
+  const ev = { type: 'message', data: [], id: null };
+  for (const line of block.split('\n')) {
+    if (!line || line.startsWith(':')) continue; // comments are the server's keep-alives
+    const i = line.indexOf(':');
+    const name = i < 0 ? line : line.slice(0, i);
+    const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (name === 'event') ev.type = value;
+    else if (name === 'data') ev.data.push(value);
+    else if (name === 'id') ev.id = value;
   }
-  return json;
+  return ev;
+}
+
+// A Server-Sent Events stream read with fetch (EventSource cannot send the key or the
+// purpose). Calls onOpen once the server has accepted it, then onEvent(type, data, id) per
+// event; returns when the server ends the stream, throws ApiError when it fails or refuses.
+export async function events(path, { onOpen, onEvent, signal }) {
+  let r;
+  try {
+    r = await fetch(path, { headers: headersFor('text/event-stream', savedKey()), signal, cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'ENETWORK', e.message);
+  }
+  if (!r.ok) throw await failure(r);
+  if (onOpen) onOpen();
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value.replace(/\r\n?/g, '\n');
+      for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
+        const ev = parseEvent(buf.slice(0, cut));
+        buf = buf.slice(cut + 2);
+        if (ev.data.length) onEvent(ev.type, ev.data.join('\n'), ev.id);
+      }
+      if (buf.length > EVENT_MAX) throw new ApiError(0, 'ENETWORK', 'an event on the stream is too large');
+    }
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(0, 'ENETWORK', e.message);
+  } finally {
+    reader.cancel().catch(() => {});
+  }
 }
 
 export function query(path, params) {

@@ -8,6 +8,7 @@ import * as documents from './screens/documents.js';
 import * as border from './screens/border.js';
 import * as fieldcheck from './screens/field.js';
 import * as watch from './screens/watch.js';
+import * as video from './screens/video.js';
 import * as audit from './screens/audit.js';
 
 const SCREENS = [
@@ -17,10 +18,12 @@ const SCREENS = [
   { id: 'border', key: 'menu.border', needs: ['border.check', 'visa.manage', 'crossing.read'], purpose: 'border check', mod: border },
   { id: 'field', key: 'menu.field', needs: ['border.check'], purpose: 'field check', mod: fieldcheck },
   { id: 'watch', key: 'menu.watch', needs: ['watch.read', 'ban.manage', 'ban.read'], purpose: 'watchlists and bans', mod: watch },
+  { id: 'video', key: 'menu.video', needs: ['watch.manage'], purpose: 'video desk', mod: video },
   { id: 'audit', key: 'menu.audit', needs: ['audit.read'], purpose: 'audit review', mod: audit },
 ];
 
-const state = { me: null, screen: null };
+// leave: what the shown screen asked to be done when it goes (a stream to close, a timer)
+const state = { me: null, screen: null, leave: null };
 
 function allowed() {
   const acts = new Set(state.me ? state.me.actions : []);
@@ -70,6 +73,10 @@ function signInScreen(main) {
 
 async function route() {
   const main = document.getElementById('main');
+  if (state.leave) {
+    state.leave();
+    state.leave = null;
+  }
   if (!state.me) {
     for (const id of ['menu', 'who', 'signout', 'purposebar']) document.getElementById(id).hidden = true;
     signInScreen(main);
@@ -86,7 +93,8 @@ async function route() {
   }
   document.title = `${t(screen.key)} · eyni`;
   main.replaceChildren(h('h2', { class: 'screen-title' }, t(screen.key)));
-  await screen.mod.render(main, { me: state.me });
+  const leave = await screen.mod.render(main, { me: state.me });
+  if (typeof leave === 'function') state.leave = leave;
   main.focus();
   announce(t(screen.key));
 }

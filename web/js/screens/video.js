@@ -1,0 +1,270 @@
+// The video desk: alerts from the cameras as they come (pushed over the event stream), each
+// with the camera's snapshot, to acknowledge or dismiss with a note; the archive of alerts
+// and decisions; the cameras with their health, added and removed here.
+import { api, query, events, ApiError, plainError } from '../api.js';
+import { t } from '../i18n.js';
+import { h, field, values, errorBox, run, section, table, pager, badge, dl, announce } from '../ui.js';
+
+const OPEN_PAGE = 100; // open alerts read per request when catching up
+const OPEN_PAGES = 10; // at most this many pages at once; the archive has the rest
+const ARCHIVE_PAGE = 20;
+const CAMERA_REFRESH_MS = 15000;
+
+function fixed(x, digits) {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–';
+}
+
+// The score an alert was raised on against the threshold it passed: the normalised one with
+// a cohort (the stream sends -1 without one, the list leaves it out), else the raw one.
+function scoreText(a) {
+  if (typeof a.norm === 'number' && a.norm >= 0)
+    return t('video.score_norm', { norm: fixed(a.norm, 2), threshold: fixed(a.threshold, 2), raw: fixed(a.score, 3) });
+  return t('video.score_raw', { raw: fixed(a.score, 3), threshold: fixed(a.threshold, 3) });
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+// The snapshot is fetched on demand: every read of it is audited.
+function snapshotFigure(a) {
+  const fig = h('figure', { class: 'snapshot' });
+  if (!a.snapshot) {
+    fig.append(h('p', { class: 'empty' }, t('video.no_snapshot')));
+    return fig;
+  }
+  fig.append(h('p', { class: 'hint' }, t('video.loading_snapshot')));
+  api('GET', `/v1/watch/events/${a.id}/snapshot`).then((r) => fig.replaceChildren(
+    h('img', { src: `data:${r.content_type};base64,${r.image}`, alt: t('video.snapshot_alt', { label: a.label, camera: a.camera }) }),
+    h('figcaption', {}, t('video.snapshot_caption', { camera: a.camera, time: fixed(a.stream_time, 1) }))))
+    .catch((e) => fig.replaceChildren(h('p', { class: 'empty' }, plainError(e).title)));
+  return fig;
+}
+
+function alertFacts(a) {
+  return dl([['video.camera', a.camera], ['video.seen_at', a.seen_at], ['video.stream_time', `${fixed(a.stream_time, 1)} s`],
+    ['video.score', scoreText(a)], ['video.fmr', a.fmr_estimate > 0 ? a.fmr_estimate.toExponential(1) : '–'],
+    ['video.track', String(a.track)]]);
+}
+
+// One open alert: what the camera saw, who it was taken for, and the two decisions. A
+// dismissal needs a note (why it is not the person): it is the record a review reads.
+function alertCard(a, onDecided) {
+  const note = field('note', 'video.note', { wide: true });
+  const ack = h('button', { type: 'submit' }, t('video.acknowledge'));
+  const dismiss = h('button', { type: 'button', class: 'danger' }, t('video.dismiss'));
+  const card = h('form', { class: 'alert-card', 'data-alert': String(a.id) }, snapshotFigure(a),
+    h('div', { class: 'alert-body' }, h('h3', {}, t('video.alert_title', { id: a.id, label: a.label })), alertFacts(a),
+      note, errorBox(), h('div', { class: 'actions' }, ack, dismiss)));
+  const decide = async (decision, button) => {
+    const v = values(card);
+    if (decision === 'dismissed' && !v.note) {
+      note.input.setAttribute('aria-invalid', 'true');
+      note.querySelector('.field-error').textContent = t('video.note_needed');
+      note.input.focus();
+      return;
+    }
+    const r = await run(card, button, () => api('POST', `/v1/watch/events/${a.id}/decision`, { decision, note: v.note }));
+    if (r) onDecided(a, decision, card);
+  };
+  card.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    decide('acknowledged', ack);
+  });
+  dismiss.addEventListener('click', () => decide('dismissed', dismiss));
+  return card;
+}
+
+// Open alerts: those already waiting when the screen opens, then each new one as the server
+// pushes it. After a break in the stream the list is read again from the last alert seen, so
+// nothing raised meanwhile is lost; the stream is reopened with back-off.
+function liveSection(signal) {
+  const status = h('p', { class: 'stream-status', role: 'status' }, t('video.connecting'));
+  const count = h('p', { class: 'big' });
+  const list = h('div', { class: 'alerts' });
+  const done = h('div', { 'aria-live': 'polite' });
+  const shown = new Map();
+  let last = 0;
+  const recount = () => {
+    count.textContent = t('video.open_count', { n: shown.size });
+    if (!shown.size) list.replaceChildren(h('p', { class: 'empty' }, t('video.no_open')));
+  };
+  const decided = (a, decision, card) => {
+    shown.delete(a.id);
+    card.remove();
+    done.replaceChildren(h('p', { class: 'audit-line', role: 'status' }, t(`video.decided_${decision}`, { id: a.id, label: a.label })));
+    recount();
+  };
+  const add = (a) => {
+    last = Math.max(last, a.id);
+    if (shown.has(a.id) || (a.decision && a.decision !== 'open')) return;
+    if (!shown.size) list.replaceChildren();
+    const card = alertCard(a, decided);
+    shown.set(a.id, card);
+    list.prepend(card);
+    recount();
+  };
+  const catchUp = async () => {
+    for (let page = 0; page < OPEN_PAGES; page++) {
+      const r = await api('GET', query('/v1/watch/events', { after: last, decision: 'open', limit: OPEN_PAGE }));
+      const rows = r.events || [];
+      rows.forEach(add);
+      if (rows.length < OPEN_PAGE) break;
+    }
+  };
+  const onEvent = (type, data) => {
+    if (type !== 'alert') return;
+    let a;
+    try {
+      a = JSON.parse(data);
+    } catch {
+      return; // not an alert the server wrote; the next catch-up reads the list
+    }
+    if (typeof a.id !== 'number') return;
+    add(a);
+    announce(t('video.new_alert', { label: a.label, camera: a.camera }));
+  };
+  const watch = async () => {
+    let delay = 1000;
+    while (!signal.aborted) {
+      try {
+        await events('/v1/watch/events/stream', {
+          signal,
+          onOpen: () => {
+            status.textContent = t('video.connected');
+            status.className = 'stream-status on';
+            delay = 1000;
+            catchUp().catch((e) => (status.textContent = plainError(e).title));
+          },
+          onEvent,
+        });
+        status.textContent = t('video.stream_ended');
+      } catch (e) {
+        if (signal.aborted) return;
+        status.className = 'stream-status off';
+        status.textContent = `${t('video.stream_broken')} ${plainError(e).title}`;
+        // a key that may not watch, or a server without a stream: retrying will not help
+        if (e instanceof ApiError && [401, 403, 409].includes(e.status)) return;
+      }
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 30000);
+    }
+  };
+  recount();
+  watch();
+  return section('video.live', status, count, list, done);
+}
+
+// Every alert with its decision, oldest first from a chosen number, a page at a time.
+function archiveSection() {
+  const button = h('button', { type: 'submit' }, t('list.show'));
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'grid alert-archive', role: 'search' },
+    field('decision', 'video.decision', { tag: 'select', options: [['', 'video.all'], ['open', 'value.open'],
+      ['acknowledged', 'value.acknowledged'], ['dismissed', 'value.dismissed']] }),
+    field('from', 'video.from', { attrs: { type: 'number', min: '0', step: '1' }, value: '0' }),
+    errorBox(), h('div', { class: 'actions' }, button));
+  const cursors = [];
+  const snapshotButton = (a) => {
+    if (!a.snapshot) return '';
+    const b = h('button', { type: 'button', class: 'secondary' }, t('video.show_snapshot'));
+    b.addEventListener('click', () => b.replaceWith(snapshotFigure(a)));
+    return b;
+  };
+  const show = async (page) => {
+    const v = values(form);
+    if (page === 0) cursors.splice(0, cursors.length, Number(v.from || 0));
+    const r = await run(form, button, () => api('GET', query('/v1/watch/events', { after: cursors[page], decision: v.decision, limit: ARCHIVE_PAGE })));
+    if (!r) return;
+    const rows = r.events || [];
+    if (rows.length) cursors[page + 1] = rows[rows.length - 1].id;
+    out.replaceChildren(table([['video.id', (a) => String(a.id)], ['video.seen_at', (a) => a.seen_at], ['video.camera', (a) => a.camera],
+      ['video.wanted', (a) => a.label], ['video.score', scoreText], ['video.decision', (a) => badge(a.decision)],
+      ['video.decided', (a) => (a.decided_at ? `${a.decided_at} ${a.decided_by || ''}` : '')], ['video.note', (a) => a.note || ''],
+      ['video.snapshot', snapshotButton]], rows, { empty: 'video.none_listed' }),
+    page > 0 || rows.length === ARCHIVE_PAGE ? pager(page, rows.length === ARCHIVE_PAGE, show) : '');
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    show(0);
+  });
+  show(0);
+  return section('video.archive', form, out);
+}
+
+function cameraState(c) {
+  const s = c.stats;
+  if (!s) return badge('waiting', 'warning');
+  if (!s.running) return badge('stopped', 'deny');
+  return s.connected ? badge('connected', 'ok') : badge('reconnecting', 'warning');
+}
+
+function cameraHealth(c) {
+  const s = c.stats;
+  if (!s) return t('video.not_reported');
+  return t('video.health', { analysed: s.frames_analysed, dropped: s.frames_dropped, reconnects: s.reconnects,
+    outages: s.outages, seconds: fixed(s.outage_seconds, 0), tracks: s.tracks, alerts: s.alerts });
+}
+
+function removeForm(c, onDone) {
+  const button = h('button', { type: 'submit', class: 'danger' }, t('video.remove'));
+  const form = h('form', { class: 'grid' }, h('h3', { class: 'wide' }, t('video.remove_title', { name: c.name })),
+    h('p', { class: 'wide' }, t('video.remove_help')), errorBox(), h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (await run(form, button, () => api('DELETE', `/v1/watch/cameras/${c.id}`))) onDone(c);
+  });
+  return form;
+}
+
+// The cameras with what the video service last reported on each (it reports every few
+// seconds; the list is read again every 15 s while the screen is open).
+function camerasSection(signal) {
+  const box = h('div', { 'aria-live': 'polite' });
+  const confirm = h('div', {});
+  const wrap = h('div', {}, errorBox());
+  const load = async () => {
+    const r = await run(wrap, null, () => api('GET', '/v1/watch/cameras'));
+    if (!r) return;
+    box.replaceChildren(table([['video.camera', (c) => c.name], ['video.url', (c) => h('span', { class: 'mono' }, c.url)],
+      ['video.fps', (c) => String(c.sample_fps)], ['video.state', cameraState], ['video.health_col', cameraHealth],
+      ['video.last_error', (c) => (c.stats && c.stats.last_error) || ''], ['video.updated', (c) => (c.stats ? c.stats.updated_at : '')],
+      ['list.actions', (c) => h('button', { type: 'button', class: 'danger', onclick: () => confirm.replaceChildren(removeForm(c, (gone) => {
+        confirm.replaceChildren(h('p', { role: 'status' }, t('video.removed', { name: gone.name })));
+        load();
+      })) }, t('video.remove'))]], r.cameras || [], { empty: 'video.no_cameras' }));
+  };
+  const button = h('button', { type: 'submit' }, t('video.add_camera'));
+  const form = h('form', { class: 'grid camera-add' }, h('h3', { class: 'wide' }, t('video.add_title')),
+    field('name', 'video.camera_name', { attrs: { required: true, pattern: '[A-Za-z0-9_-]{1,64}' } }),
+    field('url', 'video.url', { attrs: { required: true, spellcheck: 'false' }, wide: true }),
+    field('sample_fps', 'video.fps', { attrs: { type: 'number', min: '0.2', max: '30', step: '0.1' }, value: '5' }),
+    errorBox(), h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const v = values(form);
+    if (v.sample_fps) v.sample_fps = Number(v.sample_fps);
+    const r = await run(form, button, () => api('POST', '/v1/watch/cameras', v));
+    if (!r) return;
+    for (const name of ['name', 'url']) form.elements.namedItem(name).value = '';
+    confirm.replaceChildren(h('p', { role: 'status' }, t('video.added', { name: r.name })));
+    load();
+  });
+  const timer = setInterval(load, CAMERA_REFRESH_MS);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  load();
+  return section('video.cameras', wrap, box, confirm, form);
+}
+
+// Returns what to do when the operator leaves the screen: close the stream, stop the timer.
+export async function render(main) {
+  const ctrl = new AbortController();
+  main.append(liveSection(ctrl.signal), camerasSection(ctrl.signal), archiveSection());
+  return () => ctrl.abort();
+}
