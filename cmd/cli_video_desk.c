@@ -1,5 +1,6 @@
 /*
- * `eyni watch add-camera|list|camera|remove-camera|events|decide|add-wanted|purge`: the central
+ * `eyni watch add-camera|list|camera|remove-camera|events|decide|add-wanted|wanted|
+ * remove-wanted|purge`: the central
  * desk's records, as the local operator on the data directory (the running eynid picks up new
  * cameras and wanted faces within video.poll_seconds).
  */
@@ -16,7 +17,7 @@ typedef struct desk_args {
     const char *data, *name, *url, *label, *photo, *fin, *reason, *decision, *note, *pos;
     double fps;
     long long after, limit, days;
-    int json;
+    int json, removed;
 } desk_args;
 
 static int parse(int argc, char **argv, desk_args *a)
@@ -28,6 +29,10 @@ static int parse(int argc, char **argv, desk_args *a)
         const char **dst = NULL;
         if (!strcmp(k, "--json")) {
             a->json = 1;
+            continue;
+        }
+        if (!strcmp(k, "--removed")) {
+            a->removed = 1;
             continue;
         }
         if (k[0] != '-') {
@@ -175,6 +180,15 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
         json_decref(quality);
         return rc;
     }
+    if (!strcmp(verb, "wanted"))
+        return eyni_desk_wanted_list(e->reg, ac, a->removed, out, err);
+    if (!strcmp(verb, "remove-wanted")) {
+        long long id = a->pos ? atoll(a->pos) : 0;
+        int rc = eyni_desk_wanted_remove(e->reg, ac, id, a->reason, err);
+        if (rc == 0)
+            *out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "removed", 1);
+        return rc;
+    }
     if (!strcmp(verb, "purge")) {
         long long n = 0;
         int rc = eyni_desk_purge(e->reg, ac, a->days ? (int)a->days : EYNI_DESK_RETENTION_DEFAULT,
@@ -197,6 +211,8 @@ int cli_watch_desk(int argc, char **argv)
         "eyni watch events [--after ID] [--decision open|acknowledged|dismissed] [--limit N]\n"
         "eyni watch decide ID --decision acknowledged|dismissed [--note TEXT]\n"
         "eyni watch add-wanted --label TEXT --photo FILE --reason TEXT [--fin FIN]\n"
+        "eyni watch wanted [--removed]  (the wanted faces, without templates)\n"
+        "eyni watch remove-wanted ID --reason TEXT   (warrant ended: templates erased)\n"
         "eyni watch purge [--days N]\n"
         "  (all take --data DIR and --json)";
     desk_args a;

@@ -27,7 +27,8 @@ struct video_service {
     eyni_onnx_env *onnx;
     eyni_face_engine *fe;
     eyni_video_wanted *wanted;
-    long long wanted_last; /* highest wanted id loaded */
+    long long wanted_last;  /* highest wanted id loaded */
+    char removed_since[64]; /* time of the last wanted removal followed ("" at start) */
     eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
     char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
     long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
@@ -97,6 +98,20 @@ static int add_wanted(long long id, const char *label, const float emb[EYNI_FACE
     if (eyni_video_wanted_add(s->wanted, id, label, emb, &err) ||
         (blurred && eyni_video_wanted_add(s->wanted, id, label, blurred, &err)))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
+    return 0;
+}
+
+/* A face whose warrant ended leaves the running cameras' gallery at the next look. */
+static int drop_wanted(long long id, void *ctx)
+{
+    video_service *s = ctx;
+    eyni_error err = {0};
+    size_t n = 0;
+    if (eyni_video_wanted_remove(s->wanted, id, &n, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
+    else if (n)
+        eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_wanted",
+                       "wanted face %lld removed from the gallery (%zu entries)", id, n);
     return 0;
 }
 
@@ -222,7 +237,9 @@ static void look(video_service *s)
 {
     eyni_error err = {0};
     json_t *cams = NULL;
-    if (eyni_desk_wanted_each(s->env->reg, &s->actor, s->wanted_last, add_wanted, s, &err))
+    if (eyni_desk_wanted_each(s->env->reg, &s->actor, s->wanted_last, add_wanted, s, &err) ||
+        eyni_desk_wanted_removed(s->env->reg, &s->actor, s->removed_since, sizeof s->removed_since,
+                                 drop_wanted, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
     if (eyni_desk_camera_list(s->env->reg, &s->actor, &cams, &err) == 0) {
         size_t i;

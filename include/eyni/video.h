@@ -88,6 +88,9 @@ int eyni_video_embed_subject(const eyni_face_engine *fe, const eyni_image *img, 
                              float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM], int *copies,
                              eyni_error *err);
 size_t eyni_video_wanted_size(const eyni_video_wanted *w);
+/* Drops every entry of person id (its photos and their blurred copies) while cameras search;
+ * *removed (may be NULL) is how many entries went, 0 when the id was not in the gallery. */
+int eyni_video_wanted_remove(eyni_video_wanted *w, int64_t id, size_t *removed, eyni_error *err);
 /* Copies the label of a person id into out; 0 when the id is unknown. */
 int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
 /*

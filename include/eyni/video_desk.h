@@ -52,12 +52,27 @@ int eyni_desk_camera_stats_put(eyni_register *reg, const eyni_actor *a, long lon
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,
                          const char *fin, const char *reason, const float emb[EYNI_FACE_DIM],
                          const float *blurred, long long *id, eyni_error *err);
-/* Calls fn for every wanted face with id > after, in id order (for building the service's
- * gallery; audited when any face was read); blurred is NULL for a face stored without. */
+/* Calls fn for every wanted face in force with id > after, in id order (for building the
+ * service's gallery; audited when any face was read); blurred is NULL for a face stored
+ * without. */
 typedef int (*eyni_desk_wanted_fn)(long long id, const char *label, const float emb[EYNI_FACE_DIM],
                                    const float *blurred, void *ctx);
 int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long after,
                           eyni_desk_wanted_fn fn, void *ctx, eyni_error *err);
+/* The wanted faces without their templates: {"wanted":[{"id","label","fin","reason",
+ * "added_at","added_by"} + "removed_at","removed_by","removal_reason" once removed]}, those in
+ * force only unless removed is set; audited. */
+int eyni_desk_wanted_list(eyni_register *reg, const eyni_actor *a, int removed, json_t **out,
+                          eyni_error *err);
+/* Removes a wanted face when its legal reason ends: the record stays, its templates are
+ * emptied; audited with the reason. ENOTFOUND when unknown or already removed. */
+int eyni_desk_wanted_remove(eyni_register *reg, const eyni_actor *a, long long id,
+                            const char *reason, eyni_error *err);
+/* Calls fn(id) for every wanted face removed at or after *since (an ISO time, "" for all),
+ * oldest removal first, and moves *since (cap bytes) to the last removal seen: the service
+ * drops them from its gallery. A removal at exactly *since is given again (harmless). */
+int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                             int (*fn)(long long id, void *ctx), void *ctx, eyni_error *err);
 
 /* One alert as the service records it (the actor is the service itself). */
 typedef struct eyni_desk_alert {

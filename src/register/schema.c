@@ -698,6 +698,16 @@ static const char v14_postgresql[] =
 static const char v15_sqlite[] = V15_COLUMNS("REAL");
 static const char v15_postgresql[] = V15_COLUMNS("DOUBLE PRECISION");
 
+/* A wanted face is removed when its warrant ends: the row stays for the record (who added
+ * it, who removed it, when and why) and the sealed templates are emptied, so nothing
+ * biometric outlives the legal reason. */
+#define V16_COLUMNS                                                                         \
+    "ALTER TABLE video_wanted ADD COLUMN removed_at TEXT;"                                  \
+    "ALTER TABLE video_wanted ADD COLUMN removed_by TEXT;"                                  \
+    "ALTER TABLE video_wanted ADD COLUMN removal_reason TEXT;"
+static const char v16_sqlite[] = V16_COLUMNS;
+static const char v16_postgresql[] = V16_COLUMNS;
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -713,6 +723,7 @@ static const eyni_migration migrations[] = {
     {13, "nodes holding gallery shards", v13_sqlite, v13_postgresql},
     {14, "biometric re-capture and erasure tombstones", v14_sqlite, v14_postgresql},
     {15, "normalised score and threshold of video alerts", v15_sqlite, v15_postgresql},
+    {16, "removal of wanted faces", v16_sqlite, v16_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -175,7 +175,10 @@ int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long aft
     eyni_stmt *st = NULL;
     long long count = 0;
     rc = eyni_db_prepare(
-        db, "SELECT id, label, template FROM video_wanted WHERE id > ? ORDER BY id", &st, err);
+        db,
+        "SELECT id, label, template FROM video_wanted WHERE id > ? AND removed_at IS NULL"
+        " ORDER BY id",
+        &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, after, err);
     while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {

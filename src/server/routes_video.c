@@ -5,12 +5,14 @@
 #include "eyni/video_desk.h"
 #include "server_int.h"
 
-static int alert_id(const char *s, long long *id, eyni_error *err)
+/* The id in a path: what names the kind of record for the message. */
+static int record_id(const char *s, const char *what, long long *id, eyni_error *err)
 {
     char *end;
     *id = strtoll(s, &end, 10);
     if (*end || *id <= 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not an alert id", s);
+        return eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a%s %s id", s,
+                              strchr("aeiou", what[0]) ? "n" : "", what);
     return 0;
 }
 
@@ -30,20 +32,11 @@ static int camera_list(srv_request *rq, json_t **out, int *status, eyni_error *e
     return eyni_desk_camera_list(rq->reg, &rq->actor, out, err);
 }
 
-static int camera_id(const char *s, long long *id, eyni_error *err)
-{
-    char *end;
-    *id = strtoll(s, &end, 10);
-    if (*end || *id <= 0)
-        return eyni_error_set(err, EYNI_EFORMAT, "'%.20s' is not a camera id", s);
-    return 0;
-}
-
 /* One camera with its statistics as the video service last reported them. */
 static int camera_get(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long id;
-    int rc = camera_id(rq->params[0], &id, err);
+    int rc = record_id(rq->params[0], "camera", &id, err);
     return rc ? rc : eyni_desk_camera_get(rq->reg, &rq->actor, id, out, err);
 }
 
@@ -52,7 +45,7 @@ static int camera_remove(srv_request *rq, json_t **out, int *status, eyni_error 
 {
     long long id;
     char name[80] = "";
-    int rc = camera_id(rq->params[0], &id, err);
+    int rc = record_id(rq->params[0], "camera", &id, err);
     if (rc == 0)
         rc = eyni_desk_camera_remove(rq->reg, &rq->actor, id, name, sizeof name, err);
     if (rc == 0)
@@ -78,7 +71,7 @@ static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *
     long long id;
     json_t *in = NULL;
     const char *decision = NULL, *note = NULL;
-    int rc = alert_id(rq->params[0], &id, err);
+    int rc = record_id(rq->params[0], "alert", &id, err);
     if (rc == 0)
         rc = srv_body_json(rq, &in, err);
     if (rc == 0)
@@ -101,7 +94,7 @@ static int event_snapshot(srv_request *rq, json_t **out, int *status, eyni_error
     unsigned char *jpeg = NULL;
     size_t len = 0;
     char *b64 = NULL;
-    int rc = alert_id(rq->params[0], &id, err);
+    int rc = record_id(rq->params[0], "alert", &id, err);
     if (rc == 0)
         rc = eyni_desk_alert_snapshot(rq->reg, &rq->actor, id, &jpeg, &len, err);
     if (rc == 0)
@@ -111,6 +104,36 @@ static int event_snapshot(srv_request *rq, json_t **out, int *status, eyni_error
                          "image", b64);
     free(jpeg);
     free(b64);
+    return rc;
+}
+
+/* The wanted faces without their templates; ?removed=1 lists the removed ones too. */
+static int wanted_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    long long removed;
+    int rc = srv_query_int(rq, "removed", 0, 0, 1, &removed, err);
+    return rc ? rc : eyni_desk_wanted_list(rq->reg, &rq->actor, (int)removed, out, err);
+}
+
+/* A warrant ended: the running cameras stop matching the face within a poll. */
+static int wanted_remove(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"reason", NULL};
+    long long id;
+    json_t *in = NULL;
+    const char *reason = NULL;
+    int rc = record_id(rq->params[0], "wanted", &id, err);
+    if (rc == 0)
+        rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0)
+        rc = eyni_desk_wanted_remove(rq->reg, &rq->actor, id, reason, err);
+    if (rc == 0)
+        *out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "removed", 1);
+    json_decref(in);
     return rc;
 }
 
@@ -139,5 +162,7 @@ const srv_route srv_routes_video[] = {
     {"GET", "/v1/watch/events/stream", event_stream, 1},
     {"POST", "/v1/watch/events/{}/decision", event_decide, 1},
     {"GET", "/v1/watch/events/{}/snapshot", event_snapshot, 1},
+    {"GET", "/v1/watch/wanted", wanted_list, 1},
+    {"POST", "/v1/watch/wanted/{}/remove", wanted_remove, 1},
     {NULL, NULL, NULL, 0},
 };

@@ -160,6 +160,34 @@ int eyni_video_wanted_add_image(eyni_video_wanted *w, const eyni_face_engine *fe
     return rc == 0 && copies == 2 ? eyni_video_wanted_add(w, id, label, blurred, err) : rc;
 }
 
+/* The last entry moves into the freed slot: the gallery is keyed by entry index, and the
+ * indices stay dense so that search hits map straight to entries. */
+int eyni_video_wanted_remove(eyni_video_wanted *w, int64_t id, size_t *removed, eyni_error *err)
+{
+    size_t k = 0;
+    int rc = 0;
+    pthread_rwlock_wrlock(&w->lock);
+    for (size_t i = 0; i < w->n && rc == 0;) {
+        if (w->entries[i].person != id) {
+            i++;
+            continue;
+        }
+        size_t last = w->n - 1;
+        rc = eyni_gallery_remove(w->g, (int64_t)last, err);
+        if (rc == 0 && i != last)
+            rc = eyni_gallery_update(w->g, (int64_t)i, w->entries[last].emb, err);
+        if (rc == 0) {
+            w->entries[i] = w->entries[last];
+            w->n--;
+            k++;
+        }
+    }
+    pthread_rwlock_unlock(&w->lock);
+    if (removed)
+        *removed = k;
+    return rc;
+}
+
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)
 {
     pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);

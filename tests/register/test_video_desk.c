@@ -244,6 +244,92 @@ static void test_camera_stats_and_removal(void **state)
     eyni_register_close(r);
 }
 
+static int note_removed(long long id, void *ctx)
+{
+    long long *last = ctx;
+    *last = id;
+    return 0;
+}
+
+/* A wanted face removed when its warrant ends: audited with the reason, gone from the
+ * service's gallery load, its templates emptied, its record kept; the service learns of the
+ * removal once, from a time cursor. */
+static void test_wanted_removal(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-wanted-rm");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    eyni_error err;
+    float e1[EYNI_FACE_DIM], e2[EYNI_FACE_DIM];
+    unit(e1, 1);
+    unit(e2, 2);
+    long long a = 0, b = 0, last = 0;
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "A", NULL, "warrant 1", e1, e2, &a, &err), 0);
+    assert_int_equal(eyni_desk_wanted_add(r, &police, "B", NULL, "warrant 2", e2, NULL, &b, &err),
+                     0);
+    char since[64] = "";
+    assert_int_equal(
+        eyni_desk_wanted_removed(r, &police, since, sizeof since, note_removed, &last, &err), 0);
+    assert_int_equal(last, 0); /* nothing removed yet */
+    assert_int_equal(eyni_desk_wanted_remove(r, &border, a, "warrant withdrawn", &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_wanted_remove(r, &police, a, "", &err), EYNI_EFORMAT);
+    assert_int_equal(eyni_desk_wanted_remove(r, &police, a, "warrant withdrawn", &err), 0);
+    assert_int_equal(eyni_desk_wanted_remove(r, &police, a, "again", &err), EYNI_ENOTFOUND);
+    assert_int_equal(eyni_desk_wanted_remove(r, &police, 999, "unknown", &err), EYNI_ENOTFOUND);
+    seen s = {0};
+    assert_int_equal(eyni_desk_wanted_each(r, &police, 0, collect, &s, &err), 0);
+    assert_int_equal(s.n, 1); /* only B is loaded */
+    assert_true(eyni_face_compare(s.first, e2) > 0.99f);
+    /* the service hears of the removal, and then not again unless another comes */
+    assert_int_equal(
+        eyni_desk_wanted_removed(r, &police, since, sizeof since, note_removed, &last, &err), 0);
+    assert_int_equal(last, a);
+    assert_true(since[0] != 0);
+    /* the list: B in force; with the removed, A with who removed it and why */
+    json_t *out = NULL;
+    assert_int_equal(eyni_desk_wanted_list(r, &border, 0, &out, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_wanted_list(r, &police, 0, &out, &err), 0);
+    json_t *list = json_object_get(out, "wanted");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "label")), "B");
+    assert_null(json_object_get(json_array_get(list, 0), "removed_at"));
+    json_decref(out);
+    assert_int_equal(eyni_desk_wanted_list(r, &police, 1, &out, &err), 0);
+    json_t *gone = json_array_get(json_object_get(out, "wanted"), 0);
+    assert_string_equal(json_string_value(json_object_get(gone, "label")), "A");
+    assert_string_equal(json_string_value(json_object_get(gone, "reason")), "warrant 1");
+    assert_string_equal(json_string_value(json_object_get(gone, "removal_reason")),
+                        "warrant withdrawn");
+    assert_string_equal(json_string_value(json_object_get(gone, "removed_by")), police.id);
+    assert_non_null(json_object_get(gone, "removed_at"));
+    json_decref(out);
+    /* nothing biometric is left of A */
+    eyni_db *db = NULL;
+    eyni_stmt *st = NULL;
+    assert_int_equal(eyni_store_acquire(eyni_register_store(r), &db, &err), 0);
+    assert_int_equal(
+        eyni_db_prepare(db, "SELECT template FROM video_wanted ORDER BY id", &st, &err), 0);
+    size_t len = 99;
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    (void)eyni_stmt_blob(st, 0, &len);
+    assert_int_equal(len, 0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    (void)eyni_stmt_blob(st, 0, &len);
+    assert_true(len > 0);
+    eyni_stmt_free(st);
+    eyni_store_release(eyni_register_store(r), db);
+    /* the removal is in the audit log with its reason */
+    eyni_actor op;
+    eyni_actor_local(&op, "LOCAL", "test");
+    eyni_audit_query q = {.action = "video.wanted.remove"};
+    assert_int_equal(eyni_register_audit_list(r, &op, &q, &out, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(out, "entries")), 1);
+    json_t *entry = json_array_get(json_object_get(out, "entries"), 0);
+    assert_string_equal(json_string_value(json_object_get(entry, "detail")), "warrant withdrawn");
+    json_decref(out);
+    eyni_register_close(r);
+}
+
 /* Migration 15 adds the normalised score and the threshold to video_alerts: an alert stored
  * before it stays, with neither, and a new one keeps both. */
 static void test_alerts_survive_migration_15(void **state)
@@ -286,6 +372,41 @@ static void test_alerts_survive_migration_15(void **state)
     eyni_store_close(s);
 }
 
+/* Migration 16 adds the removal columns: a wanted face stored before it stays in force. */
+static void test_wanted_survive_migration_16(void **state)
+{
+    (void)state;
+    const eyni_migration *all = NULL;
+    int n = 0;
+    eyni_store *s = fixture_store_before("migration16", 16, &all, &n);
+    eyni_error err;
+    eyni_db *db = NULL;
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    assert_int_equal(eyni_db_exec(db,
+                                  "INSERT INTO video_wanted (id, label, reason, template, added_at,"
+                                  " added_by) VALUES (3, 'A', 'warrant 1', 'x', 't', 'k')",
+                                  &err),
+                     0);
+    assert_int_not_equal(eyni_db_exec(db, "UPDATE video_wanted SET removed_at = 't'", &err), 0);
+    eyni_store_release(s, db);
+    assert_int_equal(eyni_store_migrate(s, all, n, &err), 0);
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    eyni_stmt *st = NULL;
+    assert_int_equal(eyni_db_prepare(db,
+                                     "SELECT id, removed_at, removed_by, removal_reason"
+                                     " FROM video_wanted",
+                                     &st, &err),
+                     0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    assert_int_equal(eyni_stmt_int64(st, 0), 3);
+    for (int c = 1; c <= 3; c++)
+        assert_true(eyni_stmt_is_null(st, c));
+    assert_int_equal(eyni_stmt_step(st, &err), 0);
+    eyni_stmt_free(st);
+    eyni_store_release(s, db);
+    eyni_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_alerts),
         cmocka_unit_test(test_camera_stats_and_removal),
         cmocka_unit_test(test_alerts_survive_migration_15),
+        cmocka_unit_test(test_wanted_removal),
+        cmocka_unit_test(test_wanted_survive_migration_16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,6 +146,61 @@ static void test_cohort(void **state)
     eyni_video_wanted_free(w);
 }
 
+/* Removing a person drops its photo and blurred copy while the others keep matching with
+ * their own cohort statistics (the moved entry keeps its own). */
+static void test_remove(void **state)
+{
+    static float cohort[NC][EYNI_FACE_DIM];
+    int ident[NC];
+    unsigned long long rng = 2463534242ull;
+    for (int i = 0; i < NC; i++) {
+        random_unit(&rng, cohort[i]);
+        ident[i] = i;
+    }
+    float a[EYNI_FACE_DIM], a_copy[EYNI_FACE_DIM], b[EYNI_FACE_DIM], c[EYNI_FACE_DIM];
+    random_unit(&rng, a);
+    random_unit(&rng, a_copy);
+    random_unit(&rng, b);
+    random_unit(&rng, c);
+    eyni_video_wanted *w = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    assert_int_equal(eyni_video_wanted_set_cohort(w, cohort[0], ident, NC, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 1, "A", a, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 2, "B", b, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 1, "A", a_copy, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 3, "C", c, &err), 0);
+    eyni_video_match before;
+    assert_int_equal(eyni_video_wanted_match(w, c, &before, &err), 0);
+    assert_int_equal(before.id, 3);
+    size_t removed = 9;
+    assert_int_equal(eyni_video_wanted_remove(w, 1, &removed, &err), 0);
+    assert_int_equal(removed, 2);
+    assert_int_equal(eyni_video_wanted_size(w), 2);
+    char label[16];
+    assert_int_equal(eyni_video_wanted_label(w, 1, label, sizeof label), 0);
+    eyni_video_match m;
+    for (int k = 0; k < 2; k++) { /* neither the photo nor its copy is found any more */
+        assert_int_equal(eyni_video_wanted_match(w, k ? a_copy : a, &m, &err), 0);
+        assert_true(m.id != 1 && m.score < 0.5f);
+    }
+    /* C moved into a freed slot: the same person, the same normalised score */
+    assert_int_equal(eyni_video_wanted_match(w, c, &m, &err), 0);
+    assert_int_equal(m.id, 3);
+    assert_true(fabsf(m.norm - before.norm) < 1e-4f);
+    assert_int_equal(eyni_video_wanted_match(w, b, &m, &err), 0);
+    assert_int_equal(m.id, 2);
+    /* an unknown person: nothing removed, no error */
+    assert_int_equal(eyni_video_wanted_remove(w, 42, &removed, &err), 0);
+    assert_int_equal(removed, 0);
+    assert_int_equal(eyni_video_wanted_remove(w, 2, NULL, &err), 0);
+    assert_int_equal(eyni_video_wanted_remove(w, 3, NULL, &err), 0);
+    assert_int_equal(eyni_video_wanted_size(w), 0);
+    assert_int_equal(eyni_video_wanted_match(w, c, &m, &err), 0);
+    assert_int_equal(m.id, -1);
+    eyni_video_wanted_free(w);
+}
+
 static void test_cohort_broken(void **state)
 {
     static float cohort[NC][EYNI_FACE_DIM];
@@ -184,7 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_good),     cmocka_unit_test(test_list_broken),
         cmocka_unit_test(test_threshold),     cmocka_unit_test(test_cohort),
-        cmocka_unit_test(test_cohort_broken),
+        cmocka_unit_test(test_cohort_broken), cmocka_unit_test(test_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

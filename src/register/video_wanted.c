@@ -1,0 +1,120 @@
+/* The wanted faces beyond adding them: the list an operator reviews, removal when the legal
+ * reason ends (the record stays, the templates go), and the removals the video service
+ * follows to drop faces from the gallery of the running cameras. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eyni/video_desk.h"
+#include "register_int.h"
+
+static json_t *wanted_row(eyni_stmt *st, void *ctx)
+{
+    static const char *const opt[] = {"fin", "removed_at", "removed_by", "removal_reason"};
+    static const int col[] = {2, 6, 7, 8};
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)eyni_stmt_int64(st, 0),
+                          "label", eyni_stmt_text(st, 1), "reason", eyni_stmt_text(st, 3),
+                          "added_at", eyni_stmt_text(st, 4), "added_by", eyni_stmt_text(st, 5));
+    for (size_t i = 0; o && i < sizeof col / sizeof col[0]; i++)
+        if (!eyni_stmt_is_null(st, col[i]))
+            json_object_set_new(o, opt[i], json_string(eyni_stmt_text(st, col[i])));
+    return o;
+}
+
+int eyni_desk_wanted_list(eyni_register *reg, const eyni_actor *a, int removed, json_t **out,
+                          eyni_error *err)
+{
+    json_t *rows = NULL;
+    const char *v[] = {removed ? "1" : "0"};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
+    if (rc == 0)
+        rc = reg_read_rows(reg,
+                           "SELECT id, label, fin, reason, added_at, added_by, removed_at,"
+                           " removed_by, removal_reason FROM video_wanted"
+                           " WHERE removed_at IS NULL OR CAST(? AS INTEGER) = 1 ORDER BY id",
+                           v, 1, wanted_row, NULL, &rows, err);
+    if (rc == 0)
+        rc = eyni_register_audit_event(reg, a, "video.wanted.list", "wanted", "ok",
+                                       removed ? "with removed" : NULL, err);
+    if (rc == 0)
+        *out = json_pack("{s:o}", "wanted", rows);
+    else
+        json_decref(rows);
+    return rc;
+}
+
+typedef struct remove_arg {
+    const eyni_actor *a;
+    long long id;
+    const char *reason;
+} remove_arg;
+
+static int remove_tx(eyni_db *db, void *p, eyni_error *err)
+{
+    remove_arg *x = p;
+    char now[32], id_s[32], obj[64];
+    eyni_time_now_iso(now);
+    snprintf(id_s, sizeof id_s, "%lld", x->id);
+    eyni_stmt *st = NULL;
+    /* substr(template, 1, 0): an empty blob in both SQLite and PostgreSQL (the column is NOT
+     * NULL); the photo's and the blurred copy's templates are gone with it */
+    int rc = eyni_db_prepare(db,
+                             "UPDATE video_wanted SET removed_at = ?, removed_by = ?,"
+                             " removal_reason = ?, template = substr(template, 1, 0)"
+                             " WHERE id = CAST(? AS INTEGER) AND removed_at IS NULL RETURNING id",
+                             &st, err);
+    if (rc)
+        return rc;
+    const char *v[] = {now, x->a->id, x->reason, id_s};
+    rc = reg_bind_texts(st, 1, v, 4, err);
+    if (rc == 0)
+        rc = eyni_stmt_step(st, err);
+    eyni_stmt_free(st);
+    if (rc == 0)
+        return eyni_error_set(err, EYNI_ENOTFOUND, "wanted face %lld is unknown or already removed",
+                              x->id);
+    snprintf(obj, sizeof obj, "wanted/%lld", x->id);
+    return rc < 0 ? rc
+                  : reg_audit_append(db, x->a, "video.wanted.remove", obj, "ok", x->reason, err);
+}
+
+int eyni_desk_wanted_remove(eyni_register *reg, const eyni_actor *a, long long id,
+                            const char *reason, eyni_error *err)
+{
+    remove_arg x = {.a = a, .id = id, .reason = reason};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
+    if (rc == 0 && (!reason || !*reason || strlen(reason) > EYNI_TEXT_MAX ||
+                    !eyni_utf8_valid(reason, strlen(reason))))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "a removal needs its reason (text)");
+    return rc ? rc : reg_write_tx(reg, remove_tx, &x, err);
+}
+
+int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                             int (*fn)(long long id, void *ctx), void *ctx, eyni_error *err)
+{
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
+    eyni_db *db = NULL;
+    if (rc == 0)
+        rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    eyni_stmt *st = NULL;
+    rc = eyni_db_prepare(db,
+                         "SELECT id, removed_at FROM video_wanted WHERE removed_at IS NOT NULL"
+                         " AND removed_at >= ? ORDER BY removed_at, id",
+                         &st, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 1, since, err);
+    char last[64] = "";
+    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        snprintf(last, sizeof last, "%s", eyni_stmt_text(st, 1));
+        if (fn(eyni_stmt_int64(st, 0), ctx))
+            rc = eyni_error_set(err, EYNI_EINTERNAL, "wanted removals: stopped");
+        else
+            rc = 0;
+    }
+    eyni_stmt_free(st);
+    eyni_store_release(reg->store, db);
+    if (rc == 0 && last[0])
+        snprintf(since, cap, "%s", last);
+    return rc;
+}
