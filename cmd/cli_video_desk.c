@@ -78,51 +78,23 @@ static int parse(int argc, char **argv, desk_args *a)
     return 0;
 }
 
-/* Embeds the subject of a photo with the face engine. */
-/* The enrolment check's verdict for the operator: score, every reason, and the warnings with
- * their advice (a photo that will match badly in video is said so at add time). */
-static json_t *enrol_json(const eyni_face_quality *q, unsigned warn)
-{
-    json_t *reasons = json_array(), *warnings = json_array();
-    for (unsigned bit = 1; bit && bit < (1u << EYNI_FACE_REASON_COUNT); bit <<= 1) {
-        if (!(q->reasons & bit))
-            continue;
-        json_array_append_new(reasons, json_string(eyni_face_reason_name(bit)));
-        if (warn & bit)
-            json_array_append_new(warnings,
-                                  json_pack("{s:s,s:s}", "reason", eyni_face_reason_name(bit),
-                                            "advice", eyni_face_reason_advice(bit)));
-    }
-    return json_pack("{s:f,s:o,s:o}", "score", q->score, "reasons", reasons, "warnings", warnings);
-}
-
-/* The photo's embedding and its blurred copy's (*copy 0 when the face is too small for one). */
+/* The photo's embedding and its blurred copy's (*copy 0 when the face is too small for one),
+ * with the enrolment check's verdict; a photo that will match badly in video is said so. */
 static int embed_photo(const char *path, float rel, float emb[EYNI_FACE_DIM],
                        float blurred[EYNI_FACE_DIM], int *copy, json_t **quality, eyni_error *err)
 {
     cli_video_engine v;
-    eyni_face_quality q;
-    unsigned warn = 0;
     eyni_image *img = NULL;
-    int copies = 0;
     int rc = cli_video_engine_open(&v, NULL, 0, err);
     if (rc == 0)
         rc = eyni_image_load(path, 3, &img, err);
     if (rc == 0)
-        rc = eyni_video_embed_subject(v.fe, img, rel, emb, blurred, &copies, err);
-    if (rc == 1)
-        rc = eyni_error_set(err, EYNI_EQUALITY, "%s: no face found", path);
-    *copy = copies == 2;
-    if (rc == 0)
-        rc = eyni_video_enrol_check(v.fe, img, &q, &warn, err);
-    if (rc == 0) {
-        *quality = enrol_json(&q, warn);
-        if (warn)
-            fprintf(stderr,
-                    "eyni watch add-wanted: warning: %s: enrolment photo quality %.0f, "
-                    "it may not be matched in video (see \"quality\")\n",
-                    path, q.score);
-    }
+        rc = video_wanted_photo(v.fe, img, rel, emb, blurred, copy, quality, err);
+    if (rc == 0 && json_array_size(json_object_get(*quality, "warnings")))
+        fprintf(stderr,
+                "eyni watch add-wanted: warning: %s: enrolment photo quality %.0f, "
+                "it may not be matched in video (see \"quality\")\n",
+                path, json_real_value(json_object_get(*quality, "score")));
     eyni_image_free(img);
     cli_video_engine_close(&v);
     return rc;

@@ -131,10 +131,12 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = eyni_events_new(&events, &err);
     so.events = events;
-    if (rc == 0)
-        rc = eyni_server_start(e.reg, &so, &srv, &err);
+    /* the service first: the server embeds wanted photos with its engine */
     if (rc == 0)
         rc = video_service_start(&e, events, &video, &err);
+    so.wanted = video_service_embedder(video);
+    if (rc == 0)
+        rc = eyni_server_start(e.reg, &so, &srv, &err);
     /* With gallery sharding, peers find this node in the `nodes` table once it serves. */
     char url[300];
     if (rc == 0 && io.shards > 1)
@@ -146,6 +148,7 @@ int cmd_serve(int argc, char **argv)
     if (rc) {
         eyni_events_close(events);
         eyni_server_stop(srv);
+        video_service_stop(video); /* after the server: a request may be embedding with it */
         eyni_identity_follow_stop(follower);
         eyni_dnareg_close(dna);
         eyni_events_free(events);
@@ -162,9 +165,9 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     eyni_log_write(e.log, EYNI_LOG_INFO, "stop", "signal %d: stopping", sig);
-    video_service_stop(video);
     eyni_events_close(events);
     eyni_server_stop(srv);
+    video_service_stop(video); /* after the server: a request may be embedding with it */
     eyni_identity_follow_stop(follower);
     eyni_dnareg_close(dna);
     eyni_events_free(events);

@@ -40,6 +40,7 @@ struct video_service {
     int retention_days, poll_s;
     time_t last_purge;
     pthread_t thread;
+    pthread_mutex_t engine_mu; /* the engine is made once, by the watcher or by a request */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
@@ -134,15 +135,76 @@ static void load_cohort(video_service *s)
 
 static int ensure_engine(video_service *s, eyni_error *err)
 {
-    if (s->fe)
-        return 0;
-    eyni_face_opts fo = {.intra_threads = 1, .inter_threads = 1};
-    int rc = eyni_onnx_env_new("eynid-video", &s->onnx, err);
-    if (rc == 0)
-        rc = eyni_face_engine_new(s->onnx, &fo, &s->fe, err);
-    if (rc == 0 && s->cohort[0])
-        load_cohort(s);
+    int rc = 0;
+    pthread_mutex_lock(&s->engine_mu);
+    if (!s->fe) {
+        eyni_face_opts fo = {.intra_threads = 1, .inter_threads = 1};
+        rc = eyni_onnx_env_new("eynid-video", &s->onnx, err);
+        if (rc == 0)
+            rc = eyni_face_engine_new(s->onnx, &fo, &s->fe, err);
+        if (rc == 0 && s->cohort[0])
+            load_cohort(s);
+    }
+    pthread_mutex_unlock(&s->engine_mu);
     return rc;
+}
+
+/* The enrolment check's verdict for the operator: score, every reason, and the warnings with
+ * their advice (a photo that will match badly in video is said so at add time). */
+static json_t *enrol_json(const eyni_face_quality *q, unsigned warn)
+{
+    json_t *reasons = json_array(), *warnings = json_array();
+    for (unsigned bit = 1; bit && bit < (1u << EYNI_FACE_REASON_COUNT); bit <<= 1) {
+        if (!(q->reasons & bit))
+            continue;
+        json_array_append_new(reasons, json_string(eyni_face_reason_name(bit)));
+        if (warn & bit)
+            json_array_append_new(warnings,
+                                  json_pack("{s:s,s:s}", "reason", eyni_face_reason_name(bit),
+                                            "advice", eyni_face_reason_advice(bit)));
+    }
+    return json_pack("{s:f,s:o,s:o}", "score", q->score, "reasons", reasons, "warnings", warnings);
+}
+
+int video_wanted_photo(const eyni_face_engine *fe, const eyni_image *img, float rel,
+                       float emb[EYNI_FACE_DIM], float blurred[EYNI_FACE_DIM], int *copy,
+                       json_t **quality, eyni_error *err)
+{
+    eyni_face_quality q;
+    unsigned warn = 0;
+    int copies = 0;
+    *quality = NULL;
+    int rc = eyni_video_embed_subject(fe, img, rel, emb, blurred, &copies, err);
+    if (rc == 1)
+        rc = eyni_error_set(err, EYNI_EQUALITY, "photo: no face found");
+    *copy = copies == 2;
+    if (rc == 0)
+        rc = eyni_video_enrol_check(fe, img, &q, &warn, err);
+    if (rc == 0 && !(*quality = enrol_json(&q, warn)))
+        rc = eyni_error_set(err, EYNI_ENOMEM, "photo: out of memory");
+    return rc;
+}
+
+/* POST /v1/watch/wanted: the photo embedded with the cameras' engine (loaded now if no camera
+ * has needed it yet) and blurred as the cohort's copies are. */
+static int embed_wanted(void *ctx, const unsigned char *bytes, size_t len, float *emb,
+                        float *blurred, int *copy, json_t **quality, eyni_error *err)
+{
+    video_service *s = ctx;
+    eyni_image *img = NULL;
+    int rc = eyni_image_decode(bytes, len, 3, &img, err);
+    if (rc == 0)
+        rc = ensure_engine(s, err);
+    if (rc == 0)
+        rc = video_wanted_photo(s->fe, img, s->blurred_copy, emb, blurred, copy, quality, err);
+    eyni_image_free(img);
+    return rc;
+}
+
+eyni_server_wanted_embedder video_service_embedder(video_service *s)
+{
+    eyni_server_wanted_embedder e = {.fn = s ? embed_wanted : NULL, .ctx = s};
+    return e;
 }
 
 static int running(const video_service *s, const char *name)
@@ -408,6 +470,7 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
         return rc;
     }
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->engine_mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->thread, NULL, watcher, s)) {
         eyni_video_webhook_stop(s->webhook);
@@ -435,6 +498,7 @@ void video_service_stop(video_service *s)
     eyni_face_engine_free(s->fe);
     eyni_onnx_env_free(s->onnx);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->engine_mu);
     pthread_cond_destroy(&s->cv);
     free(s);
 }

@@ -21,6 +21,15 @@ extern "C" {
 
 typedef struct eyni_server eyni_server;
 
+/* Embedding of wanted photos for POST /v1/watch/wanted, lent by the video service (the
+ * server loads no face model of its own): fn fills emb and, when it sets *copy, blurred
+ * (EYNI_FACE_DIM floats each), and *quality with the photo's enrolment check. */
+typedef struct eyni_server_wanted_embedder {
+    int (*fn)(void *ctx, const unsigned char *img, size_t len, float *emb, float *blurred,
+              int *copy, json_t **quality, eyni_error *err);
+    void *ctx;
+} eyni_server_wanted_embedder;
+
 typedef struct eyni_server_opts {
     const char *listen; /* "127.0.0.1:8080" or "[::1]:8080"; port 0 picks a free one */
     int threads;        /* worker threads; 0 = 4 */
@@ -33,6 +42,7 @@ typedef struct eyni_server_opts {
     eyni_dnareg *dna;        /* DNA service; NULL answers it with 503 */
     struct eyni_events *events; /* pushed events (video alerts); NULL: no event stream */
     const char *web_dir;     /* operator console files served outside /v1; NULL or "": none */
+    eyni_server_wanted_embedder wanted; /* fn NULL: POST /v1/watch/wanted answers 503 */
 } eyni_server_opts;
 
 /* Starts serving reg in background threads; reg must outlive the server. */

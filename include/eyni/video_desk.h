@@ -47,6 +47,9 @@ typedef struct eyni_desk_camera_stats {
 int eyni_desk_camera_stats_put(eyni_register *reg, const eyni_actor *a, long long id,
                                const eyni_desk_camera_stats *s, eyni_error *err);
 
+/* Whether a may work the video desk (watch.manage): checked before work done on its behalf,
+ * such as embedding a photo, that the recording call would refuse only afterwards. */
+int eyni_desk_require(eyni_register *reg, const eyni_actor *a, eyni_error *err);
 /* Adds a face to the wanted gallery: a label, an optional FIN, the legal reason, the
  * photo's embedding and that of its blurred copy (NULL: none; eyni_video_embed_subject). */
 int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *label,

@@ -7,6 +7,11 @@
 #include "eyni/video_desk.h"
 #include "register_int.h"
 
+int eyni_desk_require(eyni_register *reg, const eyni_actor *a, eyni_error *err)
+{
+    return reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
+}
+
 static json_t *wanted_row(eyni_stmt *st, void *ctx)
 {
     static const char *const opt[] = {"fin", "removed_at", "removed_by", "removal_reason"};

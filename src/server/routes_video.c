@@ -1,4 +1,5 @@
 /* /v1/watch/...: the video desk (cameras, alerts, decisions, snapshots, the event stream). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,52 @@ static int wanted_list(srv_request *rq, json_t **out, int *status, eyni_error *e
     return rc ? rc : eyni_desk_wanted_list(rq->reg, &rq->actor, (int)removed, out, err);
 }
 
+/* A wanted face from a photo: {"label","fin","reason","photo": base64 JPEG or PNG}; 201 with
+ * its id and the photo's enrolment check (warnings when it will match badly in video). */
+static int wanted_add(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"label", "fin", "reason", "photo", NULL};
+    const char *label = NULL, *fin = NULL, *reason = NULL, *photo = NULL;
+    unsigned char *img = NULL;
+    size_t len = 0;
+    float emb[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
+    int copy = 0;
+    long long id = 0;
+    json_t *in = NULL, *quality = NULL;
+    int rc = eyni_desk_require(rq->reg, &rq->actor, err);
+    if (rc == 0 && !rq->wanted->fn)
+        rc = eyni_error_set(err, EYNI_EMODEL, "this server runs no video service (video.enabled)");
+    if (rc == 0)
+        rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "label", 127, &label, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "fin", 32, &fin, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "photo", SIZE_MAX, &photo, err);
+    if (rc == 0 && !photo)
+        rc = eyni_error_set(err, EYNI_EFORMAT, "photo: a base64 JPEG or PNG is required");
+    if (rc == 0)
+        rc = eyni_base64_decode(photo, strlen(photo), &img, &len, err);
+    if (rc == 0)
+        rc = rq->wanted->fn(rq->wanted->ctx, img, len, emb, blurred, &copy, &quality, err);
+    if (rc == 0)
+        rc = eyni_desk_wanted_add(rq->reg, &rq->actor, label, fin, reason, emb,
+                                  copy ? blurred : NULL, &id, err);
+    if (rc == 0) {
+        *out = json_pack("{s:I,s:s,s:O}", "id", (json_int_t)id, "label", label, "quality", quality);
+        *status = 201;
+    }
+    json_decref(quality);
+    json_decref(in);
+    free(img);
+    return rc;
+}
+
 /* A warrant ended: the running cameras stop matching the face within a poll. */
 static int wanted_remove(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
@@ -163,6 +210,7 @@ const srv_route srv_routes_video[] = {
     {"POST", "/v1/watch/events/{}/decision", event_decide, 1},
     {"GET", "/v1/watch/events/{}/snapshot", event_snapshot, 1},
     {"GET", "/v1/watch/wanted", wanted_list, 1},
+    {"POST", "/v1/watch/wanted", wanted_add, 1},
     {"POST", "/v1/watch/wanted/{}/remove", wanted_remove, 1},
     {NULL, NULL, NULL, 0},
 };

@@ -15,6 +15,7 @@ struct eyni_server {
     eyni_identity *identity;
     eyni_dnareg *dna;
     eyni_events *events;
+    eyni_server_wanted_embedder wanted;
     eyni_log *log;
     size_t max_body;
     int port;
@@ -180,6 +181,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     rq.identity = srv->identity;
     rq.dna = srv->dna;
     rq.events = srv->events;
+    rq.wanted = &srv->wanted;
     rq.method = method;
     rq.path = url;
     rq.body = cx->body;
@@ -245,6 +247,7 @@ int eyni_server_start(eyni_register *reg, const eyni_server_opts *o, eyni_server
     srv->identity = o->identity;
     srv->dna = o->dna;
     srv->events = o->events;
+    srv->wanted = o->wanted;
     srv->log = o->log;
     srv->max_body = o->max_body ? o->max_body : EYNI_SERVER_MAX_BODY_DEFAULT;
     rc = load_tls(srv, o, err);

@@ -30,6 +30,7 @@ typedef struct srv_request {
     char params[SRV_MAX_PARAMS][SRV_PARAM_MAX]; /* captured {segments} of the path */
     eyni_actor actor;                           /* filled when the route needs a key */
     eyni_events *events;                        /* NULL when the server pushes no events */
+    const eyni_server_wanted_embedder *wanted;  /* embeds wanted photos (fn NULL: none) */
     srv_stream *stream;                         /* set by a handler that answers a stream */
 } srv_request;
 

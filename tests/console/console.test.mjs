@@ -523,19 +523,30 @@ async function main() {
       await context.close();
     }
 
-    // Police at the video desk: the wanted faces of the recording are on the list (enrolled
-    // with the command line), a camera is added, its alert arrives live with the snapshot, a
-    // dismissal without a note is held back, the alert is acknowledged, the archive shows the
-    // decision, and the camera is removed.
-    for (const [, label, photo] of crowd.wanted)
-      execFileSync(path.join(build, 'eyni'), ['watch', 'add-wanted', '--data', dir, '--label', label, '--photo', photo,
-        '--reason', 'console test warrant'], { stdio: 'ignore' });
+    // Police at the video desk: the wanted faces of the recording are put on the list from
+    // their photos, a camera is added, its alert arrives live with the snapshot, a dismissal
+    // without a note is held back, the alert is acknowledged, the archive shows the decision,
+    // the face is taken off the list with the reason, and the camera is removed.
     {
       const { page, context } = await signIn(b, base, keys.police);
       await page.getByRole('link', { name: 'Video desk' }).click();
       await page.getByText('Live: new alerts appear here').waitFor();
       await page.getByText('No open alert.').waitFor();
       await page.getByText('No camera yet.').waitFor();
+      await page.getByText('No wanted face on the list.').waitFor();
+      const wantedForm = page.locator('form.wanted-add');
+      await wantedForm.getByLabel('Legal reason (warrant)').fill('console test warrant');
+      for (const [, label, photo] of crowd.wanted) {
+        await wantedForm.getByLabel('Name or label').fill(label);
+        await wantedForm.getByLabel('Photo (JPEG or PNG)').setInputFiles(photo);
+        await wantedForm.getByRole('button', { name: 'Add to the wanted list' }).click();
+        await page.getByText(`${label} is on the wanted list`).waitFor({ timeout: 120000 });
+      }
+      // a photo without a face is refused, the reason shown
+      await wantedForm.getByLabel('Name or label').fill('Nobody');
+      await wantedForm.getByLabel('Photo (JPEG or PNG)').setInputFiles(path.join(FVC, '101_1.tif'));
+      await wantedForm.getByRole('button', { name: 'Add to the wanted list' }).click();
+      await wantedForm.locator('.form-error').getByText('no face found').waitFor();
       const add = page.locator('form.camera-add');
       await add.getByLabel('Camera name').fill('gate-1');
       await add.getByLabel('Stream address').fill(crowd.video);
@@ -568,11 +579,22 @@ async function main() {
       const archive = page.locator('form.alert-archive');
       await archive.getByLabel('Decision').selectOption('acknowledged');
       await archive.getByRole('button', { name: 'Show' }).click();
-      const row = page.locator('tr').filter({ has: page.getByRole('cell', { name: alertId, exact: true }) });
+      const row = page.locator('section').filter({ has: archive }).locator('tr').filter({ has: page.getByRole('cell', { name: alertId, exact: true }) });
       await row.getByRole('cell', { name: 'officer sent to gate 1' }).waitFor();
       assert.match(await row.textContent(), /acknowledged/i);
+      // the warrant ends: the face leaves the list, kept on record with the reason
+      const wantedRow = page.locator('tr').filter({ has: page.getByRole('cell', { name: label, exact: true }) }).filter({ hasText: 'console test warrant' });
+      await wantedRow.getByRole('button', { name: 'Remove' }).click();
+      const rmWanted = page.locator('form').filter({ hasText: `Remove wanted face` });
+      await rmWanted.getByLabel(/^Why it is removed/).fill('warrant executed');
+      await rmWanted.getByRole('button', { name: 'Remove' }).click();
+      await page.getByText(new RegExp(`Wanted face \\d+ \\(${label}\\) removed`)).waitFor();
+      assert.equal(await wantedRow.count(), 0, 'the removed face is not listed as in force');
+      await page.getByLabel('Show removed faces too').check();
+      await page.getByRole('cell', { name: /warrant executed/ }).waitFor();
       // the service reports on the camera; removed, its alerts stay in the archive
-      await page.getByRole('button', { name: 'Remove' }).first().click();
+      const cameraRow = page.locator('tr').filter({ has: page.getByRole('cell', { name: 'gate-1', exact: true }) }).filter({ hasText: 'frames analysed' });
+      await cameraRow.getByRole('button', { name: 'Remove' }).click();
       await page.locator('form').filter({ hasText: 'Remove camera gate-1' }).getByRole('button', { name: 'Remove' }).click();
       await page.getByText('Camera gate-1 removed.').waitFor();
       await page.getByText('No camera yet.').waitFor();
@@ -596,7 +618,8 @@ async function main() {
     }
     // Reading case images and checking quality were audited.
     for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list',
-      'video.camera.add', 'video.events.subscribe', 'video.alert.snapshot', 'video.alert.decide', 'video.camera.remove']) {
+      'video.camera.add', 'video.events.subscribe', 'video.alert.snapshot', 'video.alert.decide', 'video.camera.remove',
+      'video.wanted.add', 'video.wanted.list', 'video.wanted.remove']) {
       const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
       assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }

@@ -1,7 +1,8 @@
 // The video desk: alerts from the cameras as they come (pushed over the event stream), each
 // with the camera's snapshot, to acknowledge or dismiss with a note; the archive of alerts
-// and decisions; the cameras with their health, added and removed here.
-import { api, query, events, ApiError, plainError } from '../api.js';
+// and decisions; the wanted faces (added from a photo with the legal reason, removed when
+// the warrant ends); the cameras with their health, added and removed here.
+import { api, query, events, ApiError, plainError, fileBase64 } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, values, errorBox, run, section, table, pager, badge, dl, announce } from '../ui.js';
 
@@ -198,6 +199,67 @@ function archiveSection() {
   return section('video.archive', form, out);
 }
 
+// The enrolment check of a new wanted photo: a photo that will match badly in video is said
+// so with the advice, though it is kept (it may be the only one there is).
+function qualityNote(label, q) {
+  const warnings = (q && q.warnings) || [];
+  return h('div', { class: `verdict ${warnings.length ? 'bad' : 'ok'}`, role: 'status' },
+    h('p', {}, t('video.wanted_added', { label, score: fixed(q && q.score, 0) })),
+    warnings.length ? h('ul', { class: 'reasons' }, warnings.map((w) => h('li', {}, w.advice || w.reason))) : '');
+}
+
+function wantedRemoveForm(w, onDone) {
+  const button = h('button', { type: 'submit', class: 'danger' }, t('video.remove'));
+  const form = h('form', { class: 'grid' }, h('h3', { class: 'wide' }, t('video.wanted_remove_title', { id: w.id, label: w.label })),
+    field('reason', 'video.removal_reason', { attrs: { required: true }, wide: true }), errorBox(), h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (await run(form, button, () => api('POST', `/v1/watch/wanted/${w.id}/remove`, values(form)))) onDone(w);
+  });
+  return form;
+}
+
+// The faces the cameras look for: each with its legal reason; removed ones on request.
+function wantedSection() {
+  const box = h('div', { 'aria-live': 'polite' });
+  const side = h('div', {});
+  const wrap = h('div', {}, errorBox());
+  const showRemoved = h('input', { type: 'checkbox', id: 'wanted-removed' });
+  const load = async () => {
+    const r = await run(wrap, null, () => api('GET', query('/v1/watch/wanted', { removed: showRemoved.checked ? 1 : '' })));
+    if (!r) return;
+    box.replaceChildren(table([['video.id', (w) => String(w.id)], ['video.label', (w) => w.label], ['person.fin', (w) => w.fin || ''],
+      ['video.legal_reason', (w) => w.reason], ['video.added_col', (w) => `${w.added_at} ${w.added_by}`],
+      ['video.state', (w) => (w.removed_at ? h('span', {}, badge('removed', 'deny'), ` ${w.removed_at} — ${w.removal_reason}`) : badge('active'))],
+      ['list.actions', (w) => (w.removed_at ? '' : h('button', { type: 'button', class: 'danger', onclick: () => side.replaceChildren(wantedRemoveForm(w, (gone) => {
+        side.replaceChildren(h('p', { role: 'status' }, t('video.wanted_removed', { id: gone.id, label: gone.label })));
+        load();
+      })) }, t('video.remove')))]], r.wanted || [], { empty: 'video.no_wanted' }));
+  };
+  showRemoved.addEventListener('change', load);
+  const photo = field('photo', 'video.photo', { attrs: { type: 'file', accept: 'image/jpeg,image/png', required: true } });
+  const button = h('button', { type: 'submit' }, t('video.add_wanted'));
+  const form = h('form', { class: 'grid wanted-add' }, h('h3', { class: 'wide' }, t('video.add_wanted_title')),
+    field('label', 'video.label', { attrs: { required: true, maxlength: '127' } }), field('fin', 'person.fin'),
+    field('reason', 'video.legal_reason', { attrs: { required: true }, wide: true }), photo,
+    errorBox(), h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const file = photo.input.files[0];
+    if (!file) return;
+    const v = values(form);
+    const r = await run(form, button, async () => api('POST', '/v1/watch/wanted', { ...v, photo: await fileBase64(file) }));
+    if (!r) return;
+    side.replaceChildren(qualityNote(r.label, r.quality));
+    for (const name of ['label', 'fin']) form.elements.namedItem(name).value = '';
+    photo.input.value = '';
+    load();
+  });
+  load();
+  return section('video.wanted_faces', wrap, h('div', { class: 'field check' }, showRemoved, h('label', { for: 'wanted-removed' }, t('video.show_removed'))),
+    box, side, form);
+}
+
 function cameraState(c) {
   const s = c.stats;
   if (!s) return badge('waiting', 'warning');
@@ -265,6 +327,6 @@ function camerasSection(signal) {
 // Returns what to do when the operator leaves the screen: close the stream, stop the timer.
 export async function render(main) {
   const ctrl = new AbortController();
-  main.append(liveSection(ctrl.signal), camerasSection(ctrl.signal), archiveSection());
+  main.append(liveSection(ctrl.signal), camerasSection(ctrl.signal), wantedSection(), archiveSection());
   return () => ctrl.abort();
 }
