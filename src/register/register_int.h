@@ -217,6 +217,9 @@ double reg_name_similarity(const char *key_a, const char *key_b);
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);
 int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);
+/* As reg_exec1, but says whether the statement gave a row: 1 (an UPDATE ... RETURNING that
+ * changed one), 0 (none), or an error code. */
+int reg_exec_row(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);
 /* Steps an INSERT ... RETURNING id and stores the id; ESTORE when no row came back. */
 int reg_step_id(eyni_stmt *st, long long *id, eyni_error *err);
 /* Builds one JSON value from the current row (NULL skips the row). */

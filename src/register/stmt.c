@@ -11,7 +11,7 @@ int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyn
     return 0;
 }
 
-int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err)
+int reg_exec_row(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err)
 {
     eyni_stmt *st;
     int rc = eyni_db_prepare(db, sql, &st, err);
@@ -21,6 +21,12 @@ int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni
     if (rc == 0)
         rc = eyni_stmt_step(st, err);
     eyni_stmt_free(st);
+    return rc;
+}
+
+int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err)
+{
+    int rc = reg_exec_row(db, sql, vals, n, err);
     return rc < 0 ? rc : 0;
 }
 

@@ -357,19 +357,12 @@ static int decide_tx(eyni_db *db, void *p, eyni_error *err)
     char now[32], obj[64], id_s[32];
     eyni_time_now_iso(now);
     snprintf(id_s, sizeof id_s, "%lld", x->id);
-    eyni_stmt *st;
-    int rc = eyni_db_prepare(db,
-                             "UPDATE video_alerts SET decision = ?, decided_by = ?,"
-                             " decided_at = ?, note = ? WHERE id = CAST(? AS INTEGER)"
-                             " AND decision = 'open' RETURNING id",
-                             &st, err);
-    if (rc)
-        return rc;
     const char *v[] = {x->decision, x->a->id, now, x->note, id_s};
-    rc = reg_bind_texts(st, 1, v, 5, err);
-    if (rc == 0)
-        rc = eyni_stmt_step(st, err);
-    eyni_stmt_free(st);
+    int rc = reg_exec_row(db,
+                          "UPDATE video_alerts SET decision = ?, decided_by = ?,"
+                          " decided_at = ?, note = ? WHERE id = CAST(? AS INTEGER)"
+                          " AND decision = 'open' RETURNING id",
+                          v, 5, err);
     if (rc == 0)
         return eyni_error_set(err, EYNI_ECONFLICT, "alert %lld is unknown or already decided",
                               x->id);

@@ -59,21 +59,14 @@ static int remove_tx(eyni_db *db, void *p, eyni_error *err)
     char now[32], id_s[32], obj[64];
     eyni_time_now_iso(now);
     snprintf(id_s, sizeof id_s, "%lld", x->id);
-    eyni_stmt *st = NULL;
+    const char *v[] = {now, x->a->id, x->reason, id_s};
     /* substr(template, 1, 0): an empty blob in both SQLite and PostgreSQL (the column is NOT
      * NULL); the photo's and the blurred copy's templates are gone with it */
-    int rc = eyni_db_prepare(db,
-                             "UPDATE video_wanted SET removed_at = ?, removed_by = ?,"
-                             " removal_reason = ?, template = substr(template, 1, 0)"
-                             " WHERE id = CAST(? AS INTEGER) AND removed_at IS NULL RETURNING id",
-                             &st, err);
-    if (rc)
-        return rc;
-    const char *v[] = {now, x->a->id, x->reason, id_s};
-    rc = reg_bind_texts(st, 1, v, 4, err);
-    if (rc == 0)
-        rc = eyni_stmt_step(st, err);
-    eyni_stmt_free(st);
+    int rc = reg_exec_row(db,
+                          "UPDATE video_wanted SET removed_at = ?, removed_by = ?,"
+                          " removal_reason = ?, template = substr(template, 1, 0)"
+                          " WHERE id = CAST(? AS INTEGER) AND removed_at IS NULL RETURNING id",
+                          v, 4, err);
     if (rc == 0)
         return eyni_error_set(err, EYNI_ENOTFOUND, "wanted face %lld is unknown or already removed",
                               x->id);
