@@ -66,6 +66,17 @@ static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *er
     return rc;
 }
 
+/* Every desk hears of a decision, so an alert decided on one leaves the others' open lists. */
+static void push_decision(srv_request *rq, long long id, const char *decision)
+{
+    eyni_error perr = {0};
+    json_t *d = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "decision", decision, "decided_by",
+                          rq->actor.id);
+    if (d && rq->events)
+        (void)eyni_events_publish(rq->events, "decision", 0, d, &perr); /* the store has it */
+    json_decref(d);
+}
+
 static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     static const char *const keys[] = {"decision", "note", NULL};
@@ -83,8 +94,10 @@ static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *
         rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
     if (rc == 0)
         rc = eyni_desk_alert_decide(rq->reg, &rq->actor, id, decision, note, err);
-    if (rc == 0)
+    if (rc == 0) {
+        push_decision(rq, id, decision);
         *out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision", decision);
+    }
     json_decref(in);
     return rc;
 }

@@ -119,15 +119,29 @@ function liveSection(signal) {
       if (rows.length < OPEN_PAGE) break;
     }
   };
+  // a decision taken on another desk takes the alert off this one's open list
+  const decidedElsewhere = (d) => {
+    const card = shown.get(d.id);
+    if (!card) return; // ours (already gone) or never shown here
+    shown.delete(d.id);
+    card.remove();
+    done.replaceChildren(h('p', { class: 'audit-line', role: 'status' },
+      t('video.decided_elsewhere', { id: d.id, decision: t(`value.${d.decision}`), by: d.decided_by || '' })));
+    recount();
+  };
   const onEvent = (type, data) => {
-    if (type !== 'alert') return;
+    if (type !== 'alert' && type !== 'decision') return;
     let a;
     try {
       a = JSON.parse(data);
     } catch {
-      return; // not an alert the server wrote; the next catch-up reads the list
+      return; // not what the server writes; the next catch-up reads the list
     }
-    if (typeof a.id !== 'number') return;
+    if (!a || typeof a.id !== 'number') return;
+    if (type === 'decision') {
+      decidedElsewhere(a);
+      return;
+    }
     add(a);
     announce(t('video.new_alert', { label: a.label, camera: a.camera }));
   };
