@@ -156,6 +156,9 @@ static int wanted_add(srv_request *rq, json_t **out, int *status, eyni_error *er
         rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
     if (rc == 0)
         rc = eyni_json_get_string(in, "photo", SIZE_MAX, &photo, err);
+    /* what the record will refuse is refused before the photo is worked on */
+    if (rc == 0 && (!label || !*label || !reason || !*reason))
+        rc = eyni_error_set(err, EYNI_EFORMAT, "a wanted face needs a label and its legal reason");
     if (rc == 0 && !photo)
         rc = eyni_error_set(err, EYNI_EFORMAT, "photo: a base64 JPEG or PNG is required");
     if (rc == 0)

@@ -130,7 +130,8 @@ static void enrol_wanted(const test_server *srv, const char *police, const char 
         "{\"label\":\"X\",\"reason\":\"test warrant\"}",
         "{\"label\":\"X\",\"reason\":\"test warrant\",\"photo\":\"bm90IGFuIGltYWdl\"}",
         "{\"label\":\"X\",\"reason\":\"test warrant\",\"photo\":\"%%%\"}",
-        "{\"label\":\"X\",\"photo\":\"bm90IGFuIGltYWdl\",\"extra\":1}"};
+        "{\"label\":\"X\",\"photo\":\"bm90IGFuIGltYWdl\",\"extra\":1}",
+        "{\"label\":\"X\",\"photo\":\"bm90IGFuIGltYWdl\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         http_reply r = http_call(srv, "POST", "/v1/watch/wanted", police, "desk test", bad[i]);
         assert_int_equal(r.status, 400);
