@@ -17,12 +17,32 @@ static int record_id(const char *s, const char *what, long long *id, eyni_error 
     return 0;
 }
 
+/* A stream address may carry the camera's password (rtsp://user:pass@host/...): the API shows
+ * it as user:***, the store and the service keep it whole. */
+static void hide_password(json_t *camera)
+{
+    const char *url = json_string_value(json_object_get(camera, "url"));
+    const char *scheme = url ? strstr(url, "://") : NULL;
+    if (!scheme)
+        return;
+    const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
+    const char *at = memchr(auth, '@', (size_t)(end - auth));
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon)
+        return;
+    char masked[1100];
+    snprintf(masked, sizeof masked, "%.*s:***%s", (int)(colon - url), url, at);
+    json_object_set_new(camera, "url", json_string(masked));
+}
+
 static int camera_add(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     json_t *in;
     int rc = srv_body_json(rq, &in, err);
     if (rc == 0)
         rc = eyni_desk_camera_add(rq->reg, &rq->actor, in, out, err);
+    if (rc == 0)
+        hide_password(*out);
     json_decref(in);
     *status = 201;
     return rc;
@@ -30,7 +50,11 @@ static int camera_add(srv_request *rq, json_t **out, int *status, eyni_error *er
 
 static int camera_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    return eyni_desk_camera_list(rq->reg, &rq->actor, out, err);
+    int rc = eyni_desk_camera_list(rq->reg, &rq->actor, out, err);
+    json_t *all = rc == 0 ? json_object_get(*out, "cameras") : NULL;
+    for (size_t i = 0; i < json_array_size(all); i++)
+        hide_password(json_array_get(all, i));
+    return rc;
 }
 
 /* One camera with its statistics as the video service last reported them. */
@@ -38,7 +62,11 @@ static int camera_get(srv_request *rq, json_t **out, int *status, eyni_error *er
 {
     long long id;
     int rc = record_id(rq->params[0], "camera", &id, err);
-    return rc ? rc : eyni_desk_camera_get(rq->reg, &rq->actor, id, out, err);
+    if (rc == 0)
+        rc = eyni_desk_camera_get(rq->reg, &rq->actor, id, out, err);
+    if (rc == 0)
+        hide_password(*out);
+    return rc;
 }
 
 /* Removal stops the worker (at the service's next look) and keeps the camera's alerts. */
