@@ -8,9 +8,11 @@
  * look also writes each camera's statistics to the store and stops the cameras removed
  * from it.
  */
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "eyni/video.h"
@@ -419,7 +421,38 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
     return rc;
 }
 
-/* video.webhook_url (optional) and its retries, queue and timeout. */
+/* video.webhook_secret_file: the HMAC key shared with the receiver, in a file of its own
+ * that only the service's user may read (a key in the configuration would travel with it). */
+static int read_webhook_secret(const eyni_config *cfg, eyni_video_webhook_opts *o, eyni_error *err)
+{
+    const char *path = eyni_config_get(cfg, "video.webhook_secret_file", NULL);
+    struct stat sb;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (!path || !path[0])
+        return 0;
+    if (stat(path, &sb) != 0)
+        return eyni_error_set(err, EYNI_EIO, "video.webhook_secret_file %s: cannot be read", path);
+    if (sb.st_mode & 077)
+        return eyni_error_set(err, EYNI_EPERM,
+                              "video.webhook_secret_file %s: readable by others (chmod 600)", path);
+    int rc = eyni_file_read(path, 4096, &buf, &len, err);
+    while (rc == 0 && len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--; /* a secret written with echo keeps no line end */
+    if (rc == 0 && (len < EYNI_VIDEO_WEBHOOK_MIN_SECRET || len > EYNI_VIDEO_WEBHOOK_MAX_SECRET))
+        rc = eyni_error_set(err, EYNI_EINVAL, "video.webhook_secret_file %s: %d to %d bytes", path,
+                            EYNI_VIDEO_WEBHOOK_MIN_SECRET, EYNI_VIDEO_WEBHOOK_MAX_SECRET);
+    if (rc == 0) {
+        memcpy(o->secret, buf, len);
+        o->secret_len = len;
+    }
+    if (buf)
+        OPENSSL_cleanse(buf, len);
+    free(buf);
+    return rc;
+}
+
+/* video.webhook_url (optional) and its retries, queue, timeout and secret. */
 static int start_webhook(video_service *s, const eyni_config *cfg, eyni_error *err)
 {
     const char *url = eyni_config_get(cfg, "video.webhook_url", NULL);
@@ -438,7 +471,10 @@ static int start_webhook(video_service *s, const eyni_config *cfg, eyni_error *e
         rc = eyni_config_get_int(cfg, "video.webhook_timeout_ms", 5000, 100, 60000, &timeout, err);
     o.retries = (int)retries, o.queue = (int)queue, o.timeout_ms = (int)timeout;
     if (rc == 0)
+        rc = read_webhook_secret(cfg, &o, err);
+    if (rc == 0)
         rc = eyni_video_webhook_start(&o, s->env->log, &s->webhook, err);
+    OPENSSL_cleanse(o.secret, sizeof o.secret);
     return rc;
 }
 

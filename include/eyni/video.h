@@ -369,7 +369,9 @@ void eyni_video_camera_stats_get(eyni_video_camera *c, eyni_video_camera_stats *
 
 /* ---- alert webhook ------------------------------------------------------------------------ */
 
-#define EYNI_VIDEO_WEBHOOK_MAX_QUEUE 4096
+#define EYNI_VIDEO_WEBHOOK_MAX_QUEUE  4096
+#define EYNI_VIDEO_WEBHOOK_MAX_SECRET 64
+#define EYNI_VIDEO_WEBHOOK_MIN_SECRET 16
 
 typedef struct eyni_video_webhook eyni_video_webhook;
 
@@ -379,6 +381,11 @@ typedef struct eyni_video_webhook_opts {
     int retries;                  /* further attempts after a failed POST, 0..10 */
     int backoff_ms;               /* delay before the first retry, doubling; 0 = 500 */
     int timeout_ms;               /* per attempt (connect and transfer); 0 = 5000 */
+    /* HMAC-SHA256 key shared with the receiver; secret_len 0 sends unsigned. Signed POSTs
+     * carry X-Eyni-Timestamp (Unix seconds) and X-Eyni-Signature: sha256=<hex of the HMAC of
+     * "<timestamp>.<body>">, so the receiver can tell our alerts from forged or replayed ones. */
+    unsigned char secret[EYNI_VIDEO_WEBHOOK_MAX_SECRET];
+    size_t secret_len; /* 0, or EYNI_VIDEO_WEBHOOK_MIN_SECRET..MAX_SECRET bytes */
 } eyni_video_webhook_opts;
 
 typedef struct eyni_video_webhook_stats {

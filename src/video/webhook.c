@@ -7,6 +7,9 @@
  * logged.
  */
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,37 @@ static int check_opts(eyni_video_webhook_opts *o, eyni_error *err)
         o->backoff_ms = 500;
     if (o->timeout_ms <= 0)
         o->timeout_ms = 5000;
+    if (o->secret_len && (o->secret_len < EYNI_VIDEO_WEBHOOK_MIN_SECRET ||
+                          o->secret_len > EYNI_VIDEO_WEBHOOK_MAX_SECRET))
+        return eyni_error_set(err, EYNI_EINVAL, "webhook: the secret must be %d to %d bytes",
+                              EYNI_VIDEO_WEBHOOK_MIN_SECRET, EYNI_VIDEO_WEBHOOK_MAX_SECRET);
     return 0;
+}
+
+/* The two signature headers of a body sent now (a fresh timestamp on every attempt, so a
+ * receiver may refuse old ones as replays); 0, or 1 when out of memory. */
+static int sign(const eyni_video_webhook *w, const char *body, struct curl_slist **hdr)
+{
+    char ts[32], line[128], hex[2 * EVP_MAX_MD_SIZE + 1];
+    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+    size_t n = strlen(ts) + 1 + strlen(body);
+    unsigned char *msg = malloc(n + 1), mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    if (!msg)
+        return 1;
+    snprintf((char *)msg, n + 1, "%s.%s", ts, body);
+    int ok = HMAC(EVP_sha256(), w->o.secret, (int)w->o.secret_len, msg, n, mac, &mac_len) != NULL;
+    free(msg);
+    if (!ok)
+        return 1;
+    eyni_hex_encode(mac, mac_len, hex);
+    snprintf(line, sizeof line, "X-Eyni-Timestamp: %s", ts);
+    struct curl_slist *a = curl_slist_append(*hdr, line);
+    snprintf(line, sizeof line, "X-Eyni-Signature: sha256=%s", hex);
+    struct curl_slist *b = a ? curl_slist_append(a, line) : NULL;
+    if (a)
+        *hdr = a;
+    return b == NULL;
 }
 
 /* libcurl hands the receiver's answer here; it is not needed, only its status. */
@@ -54,6 +87,11 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 static int post_once(eyni_video_webhook *w, CURL *h, const char *body, char *msg, size_t cap)
 {
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    if (!hdr || (w->o.secret_len && sign(w, body, &hdr))) {
+        curl_slist_free_all(hdr);
+        snprintf(msg, cap, "cannot build the request (out of memory)");
+        return 1;
+    }
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, w->o.url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -230,6 +268,7 @@ void eyni_video_webhook_stop(eyni_video_webhook *w)
     free(w->q);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    OPENSSL_cleanse(w->o.secret, sizeof w->o.secret);
     free(w);
     curl_global_cleanup();
 }

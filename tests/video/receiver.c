@@ -21,8 +21,9 @@ static int get(receiver *r, const int *field)
     return v;
 }
 
-/* Reads one request (headers, then Content-Length bytes); the body or NULL. */
-static char *read_request(int c)
+/* Reads one request (headers, then Content-Length bytes); the body or NULL, and a copy of
+ * the header lines in *head. */
+static char *read_request(int c, char **head)
 {
     char buf[65536];
     size_t len = 0;
@@ -37,6 +38,7 @@ static char *read_request(int c)
     }
     if (!end)
         return NULL;
+    *head = strndup(buf, (size_t)(end - buf));
     const char *cl = strcasestr(buf, "Content-Length:");
     size_t want = cl ? strtoul(cl + 15, NULL, 10) : 0, have = len - (size_t)(end + 4 - buf);
     if (want > sizeof buf / 2)
@@ -57,13 +59,17 @@ static char *read_request(int c)
 
 static void serve_one(receiver *r, int c)
 {
-    char *body = read_request(c);
+    char *head = NULL;
+    char *body = read_request(c, &head);
     pthread_mutex_lock(&r->mu);
     r->requests++;
     int refuse = r->requests <= r->fail_first || !body;
-    if (!refuse && r->nbodies < RECEIVER_MAX_BODIES)
+    if (!refuse && r->nbodies < RECEIVER_MAX_BODIES) {
+        r->heads[r->nbodies] = head, head = NULL;
         r->bodies[r->nbodies++] = body, body = NULL;
+    }
     pthread_mutex_unlock(&r->mu);
+    free(head);
     const char *ans = refuse ? "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                              : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     ssize_t w = write(c, ans, strlen(ans));
@@ -137,7 +143,9 @@ void receiver_stop(receiver *r)
     pthread_mutex_unlock(&r->mu);
     pthread_join(r->thread, NULL);
     close(r->fd);
-    for (int i = 0; i < r->nbodies; i++)
+    for (int i = 0; i < r->nbodies; i++) {
         free(r->bodies[i]);
+        free(r->heads[i]);
+    }
     pthread_mutex_destroy(&r->mu);
 }

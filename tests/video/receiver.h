@@ -14,6 +14,7 @@ typedef struct receiver {
     int requests;   /* requests read */
     int nbodies;
     char *bodies[RECEIVER_MAX_BODIES]; /* bodies of the requests answered 200 */
+    char *heads[RECEIVER_MAX_BODIES];  /* and their request and header lines */
     pthread_t thread;
     pthread_mutex_t mu;
 } receiver;

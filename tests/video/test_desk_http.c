@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -438,15 +439,40 @@ static void test_desk(void **state)
 
 /* The alert settings come from the configuration; a value out of range stops eynid at start
  * with the key named, instead of watching with a setting nobody chose. */
+/* A webhook secret file: content, mode. */
+static void secret_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
 static void test_bad_operating_point(void **state)
 {
-    static const char *bad[] = {"video.min_raw = 1.5", "video.alerts_per_hour = 0",
-                                "video.tracks_per_hour = many", "video.threshold = -0.2",
-                                "video.blurred_copy = 0.9"};
     char *dir = eyni_test_tmpdir("video-bad-config");
+    char open_secret[4200], short_secret[4200], hook[3][8600];
+    snprintf(open_secret, sizeof open_secret, "%s/secret-open", dir);
+    snprintf(short_secret, sizeof short_secret, "%s/secret-short", dir);
+    secret_file(open_secret, "8d1f6c0a97b2e4f3a5c6d7e8f9012345\n", 0644); /* others may read */
+    secret_file(short_secret, "short\n", 0600);
+    const char *paths[] = {open_secret, short_secret, "/nonexistent/secret"};
+    for (int i = 0; i < 3; i++)
+        snprintf(hook[i], sizeof hook[i],
+                 "video.webhook_secret_file = %s\nvideo.webhook_url = http://127.0.0.1:9/a",
+                 paths[i]);
+    const char *bad[] = {"video.min_raw = 1.5",
+                         "video.alerts_per_hour = 0",
+                         "video.tracks_per_hour = many",
+                         "video.threshold = -0.2",
+                         "video.blurred_copy = 0.9",
+                         hook[0],
+                         hook[1],
+                         hook[2]};
     char *eynid = eyni_test_program("eynid");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char data[4200], conf[4300], cmd[9000], out[4300];
+        char data[4200], conf[4300], cmd[13000], out[4300];
         snprintf(data, sizeof data, "%s/d%zu", dir, i);
         const char *init[] = {"init", "--data", data, "--listen", "127.0.0.1:0", NULL};
         assert_int_equal(test_cli(NULL, init), 0);

@@ -1,9 +1,13 @@
 /*
  * The alert webhook against a receiver on loopback: delivery with the JSON body, retries
  * after refusals, giving up (counted) on a dead receiver, the bounded queue dropping its
- * oldest while the receiver hangs, and URLs that are refused.
+ * oldest while the receiver hangs, URLs that are refused, and signed deliveries.
  */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eyni/video.h"
@@ -45,6 +49,63 @@ static void test_delivery_and_retries(void **state)
     json_decref(a);
     json_decref(b);
     eyni_video_webhook_stop(w);
+    receiver_stop(&r);
+}
+
+/* The value of a header line in a request head, copied into out ("" when absent). */
+static void header(const char *head, const char *name, char *out, size_t cap)
+{
+    const char *p = strcasestr(head, name);
+    out[0] = 0;
+    if (p)
+        snprintf(out, cap, "%.*s", (int)strcspn(p + strlen(name), "\r\n"), p + strlen(name));
+}
+
+/* With a secret every POST carries a timestamp and the HMAC-SHA256 of "<timestamp>.<body>"
+ * (computed here with OpenSSL on its own); without one, neither header. A secret too short
+ * to be one is refused. */
+static void test_signed(void **state)
+{
+    static const char key[] = "8d1f6c0a97b2e4f3a5c6d7e8f9012345";
+    receiver r;
+    receiver_start(&r, 0);
+    eyni_video_webhook_opts o = {.retries = 1, .queue = 8, .backoff_ms = 20, .timeout_ms = 5000};
+    snprintf(o.url, sizeof o.url, "http://127.0.0.1:%d/alerts", r.port);
+    memcpy(o.secret, key, 12);
+    o.secret_len = 12;
+    eyni_video_webhook *w = NULL;
+    eyni_error err = {0};
+    assert_int_equal(eyni_video_webhook_start(&o, NULL, &w, &err), EYNI_EINVAL);
+    memcpy(o.secret, key, strlen(key));
+    o.secret_len = strlen(key);
+    assert_int_equal(eyni_video_webhook_start(&o, NULL, &w, &err), 0);
+    const char *body = "{\"id\":7,\"label\":\"A\"}";
+    assert_int_equal(eyni_video_webhook_post(w, body, &err), 0);
+    assert_true(eyni_video_webhook_drain(w, 30000));
+    eyni_video_webhook_stop(w);
+    assert_int_equal(receiver_count(&r), 1);
+    char ts[64], sig[160], want[160] = "sha256=", msg[256];
+    header(r.heads[0], "X-Eyni-Timestamp: ", ts, sizeof ts);
+    header(r.heads[0], "X-Eyni-Signature: ", sig, sizeof sig);
+    long long t = atoll(ts);
+    assert_true(llabs(t - (long long)time(NULL)) < 60);
+    snprintf(msg, sizeof msg, "%s.%s", ts, body);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    assert_non_null(HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg,
+                         strlen(msg), mac, &n));
+    for (unsigned i = 0; i < n; i++)
+        snprintf(want + 7 + 2 * i, 3, "%02x", mac[i]);
+    assert_string_equal(sig, want);
+    receiver_stop(&r);
+    /* unsigned: no signature headers */
+    receiver_start(&r, 0);
+    w = start(r.port, 1, 8, 5000);
+    assert_int_equal(eyni_video_webhook_post(w, body, &err), 0);
+    assert_true(eyni_video_webhook_drain(w, 30000));
+    eyni_video_webhook_stop(w);
+    assert_int_equal(receiver_count(&r), 1);
+    assert_null(strcasestr(r.heads[0], "X-Eyni-Signature"));
     receiver_stop(&r);
 }
 
@@ -134,9 +195,8 @@ static void test_bad_urls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_delivery_and_retries),
-        cmocka_unit_test(test_gives_up),
-        cmocka_unit_test(test_bounded_queue),
+        cmocka_unit_test(test_signed),   cmocka_unit_test(test_delivery_and_retries),
+        cmocka_unit_test(test_gives_up), cmocka_unit_test(test_bounded_queue),
         cmocka_unit_test(test_bad_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
