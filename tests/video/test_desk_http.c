@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -440,13 +439,10 @@ static void test_desk(void **state)
 /* The alert settings come from the configuration; a value out of range stops eynid at start
  * with the key named, instead of watching with a setting nobody chose. */
 /* A webhook secret file: content, mode. */
-static void secret_file(const char *path, const char *text, mode_t mode)
+static void secret_file(const char *path, const char *text, unsigned mode)
 {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    assert_int_equal(chmod(path, mode), 0);
+    eyni_error err;
+    assert_int_equal(eyni_file_write_atomic(path, text, strlen(text), mode, &err), 0);
 }
 
 static void test_bad_operating_point(void **state)
