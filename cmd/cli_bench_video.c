@@ -24,6 +24,7 @@ typedef struct bench_args {
     float threshold;
     float blurred_copy; /* sigma per eye distance of the wanted photos' blurred copies */
     int json, streams, seed;
+    int dismiss_false;    /* play the operator: every false alert is dismissed as a look-alike */
     eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
 
@@ -32,7 +33,23 @@ typedef struct collector {
     json_t *alerts;
     int count_only; /* a soak counts its alerts (the pipeline does) and keeps none, so that
                        the resident size it reports is the cameras', not this collector's */
+    json_t *passes; /* the truth's, when false alerts are dismissed */
+    eyni_video_wanted *wanted; /* where a dismissed alert's face is remembered */
+    long long dismissed;
 } collector;
+
+static int alert_pass(json_t *passes, json_t *al);
+
+/* An operator who dismisses every false alert at once as a look-alike: the alert's face is
+ * remembered against the person it was taken for (as the desk does, docs/video.md). */
+static void dismiss_if_false(collector *c, const eyni_video_alert *a, json_t *o)
+{
+    eyni_error err = {0};
+    if (!c->passes || !a->probe || alert_pass(c->passes, o) >= 0)
+        return;
+    if (eyni_video_wanted_add_lookalike(c->wanted, a->person_id, ++c->dismissed, a->probe, &err))
+        fprintf(stderr, "eyni bench video: %s\n", err.msg);
+}
 
 static void collect(void *ctx, const eyni_video_alert *a)
 {
@@ -41,6 +58,7 @@ static void collect(void *ctx, const eyni_video_alert *a)
         return;
     json_t *o = cli_video_alert_json(a);
     pthread_mutex_lock(&c->mu);
+    dismiss_if_false(c, a, o);
     json_array_append_new(c->alerts, o);
     pthread_mutex_unlock(&c->mu);
 }
@@ -242,6 +260,7 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
         st->pipeline.alerts += s.pipeline.alerts;
         st->pipeline.track_switches += s.pipeline.track_switches;
         st->pipeline.segments += s.pipeline.segments;
+        st->pipeline.held_lookalike += s.pipeline.held_lookalike;
         st->pipeline.analyse_ms += s.pipeline.analyse_ms;
         st->outages += s.outages;
         for (int b = 0; b < EYNI_VIDEO_HIST_BINS; b++)
@@ -349,6 +368,8 @@ static int parse(int argc, char **argv, bench_args *a)
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(k, "--json"))
             a->json = 1;
+        else if (!strcmp(k, "--dismiss-false"))
+            a->dismiss_false = 1;
         else if (k[0] != '-' && !a->dir)
             a->dir = k;
         else if (!v)
@@ -401,7 +422,7 @@ int cli_bench_video(int argc, char **argv)
         "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] [--blurred-copy R|-1] "
         "[--early S] [--max-early N] [--cohort LIST|none] "
         "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
-        "[--soak SECONDS --streams N] [--json]";
+        "[--dismiss-false] [--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
         return cli_usage(usage);
@@ -434,7 +455,10 @@ int cli_bench_video(int argc, char **argv)
         return cli_fail(&err);
     }
     json_t *enrol = enrolment(wanted, v.fe);
-    collector col = {.alerts = json_array(), .count_only = a.soak > 0};
+    collector col = {.alerts = json_array(),
+                     .count_only = a.soak > 0,
+                     .passes = a.dismiss_false ? json_object_get(truth, "passes") : NULL,
+                     .wanted = v.wanted};
     pthread_mutex_init(&col.mu, NULL);
     eyni_video_camera_stats st;
     json_t *rss = json_array();
@@ -507,6 +531,10 @@ int cli_bench_video(int argc, char **argv)
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
     json_object_set_new(o, "track_segments", json_integer((json_int_t)st.pipeline.segments));
+    if (a.dismiss_false)
+        json_object_set_new(o, "lookalikes",
+                            json_pack("{s:I,s:I}", "dismissed", (json_int_t)col.dismissed,
+                                      "held_tracks", (json_int_t)st.pipeline.held_lookalike));
     json_object_set_new(o, "tracks_at_or_above",
                         tracks_above(st.pipeline.score_hist, EYNI_VIDEO_HIST_BINS,
                                      EYNI_VIDEO_HIST_LO, EYNI_VIDEO_HIST_STEP));

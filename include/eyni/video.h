@@ -27,13 +27,15 @@
 extern "C" {
 #endif
 
-#define EYNI_VIDEO_MAX_NAME   64   /* camera name bytes */
-#define EYNI_VIDEO_MAX_URL    1024 /* source address bytes */
-#define EYNI_VIDEO_MAX_LABEL  128  /* wanted person label bytes */
-#define EYNI_VIDEO_MAX_SIDE   4096 /* decoded frames larger than this are refused */
-#define EYNI_VIDEO_MAX_QUEUE  64   /* frames queued per camera at most */
-#define EYNI_VIDEO_MAX_TRACKS 128  /* live tracks per camera */
-#define EYNI_VIDEO_MAX_WANTED 100000
+#define EYNI_VIDEO_MAX_NAME                  64   /* camera name bytes */
+#define EYNI_VIDEO_MAX_URL                   1024 /* source address bytes */
+#define EYNI_VIDEO_MAX_LABEL                 128  /* wanted person label bytes */
+#define EYNI_VIDEO_MAX_SIDE                  4096 /* decoded frames larger than this are refused */
+#define EYNI_VIDEO_MAX_QUEUE                 64   /* frames queued per camera at most */
+#define EYNI_VIDEO_MAX_TRACKS                128  /* live tracks per camera */
+#define EYNI_VIDEO_MAX_WANTED                100000
+#define EYNI_VIDEO_MAX_LOOKALIKES            100000 /* dismissed look-alikes in a gallery */
+#define EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON 64     /* the oldest goes beyond this */
 
 /* Default alert threshold: the cosine at which the measured face impostor rate is about
  * 2e-6 (see eyni_video_threshold_for_rate and docs/video.md). */
@@ -91,6 +93,20 @@ size_t eyni_video_wanted_size(const eyni_video_wanted *w);
 /* Drops every entry of person id (its photos and their blurred copies) while cameras search;
  * *removed (may be NULL) is how many entries went, 0 when the id was not in the gallery. */
 int eyni_video_wanted_remove(eyni_video_wanted *w, int64_t id, size_t *removed, eyni_error *err);
+/*
+ * Look-alikes: faces an operator dismissed as not being wanted person id (the embedding of the
+ * alert's shot). A later match of that person is held back when the probe is at least as close
+ * to one of them as to the person's entry (eyni_video_match.lookalike): the passer-by who
+ * resembles a wanted photo is alerted once, not on every pass, while the person himself, closer
+ * to his own photo, still is. key names the dismissal (the alert id): one added twice is kept
+ * once (returns 0 either way). A person keeps at most EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON (the
+ * oldest goes); removing the person drops them.
+ */
+int eyni_video_wanted_add_lookalike(eyni_video_wanted *w, int64_t id, int64_t key,
+                                    const float emb[EYNI_FACE_DIM], eyni_error *err);
+size_t eyni_video_wanted_lookalikes(const eyni_video_wanted *w);
+/* Forgets every look-alike (before loading them again, e.g. after alerts were purged). */
+void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w);
 /* Copies the label of a person id into out; 0 when the id is unknown. */
 int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
 /*
@@ -123,6 +139,8 @@ typedef struct eyni_video_match {
     float norm;  /* normalised score (docs/video.md), -1 without a cohort */
     double fmr;  /* estimated false-match rate of one comparison at this score */
     int normalised;
+    float lookalike; /* best cosine with a look-alike dismissed for id, -1 none; a match with
+                        lookalike >= score is held back (eyni_video_wanted_add_lookalike) */
 } eyni_video_match;
 
 int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
@@ -252,6 +270,8 @@ typedef struct eyni_video_alert {
     char wall_time[32];        /* UTC when the alert was raised */
     const unsigned char *jpeg; /* snapshot: the face with a margin, JPEG */
     size_t jpeg_len;
+    const float *probe; /* the shot's embedding (EYNI_FACE_DIM): kept so that a dismissal as
+                           a look-alike can be remembered */
 } eyni_video_alert;
 
 /* Called for every alert; the pointers live only during the call. */
@@ -294,6 +314,8 @@ typedef struct eyni_video_stats {
     uint64_t track_switches; /* embeddings of a track unlike its previous one (cosine < 0.3):
                                 the track went over to another person */
     uint64_t segments;       /* sightings unlike the last that restarted a track's best shot */
+    uint64_t held_lookalike; /* tracks whose alert was held back: the face was at least as
+                                close to a dismissed look-alike as to the wanted photo */
     double analyse_ms;       /* total time spent analysing */
     /* Ended tracks by their best score against the gallery: bin i counts scores in
      * [EYNI_VIDEO_HIST_LO + i * EYNI_VIDEO_HIST_STEP, + STEP), the first bin also everything

@@ -35,6 +35,7 @@ typedef struct track {
     int early_shots;      /* of which in the early window beyond the first */
     int64_t alerted;      /* person already alerted for this track, -1 none */
     double alert_t;       /* when */
+    int64_t held;         /* person whose alert a dismissed look-alike held back, -1 none */
     /* the segment: from the last sighting that looked unlike the one before (a face that
      * walked in front of the tracked one, or the start); its shots compete afresh */
     double seg_t;
@@ -213,7 +214,8 @@ static int keep_shot(track *t, const eyni_image *frame, const eyni_face_det *d, 
     return 0;
 }
 
-static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match *m)
+static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match *m,
+                        const float *emb)
 {
     int64_t person = m->id;
     unsigned char *jpeg = NULL;
@@ -237,7 +239,8 @@ static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match
                           .alert_time = p->now,
                           .quality = t->shot_quality,
                           .jpeg = jpeg,
-                          .jpeg_len = len};
+                          .jpeg_len = len,
+                          .probe = emb};
     memcpy(a.box, t->shot_box, sizeof a.box);
     eyni_time_now_iso(a.wall_time);
     t->alerted = person;
@@ -271,8 +274,15 @@ static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
     }
     if (m.normalised && m.norm > t->best_norm)
         t->best_norm = m.norm;
-    if (alerting(p, &m) && t->alerted != m.id)
-        raise_alert(p, t, &m);
+    if (!alerting(p, &m) || t->alerted == m.id)
+        return 0;
+    /* closer to a face the desk said is not this person than to the person's own entry */
+    if (m.lookalike >= m.score) {
+        p->st.held_lookalike += t->held != m.id;
+        t->held = m.id;
+        return 0;
+    }
+    raise_alert(p, t, &m, emb);
     return 0;
 }
 
@@ -479,7 +489,7 @@ int eyni_video_pipeline_frame(eyni_video_pipeline *p, const eyni_image *frame, d
             memset(nt, 0, sizeof *nt);
             nt->id = p->next_id++;
             nt->first_t = nt->last_t = nt->seg_t = t;
-            nt->alerted = nt->best_person = -1;
+            nt->alerted = nt->best_person = nt->held = -1;
             nt->best_score = -1;
             nt->best_norm = -1e9f;
             p->st.tracks++;

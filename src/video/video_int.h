@@ -41,4 +41,26 @@ float video_cohort_threshold(const video_cohort *c, double fmr);
 double video_cohort_fmr(const video_cohort *c, float norm);
 void video_cohort_free(video_cohort *c);
 
+/* ---- look-alikes (lookalike.c): faces dismissed as not being a wanted person ---- */
+
+typedef struct video_lookalike {
+    int64_t person; /* the wanted person it is not */
+    int64_t key;    /* the dismissal (alert id): one added twice is kept once */
+    float emb[EYNI_FACE_DIM];
+} video_lookalike;
+
+typedef struct video_lookalikes {
+    video_lookalike *v; /* oldest first */
+    size_t n, cap;
+} video_lookalikes;
+
+/* Adds one (the person's oldest goes beyond EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON); 1 when the
+ * key was already there. */
+int video_lookalikes_add(video_lookalikes *l, int64_t person, int64_t key, const float *emb,
+                         eyni_error *err);
+void video_lookalikes_drop(video_lookalikes *l, int64_t person);
+/* The probe's best cosine with the person's look-alikes, -1 when there are none. */
+float video_lookalikes_best(const video_lookalikes *l, int64_t person, const float *probe);
+void video_lookalikes_clear(video_lookalikes *l);
+
 #endif

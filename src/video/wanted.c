@@ -27,8 +27,9 @@ struct eyni_video_wanted {
     eyni_gallery *g;       /* keyed by entry index */
     wanted_entry *entries; /* entry index -> person */
     size_t n, cap;
-    video_cohort *cohort; /* NULL: raw scores only */
-    float blur_rel;       /* blurred copy of each photo: sigma / eye distance; 0 none */
+    video_cohort *cohort;  /* NULL: raw scores only */
+    float blur_rel;        /* blurred copy of each photo: sigma / eye distance; 0 none */
+    video_lookalikes look; /* faces dismissed as not being a wanted person */
 };
 
 int eyni_video_wanted_new(eyni_video_wanted **out, eyni_error *err)
@@ -53,6 +54,7 @@ void eyni_video_wanted_free(eyni_video_wanted *w)
         return;
     eyni_gallery_free(w->g);
     video_cohort_free(w->cohort);
+    video_lookalikes_clear(&w->look);
     pthread_rwlock_destroy(&w->lock);
     free(w->entries);
     free(w);
@@ -182,10 +184,35 @@ int eyni_video_wanted_remove(eyni_video_wanted *w, int64_t id, size_t *removed, 
             k++;
         }
     }
+    video_lookalikes_drop(&w->look, id);
     pthread_rwlock_unlock(&w->lock);
     if (removed)
         *removed = k;
     return rc;
+}
+
+int eyni_video_wanted_add_lookalike(eyni_video_wanted *w, int64_t id, int64_t key,
+                                    const float emb[EYNI_FACE_DIM], eyni_error *err)
+{
+    pthread_rwlock_wrlock(&w->lock);
+    int rc = video_lookalikes_add(&w->look, id, key, emb, err);
+    pthread_rwlock_unlock(&w->lock);
+    return rc == 1 ? 0 : rc;
+}
+
+size_t eyni_video_wanted_lookalikes(const eyni_video_wanted *w)
+{
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    size_t n = w->look.n;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return n;
+}
+
+void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w)
+{
+    pthread_rwlock_wrlock(&w->lock);
+    video_lookalikes_clear(&w->look);
+    pthread_rwlock_unlock(&w->lock);
 }
 
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)
@@ -233,7 +260,7 @@ int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_F
 {
     memset(m, 0, sizeof *m);
     m->id = -1;
-    m->score = m->norm = -1;
+    m->score = m->norm = m->lookalike = -1;
     eyni_gallery_hit hits[RESCORE_TOP];
     size_t n = 0;
     int rc = 0;
@@ -247,6 +274,8 @@ int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_F
         m->score = hits[0].score;
         m->fmr = eyni_face_score_fmr(m->score);
     }
+    if (rc == 0 && m->id >= 0)
+        m->lookalike = video_lookalikes_best(&w->look, m->id, probe);
     pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
     return rc;
 }

@@ -201,6 +201,63 @@ static void test_remove(void **state)
     eyni_video_wanted_free(w);
 }
 
+/* x * a + y * b, made unit. */
+static void mix(const float *a, float x, const float *b, float y, float *out)
+{
+    for (int k = 0; k < EYNI_FACE_DIM; k++)
+        out[k] = x * a[k] + y * b[k];
+    unit(out);
+}
+
+/* A passer-by dismissed as not being wanted person 1: his next pass is held back (closer to
+ * him than to the photo), the person himself still matches, and other persons are untouched. */
+static void test_lookalike(void **state)
+{
+    unsigned long long rng = 1181783497276652981ull;
+    float photo[EYNI_FACE_DIM], other[EYNI_FACE_DIM], noise[EYNI_FACE_DIM], seen[EYNI_FACE_DIM],
+        again[EYNI_FACE_DIM], himself[EYNI_FACE_DIM];
+    random_unit(&rng, photo);
+    random_unit(&rng, other);
+    random_unit(&rng, noise);
+    mix(photo, 0.75f, other, 0.66f, seen);   /* about 0.75 with the photo: the false alert */
+    mix(seen, 0.9f, noise, 0.45f, again);    /* the same passer-by another time */
+    mix(photo, 0.9f, noise, 0.45f, himself); /* the wanted person */
+    eyni_video_wanted *w = NULL;
+    eyni_error err = {0};
+    eyni_video_match m;
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 1, "A", photo, &err), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 2, "B", other, &err), 0);
+    assert_int_equal(eyni_video_wanted_match(w, again, &m, &err), 0);
+    assert_true(m.id == 1 && m.lookalike == -1);
+    assert_int_equal(eyni_video_wanted_add_lookalike(w, 1, 100, seen, &err), 0);
+    assert_int_equal(eyni_video_wanted_add_lookalike(w, 1, 100, seen, &err), 0); /* kept once */
+    assert_int_equal(eyni_video_wanted_lookalikes(w), 1);
+    assert_int_equal(eyni_video_wanted_match(w, again, &m, &err), 0);
+    assert_int_equal(m.id, 1);
+    assert_true(m.lookalike >= m.score); /* held back */
+    assert_int_equal(eyni_video_wanted_match(w, himself, &m, &err), 0);
+    assert_int_equal(m.id, 1);
+    assert_true(m.lookalike >= 0 && m.lookalike < m.score); /* alerted */
+    assert_int_equal(eyni_video_wanted_match(w, other, &m, &err), 0);
+    assert_true(m.id == 2 && m.lookalike == -1);
+    /* a person keeps the newest EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON */
+    for (int i = 0; i < EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON + 5; i++) {
+        random_unit(&rng, noise);
+        assert_int_equal(eyni_video_wanted_add_lookalike(w, 2, 200 + i, noise, &err), 0);
+    }
+    assert_int_equal(eyni_video_wanted_lookalikes(w), 1 + EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON);
+    /* removing a person forgets its look-alikes; clearing forgets all */
+    assert_int_equal(eyni_video_wanted_remove(w, 1, NULL, &err), 0);
+    assert_int_equal(eyni_video_wanted_lookalikes(w), EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON);
+    eyni_video_wanted_clear_lookalikes(w);
+    assert_int_equal(eyni_video_wanted_lookalikes(w), 0);
+    assert_int_equal(eyni_video_wanted_add(w, 1, "A", photo, &err), 0);
+    assert_int_equal(eyni_video_wanted_match(w, again, &m, &err), 0);
+    assert_true(m.id == 1 && m.lookalike == -1);
+    eyni_video_wanted_free(w);
+}
+
 static void test_cohort_broken(void **state)
 {
     static float cohort[NC][EYNI_FACE_DIM];
@@ -240,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_list_good),     cmocka_unit_test(test_list_broken),
         cmocka_unit_test(test_threshold),     cmocka_unit_test(test_cohort),
         cmocka_unit_test(test_cohort_broken), cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_lookalike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

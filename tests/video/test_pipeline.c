@@ -622,6 +622,77 @@ static void test_newcomer_in_front(void **state)
     free(enrol);
 }
 
+typedef struct taught {
+    int alerts;
+    int64_t person[4];
+    float probe[EYNI_FACE_DIM]; /* of the first alert */
+} taught;
+
+static void on_alert_probe(void *ctx, const eyni_video_alert *a)
+{
+    taught *t = ctx;
+    if (t->alerts == 0)
+        memcpy(t->probe, a->probe, sizeof t->probe);
+    if (t->alerts < 4)
+        t->person[t->alerts] = a->person_id;
+    t->alerts++;
+}
+
+/* Frames from first to first + n (0.2 s apart) showing one photo (NULL: an empty frame). */
+static void pass(eyni_video_pipeline *p, const char *photo_rel, int side, int x, int first, int n)
+{
+    eyni_error err = {0};
+    eyni_image *frame =
+        photo_rel ? frame_with(photo_rel, side, x, 200) : eyni_image_new(1280, 720, 3, &err);
+    assert_non_null(frame);
+    if (!photo_rel)
+        memset(frame->data, 128, (size_t)1280 * 720 * 3);
+    for (int i = first; i < first + n; i++)
+        if (eyni_video_pipeline_frame(p, frame, i * 0.2, &err))
+            fail_msg("%s", err.msg);
+    eyni_image_free(frame);
+}
+
+/* A real look-alike pair of the generated hours: Larry_Hahn passing is taken for the wanted
+ * Gian_Marco. Once the operator dismisses that face as a look-alike, Larry's next pass (another
+ * place, another size) is held back, and Gian_Marco himself (another photo) is still alerted. */
+static void test_lookalike_pass(void **state)
+{
+    fixture *f = *state;
+    eyni_error err = {0};
+    eyni_video_wanted *w = NULL;
+    assert_int_equal(eyni_video_wanted_new(&w, &err), 0);
+    char *enrol = eyni_test_path("lfw-a-gray-dev/images/Gian_Marco/Gian_Marco_0001.jpg");
+    eyni_image *img = NULL;
+    assert_int_equal(eyni_image_load(enrol, 3, &img, &err), 0);
+    if (eyni_video_wanted_add_image(w, f->fe, 9, "Gian_Marco", img, &err))
+        fail_msg("%s", err.msg);
+    eyni_video_opts o = {.threshold = 0.45f}; /* raw, no cohort: the pair scores about 0.49 */
+    taught t = {0};
+    eyni_video_pipeline *p = NULL;
+    assert_int_equal(eyni_video_pipeline_new(f->fe, w, &o, "pair", on_alert_probe, &t, &p, &err),
+                     0);
+    pass(p, "lfw-a-gray-dev/images/Larry_Hahn/Larry_Hahn_0001.jpg", 250, 500, 0, 10);
+    pass(p, NULL, 0, 0, 10, 8); /* the track ends */
+    assert_int_equal(t.alerts, 1);
+    assert_int_equal(t.person[0], 9);
+    assert_int_equal(eyni_video_wanted_add_lookalike(w, 9, 1, t.probe, &err), 0);
+    pass(p, "lfw-a-gray-dev/images/Larry_Hahn/Larry_Hahn_0001.jpg", 290, 250, 18, 10);
+    pass(p, NULL, 0, 0, 28, 8);
+    eyni_video_stats st;
+    eyni_video_pipeline_stats(p, &st);
+    assert_int_equal(t.alerts, 1);
+    assert_true(st.held_lookalike >= 1);
+    pass(p, "lfw-a-gray-dev/images/Gian_Marco/Gian_Marco_0002.jpg", 250, 700, 36, 10);
+    assert_int_equal(eyni_video_pipeline_flush(p, &err), 0);
+    assert_int_equal(t.alerts, 2);
+    assert_int_equal(t.person[1], 9);
+    eyni_video_pipeline_free(p);
+    eyni_image_free(img);
+    eyni_video_wanted_free(w);
+    free(enrol);
+}
+
 /* The embedding of the main face of an LFW photo, blurred first when sigma > 0. */
 static void embed_lfw(fixture *f, const char *rel, float sigma, float emb[EYNI_FACE_DIM])
 {
@@ -723,6 +794,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_faces),
         cmocka_unit_test(test_newcomer_in_front),
+        cmocka_unit_test(test_lookalike_pass),
         cmocka_unit_test(test_blurred_copy),
         cmocka_unit_test(test_truth_visibility),
         cmocka_unit_test(test_enrol_photos),
