@@ -17,7 +17,7 @@ typedef struct desk_args {
     const char *data, *name, *url, *label, *photo, *fin, *reason, *decision, *note, *pos;
     double fps;
     long long after, limit, days;
-    int json, removed;
+    int json, removed, lookalike;
 } desk_args;
 
 static int parse(int argc, char **argv, desk_args *a)
@@ -33,6 +33,10 @@ static int parse(int argc, char **argv, desk_args *a)
         }
         if (!strcmp(k, "--removed")) {
             a->removed = 1;
+            continue;
+        }
+        if (!strcmp(k, "--lookalike")) {
+            a->lookalike = 1;
             continue;
         }
         if (k[0] != '-') {
@@ -127,9 +131,10 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
         return eyni_desk_alert_list(e->reg, ac, a->after, a->decision, (int)a->limit, out, err);
     if (!strcmp(verb, "decide")) {
         long long id = a->pos ? atoll(a->pos) : 0;
-        int rc = eyni_desk_alert_decide(e->reg, ac, id, a->decision, a->note, err);
+        int rc = eyni_desk_alert_decide(e->reg, ac, id, a->decision, a->note, a->lookalike, err);
         if (rc == 0)
-            *out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision", a->decision);
+            *out = json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "decision", a->decision,
+                             "lookalike", a->lookalike);
         return rc;
     }
     if (!strcmp(verb, "add-wanted")) {
@@ -181,7 +186,7 @@ int cli_watch_desk(int argc, char **argv)
         "eyni watch camera ID           (with its statistics)\n"
         "eyni watch remove-camera ID    (stops it; its alerts stay)\n"
         "eyni watch events [--after ID] [--decision open|acknowledged|dismissed] [--limit N]\n"
-        "eyni watch decide ID --decision acknowledged|dismissed [--note TEXT]\n"
+        "eyni watch decide ID --decision acknowledged|dismissed [--note TEXT] [--lookalike]\n"
         "eyni watch add-wanted --label TEXT --photo FILE --reason TEXT [--fin FIN]\n"
         "eyni watch wanted [--removed]  (the wanted faces, without templates)\n"
         "eyni watch remove-wanted ID --reason TEXT   (warrant ended: templates erased)\n"

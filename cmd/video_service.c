@@ -29,8 +29,9 @@ struct video_service {
     eyni_onnx_env *onnx;
     eyni_face_engine *fe;
     eyni_video_wanted *wanted;
-    long long wanted_last;  /* highest wanted id loaded */
-    char removed_since[64]; /* time of the last wanted removal followed ("" at start) */
+    long long wanted_last;    /* highest wanted id loaded */
+    char removed_since[64];   /* time of the last wanted removal followed ("" at start) */
+    char lookalike_since[64]; /* time of the last look-alike dismissal followed */
     eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
     char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
     long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
@@ -63,7 +64,8 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                           .stream_time = a->alert_time,
                           .seen_at = a->wall_time,
                           .jpeg = a->jpeg,
-                          .jpeg_len = a->jpeg_len};
+                          .jpeg_len = a->jpeg_len,
+                          .probe = a->probe};
     long long id = 0;
     eyni_error err = {0};
     if (eyni_desk_alert_record(s->env->reg, &s->actor, &al, &id, &err)) {
@@ -116,6 +118,36 @@ static int drop_wanted(long long id, void *ctx)
         eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_wanted",
                        "wanted face %lld removed from the gallery (%zu entries)", id, n);
     return 0;
+}
+
+/* A face the desk dismissed as not being a wanted person: that person's alerts are held back
+ * for faces closer to it than to his photo. */
+static int add_lookalike(long long alert_id, long long wanted_id, const float emb[EYNI_FACE_DIM],
+                         void *ctx)
+{
+    video_service *s = ctx;
+    eyni_error err = {0};
+    if (eyni_video_wanted_add_lookalike(s->wanted, wanted_id, alert_id, emb, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
+    return 0;
+}
+
+/* The alerts of the retention period are gone, and with them the look-alikes they taught:
+ * the gallery forgets them all and learns again from those left. */
+static void purge(video_service *s)
+{
+    eyni_error err = {0};
+    long long n = 0;
+    if (eyni_desk_purge(s->env->reg, &s->actor, s->retention_days, &n, &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_purge", "%s", err.msg);
+        return;
+    }
+    if (n == 0)
+        return;
+    eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_purge", "%lld alerts past %d days deleted", n,
+                   s->retention_days);
+    eyni_video_wanted_clear_lookalikes(s->wanted);
+    s->lookalike_since[0] = 0;
 }
 
 /* A cohort that cannot be read leaves the raw threshold in force, said loudly in the log. */
@@ -305,6 +337,14 @@ static void look(video_service *s)
         eyni_desk_wanted_removed(s->env->reg, &s->actor, s->removed_since, sizeof s->removed_since,
                                  drop_wanted, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_wanted", "%s", err.msg);
+    time_t now = time(NULL);
+    if (now - s->last_purge >= PURGE_EVERY_S) {
+        s->last_purge = now;
+        purge(s);
+    }
+    if (eyni_desk_lookalikes(s->env->reg, &s->actor, s->lookalike_since, sizeof s->lookalike_since,
+                             add_lookalike, s, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
     if (eyni_desk_camera_list(s->env->reg, &s->actor, &cams, &err) == 0) {
         size_t i;
         json_t *c;
@@ -315,16 +355,6 @@ static void look(video_service *s)
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "%s", err.msg);
     }
     json_decref(cams);
-    time_t now = time(NULL);
-    if (now - s->last_purge >= PURGE_EVERY_S) {
-        long long n = 0;
-        s->last_purge = now;
-        if (eyni_desk_purge(s->env->reg, &s->actor, s->retention_days, &n, &err))
-            eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_purge", "%s", err.msg);
-        else if (n)
-            eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_purge",
-                           "%lld alerts past %d days deleted", n, s->retention_days);
-    }
 }
 
 static void *watcher(void *arg)

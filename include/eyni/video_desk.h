@@ -90,6 +90,8 @@ typedef struct eyni_desk_alert {
     const char *seen_at; /* UTC ISO time */
     const unsigned char *jpeg;
     size_t jpeg_len;
+    const float *probe; /* the shot's embedding (EYNI_FACE_DIM) or NULL: kept sealed so that a
+                           dismissal as a look-alike can be remembered */
 } eyni_desk_alert;
 
 int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_desk_alert *al,
@@ -98,9 +100,20 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
  * NULL; limit 1..1000. {"events": [...]} without snapshots. */
 int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long after,
                          const char *decision, int limit, json_t **out, eyni_error *err);
-/* decision: "acknowledged" or "dismissed"; an alert is decided once (ECONFLICT after). */
+/* decision: "acknowledged" or "dismissed"; an alert is decided once (ECONFLICT after).
+ * lookalike (with "dismissed" only): the face is not the wanted person; the running cameras
+ * remember it and hold back that person's alerts for faces closer to it than to his photo
+ * (eyni_video_wanted_add_lookalike). EINVAL for an alert stored without its face. */
 int eyni_desk_alert_decide(eyni_register *reg, const eyni_actor *a, long long id,
-                           const char *decision, const char *note, eyni_error *err);
+                           const char *decision, const char *note, int lookalike, eyni_error *err);
+/* Calls fn for every alert dismissed as a look-alike at or after *since (an ISO time, "" for
+ * all) whose wanted face is in force, oldest decision first, with the face's embedding, and
+ * moves *since (cap bytes) to the last decision seen (one at exactly *since is given again:
+ * the gallery keeps it once). Audited when any face was read. */
+typedef int (*eyni_desk_lookalike_fn)(long long alert_id, long long wanted_id,
+                                      const float emb[EYNI_FACE_DIM], void *ctx);
+int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                         eyni_desk_lookalike_fn fn, void *ctx, eyni_error *err);
 /* The snapshot JPEG of an alert (caller frees). */
 int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long id,
                              unsigned char **jpeg, size_t *len, eyni_error *err);

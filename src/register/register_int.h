@@ -214,6 +214,9 @@ int reg_watch_add_in_tx(eyni_db *db, const eyni_actor *a, const char *list, cons
 int reg_name_key(const char *name, char *out, size_t cap, eyni_error *err);
 double reg_name_similarity(const char *key_a, const char *key_b);
 
+/* The video desk keeps faces and snapshots only sealed: ECRYPTO without a data key. */
+int reg_desk_need_keys(const eyni_register *reg, eyni_error *err);
+
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);
 int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni_error *err);

@@ -708,6 +708,18 @@ static const char v15_postgresql[] = V15_COLUMNS("DOUBLE PRECISION");
 static const char v16_sqlite[] = V16_COLUMNS;
 static const char v16_postgresql[] = V16_COLUMNS;
 
+/* An operator may dismiss an alert as a look-alike: the face is not the wanted person and
+ * should not be alerted for that person again. The alert keeps the sealed template of the
+ * shot that matched (probe) so that the running cameras can remember the face; it goes with
+ * the alert when the retention period ends. Alerts stored earlier have no probe and cannot be
+ * remembered. */
+#define V17_COLUMNS(blob_type)                                                              \
+    "ALTER TABLE video_alerts ADD COLUMN probe " blob_type ";"                              \
+    "ALTER TABLE video_alerts ADD COLUMN lookalike INTEGER NOT NULL DEFAULT 0"              \
+    " CHECK (lookalike IN (0, 1));"
+static const char v17_sqlite[] = V17_COLUMNS("BLOB");
+static const char v17_postgresql[] = V17_COLUMNS("BYTEA");
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -724,6 +736,7 @@ static const eyni_migration migrations[] = {
     {14, "biometric re-capture and erasure tombstones", v14_sqlite, v14_postgresql},
     {15, "normalised score and threshold of video alerts", v15_sqlite, v15_postgresql},
     {16, "removal of wanted faces", v16_sqlite, v16_postgresql},
+    {17, "look-alikes dismissed at the video desk", v17_sqlite, v17_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

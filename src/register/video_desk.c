@@ -8,7 +8,7 @@
 #include "eyni/video_desk.h"
 #include "register_int.h"
 
-static int need_keys(const eyni_register *reg, eyni_error *err)
+int reg_desk_need_keys(const eyni_register *reg, eyni_error *err)
 {
     return reg->keys ? 0
                      : eyni_error_set(err, EYNI_ECRYPTO,
@@ -144,7 +144,7 @@ int eyni_desk_wanted_add(eyni_register *reg, const eyni_actor *a, const char *la
     if (rc == 0 && fin && !reg_fin_wellformed(reg, fin))
         rc = eyni_error_set(err, EYNI_EFORMAT, "FIN '%.16s' is not well formed", fin);
     if (rc == 0)
-        rc = need_keys(reg, err);
+        rc = reg_desk_need_keys(reg, err);
     if (rc == 0)
         rc = eyni_face_template_encode(emb, tpl, EYNI_FACE_TEMPLATE_BYTES, &tlen, err);
     /* the blurred copy's template follows the photo's in the same sealed blob */
@@ -166,7 +166,7 @@ int eyni_desk_wanted_each(eyni_register *reg, const eyni_actor *a, long long aft
 {
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
     if (rc == 0)
-        rc = need_keys(reg, err);
+        rc = reg_desk_need_keys(reg, err);
     eyni_db *db = NULL;
     if (rc == 0)
         rc = eyni_store_acquire(reg->store, &db, err);
@@ -214,11 +214,11 @@ typedef struct alert_arg {
     eyni_register *reg;
     const eyni_actor *a;
     const eyni_desk_alert *al;
-    unsigned char *blob;
-    size_t len;
+    unsigned char *blob, *probe; /* sealed snapshot and template of the shot */
+    size_t len, probe_len;
     long long id;
     const char *decision, *note;
-    int days;
+    int days, lookalike;
 } alert_arg;
 
 static int alert_tx(eyni_db *db, void *p, eyni_error *err)
@@ -228,8 +228,8 @@ static int alert_tx(eyni_db *db, void *p, eyni_error *err)
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO video_alerts (camera, track, wanted_id, label, score,"
-                             " fmr, stream_time, seen_at, snapshot, norm, threshold)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                             " fmr, stream_time, seen_at, snapshot, norm, threshold, probe)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                              &st, err);
     if (rc)
         return rc;
@@ -244,9 +244,11 @@ static int alert_tx(eyni_db *db, void *p, eyni_error *err)
         (rc = x->blob ? eyni_stmt_bind_blob(st, 9, x->blob, x->len, err)
                       : eyni_stmt_bind_null(st, 9, err)) == 0 &&
         (rc = al->normalised ? eyni_stmt_bind_double(st, 10, al->norm, err)
-                             : eyni_stmt_bind_null(st, 10, err)) == 0)
-        rc = al->threshold > 0 ? eyni_stmt_bind_double(st, 11, al->threshold, err)
-                               : eyni_stmt_bind_null(st, 11, err);
+                             : eyni_stmt_bind_null(st, 10, err)) == 0 &&
+        (rc = al->threshold > 0 ? eyni_stmt_bind_double(st, 11, al->threshold, err)
+                                : eyni_stmt_bind_null(st, 11, err)) == 0)
+        rc = x->probe ? eyni_stmt_bind_blob(st, 12, x->probe, x->probe_len, err)
+                      : eyni_stmt_bind_null(st, 12, err);
     if (rc == 0)
         rc = reg_step_id(st, &x->id, err);
     eyni_stmt_free(st);
@@ -266,11 +268,37 @@ static void snapshot_aad(char *out, size_t cap, const eyni_desk_alert *al)
     snprintf(out, cap, "video:snapshot:%s:%lld:%s", al->camera, al->track, al->seen_at);
 }
 
+static void probe_aad(char *out, size_t cap, const eyni_desk_alert *al)
+{
+    snprintf(out, cap, "video:probe:%s:%lld:%s", al->camera, al->track, al->seen_at);
+}
+
+/* The snapshot and the shot's template, each sealed under the alert's camera, track and time. */
+static int seal_alert(eyni_register *reg, const eyni_desk_alert *al, alert_arg *x, eyni_error *err)
+{
+    char aad[256];
+    unsigned char tpl[EYNI_FACE_TEMPLATE_BYTES];
+    size_t tlen = 0;
+    int rc = al->jpeg_len || al->probe ? reg_desk_need_keys(reg, err) : 0;
+    if (rc == 0 && al->jpeg_len) {
+        snapshot_aad(aad, sizeof aad, al);
+        rc = eyni_keyring_seal(reg->keys, aad, strlen(aad), al->jpeg, al->jpeg_len, &x->blob,
+                               &x->len, err);
+    }
+    if (rc == 0 && al->probe) {
+        probe_aad(aad, sizeof aad, al);
+        rc = eyni_face_template_encode(al->probe, tpl, sizeof tpl, &tlen, err);
+        if (rc == 0)
+            rc = eyni_keyring_seal(reg->keys, aad, strlen(aad), tpl, tlen, &x->probe, &x->probe_len,
+                                   err);
+    }
+    return rc;
+}
+
 int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_desk_alert *al,
                            long long *id, eyni_error *err)
 {
     alert_arg x = {.reg = reg, .a = a, .al = al};
-    char aad[256];
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     if (rc == 0 && (!al->camera || !al->label || !al->seen_at))
         rc = eyni_error_set(err, EYNI_EINVAL, "alert: camera, label and time are required");
@@ -280,22 +308,19 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     if (rc == 0 && al->jpeg_len > EYNI_DESK_MAX_SNAPSHOT)
         rc = eyni_error_set(err, EYNI_ELIMIT, "alert snapshot above %d bytes",
                             EYNI_DESK_MAX_SNAPSHOT);
-    if (rc == 0 && al->jpeg_len) {
-        snapshot_aad(aad, sizeof aad, al);
-        rc = need_keys(reg, err);
-        if (rc == 0)
-            rc = eyni_keyring_seal(reg->keys, aad, strlen(aad), al->jpeg, al->jpeg_len, &x.blob,
-                                   &x.len, err);
-    }
+    if (rc == 0)
+        rc = seal_alert(reg, al, &x, err);
     if (rc == 0)
         rc = reg_write_tx(reg, alert_tx, &x, err);
     free(x.blob);
+    free(x.probe);
     if (rc == 0)
         *id = x.id;
     return rc;
 }
 
-/* Columns 11.. that are NULL until set: the decision's, then the scores of migration 15. */
+/* Columns 11.. that are NULL until set: the decision's, then the scores of migration 15;
+ * then the look-alike mark of migration 17. */
 static void alert_optional(json_t *o, eyni_stmt *st)
 {
     static const char *text[] = {"decided_by", "decided_at", "note"};
@@ -306,6 +331,8 @@ static void alert_optional(json_t *o, eyni_stmt *st)
     for (int c = 0; c < 2; c++)
         if (!eyni_stmt_is_null(st, 14 + c))
             json_object_set_new(o, real[c], json_real(eyni_stmt_double(st, 14 + c)));
+    if (eyni_stmt_int64(st, 16) == 1)
+        json_object_set_new(o, "lookalike", json_true());
 }
 
 static json_t *alert_row(eyni_stmt *st, void *ctx)
@@ -342,7 +369,8 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
     rc = reg_read_rows(reg,
                        "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
                        " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
-                       " norm, threshold FROM video_alerts WHERE id > CAST(? AS INTEGER)"
+                       " norm, threshold, lookalike FROM video_alerts"
+                       " WHERE id > CAST(? AS INTEGER)"
                        " AND (decision = ? OR CAST(? AS INTEGER) = 1)"
                        " ORDER BY id LIMIT CAST(? AS INTEGER)",
                        v, 4, alert_row, NULL, &rows, err);
@@ -351,35 +379,60 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
     return rc;
 }
 
+/* Why a decision changed no row: an alert kept without its face cannot be a look-alike. */
+static int decide_refusal(eyni_db *db, const alert_arg *x, const char *id_s, eyni_error *err)
+{
+    const char *v[] = {id_s};
+    int rc = x->lookalike ? reg_exec_row(db,
+                                         "SELECT id FROM video_alerts WHERE id = CAST(? AS INTEGER)"
+                                         " AND decision = 'open' AND probe IS NULL",
+                                         v, 1, err)
+                          : 0;
+    if (rc == 1)
+        return eyni_error_set(err, EYNI_EINVAL,
+                              "alert %lld was stored without its face (before schema version 17):"
+                              " it can be dismissed, not remembered as a look-alike",
+                              x->id);
+    return rc < 0 ? rc
+                  : eyni_error_set(err, EYNI_ECONFLICT, "alert %lld is unknown or already decided",
+                                   x->id);
+}
+
 static int decide_tx(eyni_db *db, void *p, eyni_error *err)
 {
     alert_arg *x = p;
-    char now[32], obj[64], id_s[32];
+    char now[32], obj[64], id_s[32], detail[EYNI_TEXT_MAX + 32];
     eyni_time_now_iso(now);
     snprintf(id_s, sizeof id_s, "%lld", x->id);
-    const char *v[] = {x->decision, x->a->id, now, x->note, id_s};
+    const char *look = x->lookalike ? "1" : "0";
+    const char *v[] = {x->decision, x->a->id, now, x->note, look, id_s, look};
     int rc = reg_exec_row(db,
                           "UPDATE video_alerts SET decision = ?, decided_by = ?,"
-                          " decided_at = ?, note = ? WHERE id = CAST(? AS INTEGER)"
-                          " AND decision = 'open' RETURNING id",
-                          v, 5, err);
+                          " decided_at = ?, note = ?, lookalike = CAST(? AS INTEGER)"
+                          " WHERE id = CAST(? AS INTEGER) AND decision = 'open'"
+                          " AND (probe IS NOT NULL OR CAST(? AS INTEGER) = 0) RETURNING id",
+                          v, 7, err);
     if (rc == 0)
-        return eyni_error_set(err, EYNI_ECONFLICT, "alert %lld is unknown or already decided",
-                              x->id);
+        return decide_refusal(db, x, id_s, err);
     snprintf(obj, sizeof obj, "video-alert/%lld", x->id);
-    return rc < 0
-               ? rc
-               : reg_audit_append(db, x->a, "video.alert.decide", obj, x->decision, x->note, err);
+    snprintf(detail, sizeof detail, "%s%s%s", x->lookalike ? "look-alike" : "",
+             x->lookalike && x->note ? ": " : "", x->note ? x->note : "");
+    return rc < 0 ? rc
+                  : reg_audit_append(db, x->a, "video.alert.decide", obj, x->decision,
+                                     detail[0] ? detail : NULL, err);
 }
 
 int eyni_desk_alert_decide(eyni_register *reg, const eyni_actor *a, long long id,
-                           const char *decision, const char *note, eyni_error *err)
+                           const char *decision, const char *note, int lookalike, eyni_error *err)
 {
-    alert_arg x = {.reg = reg, .a = a, .id = id, .decision = decision, .note = note};
+    alert_arg x = {
+        .reg = reg, .a = a, .id = id, .decision = decision, .note = note, .lookalike = !!lookalike};
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     if (rc == 0 &&
         (!decision || (strcmp(decision, "acknowledged") && strcmp(decision, "dismissed"))))
         rc = eyni_error_set(err, EYNI_EFORMAT, "decision must be acknowledged or dismissed");
+    if (rc == 0 && lookalike && strcmp(decision, "dismissed"))
+        rc = eyni_error_set(err, EYNI_EINVAL, "only a dismissed alert can be a look-alike");
     if (rc == 0 && note && (strlen(note) > EYNI_TEXT_MAX || !eyni_utf8_valid(note, strlen(note))))
         rc = eyni_error_set(err, EYNI_EFORMAT, "note: at most %d bytes of text", EYNI_TEXT_MAX);
     return rc ? rc : reg_write_tx(reg, decide_tx, &x, err);
@@ -392,7 +445,7 @@ int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long 
     *len = 0;
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     if (rc == 0)
-        rc = need_keys(reg, err);
+        rc = reg_desk_need_keys(reg, err);
     eyni_db *db = NULL;
     if (rc == 0)
         rc = eyni_store_acquire(reg->store, &db, err);

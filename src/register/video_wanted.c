@@ -116,3 +116,71 @@ int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *sinc
         snprintf(since, cap, "%s", last);
     return rc;
 }
+
+/* ---- look-alikes ------------------------------------------------------------------------ */
+
+typedef struct lookalike_ctx {
+    eyni_register *reg;
+    eyni_desk_lookalike_fn fn;
+    void *ctx;
+    long long count;
+} lookalike_ctx;
+
+/* One remembered alert: its sealed template opened under the alert's camera, track and time. */
+static int lookalike_row(lookalike_ctx *c, eyni_stmt *st, eyni_error *err)
+{
+    char aad[256];
+    size_t n = 0, tlen = 0;
+    const unsigned char *blob = eyni_stmt_blob(st, 5, &n);
+    unsigned char *tpl = NULL;
+    float emb[EYNI_FACE_DIM];
+    snprintf(aad, sizeof aad, "video:probe:%s:%lld:%s", eyni_stmt_text(st, 2),
+             (long long)eyni_stmt_int64(st, 3), eyni_stmt_text(st, 4));
+    int rc = eyni_keyring_open(c->reg->keys, aad, strlen(aad), blob, n, &tpl, &tlen, err);
+    if (rc == 0)
+        rc = eyni_face_template_decode(tpl, tlen, emb, err);
+    free(tpl);
+    if (rc == 0 && c->fn(eyni_stmt_int64(st, 0), eyni_stmt_int64(st, 1), emb, c->ctx))
+        rc = eyni_error_set(err, EYNI_EINTERNAL, "look-alike load stopped");
+    c->count += rc == 0;
+    return rc;
+}
+
+int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                         eyni_desk_lookalike_fn fn, void *ctx, eyni_error *err)
+{
+    lookalike_ctx c = {.reg = reg, .fn = fn, .ctx = ctx};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
+    if (rc == 0)
+        rc = reg_desk_need_keys(reg, err);
+    eyni_db *db = NULL;
+    if (rc == 0)
+        rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    eyni_stmt *st = NULL;
+    rc = eyni_db_prepare(db,
+                         "SELECT a.id, a.wanted_id, a.camera, a.track, a.seen_at, a.probe,"
+                         " a.decided_at FROM video_alerts a JOIN video_wanted w"
+                         " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
+                         " AND w.removed_at IS NULL AND a.decided_at >= ?"
+                         " ORDER BY a.decided_at, a.id",
+                         &st, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 1, since, err);
+    char last[64] = "";
+    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        snprintf(last, sizeof last, "%s", eyni_stmt_text(st, 6));
+        rc = lookalike_row(&c, st, err);
+    }
+    eyni_stmt_free(st);
+    eyni_store_release(reg->store, db);
+    if (rc == 0 && last[0])
+        snprintf(since, cap, "%s", last);
+    if (rc || c.count == 0)
+        return rc;
+    char detail[64];
+    snprintf(detail, sizeof detail, "%lld look-alike faces", c.count);
+    return eyni_register_audit_event(reg, a, "video.lookalike.load", "video-alert", "ok", detail,
+                                     err);
+}

@@ -95,22 +95,33 @@ static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *er
 }
 
 /* Every desk hears of a decision, so an alert decided on one leaves the others' open lists. */
-static void push_decision(srv_request *rq, long long id, const char *decision)
+static void push_decision(srv_request *rq, long long id, const char *decision, int lookalike)
 {
     eyni_error perr = {0};
-    json_t *d = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "decision", decision, "decided_by",
-                          rq->actor.id);
+    json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "decision", decision,
+                          "decided_by", rq->actor.id, "lookalike", lookalike);
     if (d && rq->events)
         (void)eyni_events_publish(rq->events, "decision", 0, d, &perr); /* the store has it */
     json_decref(d);
 }
 
+/* An optional true/false member; absent is false. */
+static int json_bool_field(const json_t *in, const char *key, int *out, eyni_error *err)
+{
+    const json_t *v = json_object_get(in, key);
+    if (v && !json_is_boolean(v))
+        return eyni_error_set(err, EYNI_EFORMAT, "%s must be true or false", key);
+    *out = json_is_true(v);
+    return 0;
+}
+
 static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"decision", "note", NULL};
+    static const char *const keys[] = {"decision", "note", "lookalike", NULL};
     long long id;
     json_t *in = NULL;
     const char *decision = NULL, *note = NULL;
+    int lookalike = 0;
     int rc = record_id(rq->params[0], "alert", &id, err);
     if (rc == 0)
         rc = srv_body_json(rq, &in, err);
@@ -121,10 +132,13 @@ static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *
     if (rc == 0)
         rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
     if (rc == 0)
-        rc = eyni_desk_alert_decide(rq->reg, &rq->actor, id, decision, note, err);
+        rc = json_bool_field(in, "lookalike", &lookalike, err);
+    if (rc == 0)
+        rc = eyni_desk_alert_decide(rq->reg, &rq->actor, id, decision, note, lookalike, err);
     if (rc == 0) {
-        push_decision(rq, id, decision);
-        *out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision", decision);
+        push_decision(rq, id, decision, lookalike);
+        *out = json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "decision", decision, "lookalike",
+                         lookalike);
     }
     json_decref(in);
     return rc;

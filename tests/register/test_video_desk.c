@@ -125,9 +125,9 @@ static void test_alerts(void **state)
     assert_int_equal(len, sizeof jpeg);
     assert_memory_equal(img, jpeg, len);
     free(img);
-    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "maybe", NULL, &err), EYNI_EFORMAT);
-    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "dismissed", "not him", &err), 0);
-    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "acknowledged", NULL, &err),
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "maybe", NULL, 0, &err), EYNI_EFORMAT);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "dismissed", "not him", 0, &err), 0);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "acknowledged", NULL, 0, &err),
                      EYNI_ECONFLICT);
     assert_int_equal(eyni_desk_alert_list(r, &police, 0, "dismissed", 10, &out, &err), 0);
     ev = json_array_get(json_object_get(out, "events"), 0);
@@ -407,6 +407,96 @@ static void test_wanted_survive_migration_16(void **state)
     eyni_store_close(s);
 }
 
+typedef struct taught {
+    int n;
+    long long alert, wanted;
+    float emb[EYNI_FACE_DIM];
+} taught;
+
+static int learn(long long alert_id, long long wanted_id, const float emb[EYNI_FACE_DIM], void *ctx)
+{
+    taught *t = ctx;
+    t->n++;
+    t->alert = alert_id;
+    t->wanted = wanted_id;
+    memcpy(t->emb, emb, sizeof t->emb);
+    return 0;
+}
+
+static long long record(eyni_register *r, const eyni_actor *a, long long wanted, long long track,
+                        const float *probe)
+{
+    eyni_desk_alert al = {.camera = "gate-1",
+                          .track = track,
+                          .wanted_id = wanted,
+                          .label = "A",
+                          .score = 0.55,
+                          .fmr = 1e-6,
+                          .stream_time = 1,
+                          .seen_at = "2026-12-04T07:00:00.000000Z",
+                          .probe = probe};
+    eyni_error err;
+    long long id = 0;
+    assert_int_equal(eyni_desk_alert_record(r, a, &al, &id, &err), 0);
+    return id;
+}
+
+/* A face dismissed as a look-alike comes back sealed to the service, once per decision, while
+ * its wanted face is in force; an alert kept without its face cannot be one. */
+static void test_lookalikes(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-lookalike");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    eyni_error err;
+    float photo[EYNI_FACE_DIM], face[EYNI_FACE_DIM];
+    unit(photo, 1);
+    unit(face, 5);
+    long long wanted = 0;
+    assert_int_equal(
+        eyni_desk_wanted_add(r, &police, "A", NULL, "warrant 1", photo, NULL, &wanted, &err), 0);
+    long long id = record(r, &police, wanted, 1, face), bare = record(r, &police, wanted, 2, NULL);
+    char since[64] = "";
+    taught t = {0};
+    assert_int_equal(eyni_desk_lookalikes(r, &police, since, sizeof since, learn, &t, &err), 0);
+    assert_int_equal(t.n, 0);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "acknowledged", NULL, 1, &err),
+                     EYNI_EINVAL);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, bare, "dismissed", "not him", 1, &err),
+                     EYNI_EINVAL);
+    assert_non_null(strstr(err.msg, "without its face"));
+    assert_int_equal(eyni_desk_alert_decide(r, &border, id, "dismissed", "not him", 1, &err),
+                     EYNI_EPERM);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, id, "dismissed", "not him", 1, &err), 0);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, bare, "dismissed", "not him", 0, &err), 0);
+    assert_int_equal(eyni_desk_lookalikes(r, &border, since, sizeof since, learn, &t, &err),
+                     EYNI_EPERM);
+    assert_int_equal(eyni_desk_lookalikes(r, &police, since, sizeof since, learn, &t, &err), 0);
+    assert_true(t.n == 1 && t.alert == id && t.wanted == wanted);
+    assert_true(eyni_face_compare(t.emb, face) > 0.99f); /* the sealed template comes back */
+    assert_true(since[0] != 0);
+    json_t *out = NULL;
+    assert_int_equal(eyni_desk_alert_list(r, &police, 0, "dismissed", 10, &out, &err), 0);
+    json_t *ev = json_object_get(out, "events");
+    assert_true(json_is_true(json_object_get(json_array_get(ev, 0), "lookalike")));
+    assert_null(json_object_get(json_array_get(ev, 1), "lookalike"));
+    json_decref(out);
+    /* the audit trail says the decision was a look-alike, and that the faces were read */
+    eyni_actor op;
+    eyni_actor_local(&op, "LOCAL", "test");
+    eyni_audit_query q = {.action = "video.lookalike.load"};
+    assert_int_equal(eyni_register_audit_list(r, &op, &q, &out, &err), 0);
+    assert_true(json_array_size(json_object_get(out, "entries")) >= 1);
+    json_decref(out);
+    /* once the warrant ends the face is no longer handed out */
+    assert_int_equal(eyni_desk_wanted_remove(r, &police, wanted, "warrant ended", &err), 0);
+    t.n = 0;
+    since[0] = 0;
+    assert_int_equal(eyni_desk_lookalikes(r, &police, since, sizeof since, learn, &t, &err), 0);
+    assert_int_equal(t.n, 0);
+    eyni_register_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_alerts_survive_migration_15),
         cmocka_unit_test(test_wanted_removal),
         cmocka_unit_test(test_wanted_survive_migration_16),
+        cmocka_unit_test(test_lookalikes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

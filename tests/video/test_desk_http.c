@@ -214,6 +214,50 @@ static long long alerts_for(const test_server *srv, const char *token, long long
     return n;
 }
 
+/* The loop's second alert on the face is dismissed as a look-alike (wrongly here: it is the
+ * person, which is what an operator must not do lightly): refused without a dismissal or with a
+ * flag that is not true/false, listed as a look-alike, and the running service reads the face
+ * within a poll (its audited load). The holding back itself: tests/video/test_pipeline.c. */
+static void check_lookalike(const test_server *srv, const char *police, long long id)
+{
+    char p[128];
+    snprintf(p, sizeof p, "/v1/watch/events/%lld/decision", id);
+    static const char *bad[] = {
+        "{\"decision\":\"acknowledged\",\"lookalike\":true}",
+        "{\"decision\":\"dismissed\",\"note\":\"n\",\"lookalike\":\"yes\"}"};
+    for (int i = 0; i < 2; i++) {
+        http_reply r = http_call(srv, "POST", p, police, "desk test", bad[i]);
+        assert_int_equal(r.status, 400);
+        http_reply_free(&r);
+    }
+    http_reply r = http_call(srv, "POST", p, police, "desk test",
+                             "{\"decision\":\"dismissed\",\"note\":\"a look-alike\","
+                             "\"lookalike\":true}");
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(json_object_get(r.json, "lookalike")));
+    http_reply_free(&r);
+    r = http_call(srv, "GET", "/v1/watch/events?decision=dismissed", police, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *ev = json_array_get(json_object_get(r.json, "events"), 0);
+    assert_int_equal(json_integer_value(json_object_get(ev, "id")), id);
+    assert_true(json_is_true(json_object_get(ev, "lookalike")));
+    http_reply_free(&r);
+    const char *audit[] = {"audit",  "list",    "--action", "video.lookalike.load",
+                           "--data", srv->data, "--json",   NULL};
+    char *out = NULL;
+    for (int i = 0; i < 50; i++) {
+        free(out);
+        out = NULL;
+        assert_int_equal(test_cli(&out, audit), 0);
+        if (strstr(out, "1 look-alike faces"))
+            break;
+        usleep(200000);
+    }
+    if (!strstr(out, "1 look-alike faces"))
+        fail_msg("the service did not read the look-alike: %s", out);
+    free(out);
+}
+
 /* The warrant of the alerted face ends: removed over the API (listed with the reason), the
  * running camera stops alerting on it although the looping recording shows it again. */
 static void check_wanted_removal(const test_server *srv, const char *police, const char *border,
@@ -224,6 +268,7 @@ static void check_wanted_removal(const test_server *srv, const char *police, con
     for (int i = 0; i < 150 && alerts_for(srv, police, wanted, &max_id) < 2; i++)
         usleep(200000);
     assert_true(alerts_for(srv, police, wanted, &max_id) >= 2);
+    check_lookalike(srv, police, max_id);
     http_reply r = http_call(srv, "GET", "/v1/watch/wanted", border, "desk test", NULL);
     assert_int_equal(r.status, 403);
     http_reply_free(&r);
@@ -274,7 +319,9 @@ static void check_wanted_removal(const test_server *srv, const char *police, con
     const char *again[] = {"watch", "remove-wanted", id_s,      "--reason",
                            "again", "--data",        srv->data, NULL};
     assert_int_not_equal(test_cli(NULL, again), 0);
-    /* the service follows within a poll (1 s); an alert raised before that may still come */
+    /* the service follows within a poll (1 s); an alert raised before that may still come
+     * (the look-alike above would hold this face back too; the removal alone is shown by the
+     * gallery tests, tests/video/test_list.c) */
     sleep(2);
     alerts_for(srv, police, wanted, &max_id);
     sleep(13); /* more than a loop of the recording */
