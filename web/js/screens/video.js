@@ -55,14 +55,18 @@ function alertFacts(a) {
 }
 
 // One open alert: what the camera saw, who it was taken for, and the two decisions. A
-// dismissal needs a note (why it is not the person): it is the record a review reads.
+// dismissal needs a note (why it is not the person): it is the record a review reads. A face
+// dismissed as a look-alike is remembered: the cameras hold back this wanted person's alerts
+// for faces closer to it than to the wanted photo.
 function alertCard(a, onDecided) {
   const note = field('note', 'video.note', { wide: true });
+  const lookalike = h('input', { type: 'checkbox', name: 'lookalike', value: 'yes' });
+  const lookField = h('div', { class: 'field check wide' }, h('label', {}, lookalike, ' ', t('video.lookalike')));
   const ack = h('button', { type: 'submit' }, t('video.acknowledge'));
   const dismiss = h('button', { type: 'button', class: 'danger' }, t('video.dismiss'));
   const card = h('form', { class: 'alert-card', 'data-alert': String(a.id) }, snapshotFigure(a),
     h('div', { class: 'alert-body' }, h('h3', {}, t('video.alert_title', { id: a.id, label: a.label })), alertFacts(a),
-      note, errorBox(), h('div', { class: 'actions' }, ack, dismiss)));
+      note, lookField, errorBox(), h('div', { class: 'actions' }, ack, dismiss)));
   const decide = async (decision, button) => {
     const v = values(card);
     if (decision === 'dismissed' && !v.note) {
@@ -71,8 +75,9 @@ function alertCard(a, onDecided) {
       note.input.focus();
       return;
     }
-    const r = await run(card, button, () => api('POST', `/v1/watch/events/${a.id}/decision`, { decision, note: v.note }));
-    if (r) onDecided(a, decision, card);
+    const remember = decision === 'dismissed' && lookalike.checked;
+    const r = await run(card, button, () => api('POST', `/v1/watch/events/${a.id}/decision`, { decision, note: v.note, lookalike: remember }));
+    if (r) onDecided(a, remember ? 'lookalike' : decision, card);
   };
   card.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -200,7 +205,8 @@ function archiveSection() {
     const rows = r.events || [];
     if (rows.length) cursors[page + 1] = rows[rows.length - 1].id;
     out.replaceChildren(table([['video.id', (a) => String(a.id)], ['video.seen_at', (a) => a.seen_at], ['video.camera', (a) => a.camera],
-      ['video.wanted', (a) => a.label], ['video.score', scoreText], ['video.decision', (a) => badge(a.decision)],
+      ['video.wanted', (a) => a.label], ['video.score', scoreText],
+      ['video.decision', (a) => (a.lookalike ? h('span', {}, badge(a.decision), ' ', t('video.lookalike_short')) : badge(a.decision))],
       ['video.decided', (a) => (a.decided_at ? `${a.decided_at} ${a.decided_by || ''}` : '')], ['video.note', (a) => a.note || ''],
       ['video.snapshot', snapshotButton]], rows, { empty: 'video.none_listed' }),
     page > 0 || rows.length === ARCHIVE_PAGE ? pager(page, rows.length === ARCHIVE_PAGE, show) : '');
