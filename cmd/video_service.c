@@ -307,23 +307,25 @@ static void report_stats(video_service *s)
 static void start_camera(video_service *s, json_t *c)
 {
     const char *name = json_string_value(json_object_get(c, "name"));
-    const char *url = json_string_value(json_object_get(c, "url"));
-    if (!name || !url || running(s, name) || s->ncams == SERVICE_MAX_CAMERAS)
+    long long id = (long long)json_integer_value(json_object_get(c, "id"));
+    if (!name || running(s, name) || s->ncams == SERVICE_MAX_CAMERAS)
         return;
     eyni_error err = {0};
     eyni_video_camera_config cfg = {
         .live = 1, .sample_fps = json_number_value(json_object_get(c, "sample_fps"))};
     snprintf(cfg.name, sizeof cfg.name, "%s", name);
-    snprintf(cfg.url, sizeof cfg.url, "%s", url);
     cfg.pipeline = s->pipe;
+    /* the listed address hides its password: the whole one is opened from its seal */
+    int rc = eyni_desk_camera_url(s->env->reg, &s->actor, id, cfg.url, sizeof cfg.url, &err);
     /* a recording registered as a camera (tests, rehearsals) plays at its own speed */
-    cfg.pace = !strstr(url, "://") || !strncmp(url, "file:", 5);
-    if (ensure_engine(s, &err) || eyni_video_camera_start(&cfg, s->fe, s->wanted, on_alert, s,
-                                                          s->env->log, &s->cams[s->ncams], &err)) {
+    cfg.pace = !strstr(cfg.url, "://") || !strncmp(cfg.url, "file:", 5);
+    if (rc || ensure_engine(s, &err) ||
+        eyni_video_camera_start(&cfg, s->fe, s->wanted, on_alert, s, s->env->log,
+                                &s->cams[s->ncams], &err)) {
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera", "camera %s: %s", name, err.msg);
         return;
     }
-    s->ids[s->ncams] = (long long)json_integer_value(json_object_get(c, "id"));
+    s->ids[s->ncams] = id;
     snprintf(s->names[s->ncams++], EYNI_VIDEO_MAX_NAME, "%s", name);
     eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_camera", "camera %s started", name);
 }
@@ -508,6 +510,19 @@ static int start_webhook(video_service *s, const eyni_config *cfg, eyni_error *e
     return rc;
 }
 
+/* Camera addresses stored with a clear password before schema version 18 are sealed once. */
+static void seal_old_addresses(video_service *s)
+{
+    eyni_error err = {0};
+    long long n = 0;
+    if (eyni_desk_camera_seal_urls(s->env->reg, &s->actor, &n, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_camera",
+                       "camera passwords left unsealed: %s", err.msg);
+    else if (n)
+        eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_camera",
+                       "%lld camera addresses with a password sealed", n);
+}
+
 int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_error *err)
 {
     *out = NULL;
@@ -525,6 +540,7 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
     eyni_actor_local(&s->actor, "LOCAL", "video watch against the wanted list");
     snprintf(s->actor.id, sizeof s->actor.id, "service:video");
     snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
+    seal_old_addresses(s);
     rc = eyni_video_wanted_new(&s->wanted, err);
     if (rc == 0)
         eyni_video_wanted_set_blurred_copy(s->wanted, s->blurred_copy);

@@ -19,8 +19,11 @@ extern "C" {
 
 #define EYNI_DESK_MAX_SNAPSHOT      (1024 * 1024) /* JPEG bytes kept per alert */
 #define EYNI_DESK_RETENTION_DEFAULT 90            /* days alerts are kept unless configured */
+#define EYNI_DESK_MAX_URL           1100          /* a camera address, masked or whole */
 
-/* {"name": A-Za-z0-9-_ up to 64, "url": up to 1024, "sample_fps": 0.2..30 (default 5)} */
+/* {"name": A-Za-z0-9-_ up to 64, "url": up to 1024, "sample_fps": 0.2..30 (default 5)}. A
+ * password in the address (scheme://user:pass@host/...) is stored only sealed (ECRYPTO without
+ * a data key): the camera is listed, here and everywhere, as user:***. */
 int eyni_desk_camera_add(eyni_register *reg, const eyni_actor *a, const json_t *in, json_t **out,
                          eyni_error *err);
 /* Every camera: {"cameras": [{"id","name","url","sample_fps","created_at"}]}. */
@@ -35,6 +38,17 @@ int eyni_desk_camera_get(eyni_register *reg, const eyni_actor *a, long long id, 
  * worker at the next look; the camera's alerts, snapshots and decisions are kept. */
 int eyni_desk_camera_remove(eyni_register *reg, const eyni_actor *a, long long id, char *name,
                             size_t cap, eyni_error *err);
+
+/* url with the password of its user:pass@ part as ***: 1 when one was masked, else 0 and out is
+ * url as it is (cut to cap). */
+int eyni_desk_url_masked(const char *url, char *out, size_t cap);
+/* The whole address of camera id, the password included (for the video service to connect). */
+int eyni_desk_camera_url(eyni_register *reg, const eyni_actor *a, long long id, char *out,
+                         size_t cap, eyni_error *err);
+/* Seals the addresses that still hold a clear password (stored before schema version 18) and
+ * masks them; *n gets how many. The video service runs it when it starts. */
+int eyni_desk_camera_seal_urls(eyni_register *reg, const eyni_actor *a, long long *n,
+                               eyni_error *err);
 
 /* What the video service reports about one camera every poll. */
 typedef struct eyni_desk_camera_stats {

@@ -216,6 +216,9 @@ double reg_name_similarity(const char *key_a, const char *key_b);
 
 /* The video desk keeps faces and snapshots only sealed: ECRYPTO without a data key. */
 int reg_desk_need_keys(const eyni_register *reg, eyni_error *err);
+/* A camera's whole stream address sealed under its name (video_cameras.c). */
+int reg_desk_seal_url(eyni_register *reg, const char *name, const char *url, unsigned char **blob,
+                      size_t *len, eyni_error *err);
 
 /* Small statement helpers (stmt.c). */
 int reg_bind_texts(eyni_stmt *st, int first, const char *const *vals, int n, eyni_error *err);

@@ -720,6 +720,13 @@ static const char v16_postgresql[] = V16_COLUMNS;
 static const char v17_sqlite[] = V17_COLUMNS("BLOB");
 static const char v17_postgresql[] = V17_COLUMNS("BYTEA");
 
+/* A camera's stream address may carry its password (rtsp://user:pass@host/...): url keeps it
+ * masked (user:***) for every reader, url_sealed the whole address sealed with the data
+ * keyring, opened only by the video service to connect. Addresses stored earlier are sealed
+ * by the service when it starts (eyni_desk_camera_seal_urls). */
+static const char v18_sqlite[] = "ALTER TABLE video_cameras ADD COLUMN url_sealed BLOB;";
+static const char v18_postgresql[] = "ALTER TABLE video_cameras ADD COLUMN url_sealed BYTEA;";
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -737,6 +744,7 @@ static const eyni_migration migrations[] = {
     {15, "normalised score and threshold of video alerts", v15_sqlite, v15_postgresql},
     {16, "removal of wanted faces", v16_sqlite, v16_postgresql},
     {17, "look-alikes dismissed at the video desk", v17_sqlite, v17_postgresql},
+    {18, "camera addresses with a password sealed", v18_sqlite, v18_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -21,6 +21,9 @@ int reg_desk_need_keys(const eyni_register *reg, eyni_error *err)
 typedef struct cam_arg {
     const eyni_actor *a;
     const char *name, *url;
+    char shown[EYNI_DESK_MAX_URL]; /* url with its password masked */
+    unsigned char *sealed;         /* the whole url sealed, when it has a password */
+    size_t sealed_len;
     double fps;
     long long id;
 } cam_arg;
@@ -45,15 +48,17 @@ static int cam_insert_tx(eyni_db *db, void *p, eyni_error *err)
     eyni_stmt *st;
     int rc = eyni_db_prepare(db,
                              "INSERT INTO video_cameras (name, url, sample_fps, created_at,"
-                             " created_by) VALUES (?,?,?,?,?) RETURNING id",
+                             " created_by, url_sealed) VALUES (?,?,?,?,?,?) RETURNING id",
                              &st, err);
     if (rc)
         return rc;
-    const char *v[] = {c->name, c->url};
+    const char *v[] = {c->name, c->shown};
     const char *tail[] = {now, c->a->id};
     if ((rc = reg_bind_texts(st, 1, v, 2, err)) == 0 &&
         (rc = eyni_stmt_bind_double(st, 3, c->fps, err)) == 0 &&
-        (rc = reg_bind_texts(st, 4, tail, 2, err)) == 0)
+        (rc = reg_bind_texts(st, 4, tail, 2, err)) == 0 &&
+        (rc = c->sealed ? eyni_stmt_bind_blob(st, 6, c->sealed, c->sealed_len, err)
+                        : eyni_stmt_bind_null(st, 6, err)) == 0)
         rc = reg_step_id(st, &c->id, err);
     eyni_stmt_free(st);
     if (rc == EYNI_EEXIST) /* the operator's words, not the store's */
@@ -85,11 +90,15 @@ int eyni_desk_camera_add(eyni_register *reg, const eyni_actor *a, const json_t *
         rc = eyni_error_set(err, EYNI_EFORMAT, "sample_fps must be a number in 0.2..30");
     if (f && rc == 0)
         c.fps = json_number_value(f);
+    /* a password in the address is kept only sealed; every reader sees user:*** */
+    if (rc == 0 && eyni_desk_url_masked(c.url, c.shown, sizeof c.shown))
+        rc = reg_desk_seal_url(reg, c.name, c.url, &c.sealed, &c.sealed_len, err);
     if (rc == 0)
         rc = reg_write_tx(reg, cam_insert_tx, &c, err);
+    free(c.sealed);
     if (rc == 0)
-        *out = json_pack("{s:I,s:s,s:s,s:f}", "id", (json_int_t)c.id, "name", c.name, "url", c.url,
-                         "sample_fps", c.fps);
+        *out = json_pack("{s:I,s:s,s:s,s:f}", "id", (json_int_t)c.id, "name", c.name, "url",
+                         c.shown, "sample_fps", c.fps);
     return rc;
 }
 

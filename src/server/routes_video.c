@@ -17,22 +17,15 @@ static int record_id(const char *s, const char *what, long long *id, eyni_error 
     return 0;
 }
 
-/* A stream address may carry the camera's password (rtsp://user:pass@host/...): the API shows
- * it as user:***, the store and the service keep it whole. */
+/* A stream address may carry the camera's password (rtsp://user:pass@host/...): the store
+ * keeps it sealed and lists user:*** (schema version 18); an address stored earlier and not
+ * yet sealed by the video service is masked here all the same. */
 static void hide_password(json_t *camera)
 {
     const char *url = json_string_value(json_object_get(camera, "url"));
-    const char *scheme = url ? strstr(url, "://") : NULL;
-    if (!scheme)
-        return;
-    const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', (size_t)(end - auth));
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (!colon)
-        return;
-    char masked[1100];
-    snprintf(masked, sizeof masked, "%.*s:***%s", (int)(colon - url), url, at);
-    json_object_set_new(camera, "url", json_string(masked));
+    char masked[EYNI_DESK_MAX_URL];
+    if (url && eyni_desk_url_masked(url, masked, sizeof masked))
+        json_object_set_new(camera, "url", json_string(masked));
 }
 
 static int camera_add(srv_request *rq, json_t **out, int *status, eyni_error *err)

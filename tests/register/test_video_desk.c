@@ -497,6 +497,91 @@ static void test_lookalikes(void **state)
     eyni_register_close(r);
 }
 
+/* The url column as stored, and whether a sealed copy is kept. */
+static void stored_url(eyni_register *r, const char *name, char *out, size_t cap, int *sealed)
+{
+    eyni_error err;
+    eyni_db *db = NULL;
+    eyni_stmt *st = NULL;
+    eyni_store *s = eyni_register_store(r);
+    assert_int_equal(eyni_store_acquire(s, &db, &err), 0);
+    assert_int_equal(
+        eyni_db_prepare(db, "SELECT url, url_sealed IS NOT NULL FROM video_cameras WHERE name = ?",
+                        &st, &err),
+        0);
+    assert_int_equal(eyni_stmt_bind_text(st, 1, name, &err), 0);
+    assert_int_equal(eyni_stmt_step(st, &err), 1);
+    snprintf(out, cap, "%s", eyni_stmt_text(st, 0));
+    *sealed = (int)eyni_stmt_int64(st, 1);
+    eyni_stmt_free(st);
+    eyni_store_release(s, db);
+}
+
+/* A camera's password is stored only sealed: every reader sees user:***, the service opens the
+ * whole address; one stored in clear before schema version 18 is sealed by the service's pass;
+ * without a data key such a camera is refused. */
+static void test_camera_password(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-cam-pw");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    eyni_error err;
+    json_t *out = NULL, *in = fixture_json("{\"name\":\"gate-pw\",\"url\":"
+                                           "\"rtsp://cam:s3cret@10.0.0.5:554/live?x=1\"}");
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), 0);
+    json_decref(in);
+    assert_string_equal(json_string_value(json_object_get(out, "url")),
+                        "rtsp://cam:***@10.0.0.5:554/live?x=1");
+    long long id = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    char url[EYNI_DESK_MAX_URL];
+    int sealed = 0;
+    stored_url(r, "gate-pw", url, sizeof url, &sealed);
+    assert_string_equal(url, "rtsp://cam:***@10.0.0.5:554/live?x=1");
+    assert_int_equal(sealed, 1);
+    assert_int_equal(eyni_desk_camera_list(r, &police, &out, &err), 0);
+    char *text = json_dumps(out, 0);
+    assert_null(strstr(text, "s3cret"));
+    free(text);
+    json_decref(out);
+    assert_int_equal(eyni_desk_camera_url(r, &border, id, url, sizeof url, &err), EYNI_EPERM);
+    assert_int_equal(eyni_desk_camera_url(r, &police, id, url, sizeof url, &err), 0);
+    assert_string_equal(url, "rtsp://cam:s3cret@10.0.0.5:554/live?x=1");
+    assert_int_equal(eyni_desk_camera_url(r, &police, id + 99, url, sizeof url, &err),
+                     EYNI_ENOTFOUND);
+    /* no password: kept as it is, not sealed */
+    in = fixture_json("{\"name\":\"gate-open\",\"url\":\"rtsp://10.0.0.6/live\"}");
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), 0);
+    json_decref(in);
+    json_decref(out);
+    stored_url(r, "gate-open", url, sizeof url, &sealed);
+    assert_true(!strcmp(url, "rtsp://10.0.0.6/live") && sealed == 0);
+    /* stored in clear by an earlier version: the service's pass seals it, once */
+    eyni_db *db = NULL;
+    assert_int_equal(eyni_store_acquire(eyni_register_store(r), &db, &err), 0);
+    assert_int_equal(eyni_db_exec(db,
+                                  "INSERT INTO video_cameras (name, url, sample_fps, created_at,"
+                                  " created_by) VALUES ('old', 'http://u:pw@10.0.0.7/s', 5, 't',"
+                                  " 'k')",
+                                  &err),
+                     0);
+    eyni_store_release(eyni_register_store(r), db);
+    long long n = 0;
+    assert_int_equal(eyni_desk_camera_seal_urls(r, &police, &n, &err), 0);
+    assert_int_equal(n, 1);
+    stored_url(r, "old", url, sizeof url, &sealed);
+    assert_true(!strcmp(url, "http://u:***@10.0.0.7/s") && sealed == 1);
+    assert_int_equal(eyni_desk_camera_seal_urls(r, &police, &n, &err), 0);
+    assert_int_equal(n, 0);
+    eyni_register_close(r);
+    /* without a data key a password cannot be kept */
+    r = fixture_open("desk-cam-pw-nokey");
+    in = fixture_json("{\"name\":\"gate-pw\",\"url\":\"rtsp://cam:s3cret@10.0.0.5/live\"}");
+    assert_int_equal(eyni_desk_camera_add(r, &police, in, &out, &err), EYNI_ECRYPTO);
+    json_decref(in);
+    eyni_register_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_wanted_removal),
         cmocka_unit_test(test_wanted_survive_migration_16),
         cmocka_unit_test(test_lookalikes),
+        cmocka_unit_test(test_camera_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
