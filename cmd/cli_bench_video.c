@@ -25,6 +25,7 @@ typedef struct bench_args {
     float blurred_copy; /* sigma per eye distance of the wanted photos' blurred copies */
     int json, streams, seed;
     int dismiss_false;    /* play the operator: every false alert is dismissed as a look-alike */
+    int nearest;          /* the worst case: each wanted photo's nearest cohort face dismissed */
     eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
 
@@ -328,6 +329,24 @@ static int load_cohort(const bench_args *a, cli_video_engine *v, json_t **out, e
     return 0;
 }
 
+/* What look-alikes can cost the wanted persons' own passes, at worst: every entry (photo and
+ * blurred copy) gets the cohort face most like it as a face the desk dismissed for him. */
+static json_t *seed_lookalikes(cli_video_engine *v)
+{
+    json_t *out = json_array();
+    eyni_video_entry_info e;
+    eyni_error err = {0};
+    float emb[EYNI_FACE_DIM], s = 0;
+    for (size_t i = 0; eyni_video_wanted_entry(v->wanted, i, &e); i++) {
+        if (!eyni_video_wanted_nearest_cohort(v->wanted, i, emb, &s) ||
+            eyni_video_wanted_add_lookalike(v->wanted, e.id, -1 - (int64_t)i, emb, &err))
+            continue;
+        json_array_append_new(
+            out, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)e.id, "label", e.label, "cosine", s));
+    }
+    return out;
+}
+
 /* The enrolment check of every wanted photo (what `eyni watch add-wanted` warns about). */
 static json_t *enrolment(const char *list, const eyni_face_engine *fe)
 {
@@ -370,6 +389,8 @@ static int parse(int argc, char **argv, bench_args *a)
             a->json = 1;
         else if (!strcmp(k, "--dismiss-false"))
             a->dismiss_false = 1;
+        else if (!strcmp(k, "--lookalike-nearest"))
+            a->nearest = 1;
         else if (k[0] != '-' && !a->dir)
             a->dir = k;
         else if (!v)
@@ -422,7 +443,7 @@ int cli_bench_video(int argc, char **argv)
         "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] [--blurred-copy R|-1] "
         "[--early S] [--max-early N] [--cohort LIST|none] "
         "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
-        "[--dismiss-false] [--soak SECONDS --streams N] [--json]";
+        "[--dismiss-false] [--lookalike-nearest] [--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
         return cli_usage(usage);
@@ -455,6 +476,7 @@ int cli_bench_video(int argc, char **argv)
         return cli_fail(&err);
     }
     json_t *enrol = enrolment(wanted, v.fe);
+    json_t *seeded = a.nearest ? seed_lookalikes(&v) : NULL;
     collector col = {.alerts = json_array(),
                      .count_only = a.soak > 0,
                      .passes = a.dismiss_false ? json_object_get(truth, "passes") : NULL,
@@ -471,7 +493,7 @@ int cli_bench_video(int argc, char **argv)
     pthread_mutex_destroy(&col.mu);
     if (rc) {
         json_decref(truth), json_decref(col.alerts), json_decref(rss), json_decref(cohort);
-        json_decref(enrol);
+        json_decref(enrol), json_decref(seeded);
         return cli_fail(&err);
     }
     double seconds = json_number_value(json_object_get(truth, "seconds"));
@@ -531,7 +553,7 @@ int cli_bench_video(int argc, char **argv)
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
     json_object_set_new(o, "track_segments", json_integer((json_int_t)st.pipeline.segments));
-    if (a.dismiss_false)
+    if (a.dismiss_false || a.nearest)
         json_object_set_new(o, "lookalikes",
                             json_pack("{s:I,s:I}", "dismissed", (json_int_t)col.dismissed,
                                       "held_tracks", (json_int_t)st.pipeline.held_lookalike));
@@ -544,6 +566,8 @@ int cli_bench_video(int argc, char **argv)
                                          EYNI_VIDEO_NHIST_LO, EYNI_VIDEO_NHIST_STEP));
     json_object_set_new(o, "cohort", cohort);
     json_object_set_new(o, "enrolment", enrol);
+    if (seeded)
+        json_object_set_new(o, "lookalikes_seeded", seeded);
     json_object_set_new(o, "alerts_list", col.alerts);
     json_decref(truth);
     free(s.latency);

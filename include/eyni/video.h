@@ -107,6 +107,11 @@ int eyni_video_wanted_add_lookalike(eyni_video_wanted *w, int64_t id, int64_t ke
 size_t eyni_video_wanted_lookalikes(const eyni_video_wanted *w);
 /* Forgets every look-alike (before loading them again, e.g. after alerts were purged). */
 void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w);
+/* The cohort face most like entry i (its cosine in *score): the look-alike a desk is likeliest
+ * to meet for that photo (the bench's worst case of what look-alikes cost); 0 when there is no
+ * such entry or no cohort. */
+int eyni_video_wanted_nearest_cohort(const eyni_video_wanted *w, size_t i, float out[EYNI_FACE_DIM],
+                                     float *score);
 /* Copies the label of a person id into out; 0 when the id is unknown. */
 int eyni_video_wanted_label(const eyni_video_wanted *w, int64_t id, char *out, size_t cap);
 /*

@@ -215,6 +215,24 @@ void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w)
     pthread_rwlock_unlock(&w->lock);
 }
 
+int eyni_video_wanted_nearest_cohort(const eyni_video_wanted *w, size_t i, float out[EYNI_FACE_DIM],
+                                     float *score)
+{
+    int found = 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
+    const video_cohort *c = w->cohort;
+    for (size_t k = 0; c && i < w->n && k < c->n; k++) {
+        float s = eyni_face_compare(w->entries[i].emb, c->emb + k * EYNI_FACE_DIM);
+        if (!found || s > *score) {
+            *score = s;
+            memcpy(out, c->emb + k * EYNI_FACE_DIM, EYNI_FACE_DIM * sizeof *out);
+            found = 1;
+        }
+    }
+    pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
+    return found;
+}
+
 size_t eyni_video_wanted_size(const eyni_video_wanted *w)
 {
     pthread_rwlock_rdlock((pthread_rwlock_t *)&w->lock);
