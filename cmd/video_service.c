@@ -32,6 +32,7 @@ struct video_service {
     long long wanted_last;    /* highest wanted id loaded */
     char removed_since[64];   /* time of the last wanted removal followed ("" at start) */
     char lookalike_since[64]; /* time of the last look-alike dismissal followed */
+    char decided_since[64];   /* time of the last command-line decision announced */
     eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
     char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
     long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
@@ -129,6 +130,21 @@ static int add_lookalike(long long alert_id, long long wanted_id, const float em
     eyni_error err = {0};
     if (eyni_video_wanted_add_lookalike(s->wanted, wanted_id, alert_id, emb, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
+    return 0;
+}
+
+/* A decision taken with the command line reaches the desks as one taken over the API does
+ * (the server announces those itself, at once). */
+static int announce_decision(long long alert_id, const char *decision, const char *decided_by,
+                             int lookalike, void *ctx)
+{
+    video_service *s = ctx;
+    eyni_error err = {0};
+    json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)alert_id, "decision", decision,
+                          "decided_by", decided_by, "lookalike", lookalike);
+    if (d && eyni_events_publish(s->events, "decision", 0, d, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
+    json_decref(d);
     return 0;
 }
 
@@ -347,6 +363,9 @@ static void look(video_service *s)
     if (eyni_desk_lookalikes(s->env->reg, &s->actor, s->lookalike_since, sizeof s->lookalike_since,
                              add_lookalike, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
+    if (eyni_desk_local_decisions(s->env->reg, &s->actor, s->decided_since, sizeof s->decided_since,
+                                  announce_decision, s, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "%s", err.msg);
     if (eyni_desk_camera_list(s->env->reg, &s->actor, &cams, &err) == 0) {
         size_t i;
         json_t *c;
@@ -541,6 +560,7 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
     snprintf(s->actor.id, sizeof s->actor.id, "service:video");
     snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
     seal_old_addresses(s);
+    eyni_time_now_iso(s->decided_since); /* decisions from now on: older ones were seen */
     rc = eyni_video_wanted_new(&s->wanted, err);
     if (rc == 0)
         eyni_video_wanted_set_blurred_copy(s->wanted, s->blurred_copy);

@@ -128,6 +128,13 @@ typedef int (*eyni_desk_lookalike_fn)(long long alert_id, long long wanted_id,
                                       const float emb[EYNI_FACE_DIM], void *ctx);
 int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
                          eyni_desk_lookalike_fn fn, void *ctx, eyni_error *err);
+/* Calls fn for every decision taken after *since (an ISO time) by a local actor (the command
+ * line on the store's machine: no server announced it), oldest first, and moves *since (cap
+ * bytes) to the last one seen: the service announces them to the desks. */
+typedef int (*eyni_desk_decision_fn)(long long alert_id, const char *decision,
+                                     const char *decided_by, int lookalike, void *ctx);
+int eyni_desk_local_decisions(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                              eyni_desk_decision_fn fn, void *ctx, eyni_error *err);
 /* The snapshot JPEG of an alert (caller frees). */
 int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long id,
                              unsigned char **jpeg, size_t *len, eyni_error *err);

@@ -184,3 +184,34 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
     return eyni_register_audit_event(reg, a, "video.lookalike.load", "video-alert", "ok", detail,
                                      err);
 }
+
+/* ---- decisions taken outside the server -------------------------------------------------- */
+
+int eyni_desk_local_decisions(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                              eyni_desk_decision_fn fn, void *ctx, eyni_error *err)
+{
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
+    eyni_db *db = NULL;
+    if (rc == 0)
+        rc = eyni_store_acquire(reg->store, &db, err);
+    if (rc)
+        return rc;
+    eyni_stmt *st = NULL;
+    rc = eyni_db_prepare(db,
+                         "SELECT id, decision, decided_by, lookalike, decided_at FROM video_alerts"
+                         " WHERE decided_at > ? AND decided_by LIKE 'local:%'"
+                         " ORDER BY decided_at, id",
+                         &st, err);
+    if (rc == 0)
+        rc = eyni_stmt_bind_text(st, 1, since, err);
+    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
+        snprintf(since, cap, "%s", eyni_stmt_text(st, 4));
+        rc = fn(eyni_stmt_int64(st, 0), eyni_stmt_text(st, 1), eyni_stmt_text(st, 2),
+                eyni_stmt_int64(st, 3) == 1, ctx)
+                 ? eyni_error_set(err, EYNI_EINTERNAL, "decisions: stopped")
+                 : 0;
+    }
+    eyni_stmt_free(st);
+    eyni_store_release(reg->store, db);
+    return rc;
+}

@@ -497,6 +497,42 @@ static void test_lookalikes(void **state)
     eyni_register_close(r);
 }
 
+static int count_decision(long long alert_id, const char *decision, const char *decided_by,
+                          int lookalike, void *ctx)
+{
+    long long *last = ctx;
+    *last = alert_id;
+    assert_string_equal(decision, "acknowledged");
+    assert_int_equal(strncmp(decided_by, "local:", 6), 0);
+    return 0;
+}
+
+/* Decisions taken with the command line (local actors) are handed to the service once each;
+ * those taken with a key (over the API, announced by the server) are not. */
+static void test_local_decisions(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-local-decisions");
+    eyni_actor police = fixture_actor(EYNI_ROLE_POLICE, "watch"), local;
+    eyni_actor_local(&local, "LOCAL", "test");
+    eyni_error err;
+    float face[EYNI_FACE_DIM];
+    unit(face, 3);
+    long long a1 = record(r, &police, 1, 1, face), a2 = record(r, &police, 1, 2, face);
+    char since[64];
+    eyni_time_now_iso(since);
+    assert_int_equal(eyni_desk_alert_decide(r, &police, a1, "dismissed", "not him", 0, &err), 0);
+    assert_int_equal(eyni_desk_alert_decide(r, &local, a2, "acknowledged", NULL, 0, &err), 0);
+    long long heard = 0;
+    assert_int_equal(
+        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err), 0);
+    assert_int_equal(heard, a2);
+    heard = 0;
+    assert_int_equal(
+        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err), 0);
+    assert_int_equal(heard, 0); /* once */
+    eyni_register_close(r);
+}
+
 /* The url column as stored, and whether a sealed copy is kept. */
 static void stored_url(eyni_register *r, const char *name, char *out, size_t cap, int *sealed)
 {
@@ -593,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_wanted_survive_migration_16),
         cmocka_unit_test(test_lookalikes),
         cmocka_unit_test(test_camera_password),
+        cmocka_unit_test(test_local_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

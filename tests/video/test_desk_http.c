@@ -7,6 +7,7 @@
  */
 #include <curl/curl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,10 @@
 typedef struct sse {
     char buf[65536];
     size_t len;
+    const char *until; /* the event that ends the read; NULL: an alert */
 } sse;
 
-/* Keeps what arrives; stops the transfer once an alert event is complete. */
+/* Keeps what arrives; stops the transfer once the awaited event is complete. */
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
     sse *s = ctx;
@@ -33,7 +35,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
     memcpy(s->buf + s->len, p, k < room ? k : room);
     s->len += k < room ? k : room;
     s->buf[s->len] = 0;
-    const char *ev = strstr(s->buf, "event: alert\ndata: ");
+    const char *ev = strstr(s->buf, s->until ? s->until : "event: alert\ndata: ");
     return ev && strstr(ev, "}\n\n") ? 0 : k;
 }
 
@@ -56,6 +58,45 @@ static void read_stream(const test_server *srv, const char *token, sse *s)
     assert_int_equal(status, 200);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
+}
+
+typedef struct stream_reader {
+    const test_server *srv;
+    const char *token;
+    sse s;
+} stream_reader;
+
+static void *read_in_thread(void *arg)
+{
+    stream_reader *r = arg;
+    read_stream(r->srv, r->token, &r->s);
+    return NULL;
+}
+
+/* An alert acknowledged with the command line (another process: no server saw it): the
+ * service announces the decision on the event stream within a poll, as the server does for one
+ * taken over the API. */
+static void check_cli_decision(const test_server *srv, const char *police, long long id)
+{
+    stream_reader rd = {.srv = srv, .token = police, .s = {.until = "event: decision\ndata: "}};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, read_in_thread, &rd), 0);
+    sleep(1); /* subscribed before the decision */
+    char id_s[32];
+    snprintf(id_s, sizeof id_s, "%lld", id);
+    const char *decide[] = {"watch",        "decide", id_s,      "--decision",
+                            "acknowledged", "--data", srv->data, NULL};
+    assert_int_equal(test_cli(NULL, decide), 0);
+    pthread_join(th, NULL);
+    const char *ev = strstr(rd.s.buf, "event: decision\ndata: ");
+    if (!ev)
+        fail_msg("no decision on the stream: %s", rd.s.buf);
+    json_t *d = json_loads(ev + strlen("event: decision\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(d);
+    assert_int_equal(json_integer_value(json_object_get(d, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(d, "decision")), "acknowledged");
+    assert_int_equal(strncmp(json_string_value(json_object_get(d, "decided_by")), "local:", 6), 0);
+    json_decref(d);
 }
 
 /* The alert reached the webhook as JSON (after the refused first attempt was retried). */
@@ -461,10 +502,8 @@ static void test_desk(void **state)
     assert_int_equal(r.status, 403);
     http_reply_free(&r);
     char p[128];
+    check_cli_decision(&srv, police, id);
     snprintf(p, sizeof p, "/v1/watch/events/%lld/decision", id);
-    r = http_call(&srv, "POST", p, police, "desk test", "{\"decision\":\"acknowledged\"}");
-    assert_int_equal(r.status, 200);
-    http_reply_free(&r);
     r = http_call(&srv, "POST", p, police, "desk test", "{\"decision\":\"dismissed\"}");
     assert_int_equal(r.status, 409);
     http_reply_free(&r);
