@@ -33,6 +33,9 @@ struct video_service {
     char removed_since[64];   /* time of the last wanted removal followed ("" at start) */
     char lookalike_since[64]; /* time of the last look-alike dismissal followed */
     char decided_since[64];   /* time of the last command-line decision announced */
+    char watchlists[EYNI_DESK_MAX_WATCHLISTS]; /* video.watchlists: codes, "" none */
+    long long *watch;                          /* watchlist entries in the gallery, sorted */
+    size_t nwatch, capwatch;
     eyni_video_camera *cams[SERVICE_MAX_CAMERAS];
     char names[SERVICE_MAX_CAMERAS][EYNI_VIDEO_MAX_NAME];
     long long ids[SERVICE_MAX_CAMERAS]; /* store ids of the running cameras */
@@ -81,6 +84,9 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
                   (json_int_t)a->person_id, "label", a->label, "score", a->score, "norm", a->norm,
                   "threshold", a->threshold, "fmr_estimate", a->fmr, "stream_time", a->alert_time,
                   "seen_at", a->wall_time, "snapshot", a->jpeg_len > 0, "decision", "open");
+    if (o && a->person_id >= EYNI_DESK_WATCH_ID_BASE) /* a watchlist entry's face */
+        json_object_set_new(o, "watch_entry",
+                            json_integer((json_int_t)(a->person_id - EYNI_DESK_WATCH_ID_BASE)));
     if (o && eyni_events_publish(s->events, "alert", id, o, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
     char *body = o && s->webhook ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -164,6 +170,98 @@ static void purge(video_service *s)
                    s->retention_days);
     eyni_video_wanted_clear_lookalikes(s->wanted);
     s->lookalike_since[0] = 0;
+}
+
+/* ---- watchlists (video.watchlists) ------------------------------------------------------ */
+
+static int ensure_engine(video_service *s, eyni_error *err);
+
+/* A watchlist entry's face: its template, and from its photo the blurred copy the crowd needs
+ * (docs/video.md); without a photo or an engine the template alone. */
+static int add_watch_face(long long entry, const char *label, const float emb[EYNI_FACE_DIM],
+                          const unsigned char *photo, size_t len, void *ctx)
+{
+    video_service *s = ctx;
+    eyni_error err = {0};
+    float sharp[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
+    int copies = 0;
+    eyni_image *img = NULL;
+    if (photo && ensure_engine(s, &err) == 0 && eyni_image_decode(photo, len, 3, &img, &err) == 0 &&
+        eyni_video_embed_subject(s->fe, img, s->blurred_copy, sharp, blurred, &copies, &err) != 0)
+        copies = 0;
+    eyni_image_free(img);
+    int64_t id = EYNI_DESK_WATCH_ID_BASE + entry;
+    if (eyni_video_wanted_add(s->wanted, id, label, emb, &err) ||
+        (copies == 2 && eyni_video_wanted_add(s->wanted, id, label, blurred, &err)))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "entry %lld: %s", entry,
+                       err.msg);
+    return 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Entries no longer in force (removed, or their list expired) leave the gallery. */
+static void drop_watch_gone(video_service *s, const long long *ids, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nwatch; i++) {
+        if (n && bsearch(&s->watch[i], ids, n, sizeof *ids, cmp_ll))
+            s->watch[k++] = s->watch[i];
+        else
+            drop_wanted(EYNI_DESK_WATCH_ID_BASE + s->watch[i], s);
+    }
+    s->nwatch = k;
+}
+
+static int watch_keep(video_service *s, long long entry)
+{
+    if (s->nwatch == s->capwatch) {
+        size_t cap = s->capwatch ? s->capwatch * 2 : 64;
+        long long *w = realloc(s->watch, cap * sizeof *w);
+        if (!w)
+            return -1;
+        s->watch = w;
+        s->capwatch = cap;
+    }
+    s->watch[s->nwatch++] = entry;
+    return 0;
+}
+
+/* The entries in force now: new ones read (faces and photos), gone ones dropped. */
+static void sync_watchlists(video_service *s)
+{
+    eyni_error err = {0};
+    json_t *list = NULL;
+    if (!s->watchlists[0])
+        return;
+    if (eyni_desk_watch_in_force(s->env->reg, &s->actor, s->watchlists, &list, &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "%s", err.msg);
+        return;
+    }
+    size_t n = json_array_size(list);
+    long long *ids = malloc((n ? n : 1) * sizeof *ids);
+    for (size_t i = 0; ids && i < n; i++)
+        ids[i] = (long long)json_integer_value(json_array_get(list, i));
+    json_decref(list);
+    if (!ids)
+        return;
+    qsort(ids, n, sizeof *ids, cmp_ll);
+    drop_watch_gone(s, ids, n);
+    size_t held = s->nwatch; /* sorted; the new ones are appended, then all sorted once */
+    for (size_t i = 0; i < n; i++) {
+        if (held && bsearch(&ids[i], s->watch, held, sizeof *ids, cmp_ll))
+            continue;
+        if (eyni_desk_watch_entry_faces(s->env->reg, &s->actor, ids[i], add_watch_face, s, &err) ||
+            watch_keep(s, ids[i]))
+            eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "entry %lld: %s", ids[i],
+                           err.msg);
+    }
+    qsort(s->watch, s->nwatch, sizeof *s->watch, cmp_ll);
+    free(ids);
 }
 
 /* A cohort that cannot be read leaves the raw threshold in force, said loudly in the log. */
@@ -360,6 +458,7 @@ static void look(video_service *s)
         s->last_purge = now;
         purge(s);
     }
+    sync_watchlists(s);
     if (eyni_desk_lookalikes(s->env->reg, &s->actor, s->lookalike_since, sizeof s->lookalike_since,
                              add_lookalike, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
@@ -467,6 +566,13 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
     if (rc == 0 && strlen(cohort) >= sizeof s->cohort)
         rc = eyni_error_set(err, EYNI_ELIMIT, "video.cohort is too long");
     snprintf(s->cohort, sizeof s->cohort, "%s", rc == 0 ? cohort : "");
+    const char *lists = eyni_config_get(cfg, "video.watchlists", "");
+    if (rc == 0 && (strlen(lists) >= sizeof s->watchlists ||
+                    strspn(lists, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789-_, ") != strlen(lists)))
+        rc = eyni_error_set(err, EYNI_EFORMAT,
+                            "video.watchlists: a comma-separated list of watchlist codes");
+    snprintf(s->watchlists, sizeof s->watchlists, "%s", rc == 0 ? lists : "");
     s->retention_days = (int)days;
     s->poll_s = (int)poll;
     return rc;
@@ -597,6 +703,7 @@ void video_service_stop(video_service *s)
         eyni_video_camera_stop(s->cams[i]);
     eyni_video_webhook_stop(s->webhook); /* after the cameras: no alert comes any more */
     eyni_video_wanted_free(s->wanted);
+    free(s->watch);
     eyni_face_engine_free(s->fe);
     eyni_onnx_env_free(s->onnx);
     pthread_mutex_destroy(&s->mu);

@@ -91,6 +91,28 @@ int eyni_desk_wanted_remove(eyni_register *reg, const eyni_actor *a, long long i
 int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
                              int (*fn)(long long id, void *ctx), void *ctx, eyni_error *err);
 
+/*
+ * Watchlists as a source of wanted faces (video.watchlists = CODE[,CODE...]): the person
+ * entries of those lists with a face enrolled (eyni border watch-biometrics) are looked for by
+ * the cameras while the entry and its list are in force. In the gallery and in alerts an entry
+ * is the wanted id EYNI_DESK_WATCH_ID_BASE + entry id (listed alerts also carry "watch_entry").
+ */
+#define EYNI_DESK_WATCH_ID_BASE  (1LL << 48)
+#define EYNI_DESK_MAX_WATCHLISTS 512 /* bytes of the list of codes */
+#define EYNI_DESK_MAX_LABEL      128
+
+/* The ids of the entries in force on the lists named in codes (comma-separated) that have a
+ * face, as a JSON array of integers in *ids. */
+int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char *codes,
+                             json_t **ids, eyni_error *err);
+/* Calls fn for every face of a watchlist entry: a label ("Given Surname (CODE)"), the face
+ * template and the enrolled photo (NULL when none was kept); audited as video.watchlist.load. */
+typedef int (*eyni_desk_watch_face_fn)(long long entry, const char *label,
+                                       const float emb[EYNI_FACE_DIM], const unsigned char *photo,
+                                       size_t photo_len, void *ctx);
+int eyni_desk_watch_entry_faces(eyni_register *reg, const eyni_actor *a, long long entry,
+                                eyni_desk_watch_face_fn fn, void *ctx, eyni_error *err);
+
 /* One alert as the service records it (the actor is the service itself). */
 typedef struct eyni_desk_alert {
     const char *camera;

@@ -342,6 +342,9 @@ static void alert_optional(json_t *o, eyni_stmt *st)
             json_object_set_new(o, real[c], json_real(eyni_stmt_double(st, 14 + c)));
     if (eyni_stmt_int64(st, 16) == 1)
         json_object_set_new(o, "lookalike", json_true());
+    if (eyni_stmt_int64(st, 3) >= EYNI_DESK_WATCH_ID_BASE) /* a watchlist entry's face */
+        json_object_set_new(o, "watch_entry",
+                            json_integer(eyni_stmt_int64(st, 3) - EYNI_DESK_WATCH_ID_BASE));
 }
 
 static json_t *alert_row(eyni_stmt *st, void *ctx)

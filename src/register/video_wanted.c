@@ -7,6 +7,11 @@
 #include "eyni/video_desk.h"
 #include "register_int.h"
 
+/* EYNI_DESK_WATCH_ID_BASE as SQL text: look-alikes of watchlist entries (the service drops
+ * those of entries no longer in force with the entry itself). */
+#define WATCH_ID_BASE_SQL "281474976710656"
+_Static_assert(EYNI_DESK_WATCH_ID_BASE == 281474976710656LL, "WATCH_ID_BASE_SQL");
+
 int eyni_desk_require(eyni_register *reg, const eyni_actor *a, eyni_error *err)
 {
     return reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
@@ -161,10 +166,11 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
     eyni_stmt *st = NULL;
     rc = eyni_db_prepare(db,
                          "SELECT a.id, a.wanted_id, a.camera, a.track, a.seen_at, a.probe,"
-                         " a.decided_at FROM video_alerts a JOIN video_wanted w"
+                         " a.decided_at FROM video_alerts a LEFT JOIN video_wanted w"
                          " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
-                         " AND w.removed_at IS NULL AND a.decided_at >= ?"
-                         " ORDER BY a.decided_at, a.id",
+                         " AND ((w.id IS NOT NULL AND w.removed_at IS NULL)"
+                         "  OR a.wanted_id >= " WATCH_ID_BASE_SQL ")"
+                         " AND a.decided_at >= ? ORDER BY a.decided_at, a.id",
                          &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_text(st, 1, since, err);

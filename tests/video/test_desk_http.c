@@ -522,6 +522,150 @@ static void test_desk(void **state)
     free(dir);
 }
 
+/* A clean pass of a wanted person in view for 2 s or more in the truth: the person's id, the
+ * pass's start and end. */
+static long long clean_pass(const char *dir, double *start, double *end)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/truth.json", dir);
+    json_t *truth = json_load_file(path, 0, NULL);
+    assert_non_null(truth);
+    long long id = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(truth, "passes"), i, p)
+    {
+        if (id || json_integer_value(json_object_get(p, "wanted_id")) <= 0 ||
+            json_is_true(json_object_get(p, "blurred")) ||
+            json_is_true(json_object_get(p, "occluded")) ||
+            json_number_value(json_object_get(p, "visible_s")) < 2)
+            continue;
+        id = json_integer_value(json_object_get(p, "wanted_id"));
+        *start = json_number_value(json_object_get(p, "start"));
+        *end = json_number_value(json_object_get(p, "end"));
+    }
+    json_decref(truth);
+    assert_true(id > 0);
+    return id;
+}
+
+/* The enrolment photo of wanted id in the recording's list. */
+static void wanted_photo(const char *dir, long long id, char *out, size_t cap)
+{
+    char path[4200], line[2048];
+    snprintf(path, sizeof path, "%s/wanted.tsv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    out[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *tab = strrchr(line, '\t');
+        if (atoll(line) != id || !tab)
+            continue;
+        tab[1 + strcspn(tab + 1, "\n")] = 0;
+        snprintf(out, cap, "%s%s%s", tab[1] == '/' ? "" : dir, tab[1] == '/' ? "" : "/", tab + 1);
+    }
+    fclose(f);
+    assert_true(out[0] != 0);
+}
+
+/* A person entry of a watchlist with the face of a wanted person of the recording. */
+static long long watch_entry(const char *data, const char *photo)
+{
+    const char *create[] = {"watchlist",
+                            "create",
+                            "--data",
+                            data,
+                            "--code",
+                            "CROWD",
+                            "--name",
+                            "Sought in crowds",
+                            "--kind",
+                            "person",
+                            "--legal-basis",
+                            "court order 12/2026",
+                            "--valid-from",
+                            "2020-01-01",
+                            "--visible-to",
+                            "*",
+                            NULL};
+    assert_int_equal(test_cli(NULL, create), 0);
+    const char *add[] = {
+        "watchlist",    "add",    "CROWD",    "--data",           data,     "--surname", "Sought",
+        "--given-name", "Person", "--reason", "arrest warrant 7", "--json", NULL};
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, add), 0);
+    json_t *r = json_loads(out, 0, NULL);
+    long long entry = json_integer_value(json_object_get(r, "entry"));
+    json_decref(r);
+    free(out);
+    char entry_s[32];
+    snprintf(entry_s, sizeof entry_s, "%lld", entry);
+    const char *bio[] = {"border", "watch-biometrics", "--data", data, "--list", "CROWD", "--entry",
+                         entry_s,  "--face",           photo,    NULL};
+    assert_int_equal(test_cli(NULL, bio), 0);
+    return entry;
+}
+
+/* A person watchlist as the source of wanted faces (video.watchlists): an entry with a face
+ * enrolled for the border (eyni border watch-biometrics) is alerted on a camera, the alert
+ * naming the entry; removed from the list, the cameras stop looking for it within a poll. */
+static void test_watchlist_faces(void **state)
+{
+    char *dir = eyni_test_tmpdir("video-watchlist");
+    char *gen = eyni_test_program("gen_crowd_video");
+    char cmd[8192], photo[4200], conf[4200];
+    snprintf(cmd, sizeof cmd,
+             "'%s' --lfw '%s/lfw-a-gray-dev/images' --out '%s' --seconds 12 --seed 3 --wanted 6",
+             gen, eyni_test_data(), dir);
+    free(gen);
+    assert_int_equal(system(cmd), 0);
+    double start = 0, end = 0;
+    wanted_photo(dir, clean_pass(dir, &start, &end), photo, sizeof photo);
+    test_server srv;
+    snprintf(srv.data, sizeof srv.data, "%s/data", dir);
+    const char *init[] = {"init", "--data", srv.data, "--listen", "127.0.0.1:0", NULL};
+    assert_int_equal(test_cli(NULL, init), 0);
+    long long entry = watch_entry(srv.data, photo);
+    snprintf(conf, sizeof conf, "%s/eyni.conf", srv.data);
+    FILE *cf = fopen(conf, "a");
+    assert_non_null(cf);
+    /* no cohort: the raw threshold, a little below the default for this one clean pass */
+    fprintf(cf, "video.poll_seconds = 1\nvideo.watchlists = CROWD\nvideo.threshold = 0.45\n");
+    fclose(cf);
+    test_server_start(&srv, "video-watchlist", srv.data);
+    char *police = test_make_key(&srv, "POLICE", "police");
+    char body[4400];
+    snprintf(body, sizeof body, "{\"name\":\"gate-w\",\"url\":\"%s/crowd.mp4\"}", dir);
+    http_reply r = http_call(&srv, "POST", "/v1/watch/cameras", police, "desk test", body);
+    assert_int_equal(r.status, 201);
+    http_reply_free(&r);
+    sse s = {.len = 0};
+    read_stream(&srv, police, &s);
+    const char *ev = strstr(s.buf, "event: alert\ndata: ");
+    if (!ev)
+        fail_msg("no alert on the stream: %s", s.buf);
+    json_t *alert = json_loads(ev + strlen("event: alert\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(alert);
+    assert_int_equal(json_integer_value(json_object_get(alert, "watch_entry")), entry);
+    assert_non_null(strstr(json_string_value(json_object_get(alert, "label")), "(CROWD)"));
+    double at = json_real_value(json_object_get(alert, "stream_time"));
+    assert_true(at >= start - 0.5 && at <= end + 1.5); /* while the person was passing */
+    json_decref(alert);
+    /* the entry is removed from the list: no alert after the service's next look */
+    char entry_s[32];
+    snprintf(entry_s, sizeof entry_s, "%lld", entry);
+    const char *rm[] = {"watchlist",      "remove", "CROWD",  entry_s, "--reason",
+                        "warrant served", "--data", srv.data, NULL};
+    assert_int_equal(test_cli(NULL, rm), 0);
+    sleep(2);
+    long long before = open_alerts(&srv, police);
+    sleep(13); /* more than a loop of the recording */
+    assert_int_equal(open_alerts(&srv, police), before);
+    test_server_stop(&srv, 0);
+    free(police);
+    free(dir);
+}
+
 /* The alert settings come from the configuration; a value out of range stops eynid at start
  * with the key named, instead of watching with a setting nobody chose. */
 /* A webhook secret file: content, mode. */
@@ -549,6 +693,7 @@ static void test_bad_operating_point(void **state)
                          "video.tracks_per_hour = many",
                          "video.threshold = -0.2",
                          "video.blurred_copy = 0.9",
+                         "video.watchlists = WANTED;DROP",
                          hook[0],
                          hook[1],
                          hook[2]};
@@ -581,7 +726,8 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_operating_point),
-                                       cmocka_unit_test(test_desk)};
+                                       cmocka_unit_test(test_desk),
+                                       cmocka_unit_test(test_watchlist_faces)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
     return rc;
