@@ -186,7 +186,7 @@ static int add_watch_face(long long entry, const char *label, const float emb[EY
     float sharp[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
     int copies = 0;
     eyni_image *img = NULL;
-    if (photo && ensure_engine(s, &err) == 0 && eyni_image_decode(photo, len, 3, &img, &err) == 0 &&
+    if (photo && s->fe && eyni_image_decode(photo, len, 3, &img, &err) == 0 &&
         eyni_video_embed_subject(s->fe, img, s->blurred_copy, sharp, blurred, &copies, &err) != 0)
         copies = 0;
     eyni_image_free(img);
@@ -255,6 +255,10 @@ static void sync_watchlists(video_service *s)
     for (size_t i = 0; i < n; i++) {
         if (held && bsearch(&ids[i], s->watch, held, sizeof *ids, cmp_ll))
             continue;
+        /* the engine embeds the photos' blurred copies; loaded before a store read waits on it */
+        if (ensure_engine(s, &err)) /* at once when it is loaded (under its lock) */
+            eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "no blurred copies: %s",
+                           err.msg);
         if (eyni_desk_watch_entry_faces(s->env->reg, &s->actor, ids[i], add_watch_face, s, &err) ||
             watch_keep(s, ids[i]))
             eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "entry %lld: %s", ids[i],

@@ -142,10 +142,10 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
  * (eyni_video_wanted_add_lookalike). EINVAL for an alert stored without its face. */
 int eyni_desk_alert_decide(eyni_register *reg, const eyni_actor *a, long long id,
                            const char *decision, const char *note, int lookalike, eyni_error *err);
-/* Calls fn for every alert dismissed as a look-alike at or after *since (an ISO time, "" for
- * all) whose wanted face is in force, oldest decision first, with the face's embedding, and
- * moves *since (cap bytes) to the last decision seen (one at exactly *since is given again:
- * the gallery keeps it once). Audited when any face was read. */
+/* Calls fn for every alert dismissed as a look-alike after *since (an ISO time, "" for all)
+ * whose wanted face (or watchlist entry) is in force, oldest decision first, with the face's
+ * embedding, and moves *since (cap bytes) to the last decision seen. Audited when any face was
+ * read. */
 typedef int (*eyni_desk_lookalike_fn)(long long alert_id, long long wanted_id,
                                       const float emb[EYNI_FACE_DIM], void *ctx);
 int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,

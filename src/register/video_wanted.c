@@ -170,7 +170,7 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
                          " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
                          " AND ((w.id IS NOT NULL AND w.removed_at IS NULL)"
                          "  OR a.wanted_id >= " WATCH_ID_BASE_SQL ")"
-                         " AND a.decided_at >= ? ORDER BY a.decided_at, a.id",
+                         " AND a.decided_at > ? ORDER BY a.decided_at, a.id",
                          &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_text(st, 1, since, err);
