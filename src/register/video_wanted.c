@@ -91,35 +91,56 @@ int eyni_desk_wanted_remove(eyni_register *reg, const eyni_actor *a, long long i
     return rc ? rc : reg_write_tx(reg, remove_tx, &x, err);
 }
 
-int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
-                             int (*fn)(long long id, void *ctx), void *ctx, eyni_error *err)
+/* The service follows the desk by time: reads the rows of sql (its one parameter the cursor),
+ * oldest first, hands each to row, and moves *since to the cursor column of the last one. */
+typedef int (*follow_row_fn)(eyni_stmt *st, void *ctx, eyni_error *err);
+
+static int follow(eyni_register *reg, const char *sql, int cursor_col, char *since, size_t cap,
+                  follow_row_fn row, void *ctx, eyni_error *err)
 {
-    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
     eyni_db *db = NULL;
-    if (rc == 0)
-        rc = eyni_store_acquire(reg->store, &db, err);
+    int rc = eyni_store_acquire(reg->store, &db, err);
     if (rc)
         return rc;
     eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(db,
-                         "SELECT id, removed_at FROM video_wanted WHERE removed_at IS NOT NULL"
-                         " AND removed_at >= ? ORDER BY removed_at, id",
-                         &st, err);
+    rc = eyni_db_prepare(db, sql, &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_text(st, 1, since, err);
     char last[64] = "";
     while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        snprintf(last, sizeof last, "%s", eyni_stmt_text(st, 1));
-        if (fn(eyni_stmt_int64(st, 0), ctx))
-            rc = eyni_error_set(err, EYNI_EINTERNAL, "wanted removals: stopped");
-        else
-            rc = 0;
+        snprintf(last, sizeof last, "%s", eyni_stmt_text(st, cursor_col));
+        rc = row(st, ctx, err);
     }
     eyni_stmt_free(st);
     eyni_store_release(reg->store, db);
     if (rc == 0 && last[0])
         snprintf(since, cap, "%s", last);
     return rc;
+}
+
+typedef struct removed_ctx {
+    int (*fn)(long long id, void *ctx);
+    void *ctx;
+} removed_ctx;
+
+static int removed_row(eyni_stmt *st, void *ctx, eyni_error *err)
+{
+    removed_ctx *c = ctx;
+    return c->fn(eyni_stmt_int64(st, 0), c->ctx)
+               ? eyni_error_set(err, EYNI_EINTERNAL, "wanted removals: stopped")
+               : 0;
+}
+
+int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
+                             int (*fn)(long long id, void *ctx), void *ctx, eyni_error *err)
+{
+    removed_ctx c = {fn, ctx};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
+    return rc ? rc
+              : follow(reg,
+                       "SELECT id, removed_at FROM video_wanted WHERE removed_at IS NOT NULL"
+                       " AND removed_at >= ? ORDER BY removed_at, id",
+                       1, since, cap, removed_row, &c, err);
 }
 
 /* ---- look-alikes ------------------------------------------------------------------------ */
@@ -132,8 +153,9 @@ typedef struct lookalike_ctx {
 } lookalike_ctx;
 
 /* One remembered alert: its sealed template opened under the alert's camera, track and time. */
-static int lookalike_row(lookalike_ctx *c, eyni_stmt *st, eyni_error *err)
+static int lookalike_row(eyni_stmt *st, void *ctx, eyni_error *err)
 {
+    lookalike_ctx *c = ctx;
     char aad[256];
     size_t n = 0, tlen = 0;
     const unsigned char *blob = eyni_stmt_blob(st, 5, &n);
@@ -158,31 +180,15 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     if (rc == 0)
         rc = reg_desk_need_keys(reg, err);
-    eyni_db *db = NULL;
     if (rc == 0)
-        rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(db,
-                         "SELECT a.id, a.wanted_id, a.camera, a.track, a.seen_at, a.probe,"
-                         " a.decided_at FROM video_alerts a LEFT JOIN video_wanted w"
-                         " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
-                         " AND ((w.id IS NOT NULL AND w.removed_at IS NULL)"
-                         "  OR a.wanted_id >= " WATCH_ID_BASE_SQL ")"
-                         " AND a.decided_at > ? ORDER BY a.decided_at, a.id",
-                         &st, err);
-    if (rc == 0)
-        rc = eyni_stmt_bind_text(st, 1, since, err);
-    char last[64] = "";
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        snprintf(last, sizeof last, "%s", eyni_stmt_text(st, 6));
-        rc = lookalike_row(&c, st, err);
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    if (rc == 0 && last[0])
-        snprintf(since, cap, "%s", last);
+        rc = follow(reg,
+                    "SELECT a.id, a.wanted_id, a.camera, a.track, a.seen_at, a.probe,"
+                    " a.decided_at FROM video_alerts a LEFT JOIN video_wanted w"
+                    " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
+                    " AND ((w.id IS NOT NULL AND w.removed_at IS NULL)"
+                    "  OR a.wanted_id >= " WATCH_ID_BASE_SQL ")"
+                    " AND a.decided_at > ? ORDER BY a.decided_at, a.id",
+                    6, since, cap, lookalike_row, &c, err);
     if (rc || c.count == 0)
         return rc;
     char detail[64];
@@ -193,31 +199,29 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
 
 /* ---- decisions taken outside the server -------------------------------------------------- */
 
+typedef struct decision_ctx {
+    eyni_desk_decision_fn fn;
+    void *ctx;
+} decision_ctx;
+
+static int decision_row(eyni_stmt *st, void *ctx, eyni_error *err)
+{
+    decision_ctx *c = ctx;
+    return c->fn(eyni_stmt_int64(st, 0), eyni_stmt_text(st, 1), eyni_stmt_text(st, 2),
+                 eyni_stmt_int64(st, 3) == 1, c->ctx)
+               ? eyni_error_set(err, EYNI_EINTERNAL, "decisions: stopped")
+               : 0;
+}
+
 int eyni_desk_local_decisions(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
                               eyni_desk_decision_fn fn, void *ctx, eyni_error *err)
 {
+    decision_ctx c = {fn, ctx};
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
-    eyni_db *db = NULL;
-    if (rc == 0)
-        rc = eyni_store_acquire(reg->store, &db, err);
-    if (rc)
-        return rc;
-    eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(db,
-                         "SELECT id, decision, decided_by, lookalike, decided_at FROM video_alerts"
-                         " WHERE decided_at > ? AND decided_by LIKE 'local:%'"
-                         " ORDER BY decided_at, id",
-                         &st, err);
-    if (rc == 0)
-        rc = eyni_stmt_bind_text(st, 1, since, err);
-    while (rc == 0 && (rc = eyni_stmt_step(st, err)) == 1) {
-        snprintf(since, cap, "%s", eyni_stmt_text(st, 4));
-        rc = fn(eyni_stmt_int64(st, 0), eyni_stmt_text(st, 1), eyni_stmt_text(st, 2),
-                eyni_stmt_int64(st, 3) == 1, ctx)
-                 ? eyni_error_set(err, EYNI_EINTERNAL, "decisions: stopped")
-                 : 0;
-    }
-    eyni_stmt_free(st);
-    eyni_store_release(reg->store, db);
-    return rc;
+    return rc ? rc
+              : follow(reg,
+                       "SELECT id, decision, decided_by, lookalike, decided_at FROM video_alerts"
+                       " WHERE decided_at > ? AND decided_by LIKE 'local:%'"
+                       " ORDER BY decided_at, id",
+                       4, since, cap, decision_row, &c, err);
 }
