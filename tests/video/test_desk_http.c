@@ -60,6 +60,25 @@ static void read_stream(const test_server *srv, const char *token, sse *s)
     curl_easy_cleanup(c);
 }
 
+/* The data of the first event read whose head ("event: alert\ndata: ") is given, parsed. */
+static json_t *event_json(const sse *s, const char *head)
+{
+    const char *ev = strstr(s->buf, head);
+    if (!ev)
+        fail_msg("no '%.14s' on the stream: %s", head, s->buf);
+    json_t *o = json_loads(ev + strlen(head), JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(o);
+    return o;
+}
+
+/* The first alert pushed on the event stream. */
+static json_t *first_alert(const test_server *srv, const char *token)
+{
+    sse s = {.len = 0};
+    read_stream(srv, token, &s);
+    return event_json(&s, "event: alert\ndata: ");
+}
+
 typedef struct stream_reader {
     const test_server *srv;
     const char *token;
@@ -88,11 +107,7 @@ static void check_cli_decision(const test_server *srv, const char *police, long 
                             "acknowledged", "--data", srv->data, NULL};
     assert_int_equal(test_cli(NULL, decide), 0);
     pthread_join(th, NULL);
-    const char *ev = strstr(rd.s.buf, "event: decision\ndata: ");
-    if (!ev)
-        fail_msg("no decision on the stream: %s", rd.s.buf);
-    json_t *d = json_loads(ev + strlen("event: decision\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
-    assert_non_null(d);
+    json_t *d = event_json(&rd.s, "event: decision\ndata: ");
     assert_int_equal(json_integer_value(json_object_get(d, "id")), id);
     assert_string_equal(json_string_value(json_object_get(d, "decision")), "acknowledged");
     assert_int_equal(strncmp(json_string_value(json_object_get(d, "decided_by")), "local:", 6), 0);
@@ -469,13 +484,7 @@ static void test_desk(void **state)
     long long cam = json_integer_value(json_object_get(r.json, "id"));
     http_reply_free(&r);
     /* the service starts the camera within seconds; its first alert arrives on the stream */
-    sse s = {.len = 0};
-    read_stream(&srv, police, &s);
-    const char *ev = strstr(s.buf, "event: alert\ndata: ");
-    if (!ev)
-        fail_msg("no alert on the stream: %s", s.buf);
-    json_t *alert = json_loads(ev + strlen("event: alert\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
-    assert_non_null(alert);
+    json_t *alert = first_alert(&srv, police);
     long long id = json_integer_value(json_object_get(alert, "id"));
     long long wanted = json_integer_value(json_object_get(alert, "wanted_id"));
     assert_true(id > 0 && wanted > 0);
@@ -639,13 +648,7 @@ static void test_watchlist_faces(void **state)
     http_reply r = http_call(&srv, "POST", "/v1/watch/cameras", police, "desk test", body);
     assert_int_equal(r.status, 201);
     http_reply_free(&r);
-    sse s = {.len = 0};
-    read_stream(&srv, police, &s);
-    const char *ev = strstr(s.buf, "event: alert\ndata: ");
-    if (!ev)
-        fail_msg("no alert on the stream: %s", s.buf);
-    json_t *alert = json_loads(ev + strlen("event: alert\ndata: "), JSON_DISABLE_EOF_CHECK, NULL);
-    assert_non_null(alert);
+    json_t *alert = first_alert(&srv, police);
     assert_int_equal(json_integer_value(json_object_get(alert, "watch_entry")), entry);
     assert_non_null(strstr(json_string_value(json_object_get(alert, "label")), "(CROWD)"));
     double at = json_real_value(json_object_get(alert, "stream_time"));
