@@ -117,6 +117,8 @@ int eyni_json_check_keys(const json_t *obj, const char *const *allowed, eyni_err
  * valid UTF-8, or longer than maxlen bytes. The pointer is owned by obj. */
 int eyni_json_get_string(const json_t *obj, const char *key, size_t maxlen, const char **out,
                          eyni_error *err);
+/* Optional true/false member: *out = 0 when absent or null; EFORMAT when not a boolean. */
+int eyni_json_get_bool(const json_t *obj, const char *key, int *out, eyni_error *err);
 /* Prints obj as one line on stdout (the shared `--json` writer); returns 0 or EIO. */
 int eyni_json_print(const json_t *obj);
 

@@ -77,6 +77,15 @@ int eyni_json_get_string(const json_t *obj, const char *key, size_t maxlen, cons
     return 0;
 }
 
+int eyni_json_get_bool(const json_t *obj, const char *key, int *out, eyni_error *err)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = json_is_true(v);
+    if (v && !json_is_null(v) && !json_is_boolean(v))
+        return eyni_error_set(err, EYNI_EFORMAT, "field '%s' must be true or false", key);
+    return 0;
+}
+
 int eyni_json_print(const json_t *obj)
 {
     char *s = json_dumps(obj, JSON_COMPACT);

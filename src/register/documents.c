@@ -398,10 +398,8 @@ static int read_issue(issue_arg *x, const json_t *in, eyni_error *err)
         rc = eyni_json_get_string(in, "office", 32, &x->office, err);
     if (rc == 0)
         rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &x->reason, err);
-    const json_t *rep = json_object_get(in, "replace");
-    if (rc == 0 && rep && !json_is_boolean(rep))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "'replace' must be true or false");
-    x->replace = json_is_true(rep);
+    if (rc == 0)
+        rc = eyni_json_get_bool(in, "replace", &x->replace, err);
     x->t = reg_doctype_find(type);
     if (rc == 0 && (!x->fin || !reg_fin_wellformed(x->reg, x->fin)))
         rc = eyni_error_set(err, EYNI_EFORMAT, "'fin' is missing or not a FIN");

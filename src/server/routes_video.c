@@ -98,16 +98,6 @@ static void push_decision(srv_request *rq, long long id, const char *decision, i
     json_decref(d);
 }
 
-/* An optional true/false member; absent is false. */
-static int json_bool_field(const json_t *in, const char *key, int *out, eyni_error *err)
-{
-    const json_t *v = json_object_get(in, key);
-    if (v && !json_is_boolean(v))
-        return eyni_error_set(err, EYNI_EFORMAT, "%s must be true or false", key);
-    *out = json_is_true(v);
-    return 0;
-}
-
 static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     static const char *const keys[] = {"decision", "note", "lookalike", NULL};
@@ -125,7 +115,7 @@ static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *
     if (rc == 0)
         rc = eyni_json_get_string(in, "note", EYNI_TEXT_MAX, &note, err);
     if (rc == 0)
-        rc = json_bool_field(in, "lookalike", &lookalike, err);
+        rc = eyni_json_get_bool(in, "lookalike", &lookalike, err);
     if (rc == 0)
         rc = eyni_desk_alert_decide(rq->reg, &rq->actor, id, decision, note, lookalike, err);
     if (rc == 0) {

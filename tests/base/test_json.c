@@ -82,6 +82,29 @@ static void base64_round_trips_and_refuses_garbage(void **state)
     assert_int_equal(eyni_base64_decode("ab!d", 4, &o, &m, &err), EYNI_EFORMAT);
 }
 
+/* An optional flag: true, false, null or absent; anything else is refused by name. */
+static void booleans_are_booleans(void **state)
+{
+    (void)state;
+    eyni_error err;
+    json_t *o = json_loads("{\"a\":true,\"b\":false,\"c\":null,\"d\":\"yes\",\"e\":1}", 0, NULL);
+    int v = -1;
+    assert_int_equal(eyni_json_get_bool(o, "a", &v, &err), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(eyni_json_get_bool(o, "b", &v, &err), 0);
+    assert_int_equal(v, 0);
+    v = -1;
+    assert_int_equal(eyni_json_get_bool(o, "c", &v, &err), 0);
+    assert_int_equal(v, 0);
+    v = -1;
+    assert_int_equal(eyni_json_get_bool(o, "absent", &v, &err), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(eyni_json_get_bool(o, "d", &v, &err), EYNI_EFORMAT);
+    assert_non_null(strstr(err.msg, "'d'"));
+    assert_int_equal(eyni_json_get_bool(o, "e", &v, &err), EYNI_EFORMAT);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +112,7 @@ int main(void)
         cmocka_unit_test(hostile_json_is_refused),
         cmocka_unit_test(control_characters_in_strings_are_refused),
         cmocka_unit_test(base64_round_trips_and_refuses_garbage),
+        cmocka_unit_test(booleans_are_booleans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
