@@ -571,9 +571,7 @@ static int read_config(video_service *s, const eyni_config *cfg, long long *enab
         rc = eyni_error_set(err, EYNI_ELIMIT, "video.cohort is too long");
     snprintf(s->cohort, sizeof s->cohort, "%s", rc == 0 ? cohort : "");
     const char *lists = eyni_config_get(cfg, "video.watchlists", "");
-    if (rc == 0 && (strlen(lists) >= sizeof s->watchlists ||
-                    strspn(lists, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                  "0123456789-_, ") != strlen(lists)))
+    if (rc == 0 && !eyni_desk_watch_codes_valid(lists))
         rc = eyni_error_set(err, EYNI_EFORMAT,
                             "video.watchlists: a comma-separated list of watchlist codes");
     snprintf(s->watchlists, sizeof s->watchlists, "%s", rc == 0 ? lists : "");

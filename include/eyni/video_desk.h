@@ -99,8 +99,10 @@ int eyni_desk_wanted_removed(eyni_register *reg, const eyni_actor *a, char *sinc
  */
 #define EYNI_DESK_WATCH_ID_BASE  (1LL << 48)
 #define EYNI_DESK_MAX_WATCHLISTS 512 /* bytes of the list of codes */
-#define EYNI_DESK_MAX_LABEL      128
 
+/* Whether codes is a comma-separated list of list codes (A-Z a-z 0-9 - _, spaces ignored) that
+ * fits EYNI_DESK_MAX_WATCHLISTS bytes. */
+int eyni_desk_watch_codes_valid(const char *codes);
 /* The ids of the entries in force on the lists named in codes (comma-separated) that have a
  * face, as a JSON array of integers in *ids. */
 int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char *codes,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eyni/video.h"
 #include "eyni/video_desk.h"
 #include "register_int.h"
 
@@ -27,6 +28,12 @@ static int code_set(const char *codes, char *out, size_t cap, eyni_error *err)
     out[k++] = ',';
     out[k] = 0;
     return 0;
+}
+
+int eyni_desk_watch_codes_valid(const char *codes)
+{
+    char set[EYNI_DESK_MAX_WATCHLISTS + 3];
+    return strlen(codes) < EYNI_DESK_MAX_WATCHLISTS && code_set(codes, set, sizeof set, NULL) == 0;
 }
 
 static json_t *entry_id_row(eyni_stmt *st, void *ctx)
@@ -56,7 +63,9 @@ int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char
     return rc;
 }
 
-/* "Given Surname (CODE)" from the entry's record. */
+/* "Given Surname (CODE)" from the entry's record. Two names of up to EYNI_NAME_MAX bytes and a
+ * code can pass the gallery's label size: cut at a character, not inside one (a label that is
+ * not UTF-8 is refused, and the entry would never be looked for). */
 static void entry_label(const char *record, const char *code, char *out, size_t cap)
 {
     json_t *r = json_loads(record ? record : "", 0, NULL);
@@ -64,6 +73,9 @@ static void entry_label(const char *record, const char *code, char *out, size_t 
     const char *sn = json_string_value(json_object_get(r, "surname"));
     snprintf(out, cap, "%s%s%s (%s)", gn ? gn : "", gn && sn ? " " : "", sn ? sn : "?", code);
     json_decref(r);
+    size_t n = strlen(out);
+    while (n > 0 && !eyni_utf8_valid(out, n))
+        out[--n] = 0;
 }
 
 /* One face of the entry: its template and photo opened (each sealed under the entry, the
@@ -71,7 +83,7 @@ static void entry_label(const char *record, const char *code, char *out, size_t 
 static int face_row(eyni_register *reg, long long entry, eyni_stmt *st, eyni_desk_watch_face_fn fn,
                     void *ctx, eyni_error *err)
 {
-    char aad[96], label[EYNI_DESK_MAX_LABEL];
+    char aad[96], label[EYNI_VIDEO_MAX_LABEL];
     int position = (int)eyni_stmt_int64(st, 0);
     size_t n = 0, tlen = 0, ilen = 0;
     unsigned char *tpl = NULL, *img = NULL;
