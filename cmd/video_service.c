@@ -264,7 +264,8 @@ static void sync_watchlists(video_service *s)
             eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_watchlist", "entry %lld: %s", ids[i],
                            err.msg);
     }
-    qsort(s->watch, s->nwatch, sizeof *s->watch, cmp_ll);
+    if (s->nwatch > 1) /* none held yet: no array at all */
+        qsort(s->watch, s->nwatch, sizeof *s->watch, cmp_ll);
     free(ids);
 }
 
