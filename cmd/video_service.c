@@ -356,7 +356,8 @@ static int embed_wanted(void *ctx, const unsigned char *bytes, size_t len, float
 
 eyni_server_wanted_embedder video_service_embedder(video_service *s)
 {
-    eyni_server_wanted_embedder e = {.fn = s ? embed_wanted : NULL, .ctx = s};
+    eyni_server_wanted_embedder e = {
+        .fn = s ? embed_wanted : NULL, .ctx = s, .watchlists = s ? s->watchlists : NULL};
     return e;
 }
 

@@ -28,6 +28,8 @@ typedef struct eyni_server_wanted_embedder {
     int (*fn)(void *ctx, const unsigned char *img, size_t len, float *emb, float *blurred,
               int *copy, json_t **quality, eyni_error *err);
     void *ctx;
+    const char *watchlists; /* video.watchlists: the lists whose faces the cameras look for,
+                               listed beside the wanted faces; NULL or "": none */
 } eyni_server_wanted_embedder;
 
 typedef struct eyni_server_opts {

@@ -107,6 +107,11 @@ int eyni_desk_watch_codes_valid(const char *codes);
  * face, as a JSON array of integers in *ids. */
 int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char *codes,
                              json_t **ids, eyni_error *err);
+/* The entries in force on the lists named in codes that the actor's agency may see (what the
+ * cameras look for, for the desk's list), as a JSON array of {id (the gallery's), watch_entry,
+ * list, label, reason, added_at, faces} in *out; audited as video.watchlist.list. */
+int eyni_desk_watch_listed(eyni_register *reg, const eyni_actor *a, const char *codes, json_t **out,
+                           eyni_error *err);
 /* Calls fn for every face of a watchlist entry: a label ("Given Surname (CODE)"), the face
  * template and the enrolled photo (NULL when none was kept); audited as video.watchlist.load. */
 typedef int (*eyni_desk_watch_face_fn)(long long entry, const char *label,

@@ -36,6 +36,14 @@ int eyni_desk_watch_codes_valid(const char *codes)
     return strlen(codes) < EYNI_DESK_MAX_WATCHLISTS && code_set(codes, set, sizeof set, NULL) == 0;
 }
 
+/* Person entries with a face on lists in force today (two ?: today) named in a code set (?). */
+#define IN_FORCE_SQL                                                                               \
+    " FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"                                  \
+    " JOIN watch_biometrics b ON b.entry_id = e.id AND b.modality = 'face'"                        \
+    " WHERE e.kind = 'person' AND e.removed_at IS NULL"                                            \
+    " AND w.valid_from <= ? AND (w.valid_to IS NULL OR w.valid_to >= ?)"                           \
+    " AND instr(?, ',' || w.code || ',') > 0"
+
 static json_t *entry_id_row(eyni_stmt *st, void *ctx)
 {
     return json_integer((json_int_t)eyni_stmt_int64(st, 0));
@@ -52,14 +60,51 @@ int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char
         rc = code_set(codes, set, sizeof set, err);
     const char *v[] = {today, today, set};
     if (rc == 0)
-        rc = reg_read_rows(reg,
-                           "SELECT DISTINCT e.id FROM watch_entries e"
-                           " JOIN watchlists w ON w.id = e.list_id"
-                           " JOIN watch_biometrics b ON b.entry_id = e.id AND b.modality = 'face'"
-                           " WHERE e.kind = 'person' AND e.removed_at IS NULL"
-                           " AND w.valid_from <= ? AND (w.valid_to IS NULL OR w.valid_to >= ?)"
-                           " AND instr(?, ',' || w.code || ',') > 0 ORDER BY e.id",
-                           v, 3, entry_id_row, NULL, ids, err);
+        rc = reg_read_rows(reg, "SELECT DISTINCT e.id" IN_FORCE_SQL " ORDER BY e.id", v, 3,
+                           entry_id_row, NULL, ids, err);
+    return rc;
+}
+
+static void entry_label(const char *record, const char *code, char *out, size_t cap);
+
+static json_t *listed_row(eyni_stmt *st, void *ctx)
+{
+    char label[EYNI_VIDEO_MAX_LABEL];
+    long long entry = (long long)eyni_stmt_int64(st, 0);
+    entry_label(eyni_stmt_text(st, 2), eyni_stmt_text(st, 1), label, sizeof label);
+    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I}", "id",
+                     (json_int_t)(EYNI_DESK_WATCH_ID_BASE + entry), "watch_entry",
+                     (json_int_t)entry, "list", eyni_stmt_text(st, 1), "label", label, "reason",
+                     eyni_stmt_text(st, 3), "added_at", eyni_stmt_text(st, 4), "faces",
+                     (json_int_t)eyni_stmt_int64(st, 5));
+}
+
+int eyni_desk_watch_listed(eyni_register *reg, const eyni_actor *a, const char *codes, json_t **out,
+                           eyni_error *err)
+{
+    *out = NULL;
+    char set[EYNI_DESK_MAX_WATCHLISTS + 3], today[32];
+    eyni_time_now_iso(today);
+    today[10] = 0;
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "watchlist", err);
+    if (rc == 0)
+        rc = code_set(codes, set, sizeof set, err);
+    const char *v[] = {today, today, set, a->agency, a->agency, eyni_role_name(a->role)};
+    if (rc == 0)
+        rc = reg_read_rows(
+            reg,
+            "SELECT e.id, w.code, e.record, e.reason, e.added_at, count(b.id)" IN_FORCE_SQL
+            " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
+            " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
+            " GROUP BY e.id, w.code, e.record, e.reason, e.added_at ORDER BY e.id",
+            v, 6, listed_row, NULL, out, err);
+    if (rc == 0)
+        rc = eyni_register_audit_event(reg, a, "video.watchlist.list", "watchlist", "ok", codes,
+                                       err);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return rc;
 }
 

@@ -146,12 +146,28 @@ static int event_snapshot(srv_request *rq, json_t **out, int *status, eyni_error
     return rc;
 }
 
-/* The wanted faces without their templates; ?removed=1 lists the removed ones too. */
+/* The wanted faces without their templates; ?removed=1 lists the removed ones too. With
+ * video.watchlists, the entries of those lists that the cameras look for follow under
+ * "watchlist" (removed there, not here). */
 static int wanted_list(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     long long removed;
     int rc = srv_query_int(rq, "removed", 0, 0, 1, &removed, err);
-    return rc ? rc : eyni_desk_wanted_list(rq->reg, &rq->actor, (int)removed, out, err);
+    if (rc == 0)
+        rc = eyni_desk_wanted_list(rq->reg, &rq->actor, (int)removed, out, err);
+    const char *codes = rq->wanted->watchlists;
+    if (rc || !codes || !*codes)
+        return rc;
+    json_t *listed = NULL;
+    rc = eyni_desk_watch_listed(rq->reg, &rq->actor, codes, &listed, err);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    json_object_set_new(*out, "watchlist", listed);
+    json_object_set_new(*out, "watchlists", json_string(codes));
+    return 0;
 }
 
 /* A wanted face from a photo: {"label","fin","reason","photo": base64 JPEG or PNG}; 201 with

@@ -156,7 +156,7 @@ async function main() {
   let browser;
   try {
     const crowd = crowdMaterial(crowdDir);
-    srv = await startServer(dir, `video.poll_seconds = 1\nvideo.cohort = ${crowd.cohort}\n`);
+    srv = await startServer(dir, `video.poll_seconds = 1\nvideo.cohort = ${crowd.cohort}\nvideo.watchlists = WANTED\n`);
     const base = `http://127.0.0.1:${srv.port}/`;
 
     // The files: content types, the policy, and nothing outside the web folder.
@@ -534,6 +534,9 @@ async function main() {
       await page.getByText('No open alert.').waitFor();
       await page.getByText('No camera yet.').waitFor();
       await page.getByText('No wanted face on the list.').waitFor();
+      // the list WANTED is looked for too (video.watchlists); its one entry has no face
+      await page.getByText('Also looked for: the faces of the watchlists WANTED').waitFor();
+      await page.getByText('No entry of these lists with a face is visible to your agency.').waitFor();
       const wantedForm = page.locator('form.wanted-add');
       await wantedForm.getByLabel('Legal reason (warrant)').fill('console test warrant');
       for (const [, label, photo] of crowd.wanted) {

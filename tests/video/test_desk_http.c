@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "eyni/video.h"
+#include "eyni/video_desk.h"
 #include "receiver.h"
 #include "server/http_client.h"
 #include "testutil.h"
@@ -615,9 +616,22 @@ static long long watch_entry(const char *data, const char *photo)
     return entry;
 }
 
+/* The watchlist entries the desk lists beside its wanted faces (GET /v1/watch/wanted). */
+static json_t *listed_entries(const test_server *srv, const char *token)
+{
+    http_reply r = http_call(srv, "GET", "/v1/watch/wanted", token, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "watchlists")), "CROWD");
+    json_t *list = json_incref(json_object_get(r.json, "watchlist"));
+    assert_true(json_is_array(list));
+    http_reply_free(&r);
+    return list;
+}
+
 /* A person watchlist as the source of wanted faces (video.watchlists): an entry with a face
- * enrolled for the border (eyni border watch-biometrics) is alerted on a camera, the alert
- * naming the entry; removed from the list, the cameras stop looking for it within a poll. */
+ * enrolled for the border (eyni border watch-biometrics) is listed to the desk and alerted on
+ * a camera, the alert naming the entry; removed from the list, it leaves the desk's list and
+ * the cameras stop looking for it within a poll. */
 static void test_watchlist_faces(void **state)
 {
     char *dir = eyni_test_tmpdir("video-watchlist");
@@ -654,6 +668,16 @@ static void test_watchlist_faces(void **state)
     double at = json_real_value(json_object_get(alert, "stream_time"));
     assert_true(at >= start - 0.5 && at <= end + 1.5); /* while the person was passing */
     json_decref(alert);
+    json_t *listed = listed_entries(&srv, police);
+    assert_int_equal(json_array_size(listed), 1);
+    json_t *e = json_array_get(listed, 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "watch_entry")), entry);
+    assert_int_equal(json_integer_value(json_object_get(e, "id")), EYNI_DESK_WATCH_ID_BASE + entry);
+    assert_string_equal(json_string_value(json_object_get(e, "list")), "CROWD");
+    assert_string_equal(json_string_value(json_object_get(e, "label")), "Person Sought (CROWD)");
+    assert_string_equal(json_string_value(json_object_get(e, "reason")), "arrest warrant 7");
+    assert_int_equal(json_integer_value(json_object_get(e, "faces")), 1);
+    json_decref(listed);
     /* the entry is removed from the list: no alert after the service's next look */
     char entry_s[32];
     snprintf(entry_s, sizeof entry_s, "%lld", entry);
@@ -664,6 +688,9 @@ static void test_watchlist_faces(void **state)
     long long before = open_alerts(&srv, police);
     sleep(13); /* more than a loop of the recording */
     assert_int_equal(open_alerts(&srv, police), before);
+    listed = listed_entries(&srv, police);
+    assert_int_equal(json_array_size(listed), 0);
+    json_decref(listed);
     test_server_stop(&srv, 0);
     free(police);
     free(dir);

@@ -239,6 +239,16 @@ function wantedRemoveForm(w, onDone) {
   return form;
 }
 
+// The entries of the watchlists the cameras also look for (video.watchlists), as the lists
+// hold them: an entry leaves with its removal there, so there is no action here.
+function watchlistFaces(r) {
+  if (!r.watchlists) return '';
+  return h('div', {}, h('h3', {}, t('video.from_watchlists', { lists: r.watchlists })),
+    table([['watch.entry', (e) => String(e.watch_entry)], ['video.label', (e) => e.label], ['video.watch_list', (e) => e.list],
+      ['video.legal_reason', (e) => e.reason], ['video.faces', (e) => String(e.faces)], ['video.added_col', (e) => e.added_at]],
+    r.watchlist || [], { empty: 'video.no_watch_entries' }));
+}
+
 // The faces the cameras look for: each with its legal reason; removed ones on request.
 function wantedSection() {
   const box = h('div', { 'aria-live': 'polite' });
@@ -254,7 +264,7 @@ function wantedSection() {
       ['list.actions', (w) => (w.removed_at ? '' : h('button', { type: 'button', class: 'danger', onclick: () => side.replaceChildren(wantedRemoveForm(w, (gone) => {
         side.replaceChildren(h('p', { role: 'status' }, t('video.wanted_removed', { id: gone.id, label: gone.label })));
         load();
-      })) }, t('video.remove')))]], r.wanted || [], { empty: 'video.no_wanted' }));
+      })) }, t('video.remove')))]], r.wanted || [], { empty: 'video.no_wanted' }), watchlistFaces(r));
   };
   showRemoved.addEventListener('change', load);
   const photo = field('photo', 'video.photo', { attrs: { type: 'file', accept: 'image/jpeg,image/png', required: true } });
