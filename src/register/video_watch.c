@@ -49,8 +49,12 @@ static json_t *entry_id_row(eyni_stmt *st, void *ctx)
     return json_integer((json_int_t)eyni_stmt_int64(st, 0));
 }
 
-int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char *codes,
-                             json_t **ids, eyni_error *err)
+/* Rows of the entries in force on the lists named in codes: sql binds today twice and the code
+ * set, and when visible_only also the actor's agency twice and role (the visibility rule of
+ * every watchlist read). */
+static int in_force_rows(eyni_register *reg, const eyni_actor *a, const char *codes,
+                         const char *sql, int visible_only, reg_row_fn row, json_t **out,
+                         eyni_error *err)
 {
     char set[EYNI_DESK_MAX_WATCHLISTS + 3], today[32];
     eyni_time_now_iso(today);
@@ -58,11 +62,17 @@ int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "watchlist", err);
     if (rc == 0)
         rc = code_set(codes, set, sizeof set, err);
-    const char *v[] = {today, today, set};
+    const char *v[] = {today, today, set, a->agency, a->agency, eyni_role_name(a->role)};
     if (rc == 0)
-        rc = reg_read_rows(reg, "SELECT DISTINCT e.id" IN_FORCE_SQL " ORDER BY e.id", v, 3,
-                           entry_id_row, NULL, ids, err);
+        rc = reg_read_rows(reg, sql, v, visible_only ? 6 : 3, row, NULL, out, err);
     return rc;
+}
+
+int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char *codes,
+                             json_t **ids, eyni_error *err)
+{
+    return in_force_rows(reg, a, codes, "SELECT DISTINCT e.id" IN_FORCE_SQL " ORDER BY e.id", 0,
+                         entry_id_row, ids, err);
 }
 
 static void entry_label(const char *record, const char *code, char *out, size_t cap);
@@ -83,21 +93,13 @@ int eyni_desk_watch_listed(eyni_register *reg, const eyni_actor *a, const char *
                            eyni_error *err)
 {
     *out = NULL;
-    char set[EYNI_DESK_MAX_WATCHLISTS + 3], today[32];
-    eyni_time_now_iso(today);
-    today[10] = 0;
-    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "watchlist", err);
-    if (rc == 0)
-        rc = code_set(codes, set, sizeof set, err);
-    const char *v[] = {today, today, set, a->agency, a->agency, eyni_role_name(a->role)};
-    if (rc == 0)
-        rc = reg_read_rows(
-            reg,
-            "SELECT e.id, w.code, e.record, e.reason, e.added_at, count(b.id)" IN_FORCE_SQL
-            " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
-            " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
-            " GROUP BY e.id, w.code, e.record, e.reason, e.added_at ORDER BY e.id",
-            v, 6, listed_row, NULL, out, err);
+    int rc = in_force_rows(
+        reg, a, codes,
+        "SELECT e.id, w.code, e.record, e.reason, e.added_at, count(b.id)" IN_FORCE_SQL
+        " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
+        " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
+        " GROUP BY e.id, w.code, e.record, e.reason, e.added_at ORDER BY e.id",
+        1, listed_row, out, err);
     if (rc == 0)
         rc = eyni_register_audit_event(reg, a, "video.watchlist.list", "watchlist", "ok", codes,
                                        err);
