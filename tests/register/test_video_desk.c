@@ -524,11 +524,13 @@ static void test_local_decisions(void **state)
     assert_int_equal(eyni_desk_alert_decide(r, &local, a2, "acknowledged", NULL, 0, &err), 0);
     long long heard = 0;
     assert_int_equal(
-        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err), 0);
+        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err),
+        0);
     assert_int_equal(heard, a2);
     heard = 0;
     assert_int_equal(
-        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err), 0);
+        eyni_desk_local_decisions(r, &police, since, sizeof since, count_decision, &heard, &err),
+        0);
     assert_int_equal(heard, 0); /* once */
     eyni_register_close(r);
 }
@@ -556,6 +558,124 @@ static void stored_url(eyni_register *r, const char *name, char *out, size_t cap
 /* A camera's password is stored only sealed: every reader sees user:***, the service opens the
  * whole address; one stored in clear before schema version 18 is sealed by the service's pass;
  * without a data key such a camera is refused. */
+/* A person watchlist owned by DIN, visible to the agencies given (a JSON list). */
+static void watch_list(eyni_register *r, const char *code, const char *from, const char *visible)
+{
+    eyni_actor din = fixture_actor(EYNI_ROLE_POLICE, "wanted persons list");
+    snprintf(din.agency, sizeof din.agency, "DIN");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"code\":\"%s\",\"name\":\"%s list\",\"kind\":\"person\",\"legal_basis\":"
+             "\"court order\",\"valid_from\":\"%s\",\"visible_to\":[%s]}",
+             code, code, from, visible);
+    json_t *in = fixture_json(body), *out = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_register_watchlist_create(r, &din, in, &out, &err), 0);
+    json_decref(in);
+    json_decref(out);
+}
+
+/* An entry with n faces: the rows as the border enrolment leaves them (the listing reads no
+ * template, so a stand-in blob does). */
+static long long watch_person(eyni_register *r, const char *list, const char *surname, int n)
+{
+    eyni_actor din = fixture_actor(EYNI_ROLE_POLICE, "wanted persons list");
+    snprintf(din.agency, sizeof din.agency, "DIN");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"surname\":\"%s\",\"given_name\":\"Ali\",\"reason\":\"warrant of %s\"}", surname,
+             surname);
+    json_t *in = fixture_json(body), *out = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_register_watch_add(r, &din, list, in, &out, &err), 0);
+    long long entry = json_integer_value(json_object_get(out, "entry"));
+    json_decref(in);
+    json_decref(out);
+    eyni_db *db = NULL;
+    assert_int_equal(eyni_store_acquire(eyni_register_store(r), &db, &err), 0);
+    for (int i = 0; i < n; i++) {
+        eyni_stmt *st = NULL;
+        assert_int_equal(
+            eyni_db_prepare(db,
+                            "INSERT INTO watch_biometrics (entry_id, modality, position,"
+                            " template, created_at, created_by)"
+                            " VALUES (?, 'face', ?, ?, '2026-01-01', 'test')",
+                            &st, &err),
+            0);
+        assert_int_equal(eyni_stmt_bind_int64(st, 1, entry, &err), 0);
+        assert_int_equal(eyni_stmt_bind_int64(st, 2, i, &err), 0);
+        assert_int_equal(eyni_stmt_bind_blob(st, 3, "sealed", 6, &err), 0);
+        assert_int_equal(eyni_stmt_step(st, &err), 0);
+        eyni_stmt_free(st);
+    }
+    eyni_store_release(eyni_register_store(r), db);
+    return entry;
+}
+
+static const char *listed_label(json_t *rows, long long entry)
+{
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *row = json_array_get(rows, i);
+        if (json_integer_value(json_object_get(row, "watch_entry")) == entry)
+            return json_string_value(json_object_get(row, "label"));
+    }
+    return NULL;
+}
+
+/* What the desk lists of the configured watchlists: entries in force with a face, on the lists
+ * named, that the caller's agency may see; audited. */
+static void test_watchlist_listing(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-watchlist");
+    watch_list(r, "SEEN", "2020-01-01", "\"*\"");
+    watch_list(r, "OWN", "2020-01-01", "\"SGB\"");
+    watch_list(r, "LATER", "2099-01-01", "\"*\"");
+    watch_list(r, "ASIDE", "2020-01-01", "\"*\"");
+    long long two = watch_person(r, "SEEN", "Two", 2), none = watch_person(r, "SEEN", "None", 0);
+    long long gone = watch_person(r, "SEEN", "Gone", 1), own = watch_person(r, "OWN", "Own", 1);
+    long long later = watch_person(r, "LATER", "Later", 1);
+    long long aside = watch_person(r, "ASIDE", "Aside", 1);
+    eyni_actor din = fixture_actor(EYNI_ROLE_POLICE, "wanted persons list");
+    snprintf(din.agency, sizeof din.agency, "DIN");
+    eyni_error err;
+    assert_int_equal(eyni_register_watch_remove(r, &din, "SEEN", gone, "arrested", &err), 0);
+    json_t *rows = NULL;
+    const char *codes = "SEEN, OWN,LATER";
+    assert_int_equal(eyni_desk_watch_listed(r, &din, codes, &rows, &err), 0);
+    assert_int_equal(json_array_size(rows), 2);
+    assert_string_equal(listed_label(rows, two), "Ali Two (SEEN)");
+    assert_string_equal(listed_label(rows, own), "Ali Own (OWN)");
+    json_t *first = json_array_get(rows, 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "id")),
+                     EYNI_DESK_WATCH_ID_BASE + two);
+    assert_int_equal(json_integer_value(json_object_get(first, "faces")), 2);
+    assert_string_equal(json_string_value(json_object_get(first, "reason")), "warrant of Two");
+    assert_null(listed_label(rows, none));
+    assert_null(listed_label(rows, later));
+    assert_null(listed_label(rows, aside));
+    json_decref(rows);
+    /* police of another agency: not the list only DIN and SGB may see */
+    eyni_actor other = fixture_actor(EYNI_ROLE_POLICE, "watch");
+    assert_int_equal(eyni_desk_watch_listed(r, &other, codes, &rows, &err), 0);
+    assert_int_equal(json_array_size(rows), 1);
+    assert_string_equal(listed_label(rows, two), "Ali Two (SEEN)");
+    json_decref(rows);
+    eyni_actor border = fixture_actor(EYNI_ROLE_BORDER, "watch");
+    assert_int_equal(eyni_desk_watch_listed(r, &border, codes, &rows, &err), EYNI_EPERM);
+    assert_null(rows);
+    assert_int_equal(eyni_desk_watch_listed(r, &din, "SEEN;DROP", &rows, &err), EYNI_EFORMAT);
+    /* the two reads that answered are audited, with the codes asked for */
+    eyni_actor op;
+    eyni_actor_local(&op, "LOCAL", "test");
+    eyni_audit_query q = {.action = "video.watchlist.list"};
+    assert_int_equal(eyni_register_audit_list(r, &op, &q, &rows, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(rows, "entries")), 2);
+    json_t *line = json_array_get(json_object_get(rows, "entries"), 0);
+    assert_string_equal(json_string_value(json_object_get(line, "detail")), codes);
+    json_decref(rows);
+    eyni_register_close(r);
+}
+
 static void test_camera_password(void **state)
 {
     eyni_register *r = fixture_open_keyed("desk-cam-pw");
@@ -629,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_wanted_survive_migration_16),
         cmocka_unit_test(test_lookalikes),
         cmocka_unit_test(test_camera_password),
+        cmocka_unit_test(test_watchlist_listing),
         cmocka_unit_test(test_local_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
