@@ -26,6 +26,7 @@ typedef struct bench_args {
     int json, streams, seed;
     int dismiss_false;    /* play the operator: every false alert is dismissed as a look-alike */
     int nearest;          /* the worst case: each wanted photo's nearest cohort face dismissed */
+    const char *memory;   /* a desk's look-alikes kept from run to run (--lookalike-memory) */
     eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
 
@@ -37,6 +38,7 @@ typedef struct collector {
     json_t *passes; /* the truth's, when false alerts are dismissed */
     eyni_video_wanted *wanted; /* where a dismissed alert's face is remembered */
     long long dismissed;
+    json_t *memory; /* with --lookalike-memory: every dismissal so far, by wanted label */
 } collector;
 
 static int alert_pass(json_t *passes, json_t *al);
@@ -50,6 +52,72 @@ static void dismiss_if_false(collector *c, const eyni_video_alert *a, json_t *o)
         return;
     if (eyni_video_wanted_add_lookalike(c->wanted, a->person_id, ++c->dismissed, a->probe, &err))
         fprintf(stderr, "eyni bench video: %s\n", err.msg);
+    if (!c->memory)
+        return;
+    json_t *probe = json_array();
+    for (int i = 0; i < EYNI_FACE_DIM; i++)
+        json_array_append_new(probe, json_real(a->probe[i]));
+    json_array_append_new(
+        c->memory, json_pack("{s:s,s:o}", "label", a->label ? a->label : "", "probe", probe));
+}
+
+/*
+ * A desk keeps its look-alikes for as long as their alerts (docs/video.md), so a wanted
+ * person still on the list in the next hour is still guarded against the faces dismissed for
+ * him. The bench plays that over several runs with one file: the dismissals of earlier runs
+ * are given to the entries of this run's list that carry the same label (the generator names
+ * an entry by its person and enrols the same first photo whichever list draws him).
+ */
+static json_t *memory_load(const char *path, eyni_video_wanted *w, long long *carried,
+                           eyni_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return json_array();
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je), *list = json_object_get(doc, "lookalikes");
+    if (!json_is_array(list)) {
+        json_decref(doc);
+        eyni_error_set(err, EYNI_EINVAL, "%s: not a look-alike memory (%s)", path, je.text);
+        return NULL;
+    }
+    json_incref(list);
+    json_decref(doc);
+    size_t i, before = eyni_video_wanted_lookalikes(w);
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        const char *label = json_string_value(json_object_get(item, "label"));
+        json_t *probe = json_object_get(item, "probe");
+        float emb[EYNI_FACE_DIM];
+        if (!label || json_array_size(probe) != EYNI_FACE_DIM) {
+            json_decref(list);
+            eyni_error_set(err, EYNI_EINVAL, "%s: look-alike %zu is broken", path, i);
+            return NULL;
+        }
+        for (int k = 0; k < EYNI_FACE_DIM; k++)
+            emb[k] = (float)json_number_value(json_array_get(probe, (size_t)k));
+        eyni_video_entry_info e;
+        for (size_t n = 0; eyni_video_wanted_entry(w, n, &e); n++)
+            /* the photo and its blurred copy share an id: the second add changes nothing */
+            if (!strcmp(e.label, label) &&
+                eyni_video_wanted_add_lookalike(w, e.id, -1000000 - (int64_t)i, emb, err))
+                fprintf(stderr, "eyni bench video: %s\n", err->msg);
+    }
+    *carried = (long long)(eyni_video_wanted_lookalikes(w) - before);
+    return list;
+}
+
+static int memory_save(const char *path, json_t *list, eyni_error *err)
+{
+    json_t *doc = json_pack("{s:O}", "lookalikes", list);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text)
+        return eyni_error_set(err, EYNI_ENOMEM, "%s: out of memory", path);
+    int rc = eyni_file_write_atomic(path, text, strlen(text), 0600, err);
+    free(text);
+    return rc;
 }
 
 static void collect(void *ctx, const eyni_video_alert *a)
@@ -421,6 +489,8 @@ static int parse(int argc, char **argv, bench_args *a)
             a->pipe.max_early = atoi(v), i++;
         else if (!strcmp(k, "--cohort"))
             a->cohort = v, i++;
+        else if (!strcmp(k, "--lookalike-memory"))
+            a->memory = v, i++;
         else if (!strcmp(k, "--norm-threshold"))
             a->pipe.norm_threshold = (float)atof(v), i++;
         else if (!strcmp(k, "--alerts-per-hour"))
@@ -443,7 +513,8 @@ int cli_bench_video(int argc, char **argv)
         "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] [--blurred-copy R|-1] "
         "[--early S] [--max-early N] [--cohort LIST|none] "
         "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
-        "[--dismiss-false] [--lookalike-nearest] [--soak SECONDS --streams N] [--json]";
+        "[--dismiss-false] [--lookalike-nearest] [--lookalike-memory FILE] "
+        "[--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
         return cli_usage(usage);
@@ -477,10 +548,18 @@ int cli_bench_video(int argc, char **argv)
     }
     json_t *enrol = enrolment(wanted, v.fe);
     json_t *seeded = a.nearest ? seed_lookalikes(&v) : NULL;
+    long long carried = 0;
+    json_t *memory = a.memory ? memory_load(a.memory, v.wanted, &carried, &err) : NULL;
+    if (a.memory && !memory) {
+        cli_video_engine_close(&v);
+        json_decref(truth), json_decref(cohort), json_decref(enrol), json_decref(seeded);
+        return cli_fail(&err);
+    }
     collector col = {.alerts = json_array(),
                      .count_only = a.soak > 0,
                      .passes = a.dismiss_false ? json_object_get(truth, "passes") : NULL,
-                     .wanted = v.wanted};
+                     .wanted = v.wanted,
+                     .memory = memory};
     pthread_mutex_init(&col.mu, NULL);
     eyni_video_camera_stats st;
     json_t *rss = json_array();
@@ -491,6 +570,9 @@ int cli_bench_video(int argc, char **argv)
     double wall = eyni_time_ms() - w0, cpu = cpu_ms() - c0;
     cli_video_engine_close(&v);
     pthread_mutex_destroy(&col.mu);
+    if (rc == 0 && memory)
+        rc = memory_save(a.memory, memory, &err);
+    json_decref(memory);
     if (rc) {
         json_decref(truth), json_decref(col.alerts), json_decref(rss), json_decref(cohort);
         json_decref(enrol), json_decref(seeded);
@@ -553,10 +635,11 @@ int cli_bench_video(int argc, char **argv)
                                   (json_int_t)rss_loaded, "end", (json_int_t)rss_kb()));
     json_object_set_new(o, "track_switches", json_integer((json_int_t)st.pipeline.track_switches));
     json_object_set_new(o, "track_segments", json_integer((json_int_t)st.pipeline.segments));
-    if (a.dismiss_false || a.nearest)
+    if (a.dismiss_false || a.nearest || a.memory)
         json_object_set_new(o, "lookalikes",
-                            json_pack("{s:I,s:I}", "dismissed", (json_int_t)col.dismissed,
-                                      "held_tracks", (json_int_t)st.pipeline.held_lookalike));
+                            json_pack("{s:I,s:I,s:I}", "dismissed", (json_int_t)col.dismissed,
+                                      "carried", (json_int_t)carried, "held_tracks",
+                                      (json_int_t)st.pipeline.held_lookalike));
     json_object_set_new(o, "tracks_at_or_above",
                         tracks_above(st.pipeline.score_hist, EYNI_VIDEO_HIST_BINS,
                                      EYNI_VIDEO_HIST_LO, EYNI_VIDEO_HIST_STEP));
