@@ -660,7 +660,7 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
         return eyni_error_set(err, EYNI_ENOMEM, "video service: out of memory");
     long long enabled = 1;
     int rc = read_config(s, e->cfg, &enabled, err);
-    if (rc || !enabled) {
+    if (rc) {
         free(s);
         return rc;
     }
@@ -669,7 +669,11 @@ int video_service_start(cmd_env *e, eyni_events *ev, video_service **out, eyni_e
     eyni_actor_local(&s->actor, "LOCAL", "video watch against the wanted list");
     snprintf(s->actor.id, sizeof s->actor.id, "service:video");
     snprintf(s->actor.origin, sizeof s->actor.origin, "eynid");
-    seal_old_addresses(s);
+    seal_old_addresses(s); /* with the cameras off too: a stored password does not wait */
+    if (!enabled) {
+        free(s);
+        return 0;
+    }
     eyni_time_now_iso(s->decided_since); /* decisions from now on: older ones were seen */
     rc = eyni_video_wanted_new(&s->wanted, err);
     if (rc == 0)

@@ -752,12 +752,67 @@ static void test_bad_operating_point(void **state)
     free(dir);
 }
 
+/* One SQL statement on the data folder's store (eynid not running). */
+static void store_exec(const char *data, const char *sql, char *url, size_t cap, int *sealed)
+{
+    char uri[4200];
+    snprintf(uri, sizeof uri, "sqlite:%s/eyni.db", data);
+    eyni_register_opts o = {.store_uri = uri, .pool_size = 1};
+    eyni_register *reg = NULL;
+    eyni_error err;
+    eyni_db *db = NULL;
+    eyni_stmt *st = NULL;
+    assert_int_equal(eyni_register_open(&o, &reg, &err), 0);
+    assert_int_equal(eyni_store_acquire(eyni_register_store(reg), &db, &err), 0);
+    assert_int_equal(eyni_db_prepare(db, sql, &st, &err), 0);
+    int rc = eyni_stmt_step(st, &err);
+    assert_true(rc == 0 || rc == 1);
+    if (rc == 1) {
+        snprintf(url, cap, "%s", eyni_stmt_text(st, 0));
+        *sealed = !eyni_stmt_is_null(st, 1);
+    }
+    eyni_stmt_free(st);
+    eyni_store_release(eyni_register_store(reg), db);
+    eyni_register_close(reg);
+}
+
+/* A camera address stored with its password in clear (before schema version 18) is sealed
+ * when eynid starts, with the cameras switched off too. */
+static void test_old_password_sealed_with_video_off(void **state)
+{
+    char *dir = eyni_test_tmpdir("video-seal-off");
+    test_server srv;
+    snprintf(srv.data, sizeof srv.data, "%s/data", dir);
+    const char *init[] = {"init", "--data", srv.data, "--listen", "127.0.0.1:0", NULL};
+    assert_int_equal(test_cli(NULL, init), 0);
+    char conf[4200], url[EYNI_DESK_MAX_URL] = "";
+    snprintf(conf, sizeof conf, "%s/eyni.conf", srv.data);
+    FILE *cf = fopen(conf, "a");
+    assert_non_null(cf);
+    fprintf(cf, "video.enabled = 0\n");
+    fclose(cf);
+    int sealed = -1;
+    store_exec(srv.data,
+               "INSERT INTO video_cameras (name, url, sample_fps, created_at, created_by)"
+               " VALUES ('old-gate', 'rtsp://cam:s3cret@127.0.0.1:9/live', 5,"
+               " '2025-01-01T00:00:00Z', 'test')",
+               url, sizeof url, &sealed);
+    test_server_start(&srv, "video-seal-off", srv.data);
+    test_server_stop(&srv, 0);
+    store_exec(srv.data, "SELECT url, url_sealed FROM video_cameras WHERE name = 'old-gate'", url,
+               sizeof url, &sealed);
+    assert_string_equal(url, "rtsp://cam:***@127.0.0.1:9/live");
+    assert_int_equal(sealed, 1);
+    free(dir);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_operating_point),
                                        cmocka_unit_test(test_desk),
-                                       cmocka_unit_test(test_watchlist_faces)};
+                                       cmocka_unit_test(test_watchlist_faces),
+                                       cmocka_unit_test(test_old_password_sealed_with_video_off)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
     return rc;
