@@ -200,6 +200,12 @@ long reg_day_number(const char *iso);
 
 /* Associated data of a sealed watchlist biometric: entry, modality, position, part (t|i). */
 #define REG_WATCH_AAD "watch:%lld:%s:%d:%c"
+/* SQL condition of every watchlist read: the list (columns prefixed by P, e.g. "w.") is the
+ * actor's agency's, or shown to it or to all, or the actor is an operator; binds the agency
+ * twice and the role's name. */
+#define REG_WATCH_VISIBLE_SQL(P)                                                                   \
+    "(" P "owner_agency = ? OR instr(" P "visible_to, ',' || ? || ',') > 0"                        \
+    " OR instr(" P "visible_to, ',*,') > 0 OR ? = 'operator')"
 
 /* field.c: a small base64 JPEG of the register portrait of fin, or (fin NULL) of the
  * photo of watchlist entry; *b64 is malloc'd. */

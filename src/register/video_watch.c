@@ -96,9 +96,8 @@ int eyni_desk_watch_listed(eyni_register *reg, const eyni_actor *a, const char *
     int rc = in_force_rows(
         reg, a, codes,
         "SELECT e.id, w.code, e.record, e.reason, e.added_at, count(b.id)" IN_FORCE_SQL
-        " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
-        " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
-        " GROUP BY e.id, w.code, e.record, e.reason, e.added_at ORDER BY e.id",
+        " AND " REG_WATCH_VISIBLE_SQL("w.") " GROUP BY e.id, w.code, e.record, e.reason,"
+                                            " e.added_at ORDER BY e.id",
         1, listed_row, out, err);
     if (rc == 0)
         rc = eyni_register_audit_event(reg, a, "video.watchlist.list", "watchlist", "ok", codes,

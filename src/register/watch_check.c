@@ -14,9 +14,7 @@
     "SELECT w.code, w.kind, e.id, e.key1, e.key2, e.birth_date, e.fin, e.record, w.handling,"      \
     " w.legal_basis, w.name FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"            \
     " WHERE e.removed_at IS NULL AND e.kind = ? AND w.valid_from <= ?"                             \
-    " AND (w.valid_to IS NULL OR w.valid_to >= ?)"                                                 \
-    " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"                         \
-    " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')"
+    " AND (w.valid_to IS NULL OR w.valid_to >= ?) AND " REG_WATCH_VISIBLE_SQL("w.")
 
 static void upper_alnum(const char *s, char *out, size_t cap)
 {
@@ -255,8 +253,7 @@ int eyni_register_watch_entries(eyni_register *reg, const eyni_actor *a, const c
                            "SELECT e.id, e.record, e.reason, e.added_at, e.added_by"
                            " FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"
                            " WHERE w.code = ? AND e.removed_at IS NULL"
-                           " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
-                           " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator') ORDER BY e.id",
+                           " AND " REG_WATCH_VISIBLE_SQL("w.") " ORDER BY e.id",
                            vals, 4, entry_row, NULL, &entries, err);
     if (rc == 0)
         *out = json_pack("{s:s, s:o}", "list", list, "entries", entries);

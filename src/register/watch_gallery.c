@@ -270,8 +270,7 @@ static int describe(eyni_identity *id, const eyni_actor *a, const watch_hit *h, 
                            " JOIN watchlists w ON w.id = e.list_id"
                            " WHERE b.id = CAST(? AS INTEGER) AND e.removed_at IS NULL"
                            " AND w.valid_from <= ? AND (w.valid_to IS NULL OR w.valid_to >= ?)"
-                           " AND (w.owner_agency = ? OR instr(w.visible_to, ',' || ? || ',') > 0"
-                           " OR instr(w.visible_to, ',*,') > 0 OR ? = 'operator')",
+                           " AND " REG_WATCH_VISIBLE_SQL("w."),
                            vals, 6, hit_row, NULL, &rows, err);
     json_t *r = json_array_get(rows, 0);
     if (rc == 0 && r) {

@@ -107,10 +107,7 @@ int eyni_register_watchlist_create(eyni_register *reg, const eyni_actor *a, cons
     return rc;
 }
 
-/* SQL condition: the list is visible to the actor's agency (bound twice) or to all. */
-#define VISIBLE_SQL \
-    "(owner_agency = ? OR instr(visible_to, ',' || ? || ',') > 0 OR instr(visible_to, ',*,') > 0" \
-    " OR ? = 'operator')"
+#define VISIBLE_SQL REG_WATCH_VISIBLE_SQL("")
 
 static json_t *list_row(eyni_stmt *st, void *ctx)
 {
