@@ -5,6 +5,7 @@
  * video for S seconds and reports drops and the resident size over time.
  */
 #include <libgen.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ typedef struct bench_args {
     int dismiss_false;    /* play the operator: every false alert is dismissed as a look-alike */
     int nearest;          /* the worst case: each wanted photo's nearest cohort face dismissed */
     const char *memory;   /* a desk's look-alikes kept from run to run (--lookalike-memory) */
+    const char *shots;    /* every embedded shot's search written here (--shots) */
     eyni_video_opts pipe; /* --tiles, --early, --max-early (0 = the module's defaults) */
 } bench_args;
 
@@ -39,6 +41,7 @@ typedef struct collector {
     eyni_video_wanted *wanted; /* where a dismissed alert's face is remembered */
     long long dismissed;
     json_t *memory; /* with --lookalike-memory: every dismissal so far, by wanted label */
+    json_t *shots;  /* every embedded shot's search: [time, id, raw, norm, threshold, track] */
 } collector;
 
 static int alert_pass(json_t *passes, json_t *al);
@@ -120,6 +123,32 @@ static int memory_save(const char *path, json_t *list, eyni_error *err)
     return rc;
 }
 
+/* The shots as one JSON object (shots: [time, id, raw, norm, threshold, track] each), for
+ * threshold studies that need not run the video again. */
+static int shots_save(const char *path, json_t *shots, eyni_error *err)
+{
+    json_t *o = json_pack("{s:O}", "shots", shots);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        return eyni_error_set(err, EYNI_ENOMEM, "%s: out of memory", path);
+    int rc = eyni_file_write_atomic(path, text, strlen(text), 0600, err);
+    free(text);
+    return rc;
+}
+
+static void on_shot(void *ctx, int64_t track, double t, const eyni_video_match *m, float threshold)
+{
+    collector *c = ctx;
+    if (c->count_only || m->id < 0)
+        return;
+    pthread_mutex_lock(&c->mu);
+    json_array_append_new(c->shots,
+                          json_pack("[f,I,f,f,f,I]", t, (json_int_t)m->id, m->score,
+                                    m->normalised ? m->norm : -1.0, threshold, (json_int_t)track));
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void collect(void *ctx, const eyni_video_alert *a)
 {
     collector *c = ctx;
@@ -179,6 +208,7 @@ typedef struct score_sheet {
     int duplicate, false_alerts;
     double latency_sum, latency_max;
     double *latency; /* of each counted pass's first alert, from appearing, sorted */
+    double *hit_at;  /* of each pass of the truth: its first correct alert's time, -1 none */
 } score_sheet;
 
 static int cmp_double(const void *a, const void *b)
@@ -259,7 +289,7 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
     memset(s, 0, sizeof *s);
     json_t *passes = json_object_get(truth, "passes");
     size_t np = json_array_size(passes);
-    double *hit_at = malloc((np ? np : 1) * sizeof *hit_at);
+    double *hit_at = s->hit_at = malloc((np ? np : 1) * sizeof *hit_at);
     s->latency = calloc(np + 1, sizeof *s->latency);
     for (size_t k = 0; k < np; k++)
         hit_at[k] = -1;
@@ -281,7 +311,76 @@ static void score(json_t *truth, json_t *alerts, score_sheet *s)
             count_pass(p, hit_at[k], s);
     }
     qsort(s->latency, (size_t)s->found, sizeof *s->latency, cmp_double);
-    free(hit_at);
+}
+
+enum { GATE_NEVER_BEST, GATE_RAW_FLOOR, GATE_NORM, GATE_BOTH, GATE_PASSED, GATES };
+
+/* Of one shot that named the person: which gates held it back (docs/video.md "Pipeline" 6). */
+static int shot_gate(json_t *shot, float min_raw)
+{
+    double raw = json_number_value(json_array_get(shot, 2));
+    double norm = json_number_value(json_array_get(shot, 3));
+    double thr = json_number_value(json_array_get(shot, 4));
+    if (norm < 0) /* no cohort: the raw threshold alone */
+        return raw >= thr ? GATE_PASSED : GATE_BOTH;
+    int floor = raw < min_raw, low = norm < thr;
+    return floor && low ? GATE_BOTH : floor ? GATE_RAW_FLOOR : low ? GATE_NORM : GATE_PASSED;
+}
+
+/* One missed pass: the shots taken while it passed that named this person best, the best of
+ * their scores, and the gate that held the best of them back (never named: the face was
+ * taken for someone else, or never detected or embedded). */
+static json_t *explain_miss(json_t *p, json_t *shots, float min_raw, int *gate)
+{
+    json_int_t id = json_integer_value(json_object_get(p, "wanted_id"));
+    double from = num(p, "start") - 0.5, to = num(p, "end") + 0.5, raw = -1, norm = -1;
+    int named = 0;
+    *gate = GATE_NEVER_BEST;
+    size_t i;
+    json_t *sh;
+    json_array_foreach(shots, i, sh)
+    {
+        double t = json_number_value(json_array_get(sh, 0));
+        if (t < from || t > to || json_integer_value(json_array_get(sh, 1)) != id)
+            continue;
+        int g = shot_gate(sh, min_raw);
+        *gate =
+            named == 0 || g == GATE_PASSED || (g != GATE_BOTH && *gate == GATE_BOTH) ? g : *gate;
+        named++;
+        raw = fmax(raw, json_number_value(json_array_get(sh, 2)));
+        norm = fmax(norm, json_number_value(json_array_get(sh, 3)));
+    }
+    return json_pack("{s:I,s:O?,s:O?,s:O?,s:f,s:i,s:f,s:f}", "wanted_id", id, "photo",
+                     json_object_get(p, "photo"), "blurred", json_object_get(p, "blurred"),
+                     "occluded", json_object_get(p, "occluded"), "visible_s", num(p, "visible_s"),
+                     "shots_named", named, "best_raw", raw, "best_norm", norm);
+}
+
+/* Why each wanted pass in view >= 2 s was not alerted within a second, and the count of
+ * misses by the gate that held them back ("held_or_late": a shot passed both, yet the pass was
+ * not alerted in time: held back for a look-alike, or alerted late). */
+static json_t *explain_misses(json_t *truth, const score_sheet *s, json_t *shots, float min_raw)
+{
+    static const char *names[GATES] = {"never_best", "raw_floor", "norm_threshold",
+                                       "floor_and_norm", "held_or_late"};
+    json_t *passes = json_object_get(truth, "passes"), *list = json_array();
+    int count[GATES] = {0};
+    for (size_t k = 0; k < json_array_size(passes); k++) {
+        json_t *p = json_array_get(passes, k);
+        double from = appears(p);
+        if (json_integer_value(json_object_get(p, "wanted_id")) <= 0 || from < 0 ||
+            (s->hit_at[k] >= 0 && s->hit_at[k] - from <= LATE_ALERT_S))
+            continue;
+        int gate;
+        json_t *m = explain_miss(p, shots, min_raw, &gate);
+        json_object_set_new(m, "gate", json_string(names[gate]));
+        json_array_append_new(list, m);
+        count[gate]++;
+    }
+    json_t *by = json_object();
+    for (int g = 0; g < GATES; g++)
+        json_object_set_new(by, names[g], json_integer(count[g]));
+    return json_pack("{s:o,s:o}", "by_gate", by, "passes", list);
 }
 
 static int run_cameras(const bench_args *a, cli_video_engine *v, const char *video, int live, int n,
@@ -296,6 +395,8 @@ static int run_cameras(const bench_args *a, cli_video_engine *v, const char *vid
         snprintf(cfg.url, sizeof cfg.url, "%s", video);
         cfg.pipeline = a->pipe;
         cfg.pipeline.threshold = a->threshold;
+        cfg.pipeline.shot_fn = col->count_only ? NULL : on_shot;
+        cfg.pipeline.shot_ctx = col;
         rc = eyni_video_camera_start(&cfg, v->fe, v->wanted, collect, col, NULL, &cams[started],
                                      err);
         if (rc)
@@ -491,6 +592,8 @@ static int parse(int argc, char **argv, bench_args *a)
             a->cohort = v, i++;
         else if (!strcmp(k, "--lookalike-memory"))
             a->memory = v, i++;
+        else if (!strcmp(k, "--shots"))
+            a->shots = v, i++;
         else if (!strcmp(k, "--norm-threshold"))
             a->pipe.norm_threshold = (float)atof(v), i++;
         else if (!strcmp(k, "--alerts-per-hour"))
@@ -513,7 +616,7 @@ int cli_bench_video(int argc, char **argv)
         "[--threshold T] [--tiles N] [--tile-every N] [--appearance 1|-1] [--blurred-copy R|-1] "
         "[--early S] [--max-early N] [--cohort LIST|none] "
         "[--norm-threshold Z] [--alerts-per-hour R] [--min-raw S] "
-        "[--dismiss-false] [--lookalike-nearest] [--lookalike-memory FILE] "
+        "[--dismiss-false] [--lookalike-nearest] [--lookalike-memory FILE] [--shots FILE] "
         "[--soak SECONDS --streams N] [--json]";
     bench_args a;
     if (parse(argc, argv, &a))
@@ -559,7 +662,8 @@ int cli_bench_video(int argc, char **argv)
                      .count_only = a.soak > 0,
                      .passes = a.dismiss_false ? json_object_get(truth, "passes") : NULL,
                      .wanted = v.wanted,
-                     .memory = memory};
+                     .memory = memory,
+                     .shots = json_array()};
     pthread_mutex_init(&col.mu, NULL);
     eyni_video_camera_stats st;
     json_t *rss = json_array();
@@ -573,9 +677,11 @@ int cli_bench_video(int argc, char **argv)
     if (rc == 0 && memory)
         rc = memory_save(a.memory, memory, &err);
     json_decref(memory);
+    if (rc == 0 && a.shots)
+        rc = shots_save(a.shots, col.shots, &err);
     if (rc) {
         json_decref(truth), json_decref(col.alerts), json_decref(rss), json_decref(cohort);
-        json_decref(enrol), json_decref(seeded);
+        json_decref(enrol), json_decref(seeded), json_decref(col.shots);
         return cli_fail(&err);
     }
     double seconds = json_number_value(json_object_get(truth, "seconds"));
@@ -609,6 +715,10 @@ int cli_bench_video(int argc, char **argv)
             s.false_alerts, "duplicate_alerts", s.duplicate, "false_alerts_per_hour",
             seconds > 0 ? s.false_alerts * 3600.0 / seconds : 0, "latency_mean_s",
             s.found ? s.latency_sum / s.found : 0, "latency_max_s", s.latency_max);
+        json_object_set_new(
+            acc, "misses",
+            explain_misses(truth, &s, col.shots,
+                           a.pipe.min_raw > 0 ? a.pipe.min_raw : EYNI_VIDEO_MIN_RAW_DEFAULT));
         json_object_set_new(acc, "on_screen",
                             json_pack("{s:i,s:i,s:f,s:i,s:f}", "wanted_passes", s.on_screen,
                                       "alerted", s.on_screen_found, "recall",
@@ -654,5 +764,7 @@ int cli_bench_video(int argc, char **argv)
     json_object_set_new(o, "alerts_list", col.alerts);
     json_decref(truth);
     free(s.latency);
+    free(s.hit_at);
+    json_decref(col.shots);
     return cli_emit(o, a.json);
 }

@@ -282,6 +282,13 @@ typedef struct eyni_video_alert {
 /* Called for every alert; the pointers live only during the call. */
 typedef void (*eyni_video_alert_fn)(void *ctx, const eyni_video_alert *a);
 
+/* Every embedded shot's search, for diagnostics (the bench explains the passes it missed and
+ * can keep every shot for threshold studies): the track, the stream time of the shot, the
+ * match and the threshold then in force (normalised with a cohort, else raw). Called on the
+ * camera's analyser thread. */
+typedef void (*eyni_video_shot_fn)(void *ctx, int64_t track, double t, const eyni_video_match *m,
+                                   float threshold);
+
 typedef struct eyni_video_opts {
     float threshold;      /* alert score; 0 = EYNI_VIDEO_THRESHOLD_DEFAULT */
     float min_face_score; /* detections below are ignored; 0 = 0.8 */
@@ -303,11 +310,13 @@ typedef struct eyni_video_opts {
      * unused): at norm_threshold when set, else at the normalised score whose estimated rate
      * gives alerts_per_hour false alerts in a scene of tracks_per_hour tracks embedded
      * shots_per_track times each, against the gallery's current size. */
-    float norm_threshold;   /* 0 = derived */
-    double alerts_per_hour; /* 0 = EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT */
-    double tracks_per_hour; /* 0 = EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT */
-    double shots_per_track; /* 0 = EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT */
-    float min_raw;          /* 0 = EYNI_VIDEO_MIN_RAW_DEFAULT */
+    float norm_threshold;       /* 0 = derived */
+    double alerts_per_hour;     /* 0 = EYNI_VIDEO_ALERTS_PER_HOUR_DEFAULT */
+    double tracks_per_hour;     /* 0 = EYNI_VIDEO_TRACKS_PER_HOUR_DEFAULT */
+    double shots_per_track;     /* 0 = EYNI_VIDEO_SHOTS_PER_TRACK_DEFAULT */
+    float min_raw;              /* 0 = EYNI_VIDEO_MIN_RAW_DEFAULT */
+    eyni_video_shot_fn shot_fn; /* NULL: none */
+    void *shot_ctx;
 } eyni_video_opts;
 
 typedef struct eyni_video_stats {

@@ -261,6 +261,9 @@ static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
         rc = eyni_video_wanted_match(p->wanted, emb, &m, err);
     if (rc)
         return rc;
+    if (p->o.shot_fn)
+        p->o.shot_fn(p->o.shot_ctx, t->id, t->shot_t, &m,
+                     m.normalised ? eyni_video_pipeline_norm_threshold(p) : p->o.threshold);
     if (t->shots > 0 && eyni_face_compare(emb, t->last_emb) < SWITCH_COS)
         p->st.track_switches++;
     memcpy(t->last_emb, emb, sizeof emb);
