@@ -53,6 +53,19 @@ struct video_service {
     int stop;
 };
 
+/* An event about alert alert_id, to the desks that may see that alert (a watchlist's alerts
+ * to the agencies that may read the list); event_id as eyni_events_publish takes it. */
+static int push_to_audience(video_service *s, const char *name, long long alert_id,
+                            long long event_id, const json_t *data, eyni_error *err)
+{
+    eyni_desk_audience aud;
+    int rc = eyni_desk_alert_audience(s->env->reg, alert_id, &aud, err);
+    eyni_events_audience to = {aud.owner, aud.visible};
+    return rc ? rc
+              : eyni_events_publish(s->events, name, event_id, data, aud.restricted ? &to : NULL,
+                                    err);
+}
+
 static void on_alert(void *ctx, const eyni_video_alert *a)
 {
     video_service *s = ctx;
@@ -87,7 +100,7 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     if (o && a->person_id >= EYNI_DESK_WATCH_ID_BASE) /* a watchlist entry's face */
         json_object_set_new(o, "watch_entry",
                             json_integer((json_int_t)(a->person_id - EYNI_DESK_WATCH_ID_BASE)));
-    if (o && eyni_events_publish(s->events, "alert", id, o, &err))
+    if (o && push_to_audience(s, "alert", id, id, o, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
     char *body = o && s->webhook ? json_dumps(o, JSON_COMPACT) : NULL;
     if (body && eyni_video_webhook_post(s->webhook, body, &err))
@@ -148,7 +161,7 @@ static int announce_decision(long long alert_id, const char *decision, const cha
     eyni_error err = {0};
     json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)alert_id, "decision", decision,
                           "decided_by", decided_by, "lookalike", lookalike);
-    if (d && eyni_events_publish(s->events, "decision", 0, d, &err))
+    if (d && push_to_audience(s, "decision", alert_id, 0, d, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
     json_decref(d);
     return 0;

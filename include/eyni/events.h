@@ -25,10 +25,29 @@ int eyni_events_new(eyni_events **out, eyni_error *err);
 void eyni_events_free(eyni_events *ev);
 /* Ends every open stream (before stopping the server). */
 void eyni_events_close(eyni_events *ev);
+/* Who may receive an event that not every subscriber may see: subscribers of the owner
+ * agency, of an agency in visible (",A,B," as watchlists keep it; ",*," is every agency), and
+ * operators. It is the rule of every watchlist read (register_int.h REG_WATCH_VISIBLE_SQL),
+ * for the alerts raised by a watchlist entry's face and the decisions on them. */
+typedef struct eyni_events_audience {
+    const char *owner;
+    const char *visible;
+} eyni_events_audience;
+
+/* Who subscribes: the agency of the caller's key, and whether the caller is an operator. */
+typedef struct eyni_events_subscriber {
+    const char *agency;
+    int operator;
+} eyni_events_subscriber;
+
+/* 1 when a subscriber is in the audience (NULL audience: everyone is). */
+int eyni_events_audience_has(const eyni_events_audience *aud, const eyni_events_subscriber *who);
+
 /* Queues one event: name is a short token ("alert"), data a JSON object (not stolen);
- * the event id is id when > 0 (e.g. the stored alert's id), else the hub's own count. */
+ * the event id is id when > 0 (e.g. the stored alert's id), else the hub's own count.
+ * audience NULL: every subscriber receives it; else only those in the audience. */
 int eyni_events_publish(eyni_events *ev, const char *name, long long id, const json_t *data,
-                        eyni_error *err);
+                        const eyni_events_audience *audience, eyni_error *err);
 
 #ifdef __cplusplus
 }

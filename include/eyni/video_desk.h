@@ -120,6 +120,21 @@ typedef int (*eyni_desk_watch_face_fn)(long long entry, const char *label,
 int eyni_desk_watch_entry_faces(eyni_register *reg, const eyni_actor *a, long long entry,
                                 eyni_desk_watch_face_fn fn, void *ctx, eyni_error *err);
 
+/* Who may see an alert: everyone with the role when it matched a wanted face; when it matched
+ * a watchlist entry's face, the agencies that may read the entry's list (its owner, those in
+ * visible, ",A,B," or ",*,") and operators, as for every watchlist read. The alert list, its
+ * snapshot and decisions keep to that rule; the service and the server push an alert and the
+ * decisions on it to that audience only. */
+typedef struct eyni_desk_audience {
+    int restricted; /* 0: every desk operator; 1: only owner, visible and operators */
+    char owner[40];
+    char visible[1200];
+} eyni_desk_audience;
+/* The audience of alert id; an unknown alert, or one whose entry is gone, is restricted to
+ * operators (owner and visible empty). Not audited: it names agencies, no person. */
+int eyni_desk_alert_audience(eyni_register *reg, long long id, eyni_desk_audience *out,
+                             eyni_error *err);
+
 /* One alert as the service records it (the actor is the service itself). */
 typedef struct eyni_desk_alert {
     const char *camera;

@@ -328,6 +328,28 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     return rc;
 }
 
+/* An alert the actor may see (eyni_desk_audience): of a wanted face, or of a watchlist entry
+ * whose list the actor's agency may read. Binds the five values of alert_visible_binds. */
+#define ALERT_VISIBLE_SQL                                                                          \
+    " (video_alerts.wanted_id < CAST(? AS BIGINT) OR EXISTS (SELECT 1 FROM watch_entries e"        \
+    " JOIN watchlists w ON w.id = e.list_id"                                                       \
+    " WHERE e.id = video_alerts.wanted_id - CAST(? AS BIGINT) AND " REG_WATCH_VISIBLE_SQL(         \
+        "w.") "))"
+
+typedef struct alert_visible_binds {
+    char base[24];
+    const char *v[5];
+} alert_visible_binds;
+
+static const char *const *alert_visible_binds_of(const eyni_actor *a, alert_visible_binds *b)
+{
+    snprintf(b->base, sizeof b->base, "%lld", EYNI_DESK_WATCH_ID_BASE);
+    b->v[0] = b->v[1] = b->base;
+    b->v[2] = b->v[3] = a->agency;
+    b->v[4] = eyni_role_name(a->role);
+    return b->v;
+}
+
 /* Columns 11.. that are NULL until set: the decision's, then the scores of migration 15;
  * then the look-alike mark of migration 17. */
 static void alert_optional(json_t *o, eyni_stmt *st)
@@ -377,15 +399,25 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
         return rc;
     snprintf(after_s, sizeof after_s, "%lld", after);
     snprintf(limit_s, sizeof limit_s, "%d", limit);
-    const char *v[] = {after_s, decision ? decision : "", decision ? "0" : "1", limit_s};
+    alert_visible_binds b;
+    const char *const *vis = alert_visible_binds_of(a, &b);
+    const char *v[] = {after_s,
+                       decision ? decision : "",
+                       decision ? "0" : "1",
+                       vis[0],
+                       vis[1],
+                       vis[2],
+                       vis[3],
+                       vis[4],
+                       limit_s};
     rc = reg_read_rows(reg,
                        "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
                        " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
                        " norm, threshold, lookalike FROM video_alerts"
                        " WHERE id > CAST(? AS INTEGER)"
-                       " AND (decision = ? OR CAST(? AS INTEGER) = 1)"
+                       " AND (decision = ? OR CAST(? AS INTEGER) = 1) AND" ALERT_VISIBLE_SQL
                        " ORDER BY id LIMIT CAST(? AS INTEGER)",
-                       v, 4, alert_row, NULL, &rows, err);
+                       v, 9, alert_row, NULL, &rows, err);
     if (rc == 0)
         *out = json_pack("{s:o}", "events", rows);
     return rc;
@@ -394,11 +426,14 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
 /* Why a decision changed no row: an alert kept without its face cannot be a look-alike. */
 static int decide_refusal(eyni_db *db, const alert_arg *x, const char *id_s, eyni_error *err)
 {
-    const char *v[] = {id_s};
+    alert_visible_binds b;
+    const char *const *vis = alert_visible_binds_of(x->a, &b);
+    const char *v[] = {id_s, vis[0], vis[1], vis[2], vis[3], vis[4]};
     int rc = x->lookalike ? reg_exec_row(db,
                                          "SELECT id FROM video_alerts WHERE id = CAST(? AS INTEGER)"
-                                         " AND decision = 'open' AND probe IS NULL",
-                                         v, 1, err)
+                                         " AND decision = 'open' AND probe IS NULL"
+                                         " AND" ALERT_VISIBLE_SQL,
+                                         v, 6, err)
                           : 0;
     if (rc == 1)
         return eyni_error_set(err, EYNI_EINVAL,
@@ -417,13 +452,17 @@ static int decide_tx(eyni_db *db, void *p, eyni_error *err)
     eyni_time_now_iso(now);
     snprintf(id_s, sizeof id_s, "%lld", x->id);
     const char *look = x->lookalike ? "1" : "0";
-    const char *v[] = {x->decision, x->a->id, now, x->note, look, id_s, look};
+    alert_visible_binds b;
+    const char *const *vis = alert_visible_binds_of(x->a, &b);
+    const char *v[] = {x->decision, x->a->id, now,    x->note, look,   id_s,
+                       look,        vis[0],   vis[1], vis[2],  vis[3], vis[4]};
     int rc = reg_exec_row(db,
                           "UPDATE video_alerts SET decision = ?, decided_by = ?,"
                           " decided_at = ?, note = ?, lookalike = CAST(? AS INTEGER)"
                           " WHERE id = CAST(? AS INTEGER) AND decision = 'open'"
-                          " AND (probe IS NOT NULL OR CAST(? AS INTEGER) = 0) RETURNING id",
-                          v, 7, err);
+                          " AND (probe IS NOT NULL OR CAST(? AS INTEGER) = 0)"
+                          " AND" ALERT_VISIBLE_SQL " RETURNING id",
+                          v, 12, err);
     if (rc == 0)
         return decide_refusal(db, x, id_s, err);
     snprintf(obj, sizeof obj, "video-alert/%lld", x->id);
@@ -464,10 +503,16 @@ int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long 
     if (rc)
         return rc;
     eyni_stmt *st = NULL;
-    rc = eyni_db_prepare(
-        db, "SELECT camera, track, seen_at, snapshot FROM video_alerts WHERE id = ?", &st, err);
+    alert_visible_binds b;
+    const char *const *vis = alert_visible_binds_of(a, &b);
+    rc = eyni_db_prepare(db,
+                         "SELECT camera, track, seen_at, snapshot FROM video_alerts"
+                         " WHERE id = ? AND" ALERT_VISIBLE_SQL,
+                         &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, id, err);
+    for (int i = 0; rc == 0 && i < 5; i++)
+        rc = eyni_stmt_bind_text(st, 2 + i, vis[i], err);
     if (rc == 0)
         rc = eyni_stmt_step(st, err);
     if (rc == 0 || (rc == 1 && eyni_stmt_is_null(st, 3)))
@@ -531,5 +576,37 @@ int eyni_desk_purge(eyni_register *reg, const eyni_actor *a, int days, long long
         rc = reg_write_tx(reg, purge_tx, &x, err);
     if (rc == 0)
         *n = x.id;
+    return rc;
+}
+
+static json_t *audience_row(eyni_stmt *st, void *ctx)
+{
+    eyni_desk_audience *out = ctx;
+    out->restricted = eyni_stmt_int64(st, 0) != 0;
+    snprintf(out->owner, sizeof out->owner, "%s",
+             eyni_stmt_is_null(st, 1) ? "" : eyni_stmt_text(st, 1));
+    snprintf(out->visible, sizeof out->visible, "%s",
+             eyni_stmt_is_null(st, 2) ? "" : eyni_stmt_text(st, 2));
+    return json_true();
+}
+
+int eyni_desk_alert_audience(eyni_register *reg, long long id, eyni_desk_audience *out,
+                             eyni_error *err)
+{
+    char base[24], id_s[24];
+    json_t *rows = NULL;
+    memset(out, 0, sizeof *out);
+    out->restricted = 1; /* until the alert is read: operators only */
+    snprintf(base, sizeof base, "%lld", EYNI_DESK_WATCH_ID_BASE);
+    snprintf(id_s, sizeof id_s, "%lld", id);
+    const char *v[] = {base, base, id_s};
+    int rc = reg_read_rows(reg,
+                           "SELECT CASE WHEN a.wanted_id >= CAST(? AS BIGINT) THEN 1 ELSE 0 END,"
+                           " w.owner_agency, w.visible_to FROM video_alerts a"
+                           " LEFT JOIN watch_entries e ON e.id = a.wanted_id - CAST(? AS BIGINT)"
+                           " LEFT JOIN watchlists w ON w.id = e.list_id"
+                           " WHERE a.id = CAST(? AS BIGINT)",
+                           v, 3, audience_row, out, &rows, err);
+    json_decref(rows);
     return rc;
 }

@@ -12,7 +12,9 @@
 
 typedef struct stored_event {
     uint64_t seq;
-    char *text; /* the whole SSE record */
+    char *text;            /* the whole SSE record */
+    int restricted;        /* only for its audience */
+    char *owner, *visible; /* the audience when restricted */
 } stored_event;
 
 struct srv_stream {
@@ -23,6 +25,8 @@ struct srv_stream {
     char *pending; /* record being written */
     size_t plen, off;
     double last_ms; /* last write, for keep-alives */
+    char agency[40];
+    int operator;
     srv_stream *prev, *nxt;
 };
 
@@ -97,15 +101,49 @@ void eyni_events_free(eyni_events *ev)
     pthread_cond_broadcast(&ev->cv);
     pthread_mutex_unlock(&ev->mu);
     pthread_join(ev->ticker, NULL);
-    for (int i = 0; i < EYNI_EVENTS_KEEP; i++)
+    for (int i = 0; i < EYNI_EVENTS_KEEP; i++) {
         free(ev->ring[i].text);
+        free(ev->ring[i].owner);
+        free(ev->ring[i].visible);
+    }
     pthread_mutex_destroy(&ev->mu);
     pthread_cond_destroy(&ev->cv);
     free(ev);
 }
 
+int eyni_events_audience_has(const eyni_events_audience *aud, const eyni_events_subscriber *who)
+{
+    if (!aud || who->operator)
+        return 1;
+    if (!who->agency || !who->agency[0])
+        return 0;
+    if (aud->owner && strcmp(aud->owner, who->agency) == 0)
+        return 1;
+    if (!aud->visible)
+        return 0;
+    if (strstr(aud->visible, ",*,"))
+        return 1;
+    char key[64];
+    int n = snprintf(key, sizeof key, ",%s,", who->agency);
+    return n > 0 && (size_t)n < sizeof key && strstr(aud->visible, key) != NULL;
+}
+
+/* The slot takes the event's audience (copies; NULL: everyone). */
+static int keep_audience(stored_event *slot, const eyni_events_audience *aud)
+{
+    free(slot->owner);
+    free(slot->visible);
+    slot->owner = slot->visible = NULL;
+    slot->restricted = aud != NULL;
+    if (!aud)
+        return 0;
+    slot->owner = strdup(aud->owner ? aud->owner : "");
+    slot->visible = strdup(aud->visible ? aud->visible : "");
+    return slot->owner && slot->visible ? 0 : -1;
+}
+
 int eyni_events_publish(eyni_events *ev, const char *name, long long id, const json_t *data,
-                        eyni_error *err)
+                        const eyni_events_audience *audience, eyni_error *err)
 {
     char *json = json_dumps(data, JSON_COMPACT);
     if (!json)
@@ -121,6 +159,10 @@ int eyni_events_publish(eyni_events *ev, const char *name, long long id, const j
     free(slot->text);
     slot->seq = seq;
     slot->text = text;
+    if (keep_audience(slot, audience)) { /* no room to say who may see it: nobody does */
+        free(slot->text);
+        slot->text = text = NULL;
+    }
     resume_all(ev);
     pthread_mutex_unlock(&ev->mu);
     free(json);
@@ -129,13 +171,16 @@ int eyni_events_publish(eyni_events *ev, const char *name, long long id, const j
 
 /* ---- streams (used by the server) ------------------------------------------------------ */
 
-int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, srv_stream **out, eyni_error *err)
+int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, const eyni_events_subscriber *who,
+                    srv_stream **out, eyni_error *err)
 {
     srv_stream *s = calloc(1, sizeof *s);
     if (!s)
         return eyni_error_set(err, EYNI_ENOMEM, "events: out of memory");
     s->hub = ev;
     s->conn = conn;
+    snprintf(s->agency, sizeof s->agency, "%s", who->agency ? who->agency : "");
+    s->operator= who->operator;
     s->last_ms = eyni_time_ms();
     pthread_mutex_lock(&ev->mu);
     int full = ev->nsubs >= EYNI_EVENTS_MAX_SUBSCRIBERS;
@@ -160,16 +205,24 @@ int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, srv_stream **o
     return 0;
 }
 
-/* Picks the next record for s (called with the hub locked); 0 when there is none. */
+static int for_stream(const stored_event *e, const srv_stream *s)
+{
+    eyni_events_audience aud = {e->owner, e->visible};
+    eyni_events_subscriber who = {s->agency, s->operator};
+    return e->text && eyni_events_audience_has(e->restricted ? &aud : NULL, &who);
+}
+
+/* Picks the next record for s (called with the hub locked); 0 when there is none. Events
+ * outside the subscriber's audience are passed over. */
 static int next_record(eyni_events *ev, srv_stream *s)
 {
-    if (s->next < ev->seq) {
-        uint64_t oldest = ev->seq > EYNI_EVENTS_KEEP ? ev->seq - EYNI_EVENTS_KEEP : 0;
-        if (s->next < oldest)
-            s->next = oldest; /* a subscriber too slow for the ring loses the oldest */
+    uint64_t oldest = ev->seq > EYNI_EVENTS_KEEP ? ev->seq - EYNI_EVENTS_KEEP : 0;
+    if (s->next < oldest)
+        s->next = oldest; /* a subscriber too slow for the ring loses the oldest */
+    while (s->next < ev->seq) {
         stored_event *e = &ev->ring[s->next % EYNI_EVENTS_KEEP];
         s->next++;
-        if (e->text) {
+        if (for_stream(e, s)) {
             s->pending = strdup(e->text);
             s->plen = s->pending ? strlen(s->pending) : 0;
             s->off = 0;

@@ -87,14 +87,19 @@ static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *er
     return rc;
 }
 
-/* Every desk hears of a decision, so an alert decided on one leaves the others' open lists. */
+/* Every desk that may see the alert hears of a decision, so an alert decided on one leaves
+ * the others' open lists. */
 static void push_decision(srv_request *rq, long long id, const char *decision, int lookalike)
 {
     eyni_error perr = {0};
+    eyni_desk_audience aud;
+    if (!rq->events || eyni_desk_alert_audience(rq->reg, id, &aud, &perr))
+        return; /* the store has the decision; desks see it at their next read */
+    eyni_events_audience to = {aud.owner, aud.visible};
     json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "decision", decision,
                           "decided_by", rq->actor.id, "lookalike", lookalike);
-    if (d && rq->events)
-        (void)eyni_events_publish(rq->events, "decision", 0, d, &perr); /* the store has it */
+    if (d)
+        (void)eyni_events_publish(rq->events, "decision", 0, d, aud.restricted ? &to : NULL, &perr);
     json_decref(d);
 }
 
@@ -241,7 +246,8 @@ static int wanted_remove(srv_request *rq, json_t **out, int *status, eyni_error 
     return rc;
 }
 
-/* The stream is as personal as the alerts: same role check, and the subscription audited. */
+/* The stream is as personal as the alerts: same role check, the subscription audited, and
+ * alerts from watchlists only to the agencies that may read the list. */
 static int event_stream(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
     if (!rq->events)
@@ -253,7 +259,10 @@ static int event_stream(srv_request *rq, json_t **out, int *status, eyni_error *
         rc = eyni_register_audit_event(rq->reg, &rq->actor, "video.events.subscribe", "video-alert",
                                        "ok", NULL, err);
     if (rc == 0)
-        rc = srv_stream_open(rq->events, rq->conn, &rq->stream, err);
+        rc = srv_stream_open(
+            rq->events, rq->conn,
+            &(eyni_events_subscriber){rq->actor.agency, rq->actor.role == EYNI_ROLE_OPERATOR},
+            &rq->stream, err);
     return rc;
 }
 

@@ -10,8 +10,8 @@
 /* events.c: one Server-Sent Events subscriber; the server turns a request whose handler
  * set rq->stream into a streamed response read by srv_stream_read. */
 typedef struct srv_stream srv_stream;
-int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, srv_stream **out,
-                    eyni_error *err);
+int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn,
+                    const eyni_events_subscriber *who, srv_stream **out, eyni_error *err);
 ssize_t srv_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void srv_stream_free(void *cls);
 

@@ -676,6 +676,75 @@ static void test_watchlist_listing(void **state)
     eyni_register_close(r);
 }
 
+static int lists_alert(eyni_register *r, const eyni_actor *a, long long id)
+{
+    json_t *out = NULL;
+    eyni_error err;
+    assert_int_equal(eyni_desk_alert_list(r, a, 0, NULL, 100, &out, &err), 0);
+    json_t *events = json_object_get(out, "events");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(events); i++)
+        found |= json_integer_value(json_object_get(json_array_get(events, i), "id")) == id;
+    json_decref(out);
+    return found;
+}
+
+/* An alert from a watchlist entry's face reaches only the agencies that may read the list
+ * (its owner, those it is shown to) and operators: listed, its snapshot, a decision; its
+ * audience says so for the pushed events. An alert of a wanted face reaches every desk. */
+static void test_watchlist_alert_visibility(void **state)
+{
+    eyni_register *r = fixture_open_keyed("desk-watch-alerts");
+    watch_list(r, "OWN", "2020-01-01", "\"SGB\"");
+    long long entry = watch_person(r, "OWN", "Own", 1);
+    eyni_actor service = fixture_actor(EYNI_ROLE_POLICE, "video service");
+    snprintf(service.agency, sizeof service.agency, "SITE");
+    unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9};
+    eyni_desk_alert al = {.camera = "gate-1",
+                          .track = 3,
+                          .wanted_id = EYNI_DESK_WATCH_ID_BASE + entry,
+                          .label = "Ali Own (OWN)",
+                          .score = 0.6,
+                          .fmr = 1e-6,
+                          .stream_time = 2,
+                          .seen_at = "2026-12-04T07:00:00.000000Z",
+                          .jpeg = jpeg,
+                          .jpeg_len = sizeof jpeg};
+    eyni_error err;
+    long long listed = 0, plain = record(r, &service, 7, 4, NULL);
+    assert_int_equal(eyni_desk_alert_record(r, &service, &al, &listed, &err), 0);
+    eyni_actor din = fixture_actor(EYNI_ROLE_POLICE, "watch"),
+               sgb = fixture_actor(EYNI_ROLE_POLICE, "watch"),
+               other = fixture_actor(EYNI_ROLE_POLICE, "watch"), op;
+    snprintf(din.agency, sizeof din.agency, "DIN");
+    snprintf(sgb.agency, sizeof sgb.agency, "SGB");
+    eyni_actor_local(&op, "LOCAL", "test");
+    assert_true(lists_alert(r, &din, listed) && lists_alert(r, &sgb, listed));
+    assert_true(lists_alert(r, &op, listed));
+    assert_false(lists_alert(r, &other, listed));
+    assert_false(lists_alert(r, &service, listed)); /* the site chose the list, cannot read it */
+    assert_true(lists_alert(r, &other, plain) && lists_alert(r, &din, plain));
+    unsigned char *img = NULL;
+    size_t len = 0;
+    assert_int_equal(eyni_desk_alert_snapshot(r, &other, listed, &img, &len, &err), EYNI_ENOTFOUND);
+    assert_int_equal(eyni_desk_alert_snapshot(r, &sgb, listed, &img, &len, &err), 0);
+    assert_int_equal(len, sizeof jpeg);
+    free(img);
+    assert_int_equal(eyni_desk_alert_decide(r, &other, listed, "dismissed", NULL, 0, &err),
+                     EYNI_ECONFLICT);
+    assert_int_equal(eyni_desk_alert_decide(r, &din, listed, "acknowledged", NULL, 0, &err), 0);
+    eyni_desk_audience aud;
+    assert_int_equal(eyni_desk_alert_audience(r, listed, &aud, &err), 0);
+    assert_int_equal(aud.restricted, 1);
+    assert_string_equal(aud.owner, "DIN");
+    assert_string_equal(aud.visible, ",SGB,");
+    assert_int_equal(eyni_desk_alert_audience(r, plain, &aud, &err), 0);
+    assert_int_equal(aud.restricted, 0);
+    assert_int_equal(eyni_desk_alert_audience(r, listed + 99, &aud, &err), 0);
+    assert_true(aud.restricted && !aud.owner[0] && !aud.visible[0]); /* unknown: operators */
+    eyni_register_close(r);
+}
+
 static void test_camera_password(void **state)
 {
     eyni_register *r = fixture_open_keyed("desk-cam-pw");
@@ -750,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_lookalikes),
         cmocka_unit_test(test_camera_password),
         cmocka_unit_test(test_watchlist_listing),
+        cmocka_unit_test(test_watchlist_alert_visibility),
         cmocka_unit_test(test_local_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

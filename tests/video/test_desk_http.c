@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,13 @@ typedef struct sse {
     char buf[65536];
     size_t len;
     const char *until; /* the event that ends the read; NULL: an alert */
+    atomic_int *stop;  /* when set (not NULL), the read ends once it is non-zero */
 } sse;
+
+static int stop_asked(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    return atomic_load((atomic_int *)ctx);
+}
 
 /* Keeps what arrives; stops the transfer once the awaited event is complete. */
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
@@ -53,6 +60,11 @@ static void read_stream(const test_server *srv, const char *token, sse *s)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    if (s->stop) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_asked);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, s->stop);
+    }
     curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -596,7 +608,7 @@ static long long watch_entry(const char *data, const char *photo)
                             "--valid-from",
                             "2020-01-01",
                             "--visible-to",
-                            "*",
+                            "SGB",
                             NULL};
     assert_int_equal(test_cli(NULL, create), 0);
     const char *add[] = {
@@ -628,10 +640,35 @@ static json_t *listed_entries(const test_server *srv, const char *token)
     return list;
 }
 
+/* A desk of an agency that may not read the list: neither the alert nor the decision on it
+ * reach its stream (read until told to stop, after both were pushed), its list or its
+ * snapshot request. */
+static void check_hidden(const test_server *srv, const char *other, stream_reader *rd, pthread_t th,
+                         const char *sgb, long long id)
+{
+    char p[96];
+    snprintf(p, sizeof p, "/v1/watch/events/%lld/decision", id);
+    http_reply r = http_call(srv, "POST", p, sgb, "desk test", "{\"decision\":\"acknowledged\"}");
+    assert_int_equal(r.status, 200);
+    http_reply_free(&r);
+    sleep(3); /* a pushed event reaches an open stream at once */
+    atomic_store(rd->s.stop, 1);
+    pthread_join(th, NULL);
+    assert_non_null(strstr(rd->s.buf, ": eyni events")); /* it was subscribed */
+    assert_null(strstr(rd->s.buf, "event: alert"));
+    assert_null(strstr(rd->s.buf, "event: decision"));
+    assert_int_equal(open_alerts(srv, other), 0);
+    snprintf(p, sizeof p, "/v1/watch/events/%lld/snapshot", id);
+    r = http_call(srv, "GET", p, other, "desk test", NULL);
+    assert_int_equal(r.status, 404);
+    http_reply_free(&r);
+}
+
 /* A person watchlist as the source of wanted faces (video.watchlists): an entry with a face
  * enrolled for the border (eyni border watch-biometrics) is listed to the desk and alerted on
- * a camera, the alert naming the entry; removed from the list, it leaves the desk's list and
- * the cameras stop looking for it within a poll. */
+ * a camera, the alert naming the entry, to the desks of the agencies that may read the list
+ * only; removed from the list, it leaves the desk's list and the cameras stop looking for it
+ * within a poll. */
 static void test_watchlist_faces(void **state)
 {
     char *dir = eyni_test_tmpdir("video-watchlist");
@@ -656,13 +693,19 @@ static void test_watchlist_faces(void **state)
     fprintf(cf, "video.poll_seconds = 1\nvideo.watchlists = CROWD\nvideo.threshold = 0.45\n");
     fclose(cf);
     test_server_start(&srv, "video-watchlist", srv.data);
-    char *police = test_make_key(&srv, "POLICE", "police");
+    char *police = test_make_key(&srv, "SGB", "police");
+    char *other = test_make_key(&srv, "POLICE", "police");
+    atomic_int stop = 0;
+    stream_reader rd = {.srv = &srv, .token = other, .s = {.stop = &stop}};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, read_in_thread, &rd), 0);
     char body[4400];
     snprintf(body, sizeof body, "{\"name\":\"gate-w\",\"url\":\"%s/crowd.mp4\"}", dir);
     http_reply r = http_call(&srv, "POST", "/v1/watch/cameras", police, "desk test", body);
     assert_int_equal(r.status, 201);
     http_reply_free(&r);
     json_t *alert = first_alert(&srv, police);
+    check_hidden(&srv, other, &rd, th, police, json_integer_value(json_object_get(alert, "id")));
     assert_int_equal(json_integer_value(json_object_get(alert, "watch_entry")), entry);
     assert_non_null(strstr(json_string_value(json_object_get(alert, "label")), "(CROWD)"));
     double at = json_real_value(json_object_get(alert, "stream_time"));
@@ -693,6 +736,7 @@ static void test_watchlist_faces(void **state)
     json_decref(listed);
     test_server_stop(&srv, 0);
     free(police);
+    free(other);
     free(dir);
 }
 
