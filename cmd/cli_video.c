@@ -211,8 +211,8 @@ static int watch_run(int argc, char **argv)
 int cli_watch(int argc, char **argv)
 {
     static const char *usage =
-        "eyni watch (run|add-camera|list|camera|remove-camera|events|decide|add-wanted|wanted|"
-        "remove-wanted|purge) ...";
+        "eyni watch (run|add-camera|list|camera|remove-camera|events|decide|revoke-lookalike|"
+        "add-wanted|wanted|remove-wanted|purge) ...";
     if (argc < 2)
         return cli_usage(usage);
     if (!strcmp(argv[1], "run"))

@@ -1,5 +1,6 @@
 /*
- * `eyni watch add-camera|list|camera|remove-camera|events|decide|add-wanted|wanted|
+ * `eyni watch
+ * add-camera|list|camera|remove-camera|events|decide|revoke-lookalike|add-wanted|wanted|
  * remove-wanted|purge`: the central
  * desk's records, as the local operator on the data directory (the running eynid picks up new
  * cameras and wanted faces within video.poll_seconds).
@@ -137,6 +138,13 @@ static int desk_run(const char *verb, desk_args *a, cmd_env *e, const eyni_actor
                              "lookalike", a->lookalike);
         return rc;
     }
+    if (!strcmp(verb, "revoke-lookalike")) {
+        long long id = a->pos ? atoll(a->pos) : 0;
+        int rc = eyni_desk_lookalike_revoke(e->reg, ac, id, a->reason, err);
+        if (rc == 0)
+            *out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "lookalike", 0);
+        return rc;
+    }
     if (!strcmp(verb, "add-wanted")) {
         float emb[EYNI_FACE_DIM], blurred[EYNI_FACE_DIM];
         long long id = 0;
@@ -187,6 +195,7 @@ int cli_watch_desk(int argc, char **argv)
         "eyni watch remove-camera ID    (stops it; its alerts stay)\n"
         "eyni watch events [--after ID] [--decision open|acknowledged|dismissed] [--limit N]\n"
         "eyni watch decide ID --decision acknowledged|dismissed [--note TEXT] [--lookalike]\n"
+        "eyni watch revoke-lookalike ID --reason TEXT   (dismissed as a look-alike wrongly)\n"
         "eyni watch add-wanted --label TEXT --photo FILE --reason TEXT [--fin FIN]\n"
         "eyni watch wanted [--removed]  (the wanted faces, without templates)\n"
         "eyni watch remove-wanted ID --reason TEXT   (warrant ended: templates erased)\n"

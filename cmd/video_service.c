@@ -152,6 +152,30 @@ static int add_lookalike(long long alert_id, long long wanted_id, const float em
     return 0;
 }
 
+/* Look-alikes the desk revoked (dismissed wrongly: the person himself) leave the gallery, so
+ * the cameras alert on that person again. */
+static void forget_revoked(video_service *s)
+{
+    eyni_error err = {0};
+    json_t *ids = NULL;
+    if (eyni_video_wanted_lookalikes(s->wanted) == 0)
+        return;
+    if (eyni_desk_lookalike_marked(s->env->reg, &s->actor, &ids, &err)) {
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
+        return;
+    }
+    size_t n = json_array_size(ids);
+    int64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    for (size_t i = 0; keys && i < n; i++)
+        keys[i] = (int64_t)json_integer_value(json_array_get(ids, i));
+    size_t gone = keys ? eyni_video_wanted_keep_lookalikes(s->wanted, keys, n) : 0;
+    if (gone)
+        eyni_log_write(s->env->log, EYNI_LOG_INFO, "video_lookalike",
+                       "%zu look-alike faces revoked at the desk: forgotten", gone);
+    free(keys);
+    json_decref(ids);
+}
+
 /* A decision taken with the command line reaches the desks as one taken over the API does
  * (the server announces those itself, at once). */
 static int announce_decision(long long alert_id, const char *decision, const char *decided_by,
@@ -481,6 +505,7 @@ static void look(video_service *s)
     if (eyni_desk_lookalikes(s->env->reg, &s->actor, s->lookalike_since, sizeof s->lookalike_since,
                              add_lookalike, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike", "%s", err.msg);
+    forget_revoked(s);
     if (eyni_desk_local_decisions(s->env->reg, &s->actor, s->decided_since, sizeof s->decided_since,
                                   announce_decision, s, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "%s", err.msg);

@@ -107,6 +107,9 @@ int eyni_video_wanted_add_lookalike(eyni_video_wanted *w, int64_t id, int64_t ke
 size_t eyni_video_wanted_lookalikes(const eyni_video_wanted *w);
 /* Forgets every look-alike (before loading them again, e.g. after alerts were purged). */
 void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w);
+/* Keeps only the look-alikes whose key is in keys (n, sorted ascending): the desk revoked the
+ * others (a dismissal as look-alike that was wrong). Returns how many were forgotten. */
+size_t eyni_video_wanted_keep_lookalikes(eyni_video_wanted *w, const int64_t *keys, size_t n);
 /* The cohort face most like entry i (its cosine in *score): the look-alike a desk is likeliest
  * to meet for that photo (the bench's worst case of what look-alikes cost); 0 when there is no
  * such entry or no cohort. */

@@ -172,6 +172,16 @@ typedef int (*eyni_desk_lookalike_fn)(long long alert_id, long long wanted_id,
                                       const float emb[EYNI_FACE_DIM], void *ctx);
 int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, size_t cap,
                          eyni_desk_lookalike_fn fn, void *ctx, eyni_error *err);
+/* An alert dismissed as a look-alike wrongly (the person himself, whom the cameras would now
+ * hold back): the mark is taken off (the alert stays dismissed), audited as
+ * video.lookalike.revoke with the reason (required); ECONFLICT when the alert is not marked or
+ * not visible to the actor. The running cameras forget the face at the service's next look. */
+int eyni_desk_lookalike_revoke(eyni_register *reg, const eyni_actor *a, long long id,
+                               const char *reason, eyni_error *err);
+/* The ids of the alerts marked as look-alikes now, ascending, as a JSON array in *ids (the
+ * service keeps only those among the faces it holds). */
+int eyni_desk_lookalike_marked(eyni_register *reg, const eyni_actor *a, json_t **ids,
+                               eyni_error *err);
 /* Calls fn for every decision taken after *since (an ISO time) by a local actor (the command
  * line on the store's machine: no server announced it), oldest first, and moves *since (cap
  * bytes) to the last one seen: the service announces them to the desks. */

@@ -207,6 +207,18 @@ long reg_day_number(const char *iso);
     "(" P "owner_agency = ? OR instr(" P "visible_to, ',' || ? || ',') > 0"                        \
     " OR instr(" P "visible_to, ',*,') > 0 OR ? = 'operator')"
 
+/* The gallery id of a watchlist entry's face is this plus the entry id (EYNI_DESK_WATCH_ID_BASE,
+ * checked in video_wanted.c). */
+#define REG_WATCH_ID_BASE_SQL "281474976710656"
+
+/* A row of video_alerts the actor may see (eyni_desk_audience): an alert of a wanted face, or
+ * of a watchlist entry whose list the actor's agency may read. Binds agency, agency, role. */
+#define REG_ALERT_VISIBLE_SQL                                                                      \
+    " (video_alerts.wanted_id < " REG_WATCH_ID_BASE_SQL " OR EXISTS (SELECT 1"                     \
+    " FROM watch_entries e JOIN watchlists w ON w.id = e.list_id"                                  \
+    " WHERE e.id = video_alerts.wanted_id - " REG_WATCH_ID_BASE_SQL " AND "                        \
+    REG_WATCH_VISIBLE_SQL("w.") "))"
+
 /* field.c: a small base64 JPEG of the register portrait of fin, or (fin NULL) of the
  * photo of watchlist entry; *b64 is malloc'd. */
 int reg_thumbnail(eyni_register *reg, const char *fin, long long entry, char **b64,

@@ -328,25 +328,15 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     return rc;
 }
 
-/* An alert the actor may see (eyni_desk_audience): of a wanted face, or of a watchlist entry
- * whose list the actor's agency may read. Binds the five values of alert_visible_binds. */
-#define ALERT_VISIBLE_SQL                                                                          \
-    " (video_alerts.wanted_id < CAST(? AS BIGINT) OR EXISTS (SELECT 1 FROM watch_entries e"        \
-    " JOIN watchlists w ON w.id = e.list_id"                                                       \
-    " WHERE e.id = video_alerts.wanted_id - CAST(? AS BIGINT) AND " REG_WATCH_VISIBLE_SQL(         \
-        "w.") "))"
-
+/* The three values REG_ALERT_VISIBLE_SQL binds: the actor's agency twice and role. */
 typedef struct alert_visible_binds {
-    char base[24];
-    const char *v[5];
+    const char *v[3];
 } alert_visible_binds;
 
 static const char *const *alert_visible_binds_of(const eyni_actor *a, alert_visible_binds *b)
 {
-    snprintf(b->base, sizeof b->base, "%lld", EYNI_DESK_WATCH_ID_BASE);
-    b->v[0] = b->v[1] = b->base;
-    b->v[2] = b->v[3] = a->agency;
-    b->v[4] = eyni_role_name(a->role);
+    b->v[0] = b->v[1] = a->agency;
+    b->v[2] = eyni_role_name(a->role);
     return b->v;
 }
 
@@ -401,23 +391,16 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
     snprintf(limit_s, sizeof limit_s, "%d", limit);
     alert_visible_binds b;
     const char *const *vis = alert_visible_binds_of(a, &b);
-    const char *v[] = {after_s,
-                       decision ? decision : "",
-                       decision ? "0" : "1",
-                       vis[0],
-                       vis[1],
-                       vis[2],
-                       vis[3],
-                       vis[4],
-                       limit_s};
+    const char *v[] = {
+        after_s, decision ? decision : "", decision ? "0" : "1", vis[0], vis[1], vis[2], limit_s};
     rc = reg_read_rows(reg,
                        "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
                        " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
                        " norm, threshold, lookalike FROM video_alerts"
                        " WHERE id > CAST(? AS INTEGER)"
-                       " AND (decision = ? OR CAST(? AS INTEGER) = 1) AND" ALERT_VISIBLE_SQL
+                       " AND (decision = ? OR CAST(? AS INTEGER) = 1) AND" REG_ALERT_VISIBLE_SQL
                        " ORDER BY id LIMIT CAST(? AS INTEGER)",
-                       v, 9, alert_row, NULL, &rows, err);
+                       v, 7, alert_row, NULL, &rows, err);
     if (rc == 0)
         *out = json_pack("{s:o}", "events", rows);
     return rc;
@@ -428,12 +411,12 @@ static int decide_refusal(eyni_db *db, const alert_arg *x, const char *id_s, eyn
 {
     alert_visible_binds b;
     const char *const *vis = alert_visible_binds_of(x->a, &b);
-    const char *v[] = {id_s, vis[0], vis[1], vis[2], vis[3], vis[4]};
+    const char *v[] = {id_s, vis[0], vis[1], vis[2]};
     int rc = x->lookalike ? reg_exec_row(db,
                                          "SELECT id FROM video_alerts WHERE id = CAST(? AS INTEGER)"
                                          " AND decision = 'open' AND probe IS NULL"
-                                         " AND" ALERT_VISIBLE_SQL,
-                                         v, 6, err)
+                                         " AND" REG_ALERT_VISIBLE_SQL,
+                                         v, 4, err)
                           : 0;
     if (rc == 1)
         return eyni_error_set(err, EYNI_EINVAL,
@@ -454,15 +437,15 @@ static int decide_tx(eyni_db *db, void *p, eyni_error *err)
     const char *look = x->lookalike ? "1" : "0";
     alert_visible_binds b;
     const char *const *vis = alert_visible_binds_of(x->a, &b);
-    const char *v[] = {x->decision, x->a->id, now,    x->note, look,   id_s,
-                       look,        vis[0],   vis[1], vis[2],  vis[3], vis[4]};
+    const char *v[] = {x->decision, x->a->id, now,    x->note, look,
+                       id_s,        look,     vis[0], vis[1],  vis[2]};
     int rc = reg_exec_row(db,
                           "UPDATE video_alerts SET decision = ?, decided_by = ?,"
                           " decided_at = ?, note = ?, lookalike = CAST(? AS INTEGER)"
                           " WHERE id = CAST(? AS INTEGER) AND decision = 'open'"
                           " AND (probe IS NOT NULL OR CAST(? AS INTEGER) = 0)"
-                          " AND" ALERT_VISIBLE_SQL " RETURNING id",
-                          v, 12, err);
+                          " AND" REG_ALERT_VISIBLE_SQL " RETURNING id",
+                          v, 10, err);
     if (rc == 0)
         return decide_refusal(db, x, id_s, err);
     snprintf(obj, sizeof obj, "video-alert/%lld", x->id);
@@ -507,11 +490,11 @@ int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long 
     const char *const *vis = alert_visible_binds_of(a, &b);
     rc = eyni_db_prepare(db,
                          "SELECT camera, track, seen_at, snapshot FROM video_alerts"
-                         " WHERE id = ? AND" ALERT_VISIBLE_SQL,
+                         " WHERE id = ? AND" REG_ALERT_VISIBLE_SQL,
                          &st, err);
     if (rc == 0)
         rc = eyni_stmt_bind_int64(st, 1, id, err);
-    for (int i = 0; rc == 0 && i < 5; i++)
+    for (int i = 0; rc == 0 && i < 3; i++)
         rc = eyni_stmt_bind_text(st, 2 + i, vis[i], err);
     if (rc == 0)
         rc = eyni_stmt_step(st, err);
@@ -593,20 +576,19 @@ static json_t *audience_row(eyni_stmt *st, void *ctx)
 int eyni_desk_alert_audience(eyni_register *reg, long long id, eyni_desk_audience *out,
                              eyni_error *err)
 {
-    char base[24], id_s[24];
+    char id_s[24];
     json_t *rows = NULL;
     memset(out, 0, sizeof *out);
     out->restricted = 1; /* until the alert is read: operators only */
-    snprintf(base, sizeof base, "%lld", EYNI_DESK_WATCH_ID_BASE);
     snprintf(id_s, sizeof id_s, "%lld", id);
-    const char *v[] = {base, base, id_s};
-    int rc = reg_read_rows(reg,
-                           "SELECT CASE WHEN a.wanted_id >= CAST(? AS BIGINT) THEN 1 ELSE 0 END,"
-                           " w.owner_agency, w.visible_to FROM video_alerts a"
-                           " LEFT JOIN watch_entries e ON e.id = a.wanted_id - CAST(? AS BIGINT)"
-                           " LEFT JOIN watchlists w ON w.id = e.list_id"
-                           " WHERE a.id = CAST(? AS BIGINT)",
-                           v, 3, audience_row, out, &rows, err);
+    const char *v[] = {id_s};
+    int rc =
+        reg_read_rows(reg,
+                      "SELECT CASE WHEN a.wanted_id >= " REG_WATCH_ID_BASE_SQL " THEN 1 ELSE 0 END,"
+                      " w.owner_agency, w.visible_to FROM video_alerts a LEFT JOIN watch_entries e"
+                      " ON e.id = a.wanted_id - " REG_WATCH_ID_BASE_SQL
+                      " LEFT JOIN watchlists w ON w.id = e.list_id WHERE a.id = CAST(? AS BIGINT)",
+                      v, 1, audience_row, out, &rows, err);
     json_decref(rows);
     return rc;
 }

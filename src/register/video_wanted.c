@@ -7,10 +7,9 @@
 #include "eyni/video_desk.h"
 #include "register_int.h"
 
-/* EYNI_DESK_WATCH_ID_BASE as SQL text: look-alikes of watchlist entries (the service drops
- * those of entries no longer in force with the entry itself). */
-#define WATCH_ID_BASE_SQL "281474976710656"
-_Static_assert(EYNI_DESK_WATCH_ID_BASE == 281474976710656LL, "WATCH_ID_BASE_SQL");
+/* REG_WATCH_ID_BASE_SQL is EYNI_DESK_WATCH_ID_BASE as SQL text: look-alikes of watchlist
+ * entries (the service drops those of entries no longer in force with the entry itself). */
+_Static_assert(EYNI_DESK_WATCH_ID_BASE == 281474976710656LL, "REG_WATCH_ID_BASE_SQL");
 
 int eyni_desk_require(eyni_register *reg, const eyni_actor *a, eyni_error *err)
 {
@@ -186,7 +185,7 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
                     " a.decided_at FROM video_alerts a LEFT JOIN video_wanted w"
                     " ON w.id = a.wanted_id WHERE a.lookalike = 1 AND a.probe IS NOT NULL"
                     " AND ((w.id IS NOT NULL AND w.removed_at IS NULL)"
-                    "  OR a.wanted_id >= " WATCH_ID_BASE_SQL ")"
+                    "  OR a.wanted_id >= " REG_WATCH_ID_BASE_SQL ")"
                     " AND a.decided_at > ? ORDER BY a.decided_at, a.id",
                     6, since, cap, lookalike_row, &c, err);
     if (rc || c.count == 0)
@@ -195,6 +194,56 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
     snprintf(detail, sizeof detail, "%lld look-alike faces", c.count);
     return eyni_register_audit_event(reg, a, "video.lookalike.load", "video-alert", "ok", detail,
                                      err);
+}
+
+typedef struct revoke_arg {
+    const eyni_actor *a;
+    long long id;
+    const char *reason;
+} revoke_arg;
+
+static int revoke_tx(eyni_db *db, void *p, eyni_error *err)
+{
+    revoke_arg *x = p;
+    char id_s[32], obj[64];
+    snprintf(id_s, sizeof id_s, "%lld", x->id);
+    const char *v[] = {id_s, x->a->agency, x->a->agency, eyni_role_name(x->a->role)};
+    int rc = reg_exec_row(db,
+                          "UPDATE video_alerts SET lookalike = 0 WHERE id = CAST(? AS INTEGER)"
+                          " AND lookalike = 1 AND" REG_ALERT_VISIBLE_SQL " RETURNING id",
+                          v, 4, err);
+    if (rc == 0)
+        return eyni_error_set(err, EYNI_ECONFLICT, "alert %lld is not marked a look-alike", x->id);
+    snprintf(obj, sizeof obj, "video-alert/%lld", x->id);
+    return rc < 0 ? rc
+                  : reg_audit_append(db, x->a, "video.lookalike.revoke", obj, "ok", x->reason, err);
+}
+
+int eyni_desk_lookalike_revoke(eyni_register *reg, const eyni_actor *a, long long id,
+                               const char *reason, eyni_error *err)
+{
+    revoke_arg x = {.a = a, .id = id, .reason = reason};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
+    if (rc == 0 && (!reason || !*reason || strlen(reason) > EYNI_TEXT_MAX ||
+                    !eyni_utf8_valid(reason, strlen(reason))))
+        rc = eyni_error_set(err, EYNI_EINVAL, "a reason of 1..%d bytes of text is required",
+                            EYNI_TEXT_MAX);
+    return rc ? rc : reg_write_tx(reg, revoke_tx, &x, err);
+}
+
+static json_t *marked_row(eyni_stmt *st, void *ctx)
+{
+    return json_integer((json_int_t)eyni_stmt_int64(st, 0));
+}
+
+int eyni_desk_lookalike_marked(eyni_register *reg, const eyni_actor *a, json_t **ids,
+                               eyni_error *err)
+{
+    *ids = NULL;
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
+    return rc ? rc
+              : reg_read_rows(reg, "SELECT id FROM video_alerts WHERE lookalike = 1 ORDER BY id",
+                              NULL, 0, marked_row, NULL, ids, err);
 }
 
 /* ---- decisions taken outside the server -------------------------------------------------- */

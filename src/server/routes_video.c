@@ -87,20 +87,52 @@ static int event_list(srv_request *rq, json_t **out, int *status, eyni_error *er
     return rc;
 }
 
+/* An event about alert id (d, stolen) to the desks that may see the alert. */
+static void push_about(srv_request *rq, const char *name, long long id, json_t *d)
+{
+    eyni_error perr = {0};
+    eyni_desk_audience aud;
+    if (d && rq->events && eyni_desk_alert_audience(rq->reg, id, &aud, &perr) == 0) {
+        eyni_events_audience to = {aud.owner, aud.visible};
+        (void)eyni_events_publish(rq->events, name, 0, d, aud.restricted ? &to : NULL, &perr);
+    } /* else the store has it; desks see it at their next read */
+    json_decref(d);
+}
+
 /* Every desk that may see the alert hears of a decision, so an alert decided on one leaves
  * the others' open lists. */
 static void push_decision(srv_request *rq, long long id, const char *decision, int lookalike)
 {
-    eyni_error perr = {0};
-    eyni_desk_audience aud;
-    if (!rq->events || eyni_desk_alert_audience(rq->reg, id, &aud, &perr))
-        return; /* the store has the decision; desks see it at their next read */
-    eyni_events_audience to = {aud.owner, aud.visible};
-    json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "decision", decision,
-                          "decided_by", rq->actor.id, "lookalike", lookalike);
-    if (d)
-        (void)eyni_events_publish(rq->events, "decision", 0, d, aud.restricted ? &to : NULL, &perr);
-    json_decref(d);
+    push_about(rq, "decision", id,
+               json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "decision", decision,
+                         "decided_by", rq->actor.id, "lookalike", lookalike));
+}
+
+/* A look-alike dismissed wrongly: the mark goes (the cameras forget the face within a poll),
+ * the reason is audited. */
+static int event_revoke_lookalike(srv_request *rq, json_t **out, int *status, eyni_error *err)
+{
+    static const char *const keys[] = {"reason", NULL};
+    long long id;
+    json_t *in = NULL;
+    const char *reason = NULL;
+    int rc = record_id(rq->params[0], "alert", &id, err);
+    if (rc == 0)
+        rc = srv_body_json(rq, &in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    if (rc == 0)
+        rc = eyni_desk_lookalike_revoke(rq->reg, &rq->actor, id, reason, err);
+    if (rc == 0) {
+        push_about(rq, "lookalike", id,
+                   json_pack("{s:I,s:b,s:s}", "id", (json_int_t)id, "lookalike", 0, "revoked_by",
+                             rq->actor.id));
+        *out = json_pack("{s:I,s:b}", "id", (json_int_t)id, "lookalike", 0);
+    }
+    json_decref(in);
+    return rc;
 }
 
 static int event_decide(srv_request *rq, json_t **out, int *status, eyni_error *err)
@@ -274,6 +306,7 @@ const srv_route srv_routes_video[] = {
     {"GET", "/v1/watch/events", event_list, 1},
     {"GET", "/v1/watch/events/stream", event_stream, 1},
     {"POST", "/v1/watch/events/{}/decision", event_decide, 1},
+    {"POST", "/v1/watch/events/{}/revoke-lookalike", event_revoke_lookalike, 1},
     {"GET", "/v1/watch/events/{}/snapshot", event_snapshot, 1},
     {"GET", "/v1/watch/wanted", wanted_list, 1},
     {"POST", "/v1/watch/wanted", wanted_add, 1},

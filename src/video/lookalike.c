@@ -74,6 +74,32 @@ float video_lookalikes_best(const video_lookalikes *l, int64_t person, const flo
     return best;
 }
 
+/* keys sorted ascending */
+static int has_key(const int64_t *keys, size_t n, int64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] == key)
+            return 1;
+        if (keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+size_t video_lookalikes_keep(video_lookalikes *l, const int64_t *keys, size_t n)
+{
+    size_t k = 0, before = l->n;
+    for (size_t i = 0; i < l->n; i++)
+        if (has_key(keys, n, l->v[i].key))
+            l->v[k++] = l->v[i];
+    l->n = k;
+    return before - k;
+}
+
 void video_lookalikes_clear(video_lookalikes *l)
 {
     free(l->v);

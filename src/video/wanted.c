@@ -208,6 +208,14 @@ size_t eyni_video_wanted_lookalikes(const eyni_video_wanted *w)
     return n;
 }
 
+size_t eyni_video_wanted_keep_lookalikes(eyni_video_wanted *w, const int64_t *keys, size_t n)
+{
+    pthread_rwlock_wrlock(&w->lock);
+    size_t gone = video_lookalikes_keep(&w->look, keys, n);
+    pthread_rwlock_unlock(&w->lock);
+    return gone;
+}
+
 void eyni_video_wanted_clear_lookalikes(eyni_video_wanted *w)
 {
     pthread_rwlock_wrlock(&w->lock);

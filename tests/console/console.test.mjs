@@ -592,6 +592,26 @@ async function main() {
       const row = page.locator('section').filter({ has: archive }).locator('tr').filter({ has: page.getByRole('cell', { name: alertId, exact: true }) });
       await row.getByRole('cell', { name: 'officer sent to gate 1' }).waitFor();
       assert.match(await row.textContent(), /acknowledged/i);
+      // a later alert dismissed as a look-alike (wrongly: the camera would hold the person back),
+      // then the look-alike revoked from the archive with the reason
+      const next = page.locator(`.alert-card:not([data-alert="${alertId}"])`).first();
+      await next.waitFor({ timeout: 120000 });
+      const secondId = await next.getAttribute('data-alert');
+      const second = page.locator(`.alert-card[data-alert="${secondId}"]`);
+      await second.getByLabel('Note').fill('not him');
+      await second.locator('input[name=lookalike]').check();
+      await second.getByRole('button', { name: 'Dismiss' }).click();
+      await page.getByText(new RegExp(`Alert ${secondId} \\(.*\\) dismissed and the face remembered as a look-alike`)).waitFor();
+      await archive.getByLabel('Decision').selectOption('dismissed');
+      await archive.getByRole('button', { name: 'Show' }).click();
+      const lookRow = page.locator('section').filter({ has: archive }).locator('tr').filter({ has: page.getByRole('cell', { name: secondId, exact: true }) });
+      await lookRow.getByRole('button', { name: 'Revoke look-alike' }).click();
+      const revoke = page.locator('form.revoke-lookalike');
+      assert.ok(await revoke.locator('input[name=reason]').evaluate((el) => el.required), 'a reason is required');
+      await revoke.getByLabel(/^Why/).fill('it was the person himself');
+      await revoke.getByRole('button', { name: 'Revoke look-alike' }).click();
+      await page.getByText(`The look-alike of alert ${secondId} `).waitFor();
+      await lookRow.getByRole('button', { name: 'Revoke look-alike' }).waitFor({ state: 'detached' });
       // the warrant ends: the face leaves the list, kept on record with the reason
       const wantedRow = page.locator('tr').filter({ has: page.getByRole('cell', { name: label, exact: true }) }).filter({ hasText: 'console test warrant' });
       await wantedRow.getByRole('button', { name: 'Remove' }).click();
@@ -629,7 +649,7 @@ async function main() {
     // Reading case images and checking quality were audited.
     for (const action of ['enrol.quality', 'case.samples', 'session.whoami', 'field.check', 'crossing.read', 'ban.list',
       'video.camera.add', 'video.events.subscribe', 'video.alert.snapshot', 'video.alert.decide', 'video.camera.remove',
-      'video.wanted.add', 'video.wanted.list', 'video.wanted.remove']) {
+      'video.wanted.add', 'video.wanted.list', 'video.wanted.remove', 'video.lookalike.revoke']) {
       const r = await call('GET', `/v1/audit?action=${action}`, keys.auditor);
       assert.ok(r.json.entries.length > 0, `${action} is in the audit log`);
     }

@@ -247,9 +247,25 @@ static void test_lookalike(void **state)
         assert_int_equal(eyni_video_wanted_add_lookalike(w, 2, 200 + i, noise, &err), 0);
     }
     assert_int_equal(eyni_video_wanted_lookalikes(w), 1 + EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON);
+    /* the desk revokes one of person 2's (keys of those still marked, sorted): only it goes */
+    int64_t marked[EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON + 1];
+    size_t nm = 0;
+    marked[nm++] = 100;
+    for (int i = 5; i < EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON + 5; i++)
+        if (i != 9)
+            marked[nm++] = 200 + i;
+    assert_int_equal(eyni_video_wanted_keep_lookalikes(w, marked, nm), 1);
+    assert_int_equal(eyni_video_wanted_lookalikes(w), EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON);
+    assert_int_equal(eyni_video_wanted_keep_lookalikes(w, marked, nm), 0);
+    /* person 1's revoked: his passer-by is alerted again */
+    assert_int_equal(eyni_video_wanted_keep_lookalikes(w, marked + 1, nm - 1), 1);
+    assert_int_equal(eyni_video_wanted_match(w, again, &m, &err), 0);
+    assert_true(m.id == 1 && m.lookalike == -1);
+    assert_int_equal(eyni_video_wanted_add_lookalike(w, 1, 100, seen, &err), 0);
+    assert_int_equal(eyni_video_wanted_lookalikes(w), 1 + EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON - 1);
     /* removing a person forgets its look-alikes; clearing forgets all */
     assert_int_equal(eyni_video_wanted_remove(w, 1, NULL, &err), 0);
-    assert_int_equal(eyni_video_wanted_lookalikes(w), EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON);
+    assert_int_equal(eyni_video_wanted_lookalikes(w), EYNI_VIDEO_MAX_LOOKALIKES_PER_PERSON - 1);
     eyni_video_wanted_clear_lookalikes(w);
     assert_int_equal(eyni_video_wanted_lookalikes(w), 0);
     assert_int_equal(eyni_video_wanted_add(w, 1, "A", photo, &err), 0);

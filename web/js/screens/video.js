@@ -181,10 +181,24 @@ function liveSection(signal) {
   return section('video.live', status, count, list, done);
 }
 
+// A dismissal as look-alike that was wrong (the person himself, whom the cameras now hold
+// back) is revoked with a reason; the cameras alert on him again within seconds.
+function revokeForm(a, onDone) {
+  const button = h('button', { type: 'submit', class: 'danger' }, t('video.revoke'));
+  const form = h('form', { class: 'grid revoke-lookalike' }, h('h3', { class: 'wide' }, t('video.revoke_title', { id: a.id, label: a.label })),
+    field('reason', 'video.revoke_reason', { attrs: { required: true }, wide: true }), errorBox(), h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (await run(form, button, () => api('POST', `/v1/watch/events/${a.id}/revoke-lookalike`, values(form)))) onDone(a);
+  });
+  return form;
+}
+
 // Every alert with its decision, oldest first from a chosen number, a page at a time.
 function archiveSection() {
   const button = h('button', { type: 'submit' }, t('list.show'));
   const out = h('div', { 'aria-live': 'polite' });
+  const side = h('div', {});
   const form = h('form', { class: 'grid alert-archive', role: 'search' },
     field('decision', 'video.decision', { tag: 'select', options: [['', 'video.all'], ['open', 'value.open'],
       ['acknowledged', 'value.acknowledged'], ['dismissed', 'value.dismissed']] }),
@@ -197,7 +211,12 @@ function archiveSection() {
     b.addEventListener('click', () => b.replaceWith(snapshotFigure(a)));
     return b;
   };
-  const show = async (page) => {
+  let show;
+  const revokeButton = (a) => (a.lookalike ? h('button', { type: 'button', class: 'secondary', onclick: () => side.replaceChildren(revokeForm(a, (done) => {
+    side.replaceChildren(h('p', { role: 'status' }, t('video.revoked', { id: done.id, label: done.label })));
+    show(0);
+  })) }, t('video.revoke')) : '');
+  show = async (page) => {
     const v = values(form);
     if (page === 0) cursors.splice(0, cursors.length, Number(v.from || 0));
     const r = await run(form, button, () => api('GET', query('/v1/watch/events', { after: cursors[page], decision: v.decision, limit: ARCHIVE_PAGE })));
@@ -208,7 +227,7 @@ function archiveSection() {
       ['video.wanted', (a) => a.label], ['video.score', scoreText],
       ['video.decision', (a) => (a.lookalike ? h('span', {}, badge(a.decision), ' ', t('video.lookalike_short')) : badge(a.decision))],
       ['video.decided', (a) => (a.decided_at ? `${a.decided_at} ${a.decided_by || ''}` : '')], ['video.note', (a) => a.note || ''],
-      ['video.snapshot', snapshotButton]], rows, { empty: 'video.none_listed' }),
+      ['video.snapshot', snapshotButton], ['list.actions', revokeButton]], rows, { empty: 'video.none_listed' }),
     page > 0 || rows.length === ARCHIVE_PAGE ? pager(page, rows.length === ARCHIVE_PAGE, show) : '');
   };
   form.addEventListener('submit', (ev) => {
@@ -216,7 +235,7 @@ function archiveSection() {
     show(0);
   });
   show(0);
-  return section('video.archive', form, out);
+  return section('video.archive', form, out, side);
 }
 
 // The enrolment check of a new wanted photo: a photo that will match badly in video is said
