@@ -66,6 +66,23 @@ static int push_to_audience(video_service *s, const char *name, long long alert_
                                     err);
 }
 
+/* A match a look-alike held back: kept, without a picture, against the look-alike's alert. */
+static void on_held(void *ctx, const eyni_video_held *h)
+{
+    video_service *s = ctx;
+    eyni_desk_held rec = {.camera = h->camera,
+                          .track = h->track_id,
+                          .wanted_id = h->person_id,
+                          .score = h->score,
+                          .lookalike = h->lookalike_key,
+                          .lookalike_score = h->lookalike_score,
+                          .seen_at = h->wall_time};
+    eyni_error err = {0};
+    if (eyni_desk_held_record(s->env->reg, &s->actor, &rec, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_lookalike",
+                       "camera %s: held match not stored: %s", h->camera, err.msg);
+}
+
 static void on_alert(void *ctx, const eyni_video_alert *a)
 {
     video_service *s = ctx;
@@ -472,6 +489,8 @@ static void start_camera(video_service *s, json_t *c)
         .live = 1, .sample_fps = json_number_value(json_object_get(c, "sample_fps"))};
     snprintf(cfg.name, sizeof cfg.name, "%s", name);
     cfg.pipeline = s->pipe;
+    cfg.pipeline.held_fn = on_held;
+    cfg.pipeline.held_ctx = s;
     /* the listed address hides its password: the whole one is opened from its seal */
     int rc = eyni_desk_camera_url(s->env->reg, &s->actor, id, cfg.url, sizeof cfg.url, &err);
     /* a recording registered as a camera (tests, rehearsals) plays at its own speed */

@@ -147,8 +147,9 @@ typedef struct eyni_video_match {
     float norm;  /* normalised score (docs/video.md), -1 without a cohort */
     double fmr;  /* estimated false-match rate of one comparison at this score */
     int normalised;
-    float lookalike; /* best cosine with a look-alike dismissed for id, -1 none; a match with
-                        lookalike >= score is held back (eyni_video_wanted_add_lookalike) */
+    float lookalike;       /* best cosine with a look-alike dismissed for id, -1 none; a match with
+                              lookalike >= score is held back (eyni_video_wanted_add_lookalike) */
+    int64_t lookalike_key; /* the key of that look-alike (the alert that taught it), -1 none */
 } eyni_video_match;
 
 int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_FACE_DIM],
@@ -292,6 +293,20 @@ typedef void (*eyni_video_alert_fn)(void *ctx, const eyni_video_alert *a);
 typedef void (*eyni_video_shot_fn)(void *ctx, int64_t track, double t, const eyni_video_match *m,
                                    float threshold);
 
+/* A match a look-alike held back (no alert): reported once per track and person, so that a
+ * look-alike that silences the wanted person himself can be found. */
+typedef struct eyni_video_held {
+    const char *camera;
+    int64_t track_id;
+    int64_t person_id;
+    float score;           /* raw cosine with the person's entry */
+    int64_t lookalike_key; /* the look-alike that held it (its alert id at the desk) */
+    float lookalike_score; /* raw cosine with that look-alike */
+    double stream_time;
+    char wall_time[32]; /* UTC */
+} eyni_video_held;
+typedef void (*eyni_video_held_fn)(void *ctx, const eyni_video_held *h);
+
 typedef struct eyni_video_opts {
     float threshold;      /* alert score; 0 = EYNI_VIDEO_THRESHOLD_DEFAULT */
     float min_face_score; /* detections below are ignored; 0 = 0.8 */
@@ -320,6 +335,8 @@ typedef struct eyni_video_opts {
     float min_raw;              /* 0 = EYNI_VIDEO_MIN_RAW_DEFAULT */
     eyni_video_shot_fn shot_fn; /* NULL: none */
     void *shot_ctx;
+    eyni_video_held_fn held_fn; /* NULL: held matches are only counted (held_lookalike) */
+    void *held_ctx;
 } eyni_video_opts;
 
 typedef struct eyni_video_stats {

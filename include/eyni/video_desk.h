@@ -178,6 +178,20 @@ int eyni_desk_lookalikes(eyni_register *reg, const eyni_actor *a, char *since, s
  * not visible to the actor. The running cameras forget the face at the service's next look. */
 int eyni_desk_lookalike_revoke(eyni_register *reg, const eyni_actor *a, long long id,
                                const char *reason, eyni_error *err);
+/* A match a look-alike held back (no alert), as the service records it: listed alerts that
+ * taught a look-alike carry "held" (how many passes it held back) and "held_last" (when the
+ * last was seen). Audited as video.held; purged with the alerts. */
+typedef struct eyni_desk_held {
+    const char *camera;
+    long long track;
+    long long wanted_id;
+    double score;           /* raw cosine with the wanted entry */
+    long long lookalike;    /* the alert whose face held it back */
+    double lookalike_score; /* raw cosine with that face */
+    const char *seen_at;    /* ISO time */
+} eyni_desk_held;
+int eyni_desk_held_record(eyni_register *reg, const eyni_actor *a, const eyni_desk_held *h,
+                          eyni_error *err);
 /* The ids of the alerts marked as look-alikes now, ascending, as a JSON array in *ids (the
  * service keeps only those among the faces it holds). */
 int eyni_desk_lookalike_marked(eyni_register *reg, const eyni_actor *a, json_t **ids,

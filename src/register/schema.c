@@ -727,6 +727,19 @@ static const char v17_postgresql[] = V17_COLUMNS("BYTEA");
 static const char v18_sqlite[] = "ALTER TABLE video_cameras ADD COLUMN url_sealed BLOB;";
 static const char v18_postgresql[] = "ALTER TABLE video_cameras ADD COLUMN url_sealed BYTEA;";
 
+/* A match a look-alike held back is not an alert, but it is kept (without a picture: it is
+ * most often the passer-by who is not wanted) so that the desk can see how often each
+ * look-alike silences a wanted person, and find one that silences the person himself. Purged
+ * with the alerts after the retention period. */
+#define V19_TABLE(id)                                                                       \
+    "CREATE TABLE video_held (" id ", lookalike_alert BIGINT NOT NULL, camera TEXT NOT NULL," \
+    " track BIGINT NOT NULL, wanted_id BIGINT NOT NULL, score DOUBLE PRECISION NOT NULL,"   \
+    " lookalike_score DOUBLE PRECISION NOT NULL, seen_at TEXT NOT NULL);"                   \
+    "CREATE INDEX video_held_by_alert ON video_held (lookalike_alert);"                     \
+    "CREATE INDEX video_held_by_time ON video_held (seen_at);"
+static const char v19_sqlite[] = V19_TABLE("id INTEGER PRIMARY KEY");
+static const char v19_postgresql[] = V19_TABLE(PG_ID);
+
 static const eyni_migration migrations[] = {
     {1, "persons, versions, FINs, keys, audit", v1_sqlite, v1_postgresql},
     {2, "offices and blank stock", v2_sqlite, v2_postgresql},
@@ -745,6 +758,7 @@ static const eyni_migration migrations[] = {
     {16, "removal of wanted faces", v16_sqlite, v16_postgresql},
     {17, "look-alikes dismissed at the video desk", v17_sqlite, v17_postgresql},
     {18, "camera addresses with a password sealed", v18_sqlite, v18_postgresql},
+    {19, "matches held back by look-alikes", v19_sqlite, v19_postgresql},
 };
 
 const eyni_migration *reg_migrations(int *n)

@@ -354,6 +354,10 @@ static void alert_optional(json_t *o, eyni_stmt *st)
             json_object_set_new(o, real[c], json_real(eyni_stmt_double(st, 14 + c)));
     if (eyni_stmt_int64(st, 16) == 1)
         json_object_set_new(o, "lookalike", json_true());
+    if (eyni_stmt_int64(st, 17) > 0) { /* passes this look-alike held back (video_held) */
+        json_object_set_new(o, "held", json_integer((json_int_t)eyni_stmt_int64(st, 17)));
+        json_object_set_new(o, "held_last", json_string(eyni_stmt_text(st, 18)));
+    }
     if (eyni_stmt_int64(st, 3) >= EYNI_DESK_WATCH_ID_BASE) /* a watchlist entry's face */
         json_object_set_new(o, "watch_entry",
                             json_integer(eyni_stmt_int64(st, 3) - EYNI_DESK_WATCH_ID_BASE));
@@ -393,14 +397,18 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
     const char *const *vis = alert_visible_binds_of(a, &b);
     const char *v[] = {
         after_s, decision ? decision : "", decision ? "0" : "1", vis[0], vis[1], vis[2], limit_s};
-    rc = reg_read_rows(reg,
-                       "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
-                       " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
-                       " norm, threshold, lookalike FROM video_alerts"
-                       " WHERE id > CAST(? AS INTEGER)"
-                       " AND (decision = ? OR CAST(? AS INTEGER) = 1) AND" REG_ALERT_VISIBLE_SQL
-                       " ORDER BY id LIMIT CAST(? AS INTEGER)",
-                       v, 7, alert_row, NULL, &rows, err);
+    rc = reg_read_rows(
+        reg,
+        "SELECT id, camera, track, wanted_id, label, score, fmr, stream_time,"
+        " seen_at, snapshot IS NOT NULL, decision, decided_by, decided_at, note,"
+        " norm, threshold, lookalike,"
+        " (SELECT count(*) FROM video_held h WHERE h.lookalike_alert = video_alerts.id),"
+        " (SELECT max(h.seen_at) FROM video_held h"
+        "  WHERE h.lookalike_alert = video_alerts.id) FROM video_alerts"
+        " WHERE id > CAST(? AS INTEGER)"
+        " AND (decision = ? OR CAST(? AS INTEGER) = 1) AND" REG_ALERT_VISIBLE_SQL
+        " ORDER BY id LIMIT CAST(? AS INTEGER)",
+        v, 7, alert_row, NULL, &rows, err);
     if (rc == 0)
         *out = json_pack("{s:o}", "events", rows);
     return rc;
@@ -542,6 +550,9 @@ static int purge_tx(eyni_db *db, void *p, eyni_error *err)
         rc = 0;
     }
     eyni_stmt_free(st);
+    const char *v[] = {before};
+    if (rc == 0) /* the held matches go with the alerts (they point at look-alike alerts) */
+        rc = reg_exec1(db, "DELETE FROM video_held WHERE seen_at < ?", v, 1, err);
     snprintf(detail, sizeof detail, "%lld alerts seen before %s", x->id, before);
     return rc < 0
                ? rc

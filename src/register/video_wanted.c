@@ -1,6 +1,7 @@
 /* The wanted faces beyond adding them: the list an operator reviews, removal when the legal
  * reason ends (the record stays, the templates go), and the removals the video service
  * follows to drop faces from the gallery of the running cameras. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,14 +80,24 @@ static int remove_tx(eyni_db *db, void *p, eyni_error *err)
                   : reg_audit_append(db, x->a, "video.wanted.remove", obj, "ok", x->reason, err);
 }
 
+/* An act that undoes something (a removal, a revocation) states why: 1..EYNI_TEXT_MAX bytes
+ * of text, kept in the audit trail. */
+static int need_reason(const char *reason, const char *act, eyni_error *err)
+{
+    if (reason && *reason && strlen(reason) <= EYNI_TEXT_MAX &&
+        eyni_utf8_valid(reason, strlen(reason)))
+        return 0;
+    return eyni_error_set(err, EYNI_EFORMAT, "a %s needs its reason (text of at most %d bytes)",
+                          act, EYNI_TEXT_MAX);
+}
+
 int eyni_desk_wanted_remove(eyni_register *reg, const eyni_actor *a, long long id,
                             const char *reason, eyni_error *err)
 {
     remove_arg x = {.a = a, .id = id, .reason = reason};
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "wanted", err);
-    if (rc == 0 && (!reason || !*reason || strlen(reason) > EYNI_TEXT_MAX ||
-                    !eyni_utf8_valid(reason, strlen(reason))))
-        rc = eyni_error_set(err, EYNI_EFORMAT, "a removal needs its reason (text)");
+    if (rc == 0)
+        rc = need_reason(reason, "removal", err);
     return rc ? rc : reg_write_tx(reg, remove_tx, &x, err);
 }
 
@@ -224,11 +235,53 @@ int eyni_desk_lookalike_revoke(eyni_register *reg, const eyni_actor *a, long lon
 {
     revoke_arg x = {.a = a, .id = id, .reason = reason};
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
-    if (rc == 0 && (!reason || !*reason || strlen(reason) > EYNI_TEXT_MAX ||
-                    !eyni_utf8_valid(reason, strlen(reason))))
-        rc = eyni_error_set(err, EYNI_EINVAL, "a reason of 1..%d bytes of text is required",
-                            EYNI_TEXT_MAX);
+    if (rc == 0)
+        rc = need_reason(reason, "revocation", err);
     return rc ? rc : reg_write_tx(reg, revoke_tx, &x, err);
+}
+
+typedef struct held_arg {
+    const eyni_actor *a;
+    const eyni_desk_held *h;
+} held_arg;
+
+static int held_tx(eyni_db *db, void *p, eyni_error *err)
+{
+    held_arg *x = p;
+    const eyni_desk_held *h = x->h;
+    eyni_stmt *st;
+    int rc = eyni_db_prepare(db,
+                             "INSERT INTO video_held (lookalike_alert, camera, track, wanted_id,"
+                             " score, lookalike_score, seen_at) VALUES (?,?,?,?,?,?,?)",
+                             &st, err);
+    if (rc)
+        return rc;
+    if ((rc = eyni_stmt_bind_int64(st, 1, h->lookalike, err)) == 0 &&
+        (rc = eyni_stmt_bind_text(st, 2, h->camera, err)) == 0 &&
+        (rc = eyni_stmt_bind_int64(st, 3, h->track, err)) == 0 &&
+        (rc = eyni_stmt_bind_int64(st, 4, h->wanted_id, err)) == 0 &&
+        (rc = eyni_stmt_bind_double(st, 5, h->score, err)) == 0 &&
+        (rc = eyni_stmt_bind_double(st, 6, h->lookalike_score, err)) == 0 &&
+        (rc = eyni_stmt_bind_text(st, 7, h->seen_at, err)) == 0)
+        rc = eyni_stmt_step(st, err);
+    eyni_stmt_free(st);
+    char obj[64], detail[160];
+    snprintf(obj, sizeof obj, "video-alert/%lld", h->lookalike);
+    snprintf(detail, sizeof detail, "camera %s wanted %lld score %.3f look-alike %.3f", h->camera,
+             h->wanted_id, h->score, h->lookalike_score);
+    return rc < 0 ? rc : reg_audit_append(db, x->a, "video.held", obj, "ok", detail, err);
+}
+
+int eyni_desk_held_record(eyni_register *reg, const eyni_actor *a, const eyni_desk_held *h,
+                          eyni_error *err)
+{
+    held_arg x = {a, h};
+    int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
+    if (rc == 0 && (!h->camera || !h->seen_at || h->lookalike <= 0))
+        rc = eyni_error_set(err, EYNI_EINVAL, "held match: camera, time and look-alike needed");
+    if (rc == 0 && (!isfinite(h->score) || !isfinite(h->lookalike_score)))
+        rc = eyni_error_set(err, EYNI_EINVAL, "held match: scores must be finite numbers");
+    return rc ? rc : reg_write_tx(reg, held_tx, &x, err);
 }
 
 static json_t *marked_row(eyni_stmt *st, void *ctx)

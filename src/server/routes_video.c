@@ -108,21 +108,30 @@ static void push_decision(srv_request *rq, long long id, const char *decision, i
                          "decided_by", rq->actor.id, "lookalike", lookalike));
 }
 
+/* The id of the path and a body {"reason"} (required by the register): acts that undo. */
+static int reason_body(srv_request *rq, const char *what, long long *id, json_t **in,
+                       const char **reason, eyni_error *err)
+{
+    static const char *const keys[] = {"reason", NULL};
+    *in = NULL;
+    int rc = record_id(rq->params[0], what, id, err);
+    if (rc == 0)
+        rc = srv_body_json(rq, in, err);
+    if (rc == 0)
+        rc = eyni_json_check_keys(*in, keys, err);
+    if (rc == 0)
+        rc = eyni_json_get_string(*in, "reason", EYNI_TEXT_MAX, reason, err);
+    return rc;
+}
+
 /* A look-alike dismissed wrongly: the mark goes (the cameras forget the face within a poll),
  * the reason is audited. */
 static int event_revoke_lookalike(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"reason", NULL};
     long long id;
     json_t *in = NULL;
     const char *reason = NULL;
-    int rc = record_id(rq->params[0], "alert", &id, err);
-    if (rc == 0)
-        rc = srv_body_json(rq, &in, err);
-    if (rc == 0)
-        rc = eyni_json_check_keys(in, keys, err);
-    if (rc == 0)
-        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    int rc = reason_body(rq, "alert", &id, &in, &reason, err);
     if (rc == 0)
         rc = eyni_desk_lookalike_revoke(rq->reg, &rq->actor, id, reason, err);
     if (rc == 0) {
@@ -259,17 +268,10 @@ static int wanted_add(srv_request *rq, json_t **out, int *status, eyni_error *er
 /* A warrant ended: the running cameras stop matching the face within a poll. */
 static int wanted_remove(srv_request *rq, json_t **out, int *status, eyni_error *err)
 {
-    static const char *const keys[] = {"reason", NULL};
     long long id;
     json_t *in = NULL;
     const char *reason = NULL;
-    int rc = record_id(rq->params[0], "wanted", &id, err);
-    if (rc == 0)
-        rc = srv_body_json(rq, &in, err);
-    if (rc == 0)
-        rc = eyni_json_check_keys(in, keys, err);
-    if (rc == 0)
-        rc = eyni_json_get_string(in, "reason", EYNI_TEXT_MAX, &reason, err);
+    int rc = reason_body(rq, "wanted", &id, &in, &reason, err);
     if (rc == 0)
         rc = eyni_desk_wanted_remove(rq->reg, &rq->actor, id, reason, err);
     if (rc == 0)

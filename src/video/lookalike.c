@@ -62,14 +62,18 @@ void video_lookalikes_drop(video_lookalikes *l, int64_t person)
     l->n = k;
 }
 
-float video_lookalikes_best(const video_lookalikes *l, int64_t person, const float *probe)
+float video_lookalikes_best(const video_lookalikes *l, int64_t person, const float *probe,
+                            int64_t *key)
 {
     float best = -1;
+    *key = -1;
     for (size_t i = 0; i < l->n; i++)
         if (l->v[i].person == person) {
             float s = eyni_face_compare(probe, l->v[i].emb);
-            if (s > best)
+            if (s > best) {
                 best = s;
+                *key = l->v[i].key;
+            }
         }
     return best;
 }

@@ -251,6 +251,22 @@ static void raise_alert(eyni_video_pipeline *p, track *t, const eyni_video_match
     free(jpeg);
 }
 
+static void report_held(eyni_video_pipeline *p, const track *t, const eyni_video_match *m)
+{
+    p->st.held_lookalike++;
+    if (!p->o.held_fn)
+        return;
+    eyni_video_held h = {.camera = p->camera,
+                         .track_id = t->id,
+                         .person_id = m->id,
+                         .score = m->score,
+                         .lookalike_key = m->lookalike_key,
+                         .lookalike_score = m->lookalike,
+                         .stream_time = p->now};
+    eyni_time_now_iso(h.wall_time);
+    p->o.held_fn(p->o.held_ctx, &h);
+}
+
 /* Embeds the kept shot and compares it with the wanted gallery. */
 static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
 {
@@ -281,7 +297,8 @@ static int embed_shot(eyni_video_pipeline *p, track *t, eyni_error *err)
         return 0;
     /* closer to a face the desk said is not this person than to the person's own entry */
     if (m.lookalike >= m.score) {
-        p->st.held_lookalike += t->held != m.id;
+        if (t->held != m.id)
+            report_held(p, t, &m);
         t->held = m.id;
         return 0;
     }

@@ -60,7 +60,8 @@ int video_lookalikes_add(video_lookalikes *l, int64_t person, int64_t key, const
                          eyni_error *err);
 void video_lookalikes_drop(video_lookalikes *l, int64_t person);
 /* The probe's best cosine with the person's look-alikes, -1 when there are none. */
-float video_lookalikes_best(const video_lookalikes *l, int64_t person, const float *probe);
+float video_lookalikes_best(const video_lookalikes *l, int64_t person, const float *probe,
+                            int64_t *key);
 void video_lookalikes_clear(video_lookalikes *l);
 /* Keeps the look-alikes whose key is in keys (n of them, sorted ascending); how many went. */
 size_t video_lookalikes_keep(video_lookalikes *l, const int64_t *keys, size_t n);

@@ -287,6 +287,7 @@ int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_F
     memset(m, 0, sizeof *m);
     m->id = -1;
     m->score = m->norm = m->lookalike = -1;
+    m->lookalike_key = -1;
     eyni_gallery_hit hits[RESCORE_TOP];
     size_t n = 0;
     int rc = 0;
@@ -301,7 +302,7 @@ int eyni_video_wanted_match(const eyni_video_wanted *w, const float probe[EYNI_F
         m->fmr = eyni_face_score_fmr(m->score);
     }
     if (rc == 0 && m->id >= 0)
-        m->lookalike = video_lookalikes_best(&w->look, m->id, probe);
+        m->lookalike = video_lookalikes_best(&w->look, m->id, probe, &m->lookalike_key);
     pthread_rwlock_unlock((pthread_rwlock_t *)&w->lock);
     return rc;
 }

@@ -605,6 +605,15 @@ async function main() {
       await archive.getByLabel('Decision').selectOption('dismissed');
       await archive.getByRole('button', { name: 'Show' }).click();
       const lookRow = page.locator('section').filter({ has: archive }).locator('tr').filter({ has: page.getByRole('cell', { name: secondId, exact: true }) });
+      // the recording loops: the person's next pass is held back, and the archive says so
+      let heldShown = false;
+      for (let i = 0; i < 30 && !heldShown; i++) {
+        await page.waitForTimeout(2000);
+        await archive.getByRole('button', { name: 'Show' }).click();
+        await lookRow.waitFor();
+        heldShown = /held back \d+ passes/.test(await lookRow.textContent());
+      }
+      assert.ok(heldShown, 'the look-alike held the next pass back');
       await lookRow.getByRole('button', { name: 'Revoke look-alike' }).click();
       const revoke = page.locator('form.revoke-lookalike');
       assert.ok(await revoke.locator('input[name=reason]').evaluate((el) => el.required), 'a reason is required');

@@ -328,7 +328,8 @@ static void check_lookalike(const test_server *srv, const char *police, long lon
 }
 
 /* The look-alike was the wanted person himself: while it stands the running camera holds his
- * passes back (a whole loop of the recording raises nothing for him); revoked over the API (a
+ * passes back (a whole loop of the recording raises nothing for him, and the listed alert
+ * counts the passes it held); revoked over the API (a
  * reason is required, once), the service forgets the face within a poll and he is alerted
  * again. */
 static void check_revoke(const test_server *srv, const char *police, long long id, long long wanted)
@@ -339,9 +340,18 @@ static void check_revoke(const test_server *srv, const char *police, long long i
     sleep(13);
     alerts_for(srv, police, wanted, &after);
     assert_int_equal(after, held);
+    /* the passes held back are kept against the look-alike's alert */
     char p[128];
+    snprintf(p, sizeof p, "/v1/watch/events?after=%lld&limit=1", id - 1);
+    http_reply r = http_call(srv, "GET", p, police, "desk test", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *ev = json_array_get(json_object_get(r.json, "events"), 0);
+    assert_int_equal(json_integer_value(json_object_get(ev, "id")), id);
+    assert_true(json_integer_value(json_object_get(ev, "held")) >= 1);
+    assert_non_null(json_string_value(json_object_get(ev, "held_last")));
+    http_reply_free(&r);
     snprintf(p, sizeof p, "/v1/watch/events/%lld/revoke-lookalike", id);
-    http_reply r = http_call(srv, "POST", p, police, "desk test", "{}");
+    r = http_call(srv, "POST", p, police, "desk test", "{}");
     assert_int_equal(r.status, 400);
     http_reply_free(&r);
     r = http_call(srv, "POST", p, police, "desk test", "{\"reason\":\"it was him\"}");

@@ -626,7 +626,16 @@ typedef struct taught {
     int alerts;
     int64_t person[4];
     float probe[EYNI_FACE_DIM]; /* of the first alert */
+    int held;
+    eyni_video_held last_held;
 } taught;
+
+static void on_held(void *ctx, const eyni_video_held *h)
+{
+    taught *t = ctx;
+    t->held++;
+    t->last_held = *h;
+}
 
 static void on_alert_probe(void *ctx, const eyni_video_alert *a)
 {
@@ -667,8 +676,9 @@ static void test_lookalike_pass(void **state)
     assert_int_equal(eyni_image_load(enrol, 3, &img, &err), 0);
     if (eyni_video_wanted_add_image(w, f->fe, 9, "Gian_Marco", img, &err))
         fail_msg("%s", err.msg);
-    eyni_video_opts o = {.threshold = 0.45f}; /* raw, no cohort: the pair scores about 0.49 */
     taught t = {0};
+    /* raw, no cohort: the pair scores about 0.49 */
+    eyni_video_opts o = {.threshold = 0.45f, .held_fn = on_held, .held_ctx = &t};
     eyni_video_pipeline *p = NULL;
     assert_int_equal(eyni_video_pipeline_new(f->fe, w, &o, "pair", on_alert_probe, &t, &p, &err),
                      0);
@@ -683,6 +693,11 @@ static void test_lookalike_pass(void **state)
     eyni_video_pipeline_stats(p, &st);
     assert_int_equal(t.alerts, 1);
     assert_true(st.held_lookalike >= 1);
+    /* each held match is reported once per track, naming the look-alike that held it */
+    assert_int_equal(t.held, (int)st.held_lookalike);
+    assert_true(t.last_held.person_id == 9 && t.last_held.lookalike_key == 1);
+    assert_true(t.last_held.lookalike_score >= t.last_held.score);
+    assert_string_equal(t.last_held.camera, "pair");
     pass(p, "lfw-a-gray-dev/images/Gian_Marco/Gian_Marco_0002.jpg", 250, 700, 36, 10);
     assert_int_equal(eyni_video_pipeline_flush(p, &err), 0);
     assert_int_equal(t.alerts, 2);

@@ -225,7 +225,8 @@ function archiveSection() {
     if (rows.length) cursors[page + 1] = rows[rows.length - 1].id;
     out.replaceChildren(table([['video.id', (a) => String(a.id)], ['video.seen_at', (a) => a.seen_at], ['video.camera', (a) => a.camera],
       ['video.wanted', (a) => a.label], ['video.score', scoreText],
-      ['video.decision', (a) => (a.lookalike ? h('span', {}, badge(a.decision), ' ', t('video.lookalike_short')) : badge(a.decision))],
+      ['video.decision', (a) => (a.lookalike || a.held ? h('span', {}, badge(a.decision), a.lookalike ? ` ${t('video.lookalike_short')}` : '',
+        a.held ? ` ${t('video.held_back', { n: a.held, at: a.held_last })}` : '') : badge(a.decision))],
       ['video.decided', (a) => (a.decided_at ? `${a.decided_at} ${a.decided_by || ''}` : '')], ['video.note', (a) => a.note || ''],
       ['video.snapshot', snapshotButton], ['list.actions', revokeButton]], rows, { empty: 'video.none_listed' }),
     page > 0 || rows.length === ARCHIVE_PAGE ? pager(page, rows.length === ARCHIVE_PAGE, show) : '');
