@@ -54,16 +54,30 @@ struct video_service {
 };
 
 /* An event about alert alert_id, to the desks that may see that alert (a watchlist's alerts
- * to the agencies that may read the list); event_id as eyni_events_publish takes it. */
+ * to the agencies that may read the list; *aud gets that audience); event_id as
+ * eyni_events_publish takes it. */
 static int push_to_audience(video_service *s, const char *name, long long alert_id,
-                            long long event_id, const json_t *data, eyni_error *err)
+                            long long event_id, const json_t *data, eyni_desk_audience *aud,
+                            eyni_error *err)
 {
-    eyni_desk_audience aud;
-    int rc = eyni_desk_alert_audience(s->env->reg, alert_id, &aud, err);
-    eyni_events_audience to = {aud.owner, aud.visible};
+    int rc = eyni_desk_alert_audience(s->env->reg, alert_id, aud, err);
+    eyni_events_audience to = {aud->owner, aud->visible};
     return rc ? rc
-              : eyni_events_publish(s->events, name, event_id, data, aud.restricted ? &to : NULL,
+              : eyni_events_publish(s->events, name, event_id, data, aud->restricted ? &to : NULL,
                                     err);
+}
+
+/* The webhook is no agency's desk: it receives what every agency may see, so an alert of a
+ * watchlist shown to some agencies only stays on their desks. */
+static void post_webhook(video_service *s, const json_t *o, const eyni_desk_audience *aud)
+{
+    eyni_error err = {0};
+    if (!s->webhook || (aud->restricted && !strstr(aud->visible, ",*,")))
+        return;
+    char *body = json_dumps(o, JSON_COMPACT);
+    if (body && eyni_video_webhook_post(s->webhook, body, &err))
+        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_webhook", "%s", err.msg);
+    free(body);
 }
 
 /* A match a look-alike held back: kept, without a picture, against the look-alike's alert. */
@@ -117,12 +131,11 @@ static void on_alert(void *ctx, const eyni_video_alert *a)
     if (o && a->person_id >= EYNI_DESK_WATCH_ID_BASE) /* a watchlist entry's face */
         json_object_set_new(o, "watch_entry",
                             json_integer((json_int_t)(a->person_id - EYNI_DESK_WATCH_ID_BASE)));
-    if (o && push_to_audience(s, "alert", id, id, o, &err))
+    eyni_desk_audience aud;
+    if (o && push_to_audience(s, "alert", id, id, o, &aud, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
-    char *body = o && s->webhook ? json_dumps(o, JSON_COMPACT) : NULL;
-    if (body && eyni_video_webhook_post(s->webhook, body, &err))
-        eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_webhook", "%s", err.msg);
-    free(body);
+    else if (o) /* with the audience known */
+        post_webhook(s, o, &aud);
     json_decref(o);
     eyni_log_write(s->env->log, EYNI_LOG_WARN, "video_alert",
                    "alert %lld: camera %s, wanted %lld, score %.3f", id, a->camera,
@@ -202,7 +215,8 @@ static int announce_decision(long long alert_id, const char *decision, const cha
     eyni_error err = {0};
     json_t *d = json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)alert_id, "decision", decision,
                           "decided_by", decided_by, "lookalike", lookalike);
-    if (d && push_to_audience(s, "decision", alert_id, 0, d, &err))
+    eyni_desk_audience aud;
+    if (d && push_to_audience(s, "decision", alert_id, 0, d, &aud, &err))
         eyni_log_write(s->env->log, EYNI_LOG_ERROR, "video_alert", "not pushed: %s", err.msg);
     json_decref(d);
     return 0;

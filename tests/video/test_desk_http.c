@@ -731,8 +731,14 @@ static void test_watchlist_faces(void **state)
     snprintf(conf, sizeof conf, "%s/eyni.conf", srv.data);
     FILE *cf = fopen(conf, "a");
     assert_non_null(cf);
-    /* no cohort: the raw threshold, a little below the default for this one clean pass */
-    fprintf(cf, "video.poll_seconds = 1\nvideo.watchlists = CROWD\nvideo.threshold = 0.45\n");
+    /* a webhook too (the site's receiver is no agency's desk); no cohort: the raw threshold,
+     * a little below the default for this one clean pass */
+    receiver hook;
+    receiver_start(&hook, 0);
+    fprintf(cf,
+            "video.poll_seconds = 1\nvideo.watchlists = CROWD\nvideo.threshold = 0.45\n"
+            "video.webhook_url = http://127.0.0.1:%d/alerts\n",
+            hook.port);
     fclose(cf);
     test_server_start(&srv, "video-watchlist", srv.data);
     char *police = test_make_key(&srv, "SGB", "police");
@@ -748,6 +754,7 @@ static void test_watchlist_faces(void **state)
     http_reply_free(&r);
     json_t *alert = first_alert(&srv, police);
     check_hidden(&srv, other, &rd, th, police, json_integer_value(json_object_get(alert, "id")));
+    assert_int_equal(receiver_requests(&hook), 0); /* the list is shown to SGB only */
     assert_int_equal(json_integer_value(json_object_get(alert, "watch_entry")), entry);
     assert_non_null(strstr(json_string_value(json_object_get(alert, "label")), "(CROWD)"));
     double at = json_real_value(json_object_get(alert, "stream_time"));
@@ -777,6 +784,7 @@ static void test_watchlist_faces(void **state)
     assert_int_equal(json_array_size(listed), 0);
     json_decref(listed);
     test_server_stop(&srv, 0);
+    receiver_stop(&hook);
     free(police);
     free(other);
     free(dir);
