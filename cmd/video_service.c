@@ -72,7 +72,9 @@ static int push_to_audience(video_service *s, const char *name, long long alert_
 static void post_webhook(video_service *s, const json_t *o, const eyni_desk_audience *aud)
 {
     eyni_error err = {0};
-    if (!s->webhook || (aud->restricted && !strstr(aud->visible, ",*,")))
+    eyni_events_audience to = {aud->owner, aud->visible};
+    eyni_events_subscriber nobody = {NULL, 0};
+    if (!s->webhook || !eyni_events_audience_has(aud->restricted ? &to : NULL, &nobody))
         return;
     char *body = json_dumps(o, JSON_COMPACT);
     if (body && eyni_video_webhook_post(s->webhook, body, &err))

@@ -36,11 +36,12 @@ typedef struct eyni_events_audience {
 
 /* Who subscribes: the agency of the caller's key, and whether the caller is an operator. */
 typedef struct eyni_events_subscriber {
-    const char *agency;
-    int operator;
+    const char *agency; /* "" or NULL: none (the webhook) */
+    int is_operator;
 } eyni_events_subscriber;
 
-/* 1 when a subscriber is in the audience (NULL audience: everyone is). */
+/* 1 when a subscriber is in the audience (NULL audience: everyone is; a subscriber of no
+ * agency only when every agency is). */
 int eyni_events_audience_has(const eyni_events_audience *aud, const eyni_events_subscriber *who);
 
 /* Queues one event: name is a short token ("alert"), data a JSON object (not stolen);

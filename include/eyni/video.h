@@ -302,8 +302,7 @@ typedef struct eyni_video_held {
     float score;           /* raw cosine with the person's entry */
     int64_t lookalike_key; /* the look-alike that held it (its alert id at the desk) */
     float lookalike_score; /* raw cosine with that look-alike */
-    double stream_time;
-    char wall_time[32]; /* UTC */
+    char wall_time[32];    /* UTC */
 } eyni_video_held;
 typedef void (*eyni_video_held_fn)(void *ctx, const eyni_video_held *h);
 

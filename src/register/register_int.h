@@ -248,6 +248,8 @@ int reg_exec_row(eyni_db *db, const char *sql, const char *const *vals, int n, e
 int reg_step_id(eyni_stmt *st, long long *id, eyni_error *err);
 /* Builds one JSON value from the current row (NULL skips the row). */
 typedef json_t *(*reg_row_fn)(eyni_stmt *st, void *ctx);
+/* A reg_row_fn: the row's first column as a JSON integer (lists of ids). */
+json_t *reg_row_int(eyni_stmt *st, void *ctx);
 /* Steps st to its end, appending row(st) to list; 0 or an error code. */
 int reg_collect(eyni_stmt *st, reg_row_fn row, void *ctx, json_t *list, eyni_error *err);
 /* A whole read on a pooled connection: prepare sql, bind text parameters, collect rows. */

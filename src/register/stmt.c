@@ -30,6 +30,11 @@ int reg_exec1(eyni_db *db, const char *sql, const char *const *vals, int n, eyni
     return rc < 0 ? rc : 0;
 }
 
+json_t *reg_row_int(eyni_stmt *st, void *ctx)
+{
+    return json_integer((json_int_t)eyni_stmt_int64(st, 0));
+}
+
 int reg_collect(eyni_stmt *st, reg_row_fn row, void *ctx, json_t *list, eyni_error *err)
 {
     int rc;

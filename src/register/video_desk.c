@@ -328,18 +328,6 @@ int eyni_desk_alert_record(eyni_register *reg, const eyni_actor *a, const eyni_d
     return rc;
 }
 
-/* The three values REG_ALERT_VISIBLE_SQL binds: the actor's agency twice and role. */
-typedef struct alert_visible_binds {
-    const char *v[3];
-} alert_visible_binds;
-
-static const char *const *alert_visible_binds_of(const eyni_actor *a, alert_visible_binds *b)
-{
-    b->v[0] = b->v[1] = a->agency;
-    b->v[2] = eyni_role_name(a->role);
-    return b->v;
-}
-
 /* Columns 11.. that are NULL until set: the decision's, then the scores of migration 15;
  * then the look-alike mark of migration 17. */
 static void alert_optional(json_t *o, eyni_stmt *st)
@@ -393,8 +381,7 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
         return rc;
     snprintf(after_s, sizeof after_s, "%lld", after);
     snprintf(limit_s, sizeof limit_s, "%d", limit);
-    alert_visible_binds b;
-    const char *const *vis = alert_visible_binds_of(a, &b);
+    const char *vis[] = {a->agency, a->agency, eyni_role_name(a->role)};
     const char *v[] = {
         after_s, decision ? decision : "", decision ? "0" : "1", vis[0], vis[1], vis[2], limit_s};
     rc = reg_read_rows(
@@ -417,8 +404,7 @@ int eyni_desk_alert_list(eyni_register *reg, const eyni_actor *a, long long afte
 /* Why a decision changed no row: an alert kept without its face cannot be a look-alike. */
 static int decide_refusal(eyni_db *db, const alert_arg *x, const char *id_s, eyni_error *err)
 {
-    alert_visible_binds b;
-    const char *const *vis = alert_visible_binds_of(x->a, &b);
+    const char *vis[] = {x->a->agency, x->a->agency, eyni_role_name(x->a->role)};
     const char *v[] = {id_s, vis[0], vis[1], vis[2]};
     int rc = x->lookalike ? reg_exec_row(db,
                                          "SELECT id FROM video_alerts WHERE id = CAST(? AS INTEGER)"
@@ -443,8 +429,7 @@ static int decide_tx(eyni_db *db, void *p, eyni_error *err)
     eyni_time_now_iso(now);
     snprintf(id_s, sizeof id_s, "%lld", x->id);
     const char *look = x->lookalike ? "1" : "0";
-    alert_visible_binds b;
-    const char *const *vis = alert_visible_binds_of(x->a, &b);
+    const char *vis[] = {x->a->agency, x->a->agency, eyni_role_name(x->a->role)};
     const char *v[] = {x->decision, x->a->id, now,    x->note, look,
                        id_s,        look,     vis[0], vis[1],  vis[2]};
     int rc = reg_exec_row(db,
@@ -494,8 +479,7 @@ int eyni_desk_alert_snapshot(eyni_register *reg, const eyni_actor *a, long long 
     if (rc)
         return rc;
     eyni_stmt *st = NULL;
-    alert_visible_binds b;
-    const char *const *vis = alert_visible_binds_of(a, &b);
+    const char *vis[] = {a->agency, a->agency, eyni_role_name(a->role)};
     rc = eyni_db_prepare(db,
                          "SELECT camera, track, seen_at, snapshot FROM video_alerts"
                          " WHERE id = ? AND" REG_ALERT_VISIBLE_SQL,

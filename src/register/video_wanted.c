@@ -284,11 +284,6 @@ int eyni_desk_held_record(eyni_register *reg, const eyni_actor *a, const eyni_de
     return rc ? rc : reg_write_tx(reg, held_tx, &x, err);
 }
 
-static json_t *marked_row(eyni_stmt *st, void *ctx)
-{
-    return json_integer((json_int_t)eyni_stmt_int64(st, 0));
-}
-
 int eyni_desk_lookalike_marked(eyni_register *reg, const eyni_actor *a, json_t **ids,
                                eyni_error *err)
 {
@@ -296,7 +291,7 @@ int eyni_desk_lookalike_marked(eyni_register *reg, const eyni_actor *a, json_t *
     int rc = reg_require(reg, a, EYNI_OP_WATCH_MANAGE, "video-alert", err);
     return rc ? rc
               : reg_read_rows(reg, "SELECT id FROM video_alerts WHERE lookalike = 1 ORDER BY id",
-                              NULL, 0, marked_row, NULL, ids, err);
+                              NULL, 0, reg_row_int, NULL, ids, err);
 }
 
 /* ---- decisions taken outside the server -------------------------------------------------- */

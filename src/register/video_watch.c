@@ -44,11 +44,6 @@ int eyni_desk_watch_codes_valid(const char *codes)
     " AND w.valid_from <= ? AND (w.valid_to IS NULL OR w.valid_to >= ?)"                           \
     " AND instr(?, ',' || w.code || ',') > 0"
 
-static json_t *entry_id_row(eyni_stmt *st, void *ctx)
-{
-    return json_integer((json_int_t)eyni_stmt_int64(st, 0));
-}
-
 /* Rows of the entries in force on the lists named in codes: sql binds today twice and the code
  * set, and when visible_only also the actor's agency twice and role (the visibility rule of
  * every watchlist read). */
@@ -72,7 +67,7 @@ int eyni_desk_watch_in_force(eyni_register *reg, const eyni_actor *a, const char
                              json_t **ids, eyni_error *err)
 {
     return in_force_rows(reg, a, codes, "SELECT DISTINCT e.id" IN_FORCE_SQL " ORDER BY e.id", 0,
-                         entry_id_row, ids, err);
+                         reg_row_int, ids, err);
 }
 
 static void entry_label(const char *record, const char *code, char *out, size_t cap);

@@ -26,7 +26,7 @@ struct srv_stream {
     size_t plen, off;
     double last_ms; /* last write, for keep-alives */
     char agency[40];
-    int operator;
+    int is_operator;
     srv_stream *prev, *nxt;
 };
 
@@ -113,7 +113,7 @@ void eyni_events_free(eyni_events *ev)
 
 int eyni_events_audience_has(const eyni_events_audience *aud, const eyni_events_subscriber *who)
 {
-    if (!aud || who->operator)
+    if (!aud || who->is_operator || (aud->visible && strstr(aud->visible, ",*,")))
         return 1;
     if (!who->agency || !who->agency[0])
         return 0;
@@ -121,8 +121,6 @@ int eyni_events_audience_has(const eyni_events_audience *aud, const eyni_events_
         return 1;
     if (!aud->visible)
         return 0;
-    if (strstr(aud->visible, ",*,"))
-        return 1;
     char key[64];
     int n = snprintf(key, sizeof key, ",%s,", who->agency);
     return n > 0 && (size_t)n < sizeof key && strstr(aud->visible, key) != NULL;
@@ -180,7 +178,7 @@ int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, const eyni_eve
     s->hub = ev;
     s->conn = conn;
     snprintf(s->agency, sizeof s->agency, "%s", who->agency ? who->agency : "");
-    s->operator= who->operator;
+    s->is_operator = who->is_operator;
     s->last_ms = eyni_time_ms();
     pthread_mutex_lock(&ev->mu);
     int full = ev->nsubs >= EYNI_EVENTS_MAX_SUBSCRIBERS;
@@ -208,7 +206,7 @@ int srv_stream_open(eyni_events *ev, struct MHD_Connection *conn, const eyni_eve
 static int for_stream(const stored_event *e, const srv_stream *s)
 {
     eyni_events_audience aud = {e->owner, e->visible};
-    eyni_events_subscriber who = {s->agency, s->operator};
+    eyni_events_subscriber who = {s->agency, s->is_operator};
     return e->text && eyni_events_audience_has(e->restricted ? &aud : NULL, &who);
 }
 

@@ -261,8 +261,7 @@ static void report_held(eyni_video_pipeline *p, const track *t, const eyni_video
                          .person_id = m->id,
                          .score = m->score,
                          .lookalike_key = m->lookalike_key,
-                         .lookalike_score = m->lookalike,
-                         .stream_time = p->now};
+                         .lookalike_score = m->lookalike};
     eyni_time_now_iso(h.wall_time);
     p->o.held_fn(p->o.held_ctx, &h);
 }

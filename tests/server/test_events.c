@@ -8,10 +8,10 @@
 #include "eyni/events.h"
 #include "testutil.h"
 
-static int has(const char *owner, const char *visible, const char *agency, int operator)
+static int has(const char *owner, const char *visible, const char *agency, int is_operator)
 {
     eyni_events_audience aud = {owner, visible};
-    eyni_events_subscriber who = {agency, operator};
+    eyni_events_subscriber who = {agency, is_operator};
     return eyni_events_audience_has(&aud, &who);
 }
 
@@ -32,6 +32,9 @@ static void test_audience(void **state)
     assert_false(has("", "", "", 0)); /* no agency is not every agency */
     assert_false(has("DIN", ",SGB,", NULL, 0));
     assert_false(has(NULL, NULL, "SGB", 0));
+    /* a subscriber of no agency (the webhook): only what every agency may see */
+    assert_true(has("DIN", ",SGB,*,", NULL, 0));
+    assert_false(has("DIN", ",DIN,SGB,", NULL, 0));
 }
 
 /* An event for an audience is kept like any other (the stream filters it per subscriber). */
